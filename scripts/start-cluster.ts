@@ -1,0 +1,115 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import httpProxy from 'http-proxy';
+import { env } from '../src/config/env.ts';
+import { createDb } from '../src/shared/db.ts';
+import { ensureDatabase, migrate } from '../src/shared/migrate.ts';
+import { DEMO_OPERATORS, seedDemoOperators } from '../src/modules/operators/demo-operators.ts';
+
+// `npm start`: the local cluster a newcomer talks to — database, migrations, demo
+// operators, the wallet mock, two RGS nodes and a round-robin entry point on one URL,
+// as production has behind its load balancer. Ctrl-C stops everything cleanly.
+
+const ENTRY_PORT = Number(process.env.ENTRY_PORT ?? 3000);
+const NODE_PORTS = [ENTRY_PORT + 1, ENTRY_PORT + 2];
+const WALLET_PORT = Number(process.env.WALLET_PORT ?? 4000);
+const walletUrl = `http://127.0.0.1:${WALLET_PORT}`;
+
+await ensureDatabase(env.DATABASE_URL);
+const applied = await migrate(env.DATABASE_URL);
+console.log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema is up to date');
+const db = createDb(env.DATABASE_URL, 1);
+await seedDemoOperators(db);
+await db.end();
+
+interface Service {
+  name: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  child?: ChildProcess;
+}
+
+const services: Service[] = [
+  {
+    name: 'walletmock',
+    args: ['walletmock/main.ts'],
+    env: { PORT: String(WALLET_PORT), WALLET_SECRET: env.WALLET_SECRET },
+  },
+  ...NODE_PORTS.map((port, index) => ({
+    name: `rgs-node-${index + 1}`,
+    args: ['src/main.ts'],
+    env: { PORT: String(port), NODE_ID: `rgs-node-${index + 1}`, WALLET_URL: walletUrl, MIGRATE_ON_START: 'false' },
+  })),
+];
+
+let stopping = false;
+
+function start(service: Service): void {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...service.args], {
+    env: { ...process.env, ...service.env },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  service.child = child;
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`${service.name} exited (${signal ?? code}); restarting in 1 s`);
+    setTimeout(() => start(service), 1_000);
+  });
+}
+
+services.forEach(start);
+
+const proxy = httpProxy.createProxyServer({ xfwd: true, proxyTimeout: 0 });
+proxy.on('error', (_error, _req, res) => {
+  if (res instanceof http.ServerResponse && !res.headersSent) {
+    res.writeHead(502, { 'content-type': 'application/problem+json' });
+    res.end(JSON.stringify({ type: 'about:blank', title: 'Bad gateway', status: 502, code: 'BAD_GATEWAY', detail: 'no node answered' }));
+  } else {
+    res.destroy();
+  }
+});
+let next = 0;
+const entry = http.createServer((req, res) => {
+  const port = NODE_PORTS[next++ % NODE_PORTS.length];
+  proxy.web(req, res, { target: `http://127.0.0.1:${port}` });
+});
+entry.listen(ENTRY_PORT, () => {
+  console.log(`
+RGS is starting:
+  entry point (round-robin over both nodes)  http://127.0.0.1:${ENTRY_PORT}
+  rgs-node-1                                  http://127.0.0.1:${NODE_PORTS[0]}
+  rgs-node-2                                  http://127.0.0.1:${NODE_PORTS[1]}
+  wallet mock                                 ${walletUrl}
+  health / readiness                          http://127.0.0.1:${ENTRY_PORT}/health  /ready
+
+DEMO ONLY — local keys, never use them anywhere else:
+${DEMO_OPERATORS.map((demo) => `  X-Operator-Key: ${demo.apiKey}   (${demo.name})`).join('\n')}
+  Authorization: Bearer ${env.ADMIN_TOKEN === 'demo-admin-token-LOCAL-ONLY' ? env.ADMIN_TOKEN : '<your ADMIN_TOKEN>'}   (admin API)
+
+Ctrl-C stops everything.
+`);
+});
+
+async function stopAll(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log('stopping…');
+  entry.close();
+  entry.closeAllConnections();
+  await Promise.all(
+    services.map(
+      (service) =>
+        new Promise<void>((resolve) => {
+          const child = service.child;
+          if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('exit', () => resolve());
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+  console.log('stopped');
+  process.exit(0);
+}
+
+process.on('SIGINT', () => void stopAll());
+process.on('SIGTERM', () => void stopAll());

@@ -1,0 +1,36 @@
+import { Router } from 'express';
+import type { Redis } from 'ioredis';
+import type { Db } from '../shared/db.ts';
+import { registry } from '../shared/metrics.ts';
+
+const READY_TIMEOUT_MS = 2_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
+}
+
+/** SPEC §3 ops endpoints: liveness, readiness (Postgres and Redis reachable), metrics. */
+export function opsRoutes(deps: { db: Db; redis: Redis; nodeId: string; isShuttingDown: () => boolean }): Router {
+  const router = Router();
+
+  router.get('/health', (_req, res) => {
+    res.json({ status: 'ok', nodeId: deps.nodeId });
+  });
+
+  router.get('/ready', async (_req, res) => {
+    const check = async (probe: () => Promise<unknown>) =>
+      withTimeout(probe(), READY_TIMEOUT_MS).then(
+        () => 'ok' as const,
+        () => 'down' as const,
+      );
+    const [postgres, redis] = await Promise.all([check(() => deps.db.query('SELECT 1')), check(() => deps.redis.ping())]);
+    const ready = postgres === 'ok' && redis === 'ok' && !deps.isShuttingDown();
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', nodeId: deps.nodeId, postgres, redis });
+  });
+
+  router.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+
+  return router;
+}

@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import type { Queryable } from '../../shared/db.ts';
+
+/** SPEC §7 event types. */
+export type EventType =
+  | 'session.launched'
+  | 'session.revoked'
+  | 'round.created'
+  | 'bet.placed'
+  | 'wallet.debited'
+  | 'wallet.debit_failed'
+  | 'bet.rejected'
+  | 'bet.won'
+  | 'bet.lost'
+  | 'wallet.credited'
+  | 'wallet.credit_failed'
+  | 'settlement.deferred'
+  | 'settlement.completed'
+  | 'wallet.rolled_back'
+  | 'bet.cancelled'
+  | 'bet.parked';
+
+export interface NewEvent {
+  type: EventType;
+  playerId?: string;
+  betId?: string;
+  data: Record<string, unknown>;
+}
+
+/** The event as operators receive it on SSE and webhooks. */
+export interface RgsEvent {
+  id: string;
+  type: EventType;
+  operatorId: string;
+  occurredAt: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Records events in the caller's transaction, so an event exists only if the change it
+ * reports was committed (SPEC §7). A relay publishes committed rows later.
+ */
+export async function recordEvents(db: Queryable, operatorId: string, events: NewEvent[]): Promise<RgsEvent[]> {
+  if (events.length === 0) return [];
+  const occurredAt = new Date().toISOString();
+  const recorded = events.map((event) => ({
+    id: randomUUID(),
+    type: event.type,
+    operatorId,
+    occurredAt,
+    data: event.data,
+  }));
+  await db.query(
+    `INSERT INTO events (id, operator_id, type, player_id, bet_id, data, occurred_at)
+     SELECT id, $1, type, player_id, bet_id, data, $2
+       FROM unnest($3::uuid[], $4::text[], $5::text[], $6::uuid[], $7::jsonb[]) AS e(id, type, player_id, bet_id, data)`,
+    [
+      operatorId,
+      occurredAt,
+      recorded.map((e) => e.id),
+      recorded.map((e) => e.type),
+      events.map((e) => e.playerId ?? null),
+      events.map((e) => e.betId ?? null),
+      recorded.map((e) => JSON.stringify(e.data)),
+    ],
+  );
+  return recorded;
+}

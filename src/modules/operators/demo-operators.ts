@@ -1,0 +1,23 @@
+import type { Queryable } from '../../shared/db.ts';
+import { hashApiKey } from './api-keys.ts';
+
+/**
+ * DEMO ONLY — LOCAL DEVELOPMENT KEYS. These operators and keys exist so that
+ * `npm start` and the README's curl session work on a fresh machine. `npm run seed`
+ * refuses to run with NODE_ENV=production.
+ */
+export const DEMO_OPERATORS = [
+  { id: '00000000-0000-4000-8000-00000000000a', name: 'demo-casino-alpha', apiKey: 'demo-alpha-key-LOCAL-ONLY' },
+  { id: '00000000-0000-4000-8000-00000000000b', name: 'demo-casino-beta', apiKey: 'demo-beta-key-LOCAL-ONLY' },
+] as const;
+
+/** Inserts the demo operators, or resets their keys to the demo ones (idempotent). */
+export async function seedDemoOperators(db: Queryable): Promise<void> {
+  for (const demo of DEMO_OPERATORS) {
+    await db.query(
+      `INSERT INTO operators (id, name, api_key_hash) VALUES ($1, $2, $3)
+       ON CONFLICT (id) DO UPDATE SET api_key_hash = EXCLUDED.api_key_hash, updated_at = now()`,
+      [demo.id, demo.name, hashApiKey(demo.apiKey)],
+    );
+  }
+}

@@ -1,0 +1,31 @@
+import { EntitySchema } from '@mikro-orm/core';
+
+export interface Operator {
+  id: string;
+  name: string;
+  apiKeyHash: string;
+  walletUrl: string | null;
+  walletSecret: string | null;
+  webhookUrl: string | null;
+  webhookSecret: string | null;
+  rateLimitPerSecond: number | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const OperatorEntity = new EntitySchema<Operator>({
+  name: 'Operator',
+  tableName: 'operators',
+  properties: {
+    id: { type: 'uuid', primary: true },
+    name: { type: 'text', unique: true },
+    apiKeyHash: { type: 'text', unique: true },
+    walletUrl: { type: 'text', nullable: true },
+    walletSecret: { type: 'text', nullable: true, hidden: true },
+    webhookUrl: { type: 'text', nullable: true },
+    webhookSecret: { type: 'text', nullable: true, hidden: true },
+    rateLimitPerSecond: { type: 'integer', nullable: true },
+    createdAt: { type: 'Date', onCreate: () => new Date() },
+    updatedAt: { type: 'Date', onCreate: () => new Date(), onUpdate: () => new Date() },
+  },
+});

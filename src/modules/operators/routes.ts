@@ -1,0 +1,36 @@
+import { Router } from 'express';
+import { parse } from '../../http/validate.ts';
+import { emptyBody } from '../sessions/schemas.ts';
+import type { OperatorsService } from './service.ts';
+import { createOperatorBody, operatorIdParams, patchOperatorBody } from './schemas.ts';
+
+/** SPEC §3 admin API (mounted behind `adminAuth`). */
+export function adminOperatorsRoutes(operators: OperatorsService): Router {
+  const router = Router();
+
+  router.post('/admin/operators', async (req, res) => {
+    res.status(201).json(await operators.create(parse(createOperatorBody, req.body, 'body')));
+  });
+
+  router.get('/admin/operators', async (_req, res) => {
+    res.json({ items: await operators.list(), nextCursor: null });
+  });
+
+  router.get('/admin/operators/:id', async (req, res) => {
+    const { id } = parse(operatorIdParams, req.params, 'params');
+    res.json(await operators.get(id));
+  });
+
+  router.patch('/admin/operators/:id', async (req, res) => {
+    const { id } = parse(operatorIdParams, req.params, 'params');
+    res.json(await operators.update(id, parse(patchOperatorBody, req.body, 'body')));
+  });
+
+  router.post('/admin/operators/:id/keys/rotate', async (req, res) => {
+    const { id } = parse(operatorIdParams, req.params, 'params');
+    parse(emptyBody, req.body, 'body');
+    res.json(await operators.rotateKey(id));
+  });
+
+  return router;
+}

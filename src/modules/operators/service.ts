@@ -1,0 +1,224 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { withTransaction, type Db } from '../../shared/db.ts';
+import { channelName } from '../../shared/redis.ts';
+import { conflict, notFound } from '../../http/errors.ts';
+import { appendAudit } from '../audit/service.ts';
+import { generateApiKey, hashApiKey } from './api-keys.ts';
+import type { CreateOperatorInput, PatchOperatorInput } from './schemas.ts';
+
+/** What a request knows about its authenticated operator. Secrets stay server-side. */
+export interface OperatorContext {
+  id: string;
+  name: string;
+  walletUrl: string | null;
+  walletSecret: string | null;
+  webhookUrl: string | null;
+  webhookSecret: string | null;
+  rateLimitPerSecond: number | null;
+}
+
+/** The admin view of an operator: whether secrets are set, never their values (SPEC §11). */
+export interface OperatorView {
+  id: string;
+  name: string;
+  walletUrl: string | null;
+  walletSecretSet: boolean;
+  webhookUrl: string | null;
+  webhookSecretSet: boolean;
+  rateLimitPerSecond: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface OperatorRow {
+  id: string;
+  name: string;
+  wallet_url: string | null;
+  wallet_secret: string | null;
+  webhook_url: string | null;
+  webhook_secret: string | null;
+  rate_limit_per_second: number | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const KEYS_CHANGED_CHANNEL = 'operators:changed';
+const CACHE_TTL_MS = 2_000;
+
+function toContext(row: OperatorRow): OperatorContext {
+  return {
+    id: row.id,
+    name: row.name,
+    walletUrl: row.wallet_url,
+    walletSecret: row.wallet_secret,
+    webhookUrl: row.webhook_url,
+    webhookSecret: row.webhook_secret,
+    rateLimitPerSecond: row.rate_limit_per_second,
+  };
+}
+
+function toView(row: OperatorRow): OperatorView {
+  return {
+    id: row.id,
+    name: row.name,
+    walletUrl: row.wallet_url,
+    walletSecretSet: row.wallet_secret !== null,
+    webhookUrl: row.webhook_url,
+    webhookSecretSet: row.webhook_secret !== null,
+    rateLimitPerSecond: row.rate_limit_per_second,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+const isUniqueViolation = (error: unknown) => (error as { code?: string }).code === '23505';
+
+export interface OperatorsService {
+  authenticate(apiKey: string): Promise<OperatorContext | undefined>;
+  create(input: CreateOperatorInput): Promise<{ id: string; name: string; apiKey: string }>;
+  update(id: string, input: PatchOperatorInput): Promise<OperatorView>;
+  rotateKey(id: string): Promise<{ apiKey: string }>;
+  get(id: string): Promise<OperatorView>;
+  list(): Promise<OperatorView[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Operators and their keys. Lookups by key are cached for a moment per node; any change
+ * is published on Redis so every node drops its cache at once (a rotated key stops
+ * working everywhere), and a node whose subscription reconnects drops it too.
+ */
+export function createOperatorsService(deps: { db: Db; redis: Redis; subscriber: Redis; redisPrefix: string }): OperatorsService {
+  const { db, redis, subscriber } = deps;
+  const channel = channelName(deps.redisPrefix, KEYS_CHANGED_CHANNEL);
+  const cache = new Map<string, { operator: OperatorContext | undefined; expiresAt: number }>();
+
+  void subscriber.subscribe(channel).catch(() => undefined);
+  const onMessage = (received: string) => {
+    if (received === channel) cache.clear();
+  };
+  const onReady = () => cache.clear();
+  subscriber.on('message', onMessage);
+  subscriber.on('ready', onReady);
+
+  async function announceChange(): Promise<void> {
+    cache.clear();
+    await redis.publish(channel, 'changed');
+  }
+
+  async function authenticate(apiKey: string): Promise<OperatorContext | undefined> {
+    const hash = hashApiKey(apiKey);
+    const cached = cache.get(hash);
+    if (cached && cached.expiresAt > Date.now()) return cached.operator;
+    const { rows } = await db.query<OperatorRow>('SELECT * FROM operators WHERE api_key_hash = $1', [hash]);
+    const operator = rows[0] ? toContext(rows[0]) : undefined;
+    if (cache.size > 10_000) cache.clear();
+    cache.set(hash, { operator, expiresAt: Date.now() + CACHE_TTL_MS });
+    return operator;
+  }
+
+  async function create(input: CreateOperatorInput) {
+    const id = randomUUID();
+    const apiKey = generateApiKey();
+    try {
+      await withTransaction(db, async (client) => {
+        await client.query(
+          `INSERT INTO operators (id, name, api_key_hash, wallet_url, wallet_secret, webhook_url, webhook_secret, rate_limit_per_second)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          [
+            id,
+            input.name,
+            hashApiKey(apiKey),
+            input.walletUrl ?? null,
+            input.walletSecret ?? null,
+            input.webhookUrl ?? null,
+            input.webhookSecret ?? null,
+            input.rateLimitPerSecond ?? null,
+          ],
+        );
+        await appendAudit(client, [
+          { operatorId: id, actor: 'admin', action: 'admin.operator_created', data: { name: input.name, ...describeSettings(input) } },
+        ]);
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw conflict('OPERATOR_EXISTS', `an operator named "${input.name}" exists`);
+      throw error;
+    }
+    await announceChange();
+    return { id, name: input.name, apiKey };
+  }
+
+  async function update(id: string, input: PatchOperatorInput): Promise<OperatorView> {
+    const columns: Record<keyof PatchOperatorInput, string> = {
+      name: 'name',
+      walletUrl: 'wallet_url',
+      walletSecret: 'wallet_secret',
+      webhookUrl: 'webhook_url',
+      webhookSecret: 'webhook_secret',
+      rateLimitPerSecond: 'rate_limit_per_second',
+    };
+    const entries = (Object.keys(columns) as (keyof PatchOperatorInput)[]).filter((field) => input[field] !== undefined);
+    const sets = entries.map((field, index) => `${columns[field]} = $${index + 2}`);
+    try {
+      const row = await withTransaction(db, async (client) => {
+        const { rows } = await client.query<OperatorRow>(
+          `UPDATE operators SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = $1 RETURNING *`,
+          [id, ...entries.map((field) => input[field])],
+        );
+        if (!rows[0]) throw notFound('operator');
+        await appendAudit(client, [{ operatorId: id, actor: 'admin', action: 'admin.operator_updated', data: describeSettings(input) }]);
+        return rows[0];
+      });
+      await announceChange();
+      return toView(row);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw conflict('OPERATOR_EXISTS', `an operator named "${input.name}" exists`);
+      throw error;
+    }
+  }
+
+  async function rotateKey(id: string) {
+    const apiKey = generateApiKey();
+    await withTransaction(db, async (client) => {
+      const { rowCount } = await client.query('UPDATE operators SET api_key_hash = $2, updated_at = now() WHERE id = $1', [
+        id,
+        hashApiKey(apiKey),
+      ]);
+      if (rowCount === 0) throw notFound('operator');
+      await appendAudit(client, [{ operatorId: id, actor: 'admin', action: 'admin.key_rotated', data: {} }]);
+    });
+    await announceChange();
+    return { apiKey };
+  }
+
+  async function get(id: string) {
+    const { rows } = await db.query<OperatorRow>('SELECT * FROM operators WHERE id = $1', [id]);
+    if (!rows[0]) throw notFound('operator');
+    return toView(rows[0]);
+  }
+
+  async function list() {
+    const { rows } = await db.query<OperatorRow>('SELECT * FROM operators ORDER BY created_at, id');
+    return rows.map(toView);
+  }
+
+  async function close() {
+    subscriber.off('message', onMessage);
+    subscriber.off('ready', onReady);
+  }
+
+  return { authenticate, create, update, rotateKey, get, list, close };
+}
+
+/** Which settings an admin change touched, for the audit trail: never the secret values. */
+function describeSettings(input: PatchOperatorInput): Record<string, unknown> {
+  return {
+    ...(input.walletUrl !== undefined && { walletUrl: input.walletUrl }),
+    ...(input.walletSecret !== undefined && { walletSecretChanged: true }),
+    ...(input.webhookUrl !== undefined && { webhookUrl: input.webhookUrl }),
+    ...(input.webhookSecret !== undefined && { webhookSecretChanged: true }),
+    ...(input.rateLimitPerSecond !== undefined && { rateLimitPerSecond: input.rateLimitPerSecond }),
+    ...(input.name !== undefined && { name: input.name }),
+  };
+}

@@ -1,0 +1,30 @@
+import { Router } from 'express';
+import { operatorOf } from '../../http/auth.ts';
+import { parse } from '../../http/validate.ts';
+import type { SessionsService } from './service.ts';
+import { emptyBody, idempotencyKeyHeader, launchBody, sessionTokenParams } from './schemas.ts';
+
+export function sessionsRoutes(sessions: SessionsService): Router {
+  const router = Router();
+
+  router.post('/sessions/launch', async (req, res) => {
+    const operator = operatorOf(req);
+    const body = parse(launchBody, req.body, 'body');
+    const key = parse(idempotencyKeyHeader, req.get('idempotency-key'), 'headers');
+    const result = await sessions.launch(operator.id, body, key);
+    res.status(result.status).json(result.body);
+  });
+
+  router.get('/sessions/:token', async (req, res) => {
+    const { token } = parse(sessionTokenParams, req.params, 'params');
+    res.json(await sessions.verify(operatorOf(req).id, token));
+  });
+
+  router.post('/sessions/:token/revoke', async (req, res) => {
+    const { token } = parse(sessionTokenParams, req.params, 'params');
+    parse(emptyBody, req.body, 'body');
+    res.json(await sessions.revoke(operatorOf(req).id, token));
+  });
+
+  return router;
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+
+// Printable ASCII only: ids and seeds end up in HMAC messages and logs (SPEC §5).
+const printable = /^[\x20-\x7E]+$/;
+
+export const playerIdSchema = z.string().min(1).max(128).regex(printable, 'printable ASCII only');
+export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR');
+export const jurisdictionSchema = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as MT');
+export const clientSeedSchema = z.string().min(1).max(64).regex(printable, '1–64 printable characters');
+
+export const launchBody = z
+  .object({
+    playerId: playerIdSchema,
+    currency: currencySchema,
+    jurisdiction: jurisdictionSchema,
+    clientSeed: clientSeedSchema.optional(),
+  })
+  .strict();
+
+export const sessionTokenParams = z.object({ token: z.uuid() }).strict();
+
+/** Routes that take no body accept none or an empty object. */
+export const emptyBody = z.union([z.undefined(), z.object({}).strict()]);
+
+export const idempotencyKeyHeader = z.string().min(1).max(255).regex(printable, 'printable ASCII only').optional();
+
+export type LaunchInput = z.infer<typeof launchBody>;

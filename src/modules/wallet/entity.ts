@@ -1,0 +1,44 @@
+import { EntitySchema } from '@mikro-orm/core';
+
+/** One wallet transaction of a bet; `id` is deterministic so every retry is the same one. */
+export interface WalletTransaction {
+  id: string;
+  operatorId: string;
+  betId: string;
+  roundId: string;
+  playerId: string;
+  kind: 'debit' | 'credit' | 'rollback';
+  debitTransactionId: string | null;
+  currency: string;
+  amount: string;
+  status: 'pending' | 'applied' | 'refused' | 'failed';
+  resultCode: string | null;
+  attempts: number;
+  lastError: string | null;
+  nextAttemptAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const WalletTransactionEntity = new EntitySchema<WalletTransaction>({
+  name: 'WalletTransaction',
+  tableName: 'wallet_transactions',
+  properties: {
+    id: { type: 'text', primary: true },
+    operatorId: { type: 'uuid' },
+    betId: { type: 'uuid' },
+    roundId: { type: 'uuid' },
+    playerId: { type: 'text' },
+    kind: { type: 'text' },
+    debitTransactionId: { type: 'text', nullable: true },
+    currency: { type: 'character', length: 3 },
+    amount: { type: 'bigint' },
+    status: { type: 'text' },
+    resultCode: { type: 'text', nullable: true },
+    attempts: { type: 'integer' },
+    lastError: { type: 'text', nullable: true },
+    nextAttemptAt: { type: 'Date', nullable: true },
+    createdAt: { type: 'Date' },
+    updatedAt: { type: 'Date' },
+  },
+});
