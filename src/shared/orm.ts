@@ -37,7 +37,7 @@ export function ormOptions(databaseUrl: string): Options {
     extensions: [Migrator],
     discovery: { warnWhenNoEntities: false },
     pool: { min: 0, max: 4 },
-    migrations: { migrationsList, transactional: true, allOrNothing: true, tableName: 'mikro_orm_migrations' },
+    migrations: { migrationsList, silent: true, snapshot: false, transactional: true, allOrNothing: true, tableName: 'mikro_orm_migrations' },
     debug: false,
   };
 }

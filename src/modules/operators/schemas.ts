@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainText } from '../../shared/text.ts';
 
 const httpUrl = z
   .url({ protocol: /^https?$/ })
@@ -8,7 +9,7 @@ const secret = z.string().min(16).max(256);
 
 export const createOperatorBody = z
   .object({
-    name: z.string().trim().min(1).max(100),
+    name: plainText(1, 100),
     walletUrl: httpUrl.optional(),
     walletSecret: secret.optional(),
     webhookUrl: httpUrl.optional(),
@@ -19,7 +20,7 @@ export const createOperatorBody = z
 
 export const patchOperatorBody = z
   .object({
-    name: z.string().trim().min(1).max(100).optional(),
+    name: plainText(1, 100).optional(),
     walletUrl: httpUrl.nullable().optional(),
     walletSecret: secret.nullable().optional(),
     webhookUrl: httpUrl.nullable().optional(),

@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { asciiId } from '../../shared/text.ts';
 
 // Printable ASCII only: ids and seeds end up in HMAC messages and logs (SPEC §5).
 const printable = /^[\x20-\x7E]+$/;
 
-export const playerIdSchema = z.string().min(1).max(128).regex(printable, 'printable ASCII only');
+export const playerIdSchema = asciiId(128);
 export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR');
 export const jurisdictionSchema = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as MT');
 export const clientSeedSchema = z.string().min(1).max(64).regex(printable, '1–64 printable characters');
@@ -22,6 +23,6 @@ export const sessionTokenParams = z.object({ token: z.uuid() }).strict();
 /** Routes that take no body accept none or an empty object. */
 export const emptyBody = z.union([z.undefined(), z.object({}).strict()]);
 
-export const idempotencyKeyHeader = z.string().min(1).max(255).regex(printable, 'printable ASCII only').optional();
+export const idempotencyKeyHeader = asciiId(255).optional();
 
 export type LaunchInput = z.infer<typeof launchBody>;

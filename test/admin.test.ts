@@ -1,0 +1,119 @@
+import test from 'ava';
+import pg from 'pg';
+import { startCluster, TEST_ADMIN_TOKEN, type TestCluster } from './support/cluster.ts';
+import { adminClient, operatorClient, request } from './support/http.ts';
+
+let cluster: TestCluster;
+let db: pg.Pool;
+
+test.before(async () => {
+  cluster = await startCluster({ nodes: 2 });
+  db = new pg.Pool({ connectionString: cluster.database.url, max: 2 });
+});
+
+test.after.always(async () => {
+  await db?.end();
+  await cluster?.stop();
+});
+
+const nodeA = () => cluster.nodes[0]!.url;
+const nodeB = () => cluster.nodes[1]!.url;
+const launch = { playerId: 'p-1', currency: 'EUR', jurisdiction: 'MT' };
+
+test('an admin creates an operator whose key works on every node, returned once and stored hashed', async (t) => {
+  const created = await adminClient(nodeA(), TEST_ADMIN_TOKEN).post('/admin/operators', {
+    name: 'casino-royale',
+    walletUrl: 'http://127.0.0.1:4000',
+    walletSecret: 'a-wallet-secret-of-some-length',
+    webhookUrl: 'http://127.0.0.1:5000/hooks',
+    webhookSecret: 'a-webhook-secret-of-some-length',
+    rateLimitPerSecond: 50,
+  });
+  t.is(created.status, 201);
+  t.deepEqual(Object.keys(created.body).sort(), ['apiKey', 'id', 'name']);
+  t.is((await operatorClient(nodeB(), created.body.apiKey).post('/sessions/launch', launch)).status, 201);
+
+  const stored = await db.query('SELECT * FROM operators WHERE id = $1', [created.body.id]);
+  t.false(JSON.stringify(stored.rows).includes(created.body.apiKey), 'the key itself is never stored');
+
+  const shown = await adminClient(nodeB(), TEST_ADMIN_TOKEN).get(`/admin/operators/${created.body.id}`);
+  t.like(shown.body, { name: 'casino-royale', walletSecretSet: true, webhookSecretSet: true, rateLimitPerSecond: 50 });
+  t.false(JSON.stringify(shown.body).includes('a-wallet-secret'), 'secrets are never returned after creation');
+
+  const duplicate = await adminClient(nodeB(), TEST_ADMIN_TOKEN).post('/admin/operators', { name: 'casino-royale' });
+  t.is(duplicate.status, 409);
+  t.is(duplicate.body.code, 'OPERATOR_EXISTS');
+});
+
+test('a key rotated through node A is refused on node B at once, and the new key works', async (t) => {
+  const admin = adminClient(nodeA(), TEST_ADMIN_TOKEN);
+  const created = await admin.post('/admin/operators', { name: 'rotating-casino' });
+  const oldKey = created.body.apiKey;
+  // Warm node B's key cache first, so the test proves the cache is dropped.
+  t.is((await operatorClient(nodeB(), oldKey).post('/sessions/launch', launch)).status, 201);
+
+  const rotated = await admin.post(`/admin/operators/${created.body.id}/keys/rotate`);
+  t.is(rotated.status, 200);
+  t.not(rotated.body.apiKey, oldKey);
+
+  const refused = await operatorClient(nodeB(), oldKey).post('/sessions/launch', launch);
+  t.is(refused.status, 401);
+  t.is(refused.body.code, 'UNAUTHORIZED');
+  t.is((await operatorClient(nodeB(), rotated.body.apiKey).post('/sessions/launch', launch)).status, 201);
+  t.is((await operatorClient(nodeA(), oldKey).post('/sessions/launch', launch)).status, 401);
+});
+
+test('an admin patches wallet and webhook settings; clearing a secret is allowed', async (t) => {
+  const admin = adminClient(nodeA(), TEST_ADMIN_TOKEN);
+  const created = await admin.post('/admin/operators', { name: 'patching-casino', walletSecret: 'initial-secret-0123456789' });
+  const patched = await admin.patch(`/admin/operators/${created.body.id}`, {
+    walletUrl: 'https://wallet.example.com',
+    webhookUrl: 'https://hooks.example.com/rgs',
+    webhookSecret: 'hook-secret-0123456789',
+    walletSecret: null,
+  });
+  t.is(patched.status, 200);
+  t.like(patched.body, {
+    walletUrl: 'https://wallet.example.com',
+    walletSecretSet: false,
+    webhookUrl: 'https://hooks.example.com/rgs',
+    webhookSecretSet: true,
+  });
+  const missing = await admin.patch('/admin/operators/00000000-0000-4000-8000-000000000000', { walletUrl: 'https://x.example.com' });
+  t.is(missing.status, 404);
+});
+
+test('admin actions are audited without their secrets', async (t) => {
+  const admin = adminClient(nodeA(), TEST_ADMIN_TOKEN);
+  const created = await admin.post('/admin/operators', { name: 'audited-casino', walletSecret: 'audited-secret-0123456789' });
+  await admin.patch(`/admin/operators/${created.body.id}`, { webhookSecret: 'audited-hook-secret-0123' });
+  await admin.post(`/admin/operators/${created.body.id}/keys/rotate`);
+  const audit = await db.query("SELECT action, actor, data FROM audit_log WHERE operator_id = $1 AND action LIKE 'admin.%' ORDER BY id", [
+    created.body.id,
+  ]);
+  t.deepEqual(
+    audit.rows.map((row) => `${row.actor}:${row.action}`),
+    ['admin:admin.operator_created', 'admin:admin.operator_updated', 'admin:admin.key_rotated'],
+  );
+  t.false(JSON.stringify(audit.rows).includes('audited-secret'));
+  t.false(JSON.stringify(audit.rows).includes('audited-hook-secret'));
+});
+
+test('admin endpoints refuse a missing or wrong token', async (t) => {
+  const none = await request('POST', `${nodeA()}/admin/operators`, { body: { name: 'x' } });
+  t.is(none.status, 401);
+  t.is(none.body.code, 'UNAUTHORIZED');
+  const wrong = await adminClient(nodeB(), 'not-the-admin-token-at-all').post('/admin/operators', { name: 'x' });
+  t.is(wrong.status, 401);
+  const operatorKey = await request('GET', `${nodeA()}/admin/operators`, { headers: { 'x-operator-key': 'demo-alpha-key-LOCAL-ONLY' } });
+  t.is(operatorKey.status, 401);
+  t.is(Number((await db.query("SELECT count(*) FROM operators WHERE name = 'x'")).rows[0].count), 0);
+});
+
+test('the audit log refuses UPDATE, DELETE and TRUNCATE', async (t) => {
+  await adminClient(nodeA(), TEST_ADMIN_TOKEN).post('/admin/operators', { name: 'append-only-casino' });
+  await t.throwsAsync(db.query("UPDATE audit_log SET action = 'tampered'"), { message: /append-only/ });
+  await t.throwsAsync(db.query('DELETE FROM audit_log'), { message: /append-only/ });
+  await t.throwsAsync(db.query('TRUNCATE audit_log'), { message: /append-only/ });
+  t.true(Number((await db.query('SELECT count(*) FROM audit_log')).rows[0].count) > 0);
+});

@@ -1,0 +1,75 @@
+import { createTestDatabase, type TestDatabase } from './database.ts';
+import { createRedisPrefix, REDIS_URL } from './redis.ts';
+import { startProcess, type RunningProcess } from './process.ts';
+
+export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const TEST_WALLET_SECRET = 'test-wallet-secret-0123456789';
+
+export function startWalletMock(env: NodeJS.ProcessEnv = {}): Promise<RunningProcess> {
+  return startProcess({
+    name: 'walletmock',
+    entry: 'walletmock/main.ts',
+    env: { WALLET_SECRET: TEST_WALLET_SECRET, LOG_LEVEL: 'info', ...env },
+    listeningMessage: '"msg":"walletmock listening"',
+  });
+}
+
+/** One RGS node as production runs it (`npm run start:node`), on a free port. */
+export function startNode(options: { databaseUrl: string; redisPrefix: string; walletUrl?: string; name?: string; env?: NodeJS.ProcessEnv }) {
+  const name = options.name ?? 'rgs-node';
+  return startProcess({
+    name,
+    entry: 'src/main.ts',
+    env: {
+      NODE_ENV: 'test',
+      NODE_ID: name,
+      DATABASE_URL: options.databaseUrl,
+      REDIS_URL,
+      REDIS_PREFIX: options.redisPrefix,
+      ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+      WALLET_SECRET: TEST_WALLET_SECRET,
+      WALLET_URL: options.walletUrl ?? 'http://127.0.0.1:9',
+      MIGRATE_ON_START: 'false',
+      LOG_LEVEL: 'info',
+      ...options.env,
+    },
+    listeningMessage: '"msg":"rgs node listening"',
+  });
+}
+
+export interface TestCluster {
+  database: TestDatabase;
+  redisPrefix: string;
+  wallet: RunningProcess;
+  nodes: RunningProcess[];
+  /** Starts one more node against the same database and Redis prefix. */
+  addNode(name: string, env?: NodeJS.ProcessEnv): Promise<RunningProcess>;
+  stop(): Promise<void>;
+}
+
+/** A database of its own, a Redis prefix of its own, the wallet mock and N real nodes. */
+export async function startCluster(options: { nodes?: number; nodeEnv?: NodeJS.ProcessEnv; walletEnv?: NodeJS.ProcessEnv } = {}): Promise<TestCluster> {
+  const database = await createTestDatabase();
+  const redis = createRedisPrefix();
+  const wallet = await startWalletMock(options.walletEnv);
+  const addNode = (name: string, env?: NodeJS.ProcessEnv) =>
+    startNode({ databaseUrl: database.url, redisPrefix: redis.prefix, walletUrl: wallet.url, name, env: { ...options.nodeEnv, ...env } });
+  const nodes = await Promise.all(Array.from({ length: options.nodes ?? 1 }, (_, index) => addNode(`node-${String.fromCharCode(97 + index)}`)));
+  const cluster: TestCluster = {
+    database,
+    redisPrefix: redis.prefix,
+    wallet,
+    nodes,
+    async addNode(name, env) {
+      const node = await addNode(name, env);
+      cluster.nodes.push(node);
+      return node;
+    },
+    async stop() {
+      await Promise.all([...cluster.nodes, wallet].map((proc) => proc.stop('SIGKILL')));
+      await redis.cleanup();
+      await database.drop();
+    },
+  };
+  return cluster;
+}

@@ -1,0 +1,81 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A real child process of the product, with its log lines kept for assertions. */
+export interface RunningProcess {
+  name: string;
+  port: number;
+  url: string;
+  child: ChildProcess;
+  /** Every line the process wrote to stdout and stderr so far. */
+  logs: string[];
+  /** SIGTERM and wait for exit; resolves the exit code (or the signal name). */
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+  /** Resolves when the process has exited. */
+  exited: Promise<number | string>;
+}
+
+const STARTUP_TIMEOUT_MS = 30_000;
+
+/**
+ * Starts `node --import tsx <entry>` with PORT=0 and waits for its "listening" log line,
+ * which carries the port the OS gave it (no port races between parallel test files).
+ */
+export function startProcess(options: {
+  name: string;
+  entry: string;
+  env: NodeJS.ProcessEnv;
+  listeningMessage: string;
+}): Promise<RunningProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', options.entry], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, PORT: '0', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  const exited = new Promise<number | string>((resolve) => {
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown'));
+  });
+
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${options.name} did not start within ${STARTUP_TIMEOUT_MS} ms:\n${logs.join('\n')}`));
+    }, STARTUP_TIMEOUT_MS);
+
+    const onLine = (line: string) => {
+      logs.push(line);
+      if (!line.includes(options.listeningMessage)) return;
+      const port = (JSON.parse(line) as { port: number }).port;
+      clearTimeout(timer);
+      resolve({
+        name: options.name,
+        port,
+        url: `http://127.0.0.1:${port}`,
+        child,
+        logs,
+        exited,
+        async stop(signal: NodeJS.Signals = 'SIGTERM') {
+          if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+          return exited;
+        },
+      });
+    };
+    for (const stream of [child.stdout, child.stderr]) {
+      let buffered = '';
+      stream?.setEncoding('utf8');
+      stream?.on('data', (chunk: string) => {
+        buffered += chunk;
+        const lines = buffered.split('\n');
+        buffered = lines.pop() ?? '';
+        lines.forEach(onLine);
+      });
+    }
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`${options.name} exited (${code}) before listening:\n${logs.join('\n')}`));
+    });
+  });
+}
