@@ -36,7 +36,7 @@ function toHundredths(value: number): number | null {
 
 const direction = z.enum(['over', 'under'], { error: 'direction must be "over" or "under"' });
 
-export type DiceDirection = z.infer<typeof direction>;
+type DiceDirection = z.infer<typeof direction>;
 
 function winChanceHundredths(targetHundredths: number, dir: DiceDirection): number {
   return dir === 'under' ? targetHundredths : 10000 - targetHundredths;

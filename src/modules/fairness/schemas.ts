@@ -1,14 +1,14 @@
 import { z } from 'zod';
 
-export const FAIR_GAMES = ['dice'] as const;
+const FAIR_GAMES = ['dice'] as const;
 export type FairGame = (typeof FAIR_GAMES)[number];
 
-export const serverSeedSchema = z
+const serverSeedSchema = z
   .string()
   .regex(/^[0-9a-f]{64}$/, { error: 'serverSeed must be 64 lowercase hex characters' });
 
 /** 1–64 printable ASCII characters (§5): the same bytes whatever encoding a verifier uses. */
-export const clientSeedSchema = z
+const clientSeedSchema = z
   .string()
   .regex(/^[\x20-\x7e]{1,64}$/, { error: 'clientSeed must be 1–64 printable ASCII characters' });
 
@@ -25,5 +25,3 @@ export const fairnessVerifyQuery = z
       .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER, { error: 'nonce is too large' })),
   })
   .strict();
-
-export type FairnessVerifyQuery = z.infer<typeof fairnessVerifyQuery>;

@@ -1,0 +1,38 @@
+import test from 'ava';
+import pg from 'pg';
+import { initOrm } from '../src/shared/orm.ts';
+import { migrate } from '../src/shared/migrate.ts';
+import { createEmptyDatabase, createTestDatabase } from './support/database.ts';
+
+test('four nodes migrating one empty database at once apply each migration exactly once', async (t) => {
+  const database = await createEmptyDatabase();
+  t.teardown(() => database.drop());
+  const results = await Promise.all(Array.from({ length: 4 }, () => migrate(database.url)));
+  t.is(results.flat().length, 1, 'one caller applied the migration; the others found it applied');
+  const db = new pg.Client({ connectionString: database.url });
+  await db.connect();
+  t.teardown(() => db.end());
+  const { rows } = await db.query('SELECT name FROM mikro_orm_migrations');
+  t.deepEqual(rows.map((row) => row.name), ['0001-initial-schema']);
+});
+
+test('the MikroORM entities describe the migrated schema: no table or column is missing from either', async (t) => {
+  const database = await createTestDatabase();
+  t.teardown(() => database.drop());
+  const orm = await initOrm(database.url);
+  t.teardown(() => orm.close());
+  const db = new pg.Client({ connectionString: database.url });
+  await db.connect();
+  t.teardown(() => db.end());
+  const { rows } = await db.query<{ table_name: string; column_name: string }>(
+    "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' AND table_name <> 'mikro_orm_migrations'",
+  );
+  const inDatabase = new Set(rows.map((row) => `${row.table_name}.${row.column_name}`));
+  const inEntities = new Set(
+    Object.values(orm.getMetadata().getAll()).flatMap((meta) =>
+      Object.values(meta.properties).flatMap((prop) => prop.fieldNames.map((field) => `${meta.tableName}.${field}`)),
+    ),
+  );
+  t.deepEqual([...inEntities].filter((column) => !inDatabase.has(column)).sort(), [], 'entity columns missing from the database');
+  t.deepEqual([...inDatabase].filter((column) => !inEntities.has(column)).sort(), [], 'database columns no entity describes');
+});

@@ -1,0 +1,85 @@
+import test from 'ava';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createEmptyDatabase } from './support/database.ts';
+import { createRedisPrefix, REDIS_URL } from './support/redis.ts';
+import { PROJECT_ROOT } from './support/process.ts';
+
+// `npm start` on a fresh database, then the README's curl session exactly as written
+// (only the entry port differs, so the test never collides with a running `npm start`).
+
+async function freePortBlock(size: number): Promise<number> {
+  for (;;) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const free = await Promise.all(
+      Array.from({ length: size }, (_, offset) =>
+        new Promise<boolean>((resolve) => {
+          const server = net.createServer().once('error', () => resolve(false));
+          server.listen(base + offset, '127.0.0.1', () => server.close(() => resolve(true)));
+        }),
+      ),
+    );
+    if (free.every(Boolean)) return base;
+  }
+}
+
+function readmeSession(): string {
+  const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+  const block = /<!-- curl-session:start -->\s*```bash\n([\s\S]*?)```\s*<!-- curl-session:end -->/.exec(readme);
+  if (!block?.[1]) throw new Error('README has no curl session block');
+  return block[1];
+}
+
+test('npm start brings up the cluster and the README curl session works through the entry point', async (t) => {
+  const database = await createEmptyDatabase();
+  await database.drop(); // `npm start` must create it itself
+  const redis = createRedisPrefix();
+  const base = await freePortBlock(3);
+  const walletPort = await freePortBlock(1);
+  const cluster = spawn(process.execPath, ['--import', 'tsx', 'scripts/start-cluster.ts'], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, DATABASE_URL: database.url, REDIS_URL, REDIS_PREFIX: redis.prefix, ENTRY_PORT: String(base), WALLET_PORT: String(walletPort), LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  cluster.stdout.on('data', (chunk) => (output += chunk));
+  cluster.stderr.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => cluster.once('exit', (code) => resolve(code)));
+  t.teardown(async () => {
+    if (cluster.exitCode === null) cluster.kill('SIGKILL');
+    await redis.cleanup();
+    await database.drop();
+  });
+
+  // Ready when both nodes answer /ready through the entry point.
+  const entry = `http://127.0.0.1:${base}`;
+  const seen = new Set<string>();
+  for (let tries = 0; seen.size < 2 && tries < 300; tries++) {
+    const answer = await fetch(`${entry}/ready`).catch(() => undefined);
+    if (answer?.status === 200) seen.add(((await answer.json()) as { nodeId: string }).nodeId);
+    else await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  t.deepEqual([...seen].sort(), ['rgs-node-1', 'rgs-node-2'], `both nodes serve through the entry point:\n${output}`);
+  t.regex(output, /X-Operator-Key: demo-alpha-key-LOCAL-ONLY/);
+  t.regex(output, new RegExp(`entry point .* http://127.0.0.1:${base}`));
+
+  const script = readmeSession().replace('RGS=http://127.0.0.1:3000', `RGS=${entry}`);
+  const workdir = mkdtempSync(path.join(os.tmpdir(), 'rgs-readme-'));
+  const session = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: workdir, encoding: 'utf8', timeout: 60_000 });
+  t.is(session.status, 0, session.stderr);
+  const objects = session.stdout
+    .split(/\n(?=\{)/)
+    .map((chunk) => JSON.parse(chunk) as Record<string, unknown>);
+  t.like(objects[0], { playerId: 'player-42', currency: 'EUR', status: 'active', active: true });
+  t.like(objects[1], { status: 'active', active: true });
+  t.like(objects[2], { status: 'revoked', active: false });
+  t.like(objects[3], { status: 400, code: 'VALIDATION_FAILED' });
+
+  // Ctrl-C stops everything cleanly.
+  cluster.kill('SIGINT');
+  t.is(await exited, 0, output);
+  t.regex(output, /stopped/);
+});
