@@ -209,8 +209,9 @@ CREATE TABLE idempotency_records (
   PRIMARY KEY (operator_id, scope, key)
 );
 
--- SPEC §8 daily limits, per UTC day: staked counts every accepted stake at placement
--- (open stakes count as lost); returned is what was paid back (credits, rollbacks).
+-- SPEC §8 daily limits, per UTC day of placement: staked counts every accepted stake at
+-- placement (so open stakes count as lost); returned is what came back to the player
+-- (credits, rolled-back and refused debits). Net loss = staked - returned.
 CREATE TABLE player_daily_totals (
   operator_id uuid    NOT NULL,
   player_id   text    NOT NULL,
@@ -218,7 +219,6 @@ CREATE TABLE player_daily_totals (
   day         date    NOT NULL,
   staked      bigint  NOT NULL DEFAULT 0,
   returned    bigint  NOT NULL DEFAULT 0,
-  won         bigint  NOT NULL DEFAULT 0,
   PRIMARY KEY (operator_id, player_id, currency, day)
 );
 `);

@@ -10,8 +10,8 @@ export interface Bet {
   idempotencyKey: string;
   requestHash: string;
   currency: string;
-  amount: string;
-  payout: string;
+  amount: number;
+  payout: number;
   game: string;
   params: Record<string, unknown>;
   status: string;

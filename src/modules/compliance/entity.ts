@@ -31,9 +31,8 @@ export interface PlayerDailyTotals {
   playerId: string;
   currency: string;
   day: string;
-  staked: string;
-  returned: string;
-  won: string;
+  staked: number;
+  returned: number;
 }
 
 export const PlayerDailyTotalsEntity = new EntitySchema<PlayerDailyTotals>({
@@ -46,6 +45,5 @@ export const PlayerDailyTotalsEntity = new EntitySchema<PlayerDailyTotals>({
     day: { type: 'date', primary: true },
     staked: { type: 'bigint' },
     returned: { type: 'bigint' },
-    won: { type: 'bigint' },
   },
 });

@@ -3,7 +3,7 @@ import { EntitySchema } from '@mikro-orm/core';
 /** SPEC §7: a committed event, relayed later to the operator's stream and webhook. */
 export interface EventRecord {
   id: string;
-  seq: string;
+  seq: number;
   operatorId: string;
   type: string;
   playerId: string | null;

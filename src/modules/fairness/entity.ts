@@ -8,7 +8,7 @@ export interface SeedPair {
   serverSeed: string;
   serverSeedHash: string;
   clientSeed: string;
-  nextNonce: string;
+  nextNonce: number;
   active: boolean;
   createdAt: Date;
   revealedAt: Date | null;

@@ -11,7 +11,7 @@ export interface Round {
   config: Record<string, unknown>;
   serverSeedHash: string;
   clientSeed: string;
-  nonce: string;
+  nonce: number;
   outcome: Record<string, unknown>;
   createdAt: Date;
 }

@@ -10,7 +10,7 @@ export interface WalletTransaction {
   kind: 'debit' | 'credit' | 'rollback';
   debitTransactionId: string | null;
   currency: string;
-  amount: string;
+  amount: number;
   status: 'pending' | 'applied' | 'refused' | 'failed';
   resultCode: string | null;
   attempts: number;

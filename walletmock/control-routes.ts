@@ -1,0 +1,70 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FaultInjector } from './faults.ts';
+import { parseJson, parseValue, readBody, sendJson, sendValidationFailed } from './http-json.ts';
+import type { Ledger } from './ledger.ts';
+import { faultsBody, ledgerQuery, playerBody, playerIdParam } from './schemas.ts';
+import type { RequestStats } from './stats.ts';
+
+// The mock's own test and ops routes (SPEC §6): unsigned, because only tests and chaos
+// runs talk to them, never the RGS.
+
+export interface ControlRouteDeps {
+  ledger: Ledger;
+  faults: FaultInjector;
+  stats: RequestStats;
+}
+
+/** PUT /__faults replaces the whole configuration; GET /__faults shows it. */
+export async function handleFaults(deps: ControlRouteDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method === 'GET') {
+    sendJson(res, 200, deps.faults.current());
+    return;
+  }
+  const parsed = parseJson(await readBody(req), faultsBody);
+  if (!parsed.ok) {
+    sendValidationFailed(res, parsed.issues);
+    return;
+  }
+  sendJson(res, 200, deps.faults.configure(parsed.value));
+}
+
+/** GET /__ledger?playerId= — one item per transactionId, in arrival order. */
+export function handleLedger(deps: ControlRouteDeps, search: URLSearchParams, res: ServerResponse): void {
+  const query = parseValue(Object.fromEntries(search), ledgerQuery);
+  if (!query.ok) {
+    sendValidationFailed(res, query.issues);
+    return;
+  }
+  sendJson(res, 200, { items: deps.ledger.items({ playerId: query.value.playerId }) });
+}
+
+/** GET /__stats — wallet requests counted by operation and outcome. */
+export function handleStats(deps: ControlRouteDeps, res: ServerResponse): void {
+  sendJson(res, 200, deps.stats.snapshot());
+}
+
+/** PUT /__players/:playerId {blocked?, balance?: {CUR: n}, debitLimit?} */
+export async function handlePlayer(
+  deps: ControlRouteDeps,
+  rawPlayerId: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const playerId = parseValue(rawPlayerId, playerIdParam);
+  const body = parseJson(await readBody(req), playerBody);
+  if (!playerId.ok || !body.ok) {
+    sendValidationFailed(res, [...(playerId.ok ? [] : playerId.issues), ...(body.ok ? [] : body.issues)]);
+    return;
+  }
+  sendJson(res, 200, deps.ledger.updatePlayer(playerId.value, body.value));
+}
+
+/** POST /__reset — forgets balances, players, transactions, faults and counts, so one
+ * long-running mock can serve several test runs. Seen request ids are kept: a reset
+ * must not reopen the replay window. */
+export function handleReset(deps: ControlRouteDeps, res: ServerResponse): void {
+  deps.ledger.reset();
+  deps.faults.configure({});
+  deps.stats.reset();
+  sendJson(res, 200, { status: 'reset' });
+}

@@ -1,0 +1,127 @@
+import test, { type ExecutionContext } from 'ava';
+import { newBet, sign, startBalance, startMock, testSecret, type MockClient } from './test-support.ts';
+
+const fiveMinutes = 5 * 60 * 1000;
+
+async function assertNothingApplied(t: ExecutionContext, wallet: MockClient, playerId: string) {
+  t.deepEqual(await wallet.ledger(), []);
+  t.is(await wallet.balance(playerId), startBalance);
+}
+
+test('a request signed with another secret is 401 BAD_SIGNATURE and applies nothing', async (t) => {
+  const wallet = await startMock(t);
+  const bet = newBet();
+  const reply = await wallet.call('debit', bet.debit(100), { secret: 'not-the-secret' });
+  t.deepEqual(reply, { status: 401, body: { code: 'BAD_SIGNATURE' } });
+  await assertNothingApplied(t, wallet, bet.playerId);
+  t.like(await wallet.stats('debit'), { unauthorized: 1, applied: 0 });
+});
+
+test('a body changed after signing is 401 BAD_SIGNATURE', async (t) => {
+  const wallet = await startMock(t);
+  const bet = newBet();
+  const timestamp = String(Date.now());
+  const requestId = 'a5b2d9e0-6c5e-4f8e-9a43-1f0c2a6b7d11';
+  const signature = sign(testSecret, timestamp, requestId, JSON.stringify(bet.debit(100)));
+  const reply = await wallet.call('debit', undefined, {
+    rawBody: JSON.stringify(bet.debit(1)),
+    timestamp,
+    requestId,
+    signature,
+  });
+  t.deepEqual(reply, { status: 401, body: { code: 'BAD_SIGNATURE' } });
+  await assertNothingApplied(t, wallet, bet.playerId);
+});
+
+test('missing signature headers or a malformed signature are 401 BAD_SIGNATURE', async (t) => {
+  const wallet = await startMock(t);
+  const bet = newBet();
+  for (const header of ['x-signature', 'x-timestamp', 'x-request-id'] as const) {
+    const reply = await wallet.call('debit', bet.debit(100), { omit: [header] });
+    t.deepEqual(reply, { status: 401, body: { code: 'BAD_SIGNATURE' } }, header);
+  }
+  const short = await wallet.call('debit', bet.debit(100), { signature: 'abc' });
+  t.deepEqual(short, { status: 401, body: { code: 'BAD_SIGNATURE' } });
+  await assertNothingApplied(t, wallet, bet.playerId);
+});
+
+test('a timestamp more than five minutes old is 401 STALE_TIMESTAMP', async (t) => {
+  const wallet = await startMock(t);
+  const bet = newBet();
+  const reply = await wallet.call('debit', bet.debit(100), { timestamp: String(Date.now() - fiveMinutes - 1000) });
+  t.deepEqual(reply, { status: 401, body: { code: 'STALE_TIMESTAMP' } });
+  await assertNothingApplied(t, wallet, bet.playerId);
+});
+
+test('a timestamp more than five minutes ahead is 401 STALE_TIMESTAMP', async (t) => {
+  const wallet = await startMock(t);
+  const bet = newBet();
+  const reply = await wallet.call('debit', bet.debit(100), { timestamp: String(Date.now() + fiveMinutes + 1000) });
+  t.deepEqual(reply, { status: 401, body: { code: 'STALE_TIMESTAMP' } });
+  await assertNothingApplied(t, wallet, bet.playerId);
+});
+
+test('a timestamp that is not unix milliseconds is 401 STALE_TIMESTAMP', async (t) => {
+  const wallet = await startMock(t);
+  const bet = newBet();
+  const reply = await wallet.call('debit', bet.debit(100), { timestamp: new Date().toISOString() });
+  t.deepEqual(reply, { status: 401, body: { code: 'STALE_TIMESTAMP' } });
+  await assertNothingApplied(t, wallet, bet.playerId);
+});
+
+test('a clock a few minutes off either way is still accepted', async (t) => {
+  const wallet = await startMock(t);
+  const behind = newBet();
+  const ahead = newBet();
+  const fourMinutes = 4 * 60 * 1000;
+  t.is((await wallet.call('debit', behind.debit(1), { timestamp: String(Date.now() - fourMinutes) })).status, 200);
+  t.is((await wallet.call('debit', ahead.debit(1), { timestamp: String(Date.now() + fourMinutes) })).status, 200);
+});
+
+test('a request id seen before is 401 REPLAYED_REQUEST and applies nothing', async (t) => {
+  const wallet = await startMock(t);
+  const first = newBet();
+  const second = newBet();
+  const requestId = 'f3c0a1e2-7d4b-4c55-8a9e-2b1d0e6f5a77';
+  t.is((await wallet.call('debit', first.debit(100), { requestId })).status, 200);
+  const replay = await wallet.call('debit', second.debit(100), { requestId });
+  t.deepEqual(replay, { status: 401, body: { code: 'REPLAYED_REQUEST' } });
+  t.is((await wallet.ledger()).length, 1);
+  t.is(await wallet.balance(second.playerId), startBalance);
+});
+
+test('an exact replay of a whole signed request is refused, not answered again', async (t) => {
+  const wallet = await startMock(t);
+  const bet = newBet();
+  const sent = { requestId: '0b9f1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d', timestamp: String(Date.now()) };
+  t.is((await wallet.call('credit', bet.credit(100), sent)).status, 200);
+  t.deepEqual(await wallet.call('credit', bet.credit(100), sent), {
+    status: 401,
+    body: { code: 'REPLAYED_REQUEST' },
+  });
+  t.like(await wallet.stats('credit'), { applied: 1, unauthorized: 1, duplicate: 0 });
+});
+
+test('a refused signature does not burn the request id', async (t) => {
+  const wallet = await startMock(t);
+  const bet = newBet();
+  const requestId = '5d6e7f80-9a1b-4c2d-8e3f-405162738495';
+  t.is((await wallet.call('debit', bet.debit(100), { requestId, secret: 'wrong' })).status, 401);
+  t.is((await wallet.call('debit', bet.debit(100), { requestId })).status, 200);
+});
+
+test('every configured secret is accepted, so operators can share one mock', async (t) => {
+  const wallet = await startMock(t, { secrets: ['operator-a-secret', 'operator-b-secret'] });
+  const first = newBet();
+  const second = newBet();
+  t.is((await wallet.call('debit', first.debit(1), { secret: 'operator-a-secret' })).status, 200);
+  t.is((await wallet.call('debit', second.debit(1), { secret: 'operator-b-secret' })).status, 200);
+  t.is((await wallet.call('debit', newBet().debit(1), { secret: 'operator-c-secret' })).status, 401);
+});
+
+test('test and ops routes need no signature', async (t) => {
+  const wallet = await startMock(t);
+  for (const path of ['/__faults', '/__ledger', '/__stats', '/wallet/balance/someone?currency=EUR', '/health']) {
+    t.is((await wallet.request('GET', path)).status, 200, path);
+  }
+});

@@ -1,0 +1,135 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import type { FaultInjector, Operation } from './faults.ts';
+import type { HeldResponses } from './held-responses.ts';
+import { parseJson, parseValue, readBody, sendJson, sendValidationFailed, type Parsed } from './http-json.ts';
+import type { Ledger, LedgerResult } from './ledger.ts';
+import {
+  balanceQuery,
+  creditBody,
+  debitBody,
+  playerIdParam,
+  rollbackBody,
+  type CreditBody,
+  type DebitBody,
+  type RollbackBody,
+} from './schemas.ts';
+import type { SignatureVerifier } from './signature.ts';
+import type { RequestStats } from './stats.ts';
+
+export interface WalletRouteDeps {
+  ledger: Ledger;
+  verifier: SignatureVerifier;
+  faults: FaultInjector;
+  held: HeldResponses;
+  stats: RequestStats;
+  logger: Logger;
+}
+
+type WalletRequest =
+  | { operation: 'debit'; body: DebitBody }
+  | { operation: 'credit'; body: CreditBody }
+  | { operation: 'rollback'; body: RollbackBody };
+
+function parseRequest(operation: Operation, raw: Buffer): Parsed<WalletRequest> {
+  switch (operation) {
+    case 'debit': {
+      const parsed = parseJson(raw, debitBody);
+      return parsed.ok ? { ok: true, value: { operation, body: parsed.value } } : parsed;
+    }
+    case 'credit': {
+      const parsed = parseJson(raw, creditBody);
+      return parsed.ok ? { ok: true, value: { operation, body: parsed.value } } : parsed;
+    }
+    case 'rollback': {
+      const parsed = parseJson(raw, rollbackBody);
+      return parsed.ok ? { ok: true, value: { operation, body: parsed.value } } : parsed;
+    }
+  }
+}
+
+function applyRequest(ledger: Ledger, request: WalletRequest): LedgerResult {
+  switch (request.operation) {
+    case 'debit':
+      return ledger.debit(request.body);
+    case 'credit':
+      return ledger.credit(request.body);
+    case 'rollback':
+      return ledger.rollback(request.body);
+  }
+}
+
+/** POST /wallet/debit|credit|rollback (SPEC §6). */
+export async function handleWalletOperation(
+  deps: WalletRouteDeps,
+  operation: Operation,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const { ledger, verifier, faults, held, stats, logger } = deps;
+  const raw = await readBody(req);
+
+  // Authentication comes first: an unsigned request learns nothing and changes nothing.
+  const refusal = verifier.verify(req.headers, raw);
+  if (refusal !== null) {
+    stats.count(operation, 'unauthorized');
+    sendJson(res, 401, { code: refusal });
+    return;
+  }
+
+  // A bad body is refused before any latency or fault: faults model an unreliable
+  // wallet, not a lenient one.
+  const request = parseRequest(operation, raw);
+  if (!request.ok) {
+    stats.count(operation, 'invalid');
+    sendValidationFailed(res, request.issues);
+    return;
+  }
+
+  const latencyMs = faults.latencyOf(operation);
+  if (latencyMs > 0) await delay(latencyMs);
+
+  const fault = faults.decide(operation);
+  if (fault === 'error') {
+    stats.count(operation, 'error');
+    sendJson(res, 500, { code: 'INTERNAL_ERROR' });
+    return;
+  }
+  if (fault === 'timeout') {
+    stats.count(operation, 'timeout');
+    held.hold(res);
+    return;
+  }
+
+  const { outcome, reply } = applyRequest(ledger, request.value);
+  if (logger.isLevelEnabled('debug')) {
+    logger.debug({ operation, outcome, status: reply.status, fault, requestId: req.headers['x-request-id'] }, 'wallet request');
+  }
+
+  if (fault === 'lost-error' || fault === 'lost-cut') {
+    stats.count(operation, 'lost');
+    if (fault === 'lost-error') sendJson(res, 500, { code: 'INTERNAL_ERROR' });
+    else res.socket?.destroy();
+    return;
+  }
+  stats.count(operation, outcome);
+  sendJson(res, reply.status, reply.body);
+}
+
+/** GET /wallet/balance/:playerId?currency= — unsigned, a test and ops route. */
+export function handleBalance(ledger: Ledger, rawPlayerId: string, search: URLSearchParams, res: ServerResponse): void {
+  const playerId = parseValue(rawPlayerId, playerIdParam);
+  const query = parseValue(Object.fromEntries(search), balanceQuery);
+  if (!playerId.ok || !query.ok) {
+    sendValidationFailed(res, [...(playerId.ok ? [] : playerId.issues), ...(query.ok ? [] : query.issues)]);
+    return;
+  }
+  // Without ?currency= the player's own currency is meant; a player never seen has none.
+  const currency = query.value.currency ?? ledger.currencyOf(playerId.value);
+  if (currency === null) {
+    sendValidationFailed(res, [{ path: 'currency', message: 'required for a player without transactions' }]);
+    return;
+  }
+  sendJson(res, 200, { playerId: playerId.value, currency, balance: ledger.balanceOf(playerId.value, currency) });
+}
