@@ -28,7 +28,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', ['loopback', 'linklocal', 'uniquelocal']);
 
   app.use(observeRequests(deps.logger));
   app.use(opsRoutes({ db, redis: deps.redis, nodeId: env.NODE_ID, isShuttingDown: deps.isShuttingDown }));

@@ -1,0 +1,55 @@
+# syntax=docker/dockerfile:1
+#
+# One image for every Node process of the stack (see docker-compose.yml):
+#   RGS node       CMD below                        node --import tsx src/main.ts
+#   wallet mock    command: node --import tsx walletmock/main.ts
+#   migrations     command: node --import tsx scripts/migrate.ts
+#
+# There is no build step: TypeScript runs directly through tsx, which is a runtime
+# dependency in package.json, so it survives `npm ci --omit=dev`.
+
+# ---- deps: production node_modules only ------------------------------------------
+FROM node:20-bookworm-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+# --omit=dev: no ava, typescript, eslint … in the image. The esbuild binary tsx needs is
+# installed for the image's platform here, never copied from the host (.dockerignore).
+RUN npm ci --omit=dev --no-audit --no-fund \
+ && npm cache clean --force
+
+# ---- runtime ------------------------------------------------------------------------
+FROM node:20-bookworm-slim AS runtime
+WORKDIR /app
+# PORT: the schema's default is 3001 (the local cluster's); in a container the node
+# listens on 3000, the port EXPOSEd here and the one nginx's upstream names.
+ENV NODE_ENV=production \
+    PORT=3000
+
+# The code stays owned by root and read-only for the `node` user that runs it.
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json tsconfig.json ./
+COPY src ./src
+COPY machines ./machines
+COPY migrations ./migrations
+COPY scripts ./scripts
+COPY walletmock ./walletmock
+# queues/ and bull-board/ hold no files yet (git keeps no empty folder, so a COPY of them
+# fails on a fresh clone). Add these two lines once they hold code that src/ imports:
+#   COPY queues ./queues
+#   COPY bull-board ./bull-board
+
+# Non-root. tsx writes its transform cache under os.tmpdir() (/tmp), which `node` may write.
+USER node
+
+EXPOSE 3000
+
+# Liveness only (/health answers while the event loop runs). Readiness (/ready: Postgres
+# and Redis reachable) is what compose's own healthcheck asks, to gate nginx's start.
+# The slim image has no curl: node's global fetch does it. Exec form, no shell.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health', { signal: AbortSignal.timeout(2500) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+
+# Exec form: node itself receives SIGTERM and stops gracefully (finishes in-flight
+# requests and jobs, exits 0 within 15 s). Compose adds `init: true` (tini as PID 1)
+# so signals are forwarded and zombies reaped.
+CMD ["node", "--import", "tsx", "src/main.ts"]

@@ -1,0 +1,512 @@
+import test from 'ava';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { envSchema } from '../src/config/env.ts';
+import { parseWalletMockEnv } from '../walletmock/config.ts';
+
+// No Docker engine runs these files in CI, so this test reads them the way a reviewer
+// would: docker-compose.yml, deploy/nginx.conf, Dockerfile and .dockerignore must agree
+// with each other and with the code (the env schema, the entry points, package.json).
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const read = (file: string): string => readFileSync(path.join(ROOT, file), 'utf8');
+
+// ---- docker-compose.yml ---------------------------------------------------------------
+
+interface DependsOn {
+  condition?: string;
+}
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: unknown;
+  environment?: Record<string, unknown>;
+  depends_on?: Record<string, DependsOn>;
+  healthcheck?: { test?: unknown };
+  ports?: unknown[];
+  volumes?: unknown[];
+  init?: boolean;
+  restart?: string;
+  stop_grace_period?: string;
+}
+interface Compose {
+  services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
+}
+
+// Compose resolves `<<` merge keys (the x-rgs anchor); YAML 1.2 needs them switched on.
+const compose = parse(read('docker-compose.yml'), { merge: true }) as Compose;
+
+/**
+ * Compose's interpolation as `docker compose up` does it with no .env file and no such
+ * variable in the shell: `${VAR:-default}` / `${VAR-default}` give the default, `$$` is
+ * a literal `$`. A variable without a default would be an empty string: refused here.
+ */
+function interpolate(value: string): string {
+  return value.replace(/\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (match, braced, fallback, bare) => {
+    if (match === '$$') return '$';
+    if (fallback === undefined) throw new Error(`${match}: no default, so it is empty unless the shell sets ${braced ?? bare}`);
+    return fallback as string;
+  });
+}
+
+function service(name: string): Service {
+  const found = compose.services[name];
+  if (!found) throw new Error(`docker-compose.yml has no service "${name}"`);
+  return found;
+}
+
+/** A service's environment as the process sees it (strings, defaults substituted). */
+function environmentOf(name: string): Record<string, string> {
+  const environment: Record<string, string> = {};
+  for (const [key, value] of Object.entries(service(name).environment ?? {})) {
+    // Compose would stringify a YAML number or boolean; quoting keeps `false` from being
+    // read as a boolean and `3000` as a number by anything in between.
+    if (typeof value !== 'string') throw new Error(`${name}.environment.${key} is ${typeof value}, not a quoted string`);
+    environment[key] = interpolate(value);
+  }
+  return environment;
+}
+
+function portOf(url: string): number {
+  const parsed = new URL(url);
+  return Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80));
+}
+
+/** Compose durations: "20s", "1m30s", "500ms". */
+function seconds(duration: string): number {
+  let total = 0;
+  for (const [, amount, unit] of duration.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
+    total += Number(amount) * { ms: 0.001, s: 1, m: 60, h: 3600 }[unit as 'ms' | 's' | 'm' | 'h'];
+  }
+  return total;
+}
+
+function commandOf(name: string): string[] {
+  const command = service(name).command;
+  if (!Array.isArray(command)) throw new Error(`${name}.command is not exec form (a list)`);
+  return command.map(String);
+}
+
+function healthcheckOf(name: string): string {
+  const check = service(name).healthcheck?.test;
+  if (!Array.isArray(check)) throw new Error(`${name} has no healthcheck in exec form`);
+  return check.map(String).join(' ');
+}
+
+const rgsNodes = Object.keys(compose.services).filter((name) => /^rgs-\d+$/.test(name));
+
+// ---- deploy/nginx.conf ----------------------------------------------------------------
+
+interface Directive {
+  name: string;
+  args: string[];
+  block?: Directive[];
+}
+
+/** A small nginx configuration parser: directives, arguments and nested blocks. */
+function parseNginx(text: string): Directive[] {
+  const tokens: { value: string; punct: boolean }[] = [];
+  for (const [whole, doubleQuoted, singleQuoted, punct] of text.matchAll(/#[^\n]*|"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'|([{};])|[^\s{};"'#]+/g)) {
+    if (whole.startsWith('#')) continue;
+    tokens.push({ value: doubleQuoted ?? singleQuoted ?? whole, punct: punct !== undefined });
+  }
+  let at = 0;
+  const parseBlock = (): Directive[] => {
+    const directives: Directive[] = [];
+    while (at < tokens.length) {
+      const token = tokens[at++]!;
+      if (token.punct && token.value === '}') return directives;
+      const directive: Directive = { name: token.value, args: [] };
+      for (;;) {
+        const next = tokens[at++];
+        if (!next) throw new Error(`nginx.conf: "${directive.name}" is not terminated`);
+        if (next.punct && next.value === ';') break;
+        if (next.punct && next.value === '{') {
+          directive.block = parseBlock();
+          break;
+        }
+        directive.args.push(next.value);
+      }
+      directives.push(directive);
+    }
+    return directives;
+  };
+  return parseBlock();
+}
+
+const nginxText = read('deploy/nginx.conf');
+const nginx = parseNginx(nginxText);
+
+function directives(block: Directive[] | undefined, name: string): Directive[] {
+  return (block ?? []).filter((directive) => directive.name === name);
+}
+
+function onlyBlock(block: Directive[] | undefined, name: string, ...args: string[]): Directive[] {
+  const found = directives(block, name).filter((directive) => args.every((arg, index) => directive.args[index] === arg));
+  if (found.length !== 1 || !found[0]!.block) throw new Error(`nginx.conf: expected one "${[name, ...args].join(' ')} { … }" block`);
+  return found[0]!.block;
+}
+
+function value(block: Directive[], name: string): string[] | undefined {
+  return directives(block, name).at(-1)?.args;
+}
+
+const http = onlyBlock(nginx, 'http');
+const upstream = onlyBlock(http, 'upstream', 'rgs');
+const server = onlyBlock(http, 'server');
+const stream = onlyBlock(server, 'location', '=', '/stream');
+
+function bytes(size: string): number {
+  const match = /^(\d+)([kKmMgG]?)$/.exec(size);
+  if (!match) throw new Error(`not an nginx size: ${size}`);
+  return Number(match[1]) * { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+}
+
+// ---- Dockerfile and .dockerignore -----------------------------------------------------
+
+interface Instruction {
+  keyword: string;
+  rest: string;
+}
+
+const dockerfile: Instruction[] = read('Dockerfile')
+  .replace(/\\\r?\n/g, ' ')
+  .split(/\r?\n/)
+  .map((line) => line.trim())
+  .filter((line) => line && !line.startsWith('#'))
+  .map((line) => {
+    const [keyword = '', ...rest] = line.split(/\s+/);
+    return { keyword: keyword.toUpperCase(), rest: rest.join(' ') };
+  });
+
+const stages: Instruction[][] = [];
+for (const instruction of dockerfile) {
+  if (instruction.keyword === 'FROM') stages.push([]);
+  stages.at(-1)?.push(instruction);
+}
+const finalStage = stages.at(-1) ?? [];
+
+/** `COPY [--flag…] src… dest` lines that copy from the build context (no --from). */
+const contextCopies = dockerfile
+  .filter((instruction) => instruction.keyword === 'COPY')
+  .map((instruction) => instruction.rest.split(/\s+/))
+  .filter((words) => !words.some((word) => word.startsWith('--from')))
+  .map((words) => words.filter((word) => !word.startsWith('--')))
+  .map((words) => ({ sources: words.slice(0, -1), destination: words.at(-1) }));
+
+function execForm(instruction: Instruction | undefined): string[] {
+  const parsed: unknown = JSON.parse(instruction?.rest ?? 'null');
+  if (!Array.isArray(parsed)) throw new Error(`${instruction?.keyword}: not exec form`);
+  return parsed.map(String);
+}
+
+const ignorePatterns = read('.dockerignore')
+  .split(/\r?\n/)
+  .map((line) => line.trim())
+  .filter((line) => line && !line.startsWith('#'))
+  .map((line) => {
+    const negated = line.startsWith('!');
+    const pattern = path.posix.normalize((negated ? line.slice(1) : line).replace(/^\/+/, ''));
+    const source = pattern
+      .split('/')
+      .map((part) => (part === '**' ? '.*' : part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]')))
+      .join('/')
+      .replace(/\.\*\//g, '(?:.*/)?');
+    return { negated, regex: new RegExp(`^${source}$`) };
+  });
+
+/** Docker's rule: a path is left out when it or a folder above it matches (last match wins). */
+function dockerIgnored(file: string): boolean {
+  const parts = file.split('/');
+  const candidates = parts.map((_, index) => parts.slice(0, index + 1).join('/'));
+  let ignored = false;
+  for (const { negated, regex } of ignorePatterns) {
+    if (candidates.some((candidate) => regex.test(candidate))) ignored = !negated;
+  }
+  return ignored;
+}
+
+function filesUnder(folder: string): string[] {
+  const absolute = path.join(ROOT, folder);
+  if (statSync(absolute).isFile()) return [folder];
+  return readdirSync(absolute, { withFileTypes: true }).flatMap((entry) =>
+    entry.name === 'node_modules' ? [] : filesUnder(path.posix.join(folder, entry.name)),
+  );
+}
+
+/** Every file of the build context that lands in the image. */
+const imageFiles = contextCopies.flatMap(({ sources }) => sources.flatMap(filesUnder)).filter((file) => !dockerIgnored(file));
+
+const packageJson = JSON.parse(read('package.json')) as { dependencies?: Record<string, string> };
+const dependencies = packageJson.dependencies ?? {};
+
+// ---- the stack --------------------------------------------------------------------------
+
+test('compose defines the whole stack: postgres, redis, migrate, walletmock, two rgs nodes, nginx, adminer', (t) => {
+  for (const name of ['postgres', 'redis', 'migrate', 'walletmock', 'rgs-1', 'rgs-2', 'nginx', 'adminer']) {
+    t.truthy(compose.services[name], `service ${name}`);
+  }
+  t.true(rgsNodes.length >= 2, 'at least two RGS replicas behind the load balancer');
+  t.false('version' in compose, 'the Compose spec has no version key');
+});
+
+test('every variable compose sets on an rgs node is in the config schema, with a value the schema accepts', (t) => {
+  // The migrate job runs scripts/migrate.ts, which loads the same schema.
+  for (const name of [...rgsNodes, 'migrate']) {
+    const environment = environmentOf(name);
+    for (const [key, raw] of Object.entries(environment)) {
+      if (!t.true(Object.hasOwn(envSchema.shape, key), `${name}: ${key} is not a variable the code reads (src/config/env.ts)`)) continue;
+      const field = envSchema.shape[key as keyof typeof envSchema.shape];
+      const result = field.safeParse(raw);
+      t.true(result.success, `${name}: ${key}=${raw} is refused: ${result.error?.issues.map((issue) => issue.message).join('; ')}`);
+    }
+    t.true(envSchema.safeParse(environment).success, `${name}: the whole environment parses`);
+  }
+});
+
+test('compose needs no .env file: every ${VAR} has a default', (t) => {
+  const strings: string[] = [];
+  const walk = (node: unknown): void => {
+    if (typeof node === 'string') strings.push(node);
+    else if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') Object.values(node).forEach(walk);
+  };
+  walk(compose);
+  for (const text of strings) t.notThrows(() => interpolate(text), text);
+});
+
+test('the rgs nodes share one definition and differ only in NODE_ID', (t) => {
+  const ids = rgsNodes.map((name) => environmentOf(name).NODE_ID);
+  t.deepEqual(ids, rgsNodes, 'NODE_ID names the replica');
+  const [first, ...others] = rgsNodes.map((name) => {
+    const { NODE_ID: _nodeId, ...shared } = environmentOf(name);
+    return { ...service(name), environment: shared };
+  });
+  for (const other of others) t.deepEqual(other, first);
+});
+
+test('the rgs nodes listen on the port nginx balances over and their healthcheck probes', (t) => {
+  const servers = directives(upstream, 'server').map((directive) => directive.args[0] ?? '');
+  t.deepEqual(servers.map((address) => address.split(':')[0]).sort(), [...rgsNodes].sort(), 'one upstream server per rgs service');
+  for (const name of rgsNodes) {
+    const port = environmentOf(name).PORT;
+    t.true(servers.includes(`${name}:${port}`), `nginx's upstream names ${name}:${port}`);
+    t.regex(healthcheckOf(name), new RegExp(`http://127\\.0\\.0\\.1:${port}/(ready|health)\\b`), `${name}'s healthcheck probes port ${port}`);
+  }
+  const expose = finalStage.find((instruction) => instruction.keyword === 'EXPOSE')?.rest;
+  t.is(expose, environmentOf(rgsNodes[0]!).PORT, 'the image EXPOSEs the same port');
+});
+
+test('nginx re-resolves the nodes only on an nginx image that supports it', (t) => {
+  const resolving = directives(upstream, 'server').some((directive) => directive.args.includes('resolve'));
+  if (!resolving) return t.pass();
+  t.truthy(value(upstream, 'zone'), '`resolve` needs a shared-memory zone');
+  t.truthy(value(http, 'resolver') ?? value(upstream, 'resolver'), '`resolve` needs a resolver');
+  const tag = /^nginx:(\d+)\.(\d+)\.(\d+)/.exec(service('nginx').image ?? '');
+  t.truthy(tag, 'the nginx image pins a full version');
+  const [major, minor, patch] = (tag?.slice(1) ?? []).map(Number) as [number, number, number];
+  t.true(major > 1 || (major === 1 && (minor > 27 || (minor === 27 && patch >= 3))), 'open-source nginx has upstream `resolve` since 1.27.3');
+});
+
+test('the rgs nodes never migrate: a one-time migrate job does it first and must succeed', (t) => {
+  for (const name of rgsNodes) {
+    t.is(environmentOf(name).MIGRATE_ON_START, 'false', `${name} sets MIGRATE_ON_START=false`);
+    t.is(service(name).depends_on?.migrate?.condition, 'service_completed_successfully', `${name} waits for migrate to succeed`);
+  }
+  const migrate = service('migrate');
+  t.deepEqual(commandOf('migrate'), ['node', '--import', 'tsx', 'scripts/migrate.ts']);
+  t.is(migrate.restart, 'no', 'a job, not a daemon');
+  t.is(migrate.depends_on?.postgres?.condition, 'service_healthy');
+});
+
+test('the rgs nodes start after Postgres and Redis are healthy, and both have healthchecks', (t) => {
+  for (const name of rgsNodes) {
+    t.is(service(name).depends_on?.postgres?.condition, 'service_healthy');
+    t.is(service(name).depends_on?.redis?.condition, 'service_healthy');
+    t.truthy(service(name).depends_on?.walletmock, `${name} starts after the wallet mock`);
+  }
+  t.regex(healthcheckOf('postgres'), /pg_isready/);
+  t.regex(healthcheckOf('redis'), /redis-cli ping/);
+});
+
+test('Redis keeps nothing on disk and never evicts queue keys', (t) => {
+  const command = (service('redis').command as string[]).join(' ');
+  t.regex(command, /--save  --appendonly no/, '--save "" --appendonly no');
+  t.regex(command, /--maxmemory-policy noeviction/);
+});
+
+test("the wallet mock listens on the port the rgs nodes' WALLET_URL names and signs with their secret", (t) => {
+  t.deepEqual(commandOf('walletmock'), ['node', '--import', 'tsx', 'walletmock/main.ts']);
+  const mock = parseWalletMockEnv(environmentOf('walletmock'));
+  for (const name of rgsNodes) {
+    const environment = environmentOf(name);
+    const walletUrl = new URL(environment.WALLET_URL!);
+    t.is(walletUrl.hostname, 'walletmock', `${name}'s WALLET_URL names the walletmock service`);
+    t.is(portOf(walletUrl.href), mock.port, `${name}'s WALLET_URL port is the mock's PORT`);
+    t.true(mock.secrets.includes(environment.WALLET_SECRET!), `the mock accepts ${name}'s WALLET_SECRET`);
+  }
+  t.regex(healthcheckOf('walletmock'), new RegExp(`:${mock.port}/health\\b`));
+});
+
+test('DATABASE_URL points at the postgres service with its credentials, REDIS_URL at the redis service', (t) => {
+  const postgres = environmentOf('postgres');
+  for (const name of [...rgsNodes, 'migrate']) {
+    const database = new URL(environmentOf(name).DATABASE_URL!);
+    t.is(database.hostname, 'postgres');
+    t.is(portOf(database.href), 5432);
+    t.is(decodeURIComponent(database.username), postgres.POSTGRES_USER ?? 'postgres');
+    t.is(decodeURIComponent(database.password), postgres.POSTGRES_PASSWORD ?? '(unset)');
+    t.is(database.pathname, `/${postgres.POSTGRES_DB}`, 'the database the postgres image creates');
+  }
+  for (const name of rgsNodes) {
+    const redis = new URL(environmentOf(name).REDIS_URL!);
+    t.is(redis.hostname, 'redis');
+    t.is(redis.port, '6379');
+  }
+  t.is(service('postgres').image, 'postgres:15');
+  t.is(service('redis').image, 'redis:7');
+});
+
+test('Postgres keeps its data in a named volume', (t) => {
+  const mount = (service('postgres').volumes ?? []).map(String).find((volume) => volume.endsWith(':/var/lib/postgresql/data'));
+  const volumeName = mount?.split(':')[0] ?? '';
+  t.regex(volumeName, /^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'a named volume, not a bind mount');
+  t.true(Object.hasOwn(compose.volumes ?? {}, volumeName), `volumes: declares ${volumeName}`);
+});
+
+test('the rgs nodes get longer to stop than their own shutdown deadline, with an init process', (t) => {
+  for (const name of rgsNodes) {
+    const node = service(name);
+    const deadlineSeconds = Number(envSchema.shape.SHUTDOWN_TIMEOUT_MS.parse(environmentOf(name).SHUTDOWN_TIMEOUT_MS)) / 1000;
+    const grace = seconds(node.stop_grace_period ?? '10s');
+    t.true(grace >= 15, `${name}: SPEC §2 gives a node 15 s to stop; Docker would SIGKILL after ${grace} s`);
+    t.true(grace > deadlineSeconds, `${name}: the node's own deadline (${deadlineSeconds} s) fires before Docker's SIGKILL`);
+    t.true(node.init, `${name}: init: true forwards SIGTERM and reaps zombies`);
+  }
+});
+
+// ---- nginx ------------------------------------------------------------------------------
+
+test('nginx publishes a host port onto its listen port and mounts deploy/nginx.conf', (t) => {
+  const nginxService = service('nginx');
+  t.regex(nginxService.image ?? '', /^nginx:1\.27/);
+  const listen = value(server, 'listen')?.[0];
+  const ports = (nginxService.ports ?? []).map(String);
+  t.true(ports.some((mapping) => /^(?:[\d.]+:)?\d+:\d+$/.test(mapping) && mapping.endsWith(`:${listen}`)), `a host port maps to ${listen}`);
+  t.true(
+    (nginxService.volumes ?? []).map(String).some((volume) => /^\.\/deploy\/nginx\.conf:\/etc\/nginx\/nginx\.conf(:ro)?$/.test(volume)),
+    'deploy/nginx.conf is nginx.conf',
+  );
+  for (const name of rgsNodes) t.is(nginxService.depends_on?.[name]?.condition, 'service_healthy');
+  t.truthy(onlyBlock(nginx, 'events'), 'a complete nginx.conf: events { … }');
+});
+
+test('nginx keeps HTTP/1.1 keep-alive connections to the nodes and forwards client and request ids', (t) => {
+  t.truthy(value(upstream, 'keepalive'));
+  t.deepEqual(value(server, 'proxy_http_version') ?? value(http, 'proxy_http_version'), ['1.1']);
+  const headers = new Map(directives(server, 'proxy_set_header').map((directive) => [directive.args[0], directive.args[1]]));
+  t.is(headers.get('Connection'), '', 'an empty Connection header, so upstream keep-alive works');
+  t.is(headers.get('X-Forwarded-For'), '$proxy_add_x_forwarded_for');
+  t.is(headers.get('X-Forwarded-Proto'), '$scheme');
+  t.truthy(headers.get('X-Request-Id'), 'X-Request-Id reaches the node');
+  t.regex(nginxText, /\$http_x_request_id/, "the client's own X-Request-Id is passed through");
+  for (const location of directives(server, 'location')) {
+    t.deepEqual(directives(location.block, 'proxy_set_header'), [], `location ${location.args.join(' ')} would drop the server's proxy_set_header`);
+    t.deepEqual(value(location.block ?? [], 'proxy_pass'), ['http://rgs']);
+  }
+});
+
+test('the nginx /stream location passes SSE events through unbuffered', (t) => {
+  t.deepEqual(value(stream, 'proxy_buffering'), ['off']);
+  t.deepEqual(value(stream, 'proxy_cache'), ['off']);
+  t.deepEqual(value(stream, 'chunked_transfer_encoding'), ['on']);
+  const accel = directives(stream, 'add_header').find((directive) => directive.args[0] === 'X-Accel-Buffering');
+  t.is(accel?.args[1], 'no');
+  t.not(value(stream, 'gzip') ?? value(server, 'gzip') ?? value(http, 'gzip'), ['on'], 'gzip would buffer the stream');
+  const readTimeout = value(stream, 'proxy_read_timeout')?.[0] ?? '60s';
+  t.true(seconds(readTimeout) >= 600, `proxy_read_timeout ${readTimeout} would cut streams`);
+});
+
+test('nginx retries on the other node only requests it may repeat', (t) => {
+  const retry = value(server, 'proxy_next_upstream') ?? value(http, 'proxy_next_upstream') ?? [];
+  t.true(retry.includes('error'));
+  t.false(retry.includes('non_idempotent'), 'a POST /bets must never be replayed by the load balancer');
+  for (const location of directives(server, 'location')) {
+    t.false((value(location.block ?? [], 'proxy_next_upstream') ?? []).includes('non_idempotent'));
+  }
+});
+
+test("nginx's body ceiling stays above the app's limit, so clients get the app's 413 problem document", (t) => {
+  const ceiling = bytes(value(server, 'client_max_body_size')?.[0] ?? value(http, 'client_max_body_size')?.[0] ?? '1m');
+  for (const name of rgsNodes) {
+    const appLimit = envSchema.shape.BODY_LIMIT_BYTES.parse(environmentOf(name).BODY_LIMIT_BYTES);
+    t.true(ceiling > appLimit, `nginx ${ceiling} B vs the app's ${appLimit} B`);
+  }
+});
+
+// ---- the image ----------------------------------------------------------------------------
+
+test('the image is multi-stage and its final stage runs as a non-root user', (t) => {
+  t.true(stages.length >= 2, 'at least two FROM stages');
+  for (const stage of stages) t.regex(stage[0]!.rest, /^node:20-bookworm-slim\b/);
+  const user = finalStage.filter((instruction) => instruction.keyword === 'USER').at(-1)?.rest;
+  t.truthy(user, 'the final stage sets USER');
+  t.notRegex(user ?? '', /^(root|0)(:|$)/);
+  t.regex(finalStage.find((instruction) => instruction.keyword === 'ENV')?.rest ?? '', /\bNODE_ENV=production\b/);
+});
+
+test('the image listens by default on the port it EXPOSEs (the schema default is for local runs)', (t) => {
+  const env = Object.fromEntries(
+    finalStage
+      .filter((instruction) => instruction.keyword === 'ENV')
+      .flatMap((instruction) => instruction.rest.split(/\s+/).map((pair) => pair.split('=') as [string, string])),
+  );
+  t.is(env.PORT, finalStage.find((instruction) => instruction.keyword === 'EXPOSE')?.rest);
+  const healthcheck = finalStage.find((instruction) => instruction.keyword === 'HEALTHCHECK')?.rest ?? '';
+  t.regex(healthcheck, /fetch\('http:\/\/127\.0\.0\.1:' \+ \(process\.env\.PORT/);
+  t.regex(healthcheck, /\/health'/);
+});
+
+test('the image starts src/main.ts through tsx, which npm ci --omit=dev keeps', (t) => {
+  t.deepEqual(execForm(finalStage.find((instruction) => instruction.keyword === 'CMD')), ['node', '--import', 'tsx', 'src/main.ts']);
+  t.true(Object.hasOwn(dependencies, 'tsx'), 'tsx is a runtime dependency');
+  const install = dockerfile.find((instruction) => instruction.keyword === 'RUN' && /\bnpm ci\b/.test(instruction.rest));
+  t.regex(install?.rest ?? '', /--omit=dev/);
+  for (const entry of ['src/main.ts', 'walletmock/main.ts', 'scripts/migrate.ts']) {
+    t.true(imageFiles.includes(entry), `${entry} is copied into the image`);
+  }
+});
+
+test('every path the Dockerfile copies from the build context exists, holds files and is not in .dockerignore', (t) => {
+  t.true(contextCopies.length > 0);
+  for (const { sources } of contextCopies) {
+    for (const source of sources) {
+      t.true(existsSync(path.join(ROOT, source)), `${source} exists`);
+      if (!existsSync(path.join(ROOT, source))) continue;
+      // git keeps no empty folder: COPY of one would fail on a fresh clone.
+      t.true(filesUnder(source).length > 0, `${source} holds files`);
+      t.false(dockerIgnored(source), `${source} is not excluded from the build context`);
+    }
+  }
+  t.true(dockerIgnored('node_modules'), "the host's node_modules stays out of the context");
+  t.true(dockerIgnored('walletmock/faults.test.ts'), 'tests stay out of the image');
+});
+
+test('every package the code in the image imports is a production dependency', (t) => {
+  const builtins = new Set(builtinModules);
+  const importPattern = /\b(?:import|export)\s+(type\s+)?(?:[^'";]*?\bfrom\s*)?['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+  const missing: string[] = [];
+  for (const file of imageFiles.filter((name) => /\.[cm]?[jt]s$/.test(name))) {
+    for (const [, typeOnly, staticSpecifier, dynamicSpecifier] of read(file).matchAll(importPattern)) {
+      const specifier = staticSpecifier ?? dynamicSpecifier ?? '';
+      if (typeOnly || specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('node:')) continue;
+      const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0]!;
+      if (!builtins.has(name) && !Object.hasOwn(dependencies, name)) missing.push(`${file} imports ${name}`);
+    }
+  }
+  t.deepEqual(missing, [], 'npm ci --omit=dev would leave these out of the image');
+});
