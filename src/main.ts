@@ -1,11 +1,14 @@
 import type { Server } from 'node:http';
 import { env } from './config/env.ts';
 import { createApp } from './app.ts';
-import { createDb } from './shared/db.ts';
+import { createServices } from './services.ts';
 import { logger } from './shared/logger.ts';
 import { ensureDatabase, migrate } from './shared/migrate.ts';
-import { createRedis } from './shared/redis.ts';
-import { createOperatorsService } from './modules/operators/service.ts';
+import { startWorkers } from '../queues/worker.ts';
+import { debitProcessor } from '../queues/processors/debit.ts';
+import { creditProcessor } from '../queues/processors/credit.ts';
+import { rollbackProcessor } from '../queues/processors/rollback.ts';
+import { startSweeper } from './modules/bets/sweeper.ts';
 
 // One RGS node: parse env → migrate (under a lock) → serve HTTP and/or run workers by
 // RGS_ROLES → stop gracefully on SIGTERM (SPEC §2).
@@ -16,25 +19,34 @@ if (env.MIGRATE_ON_START) {
   if (applied.length) logger.info({ applied }, 'migrations applied');
 }
 
-const db = createDb(env.DATABASE_URL, env.DB_POOL_SIZE);
-const redis = createRedis(env.REDIS_URL, env.REDIS_PREFIX, 'commands');
-const subscriber = createRedis(env.REDIS_URL, env.REDIS_PREFIX, 'subscriber');
-const operators = createOperatorsService({ db, redis, subscriber, redisPrefix: env.REDIS_PREFIX });
-
+const services = createServices(env, logger);
 let shuttingDown = false;
 let server: Server | undefined;
 
 if (env.RGS_ROLES.includes('api')) {
-  const app = createApp({ env, db, redis, logger, operators, isShuttingDown: () => shuttingDown });
+  const app = createApp({ env, logger, services, isShuttingDown: () => shuttingDown });
   server = app.listen(env.PORT, () => {
     const address = server?.address();
     const port = typeof address === 'object' && address ? address.port : env.PORT;
     logger.info({ port, roles: env.RGS_ROLES }, 'rgs node listening');
   });
   server.keepAliveTimeout = 65_000;
-} else {
-  logger.info({ roles: env.RGS_ROLES }, 'rgs node started without HTTP');
 }
+
+const workers = env.RGS_ROLES.includes('workers')
+  ? startWorkers({
+      ...services.queueSettings,
+      concurrency: env.WORKER_CONCURRENCY,
+      logger,
+      processors: {
+        debit: debitProcessor(services.runtime),
+        credit: creditProcessor(services.runtime),
+        rollback: rollbackProcessor(services.runtime),
+      },
+    })
+  : undefined;
+const sweeper = workers ? startSweeper({ db: services.db, enqueuer: services.enqueuer, logger, intervalMs: env.SWEEP_INTERVAL_MS }) : undefined;
+if (!server) logger.info({ roles: env.RGS_ROLES }, 'rgs node started without HTTP');
 
 async function shutdown(signal: string): Promise<void> {
   if (shuttingDown) {
@@ -53,8 +65,10 @@ async function shutdown(signal: string): Promise<void> {
     server.closeIdleConnections();
     await closed;
   }
-  await operators.close();
-  await Promise.allSettled([db.end(), redis.quit(), subscriber.quit()]);
+  sweeper?.stop();
+  await services.bets.drain();
+  await workers?.close();
+  await services.close();
   logger.info('stopped');
   process.exit(0);
 }

@@ -34,6 +34,18 @@ export const envSchema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((value) => value === 'true'),
+  WALLET_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
+  // SPEC §4 retry bounds: a debit gets this many attempts before it is rolled back;
+  // credits and rollbacks back off exponentially from BET_RETRY_BASE_MS up to
+  // BET_RETRY_MAX_MS, and a rollback that still fails after BET_PARK_AFTER_MS is parked.
+  BET_DEBIT_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(4),
+  BET_RETRY_BASE_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  BET_RETRY_MAX_MS: z.coerce.number().int().min(100).max(3_600_000).default(300_000),
+  BET_PARK_AFTER_MS: z.coerce.number().int().min(1_000).max(7 * 24 * 3_600_000).default(6 * 3_600_000),
+  // POST /bets answers 201 once the money is decided, or 202 + Location after this long.
+  BET_RESPONSE_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(3_000),
+  SWEEP_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(5_000),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(32),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(60_000).default(12_000),
 });
 

@@ -1,4 +1,4 @@
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The node's Prometheus registry (SPEC §9); one per process. */
 export const registry = new Registry();
@@ -8,5 +8,51 @@ export const httpRequestsTotal = new Counter({
   name: 'rgs_http_requests_total',
   help: 'HTTP requests by method, route pattern and status',
   labelNames: ['method', 'route', 'status'] as const,
+  registers: [registry],
+});
+
+export const betsPlacedTotal = new Counter({
+  name: 'rgs_bets_placed_total',
+  help: 'Bets accepted (placed and committed)',
+  registers: [registry],
+});
+
+export const betsRefusedTotal = new Counter({
+  name: 'rgs_bets_refused_total',
+  help: 'Bets refused before reaching the wallet, by code',
+  labelNames: ['code'] as const,
+  registers: [registry],
+});
+
+export const walletCallsTotal = new Counter({
+  name: 'rgs_wallet_calls_total',
+  help: 'Wallet calls by kind and outcome (applied, refused, unknown)',
+  labelNames: ['kind', 'outcome'] as const,
+  registers: [registry],
+});
+
+export const walletDebitCallsTotal = new Counter({
+  name: 'rgs_wallet_debit_calls_total',
+  help: 'Wallet debit calls (every attempt)',
+  registers: [registry],
+});
+
+export const walletDebitFailuresTotal = new Counter({
+  name: 'rgs_wallet_debit_failures_total',
+  help: 'Wallet debit attempts that did not apply (refused or unknown)',
+  registers: [registry],
+});
+
+export const betSettlementSeconds = new Histogram({
+  name: 'rgs_bet_settlement_seconds',
+  help: 'Time from placement to a final state',
+  labelNames: ['status'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+  registers: [registry],
+});
+
+export const betsParkedTotal = new Counter({
+  name: 'rgs_bets_parked_total',
+  help: 'Bets parked for manual resolution',
   registers: [registry],
 });

@@ -1,4 +1,6 @@
 import type { Queryable } from '../../shared/db.ts';
+import { toPage } from '../../http/pagination.ts';
+import type { AuditQuery } from './schemas.ts';
 
 export interface AuditInput {
   operatorId: string | null;
@@ -24,4 +26,64 @@ export async function appendAudit(db: Queryable, entries: AuditInput[]): Promise
       entries.map((e) => JSON.stringify(e.data ?? {})),
     ],
   );
+}
+
+/** SPEC §3 audit entry, as `GET /audit` lists it. */
+export interface AuditView {
+  /** The bigint identity, as a string so no client rounds it. */
+  id: string;
+  action: string;
+  actor: string;
+  playerId: string | null;
+  betId: string | null;
+  data: Record<string, unknown>;
+  createdAt: string;
+}
+
+interface AuditRow {
+  id: number;
+  action: string;
+  actor: string;
+  player_id: string | null;
+  bet_id: string | null;
+  data: Record<string, unknown>;
+  created_at: Date;
+}
+
+function toAuditView(row: AuditRow): AuditView {
+  return {
+    id: String(row.id),
+    action: row.action,
+    actor: row.actor,
+    playerId: row.player_id,
+    betId: row.bet_id,
+    data: row.data,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+/**
+ * The operator's audit trail, newest first, keyset-paginated on id (the audit_operator_*
+ * indexes). Ids only grow, so new rows never shift a page a reader is walking.
+ */
+export async function listAudit(db: Queryable, operatorId: string, query: AuditQuery) {
+  const params: unknown[] = [operatorId];
+  const where = ['operator_id = $1'];
+  const add = (condition: (placeholder: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(condition(`$${params.length}`));
+  };
+  if (query.action !== undefined) add((p) => `action = ${p}`, query.action);
+  if (query.playerId !== undefined) add((p) => `player_id = ${p}`, query.playerId);
+  if (query.from !== undefined) add((p) => `created_at >= ${p}::timestamptz`, query.from);
+  if (query.to !== undefined) add((p) => `created_at < ${p}::timestamptz`, query.to);
+  if (query.cursor !== undefined) add((p) => `id < ${p}::bigint`, query.cursor[1]);
+  params.push(query.limit + 1);
+  const { rows } = await db.query<AuditRow>(
+    `SELECT id, action, actor, player_id, bet_id, data, created_at
+       FROM audit_log WHERE ${where.join(' AND ')}
+      ORDER BY id DESC LIMIT $${params.length}`,
+    params,
+  );
+  return toPage(rows, query.limit, toAuditView, (row) => [row.created_at.toISOString(), String(row.id)]);
 }

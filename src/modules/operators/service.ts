@@ -76,6 +76,8 @@ const isUniqueViolation = (error: unknown) => (error as { code?: string }).code 
 
 export interface OperatorsService {
   authenticate(apiKey: string): Promise<OperatorContext | undefined>;
+  /** The operator's wallet, or the node's default (WALLET_URL/WALLET_SECRET) for what it did not set. */
+  walletEndpoint(operatorId: string): Promise<{ url: string; secret: string }>;
   create(input: CreateOperatorInput): Promise<{ id: string; name: string; apiKey: string }>;
   update(id: string, input: PatchOperatorInput): Promise<OperatorView>;
   rotateKey(id: string): Promise<{ apiKey: string }>;
@@ -89,10 +91,27 @@ export interface OperatorsService {
  * is published on Redis so every node drops its cache at once (a rotated key stops
  * working everywhere), and a node whose subscription reconnects drops it too.
  */
-export function createOperatorsService(deps: { db: Db; redis: Redis; subscriber: Redis; redisPrefix: string }): OperatorsService {
+export function createOperatorsService(deps: {
+  db: Db;
+  redis: Redis;
+  subscriber: Redis;
+  redisPrefix: string;
+  defaultWallet: { url: string; secret: string };
+}): OperatorsService {
   const { db, redis, subscriber } = deps;
   const channel = channelName(deps.redisPrefix, KEYS_CHANGED_CHANNEL);
+  // Keyed by `key:<hash>` and `id:<uuid>`; one clear() drops both views.
   const cache = new Map<string, { operator: OperatorContext | undefined; expiresAt: number }>();
+
+  async function cached(cacheKey: string, load: () => Promise<OperatorRow | undefined>): Promise<OperatorContext | undefined> {
+    const hit = cache.get(cacheKey);
+    if (hit && hit.expiresAt > Date.now()) return hit.operator;
+    const row = await load();
+    const operator = row ? toContext(row) : undefined;
+    if (cache.size > 10_000) cache.clear();
+    cache.set(cacheKey, { operator, expiresAt: Date.now() + CACHE_TTL_MS });
+    return operator;
+  }
 
   void subscriber.subscribe(channel).catch(() => undefined);
   const onMessage = (received: string) => {
@@ -109,13 +128,12 @@ export function createOperatorsService(deps: { db: Db; redis: Redis; subscriber:
 
   async function authenticate(apiKey: string): Promise<OperatorContext | undefined> {
     const hash = hashApiKey(apiKey);
-    const cached = cache.get(hash);
-    if (cached && cached.expiresAt > Date.now()) return cached.operator;
-    const { rows } = await db.query<OperatorRow>('SELECT * FROM operators WHERE api_key_hash = $1', [hash]);
-    const operator = rows[0] ? toContext(rows[0]) : undefined;
-    if (cache.size > 10_000) cache.clear();
-    cache.set(hash, { operator, expiresAt: Date.now() + CACHE_TTL_MS });
-    return operator;
+    return cached(`key:${hash}`, async () => (await db.query<OperatorRow>('SELECT * FROM operators WHERE api_key_hash = $1', [hash])).rows[0]);
+  }
+
+  async function walletEndpoint(operatorId: string) {
+    const operator = await cached(`id:${operatorId}`, async () => (await db.query<OperatorRow>('SELECT * FROM operators WHERE id = $1', [operatorId])).rows[0]);
+    return { url: operator?.walletUrl ?? deps.defaultWallet.url, secret: operator?.walletSecret ?? deps.defaultWallet.secret };
   }
 
   async function create(input: CreateOperatorInput) {
@@ -208,7 +226,7 @@ export function createOperatorsService(deps: { db: Db; redis: Redis; subscriber:
     subscriber.off('ready', onReady);
   }
 
-  return { authenticate, create, update, rotateKey, get, list, close };
+  return { authenticate, walletEndpoint, create, update, rotateKey, get, list, close };
 }
 
 /** Which settings an admin change touched, for the audit trail: never the secret values. */

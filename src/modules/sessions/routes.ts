@@ -10,7 +10,7 @@ export function sessionsRoutes(sessions: SessionsService): Router {
   router.post('/sessions/launch', async (req, res) => {
     const operator = operatorOf(req);
     const body = parse(launchBody, req.body, 'body');
-    const key = parse(idempotencyKeyHeader, req.get('idempotency-key'), 'headers');
+    const key = parse(idempotencyKeyHeader, { 'idempotency-key': req.get('idempotency-key') }, 'headers')['idempotency-key'];
     const result = await sessions.launch(operator.id, body, key);
     res.status(result.status).json(result.body);
   });

@@ -23,6 +23,6 @@ export const sessionTokenParams = z.object({ token: z.uuid() }).strict();
 /** Routes that take no body accept none or an empty object. */
 export const emptyBody = z.union([z.undefined(), z.object({}).strict()]);
 
-export const idempotencyKeyHeader = asciiId(255).optional();
+export const idempotencyKeyHeader = z.object({ 'idempotency-key': asciiId(255).optional() });
 
 export type LaunchInput = z.infer<typeof launchBody>;

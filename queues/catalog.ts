@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import type { JobsOptions } from 'bullmq';
+
+/**
+ * Every job the product runs: job name → zod payload + options. Enqueue and process are
+ * both typed from here, and Bull Board lists these queues.
+ *
+ * A bet's wallet steps run one attempt per job; the bet machine (or, for debits, the
+ * recorded attempt count) decides whether and when the next attempt is due, and that
+ * attempt is a new job with its own id (`betId.step.attempt`), so duplicates enqueued by
+ * several nodes or by the sweeper collapse into one. BullMQ's own retries only cover
+ * infrastructure failures inside a job (database or Redis unreachable).
+ */
+const betStep = z.object({ betId: z.uuid(), attempt: z.int().min(1).max(1_000_000) }).strict();
+
+const stepOptions: JobsOptions = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 500 },
+  removeOnComplete: { count: 1_000, age: 3_600 },
+  removeOnFail: { count: 10_000, age: 7 * 24 * 3_600 },
+};
+
+export const jobCatalog = {
+  debit: { queue: 'bet-debit', payload: betStep, options: stepOptions },
+  credit: { queue: 'bet-credit', payload: betStep, options: stepOptions },
+  rollback: { queue: 'bet-rollback', payload: betStep, options: stepOptions },
+} as const;
+
+export type JobName = keyof typeof jobCatalog;
+export type JobPayload<Name extends JobName> = z.infer<(typeof jobCatalog)[Name]['payload']>;
+
+export const JOB_NAMES = Object.keys(jobCatalog) as JobName[];
+
+/** The deterministic id of one attempt of one bet step. */
+export function betStepJobId(name: JobName, payload: { betId: string; attempt: number }): string {
+  return `${payload.betId}.${name}.${payload.attempt}`;
+}

@@ -1,0 +1,29 @@
+import { Router } from 'express';
+import { operatorOf } from '../../http/auth.ts';
+import { parse } from '../../http/validate.ts';
+import type { BetsService } from './service.ts';
+import { betIdParams, idempotencyKeyRequired, listBetsQuery, placeBetBody } from './schemas.ts';
+
+export function betsRoutes(bets: BetsService): Router {
+  const router = Router();
+
+  router.post('/bets', async (req, res) => {
+    const operator = operatorOf(req);
+    const body = parse(placeBetBody, req.body, 'body');
+    const key = parse(idempotencyKeyRequired, { 'idempotency-key': req.get('idempotency-key') }, 'headers')['idempotency-key'];
+    const { status, bet } = await bets.place(operator.id, body, key);
+    if (status === 202) res.location(`/bets/${bet.id}`);
+    res.status(status).json(bet);
+  });
+
+  router.get('/bets/:id', async (req, res) => {
+    const { id } = parse(betIdParams, req.params, 'params');
+    res.json(await bets.get(operatorOf(req).id, id));
+  });
+
+  router.get('/bets', async (req, res) => {
+    res.json(await bets.list(operatorOf(req).id, parse(listBetsQuery, req.query, 'query')));
+  });
+
+  return router;
+}

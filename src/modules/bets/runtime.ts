@@ -1,0 +1,190 @@
+import type { Logger } from 'pino';
+import type { Db } from '../../shared/db.ts';
+import { betSettlementSeconds, betsParkedTotal, walletCallsTotal, walletDebitCallsTotal, walletDebitFailuresTotal } from '../../shared/metrics.ts';
+import { advanceBet } from '../../../machines/bet.runtime-api.ts';
+import { isFinalBetStatus, type BetEffect, type BetEvent, type BetStatus } from '../../../machines/bet.machine.ts';
+import type { Enqueuer } from '../../../queues/enqueue.ts';
+import type { JobName } from '../../../queues/catalog.ts';
+import type { OperatorsService } from '../operators/service.ts';
+import type { WalletClient, WalletOutcome } from '../wallet/client.ts';
+import { walletTransactionId } from '../wallet/transaction-ids.ts';
+import type { WalletCallReport } from './bet-events.ts';
+import type { BetRecord } from './bet-view.ts';
+import { retryDelayMs, type RetryPolicy } from './retry-policy.ts';
+import { persistTransition, recordUnansweredAttempt } from './transitions.ts';
+
+/** The states in which each wallet step is the bet's next move. */
+const STEP_STATES: Record<JobName, readonly BetStatus[]> = {
+  debit: ['debiting'],
+  credit: ['crediting', 'credit_pending'],
+  rollback: ['rolling_back', 'parked'],
+};
+
+const LOAD_FOR_STEP = `
+  SELECT b.id, b.operator_id, b.player_id, b.round_id, b.currency, b.amount, b.payout, b.game, b.params,
+         b.status, b.snapshot, b.version, b.history, b.reject_reason, b.created_at, b.settled_at,
+         r.outcome, r.server_seed_hash, r.client_seed, r.nonce, COALESCE(wt.attempts, 0) AS step_attempts
+    FROM bets b
+    JOIN rounds r ON r.id = b.round_id
+    LEFT JOIN wallet_transactions wt ON wt.id = $2
+   WHERE b.id = $1`;
+
+export interface BetRuntime {
+  /**
+   * One attempt of a bet's wallet step, from a queue job or in process, then whatever
+   * the machine wants done at once. Safe to run concurrently and repeatedly: wallet
+   * transaction ids are deterministic and every transition is guarded by the bet's version.
+   */
+  runStep(step: JobName, betId: string): Promise<BetRecord | undefined>;
+  /** After placement commits: the first debit attempt (and a credit on a win) in process. */
+  settleInProcess(bet: BetRecord, effects: BetEffect[]): Promise<BetRecord>;
+}
+
+export function createBetRuntime(deps: {
+  db: Db;
+  wallet: WalletClient;
+  operators: OperatorsService;
+  enqueuer: Enqueuer;
+  policy: RetryPolicy;
+  logger: Logger;
+}): BetRuntime {
+  const { db, policy, logger } = deps;
+
+  async function callWallet(step: JobName, bet: BetRecord): Promise<WalletCallReport> {
+    const endpoint = await deps.operators.walletEndpoint(bet.operator_id);
+    const currency = bet.currency.trim();
+    const debitTransactionId = walletTransactionId(bet.id, 'debit');
+    const transactionId = walletTransactionId(bet.id, step);
+    let outcome: WalletOutcome;
+    let amount: number;
+    if (step === 'debit') {
+      amount = bet.amount;
+      walletDebitCallsTotal.inc();
+      outcome = await deps.wallet.call(endpoint, 'debit', {
+        transactionId,
+        playerId: bet.player_id,
+        currency,
+        amount,
+        betId: bet.id,
+        roundId: bet.round_id,
+      });
+      if (outcome.kind !== 'applied') walletDebitFailuresTotal.inc();
+    } else if (step === 'credit') {
+      amount = bet.payout;
+      outcome = await deps.wallet.call(endpoint, 'credit', {
+        transactionId,
+        debitTransactionId,
+        playerId: bet.player_id,
+        currency,
+        amount,
+        betId: bet.id,
+        roundId: bet.round_id,
+      });
+    } else {
+      amount = bet.amount;
+      outcome = await deps.wallet.call(endpoint, 'rollback', {
+        transactionId,
+        debitTransactionId,
+        playerId: bet.player_id,
+        currency,
+        amount,
+        betId: bet.id,
+      });
+    }
+    walletCallsTotal.inc({ kind: step, outcome: outcome.kind });
+    return {
+      kind: step,
+      transactionId,
+      amount,
+      result: outcome.kind,
+      ...(outcome.kind === 'refused' && { code: outcome.code }),
+      ...(outcome.kind === 'unknown' && { error: outcome.error }),
+    };
+  }
+
+  /** The machine event a wallet answer is, or undefined while a debit is still within its retry bound. */
+  function eventFor(step: JobName, call: WalletCallReport, attempt: number): BetEvent | undefined {
+    const at = Date.now();
+    const error = call.error ?? call.code ?? 'unknown';
+    if (step === 'debit') {
+      if (call.result === 'applied') return { type: 'DEBIT_SUCCEEDED', at };
+      if (call.result === 'refused') return { type: 'DEBIT_REFUSED', at, code: call.code ?? 'REFUSED' };
+      return attempt >= policy.debitAttempts ? { type: 'DEBIT_FAILED', at, error } : undefined;
+    }
+    if (step === 'credit') return call.result === 'applied' ? { type: 'CREDIT_SUCCEEDED', at } : { type: 'CREDIT_FAILED', at, error };
+    return call.result === 'applied' ? { type: 'ROLLBACK_SUCCEEDED', at } : { type: 'ROLLBACK_FAILED', at, error };
+  }
+
+  /** When the next effect of a newly entered state is due (null: nothing automatic is left). */
+  function nextAttemptAt(status: BetStatus, effects: BetEffect[]): Date | null {
+    if (isFinalBetStatus(status) || status === 'parked') return null;
+    const request = effects.find((effect) => effect.type !== 'alertParked');
+    const attempt = request && 'attempt' in request.params ? request.params.attempt : 1;
+    const delay = attempt <= 1 ? 0 : retryDelayMs(policy, attempt);
+    return new Date(Date.now() + delay + policy.leaseMs);
+  }
+
+  async function enqueueSafely(step: JobName, betId: string, attempt: number, delayMs: number): Promise<void> {
+    // If Redis is down the bet keeps its due time in Postgres and the sweeper enqueues it later.
+    await deps.enqueuer.enqueue(step, { betId, attempt }, { delayMs }).catch((error: unknown) => {
+      logger.warn({ err: error, betId, step, attempt }, 'enqueue failed; the sweeper will retry');
+    });
+  }
+
+  async function perform(bet: BetRecord, effects: BetEffect[]): Promise<BetRecord> {
+    let current = bet;
+    for (const effect of effects) {
+      if (effect.type === 'alertParked') {
+        betsParkedTotal.inc();
+        logger.error({ ...effect.params }, 'bet parked for manual resolution');
+        continue;
+      }
+      const step: JobName = effect.type === 'requestDebit' ? 'debit' : effect.type === 'requestCredit' ? 'credit' : 'rollback';
+      if (step === 'debit' && effect.params.attempt > 1) continue; // debit retries are scheduled by `attempt`
+      if (effect.params.attempt <= 1) {
+        current = (await attempt(step, current, 0)) ?? current;
+      } else {
+        await enqueueSafely(step, bet.id, effect.params.attempt, retryDelayMs(policy, effect.params.attempt));
+      }
+    }
+    return current;
+  }
+
+  async function attempt(step: JobName, bet: BetRecord, previousAttempts: number): Promise<BetRecord | undefined> {
+    if (!STEP_STATES[step].includes(bet.status)) return bet;
+    const attemptNumber = previousAttempts + 1;
+    const call = await callWallet(step, bet);
+    const event = eventFor(step, call, attemptNumber);
+    if (!event) {
+      const delay = retryDelayMs(policy, attemptNumber + 1);
+      await recordUnansweredAttempt(db, { bet, call, attempt: attemptNumber, nextAttemptAt: new Date(Date.now() + delay + policy.leaseMs) });
+      await enqueueSafely(step, bet.id, attemptNumber + 1, delay);
+      return bet;
+    }
+    const next = advanceBet(bet.snapshot, event);
+    if (!next.changed) {
+      // e.g. a parked bet whose forced rollback failed again: record the attempt only.
+      await recordUnansweredAttempt(db, { bet, call, attempt: attemptNumber, nextAttemptAt: new Date(Date.now() + policy.maxMs) });
+      return bet;
+    }
+    const updated = await persistTransition(db, { bet, step: next, call, attempt: attemptNumber, nextAttemptAt: nextAttemptAt(next.status, next.effects) });
+    if (!updated) return undefined; // another runner advanced this bet first
+    if (isFinalBetStatus(updated.status)) {
+      betSettlementSeconds.observe({ status: updated.status }, (Date.now() - updated.created_at.getTime()) / 1000);
+    }
+    return perform(updated, next.effects);
+  }
+
+  async function runStep(step: JobName, betId: string): Promise<BetRecord | undefined> {
+    const { rows } = await db.query<BetRecord & { step_attempts: number }>(LOAD_FOR_STEP, [betId, walletTransactionId(betId, step)]);
+    const loaded = rows[0];
+    if (!loaded) return undefined;
+    const { step_attempts: previousAttempts, ...bet } = loaded;
+    return attempt(step, bet, previousAttempts);
+  }
+
+  return {
+    runStep,
+    settleInProcess: (bet, effects) => perform(bet, effects),
+  };
+}

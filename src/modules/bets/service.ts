@@ -1,0 +1,88 @@
+import type { Logger } from 'pino';
+import type { Db } from '../../shared/db.ts';
+import { notFound } from '../../http/errors.ts';
+import { toPage } from '../../http/pagination.ts';
+import { isMoneyDecided } from '../../../machines/bet.machine.ts';
+import { placeBet } from './placement.ts';
+import type { BetRuntime } from './runtime.ts';
+import type { RetryPolicy } from './retry-policy.ts';
+import { SELECT_BET_RECORD, toBetView, type BetRecord, type BetView } from './bet-view.ts';
+import type { ListBetsQuery, PlaceBetInput } from './schemas.ts';
+
+const POLL_INTERVAL_MS = 50;
+
+export interface BetsService {
+  /** SPEC §3: 201 once the player's money is decided, else 202 (the caller adds Location). */
+  place(operatorId: string, input: PlaceBetInput, idempotencyKey: string): Promise<{ status: 201 | 202; bet: BetView }>;
+  get(operatorId: string, betId: string): Promise<BetView>;
+  list(operatorId: string, query: ListBetsQuery): Promise<{ items: BetView[]; nextCursor: string | null }>;
+  /** Settlements still running in this process after their response was sent. */
+  drain(): Promise<void>;
+}
+
+export function createBetsService(deps: { db: Db; runtime: BetRuntime; logger: Logger; policy: RetryPolicy; responseWaitMs: number }): BetsService {
+  const { db } = deps;
+  const inFlight = new Set<Promise<unknown>>();
+
+  async function load(operatorId: string, betId: string): Promise<BetRecord> {
+    const { rows } = await db.query<BetRecord>(`${SELECT_BET_RECORD} WHERE b.operator_id = $1 AND b.id = $2`, [operatorId, betId]);
+    if (!rows[0]) throw notFound('bet');
+    return rows[0];
+  }
+
+  /** Waits (bounded) until the bet's money is decided, whichever node or job decides it. */
+  async function awaitDecided(operatorId: string, bet: BetRecord, settling: Promise<BetRecord | undefined> | undefined, deadline: number) {
+    let current = bet;
+    if (settling) {
+      const settled = await Promise.race([settling, new Promise<undefined>((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())))]);
+      if (settled) current = settled;
+    }
+    while (!isMoneyDecided(current.status) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
+      current = await load(operatorId, bet.id);
+    }
+    return current;
+  }
+
+  async function place(operatorId: string, input: PlaceBetInput, idempotencyKey: string) {
+    const deadline = Date.now() + deps.responseWaitMs;
+    const placement = await placeBet({ db, policy: deps.policy }, operatorId, input, idempotencyKey);
+    let settling: Promise<BetRecord | undefined> | undefined;
+    if (placement.kind === 'placed') {
+      // The first wallet attempts run here, right after commit; if this process dies, the
+      // bet's due time in Postgres lets the sweeper on any node pick it up.
+      settling = deps.runtime.settleInProcess(placement.bet, placement.effects).catch((error: unknown) => {
+        deps.logger.error({ err: error, betId: placement.bet.id }, 'in-process settlement failed; the sweeper will resume it');
+        return undefined;
+      });
+      inFlight.add(settling);
+      void settling.finally(() => inFlight.delete(settling!));
+    }
+    const bet = await awaitDecided(operatorId, placement.bet, settling, deadline);
+    return { status: isMoneyDecided(bet.status) ? (201 as const) : (202 as const), bet: toBetView(bet) };
+  }
+
+  async function list(operatorId: string, query: ListBetsQuery) {
+    const [cursorAt, cursorId] = query.cursor ?? [null, null];
+    const { rows } = await db.query<BetRecord & { cursor_at: string }>(
+      `${SELECT_BET_RECORD.replace('SELECT b.id,', 'SELECT b.created_at::text AS cursor_at, b.id,')}
+        WHERE b.operator_id = $1
+          AND ($2::text IS NULL OR b.player_id = $2)
+          AND ($3::text IS NULL OR b.status = $3)
+          AND ($4::timestamptz IS NULL OR (b.created_at, b.id) < ($4::timestamptz, $5::uuid))
+        ORDER BY b.created_at DESC, b.id DESC
+        LIMIT $6`,
+      [operatorId, query.playerId ?? null, query.status ?? null, cursorAt, cursorId, query.limit + 1],
+    );
+    return toPage(rows, query.limit, toBetView, (row) => [row.cursor_at, row.id]);
+  }
+
+  return {
+    place,
+    get: async (operatorId, betId) => toBetView(await load(operatorId, betId)),
+    list,
+    async drain() {
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import type { Logger } from 'pino';
+import type { Db } from '../../shared/db.ts';
+import type { Enqueuer } from '../../../queues/enqueue.ts';
+import type { JobName } from '../../../queues/catalog.ts';
+
+const BATCH = 500;
+
+// Bets whose next wallet step is overdue: committed, but its job never ran (the node
+// died between commit and enqueue, Redis lost its queues, a job failed for good).
+const OVERDUE = `
+  SELECT b.id, b.status, COALESCE(wt.attempts, 0) AS attempts
+    FROM bets b
+    LEFT JOIN wallet_transactions wt
+      ON wt.id = b.id || ':' || CASE b.status WHEN 'debiting' THEN 'debit' WHEN 'rolling_back' THEN 'rollback' ELSE 'credit' END
+   WHERE b.status IN ('debiting', 'crediting', 'credit_pending', 'rolling_back')
+     AND b.next_attempt_at < now()
+   ORDER BY b.next_attempt_at
+   LIMIT $1`;
+
+const STEP_OF: Record<string, JobName> = { debiting: 'debit', crediting: 'credit', credit_pending: 'credit', rolling_back: 'rollback' };
+
+/**
+ * SPEC §4 sweeper: re-enqueues the next attempt of every overdue bet. Every node runs it;
+ * job ids carry the attempt and the current minute, so nodes sweeping at once collapse
+ * into one job, and a job that finished without progress is tried again a minute later.
+ */
+export function startSweeper(deps: { db: Db; enqueuer: Enqueuer; logger: Logger; intervalMs: number }): { sweep(): Promise<number>; stop(): void } {
+  async function sweep(): Promise<number> {
+    const { rows } = await deps.db.query<{ id: string; status: string; attempts: number }>(OVERDUE, [BATCH]);
+    const epoch = `sweep${Math.floor(Date.now() / 60_000)}`;
+    for (const row of rows) {
+      const step = STEP_OF[row.status];
+      if (step) await deps.enqueuer.enqueue(step, { betId: row.id, attempt: row.attempts + 1 }, { tag: epoch });
+    }
+    if (rows.length) deps.logger.info({ count: rows.length }, 'sweeper re-enqueued overdue bets');
+    return rows.length;
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const loop = () => {
+    // Jitter spreads the nodes' sweeps apart.
+    timer = setTimeout(async () => {
+      await sweep().catch((error: unknown) => deps.logger.warn({ err: error }, 'sweep failed'));
+      if (!stopped) loop();
+    }, deps.intervalMs * (0.75 + Math.random() * 0.5));
+    timer.unref();
+  };
+  loop();
+  return {
+    sweep,
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}

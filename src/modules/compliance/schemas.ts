@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { currencySchema, jurisdictionSchema } from '../sessions/schemas.ts';
+
+/** SPEC §3 Money: integer minor units, 1 ≤ amount ≤ Number.MAX_SAFE_INTEGER. */
+const limitAmount = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
+
+// Absent = no limit (SPEC §3 PUT /limits).
+const currencyLimits = z
+  .object({
+    maxBet: limitAmount.optional(),
+    dailyLossLimit: limitAmount.optional(),
+    dailyWinLimit: limitAmount.optional(),
+  })
+  .strict();
+
+const MAX_JURISDICTIONS = 250;
+const MAX_CURRENCIES = 200;
+
+const currencyMap = z
+  .record(currencySchema, currencyLimits)
+  .refine((currencies) => Object.keys(currencies).length <= MAX_CURRENCIES, { error: `at most ${MAX_CURRENCIES} currencies` });
+
+// zod's record drops a "__proto__" key without a word (its prototype-pollution guard), so
+// such a body would pass as "no limits" and clear them: refuse it as the bad field it is.
+function refuseProtoKey(value: unknown, ctx: z.RefinementCtx): unknown {
+  if (typeof value === 'object' && value !== null && Object.hasOwn(value, '__proto__')) {
+    ctx.addIssue({ code: 'custom', path: ['__proto__'], message: 'not an ISO 4217 code', input: value });
+  }
+  return value;
+}
+
+/** `PUT /limits`: replaces the operator's limits wholesale (SPEC §8). */
+export const limitsBody = z
+  .object({
+    blockedJurisdictions: z
+      .array(jurisdictionSchema)
+      .max(MAX_JURISDICTIONS)
+      .refine((codes) => new Set(codes).size === codes.length, { error: 'jurisdictions must be unique' })
+      .optional(),
+    currencies: z.preprocess(refuseProtoKey, currencyMap).optional(),
+  })
+  .strict();
+
+export type LimitsInput = z.infer<typeof limitsBody>;

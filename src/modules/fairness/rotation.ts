@@ -1,0 +1,101 @@
+import { randomUUID } from 'node:crypto';
+import { withTransaction, type Db, type DbClient } from '../../shared/db.ts';
+import { conflict, forbidden, notFound } from '../../http/errors.ts';
+import { appendAudit } from '../audit/service.ts';
+import { generateClientSeed, generateServerSeed, hashServerSeed } from './seeds.ts';
+
+/** SPEC §3 rotate: the revealed pair (and how many nonces it used), and the new commitment. */
+export interface SeedRotation {
+  previous: { serverSeed: string; serverSeedHash: string; clientSeed: string; nonce: number };
+  current: { serverSeedHash: string; clientSeed: string; nonce: number };
+}
+
+interface SeedPairRow {
+  id: string;
+  server_seed: string;
+  server_seed_hash: string;
+  client_seed: string;
+  next_nonce: number;
+}
+
+const FINAL_BET_STATUSES = ['won', 'lost', 'rejected', 'cancelled'];
+
+/**
+ * Rotations of one player queue on the player row first: otherwise one waiting on the
+ * pair lock would find, once it is granted, that the pair was retired under it. NO KEY
+ * UPDATE leaves launches (whose session rows only key-share the player) unblocked. Then
+ * the pair itself, the lock bet placement takes to draw a nonce.
+ */
+async function lockActivePair(client: DbClient, operatorId: string, playerId: string): Promise<SeedPairRow> {
+  await client.query('SELECT 1 FROM players WHERE operator_id = $1 AND player_id = $2 FOR NO KEY UPDATE', [operatorId, playerId]);
+  const { rows } = await client.query<SeedPairRow>(
+    `SELECT id, server_seed, server_seed_hash, client_seed, next_nonce
+       FROM seed_pairs WHERE operator_id = $1 AND player_id = $2 AND active FOR UPDATE`,
+    [operatorId, playerId],
+  );
+  if (!rows[0]) throw notFound('seed pair');
+  return rows[0];
+}
+
+/**
+ * `POST /sessions/:token/seeds/rotate` (SPEC §3, §5): reveals the player's server seed and
+ * starts a new pair at nonce 0. Bet placement takes the same seed-pair row lock, so once
+ * it is held no bet can draw from the old pair; the open-bet check runs as a later
+ * statement so it sees every bet committed by whoever held the lock before. A seed is
+ * never revealed while one of the player's bets is unsettled (parked ones included):
+ * its outcome would be known before the money is.
+ */
+export async function rotateSeeds(db: Db, operatorId: string, token: string, clientSeed?: string): Promise<SeedRotation> {
+  return withTransaction(db, async (client) => {
+    const { rows: sessions } = await client.query<{ player_id: string; status: string; expired: boolean }>(
+      'SELECT player_id, status, expires_at <= now() AS expired FROM sessions WHERE operator_id = $1 AND token = $2',
+      [operatorId, token],
+    );
+    const session = sessions[0];
+    if (!session) throw notFound('session');
+    // Rotation acts for the player, so it needs a live session, like a bet does.
+    if (session.status === 'revoked') throw forbidden('SESSION_REVOKED', 'the session was revoked');
+    if (session.expired) throw forbidden('SESSION_EXPIRED', 'the session has expired');
+    const playerId = session.player_id;
+
+    const previous = await lockActivePair(client, operatorId, playerId);
+    const open = await client.query(
+      'SELECT 1 FROM bets WHERE operator_id = $1 AND player_id = $2 AND status <> ALL($3::text[]) LIMIT 1',
+      [operatorId, playerId, FINAL_BET_STATUSES],
+    );
+    if (open.rowCount) throw conflict('BETS_IN_PROGRESS', 'a bet of this player is not settled yet; rotate once it is');
+
+    await client.query('UPDATE seed_pairs SET active = false, revealed_at = now() WHERE id = $1', [previous.id]);
+    const serverSeed = generateServerSeed();
+    const current = { serverSeedHash: hashServerSeed(serverSeed), clientSeed: clientSeed ?? generateClientSeed(), nonce: 0 };
+    await client.query(
+      `INSERT INTO seed_pairs (id, operator_id, player_id, server_seed, server_seed_hash, client_seed, next_nonce)
+       VALUES ($1, $2, $3, $4, $5, $6, 0)`,
+      [randomUUID(), operatorId, playerId, serverSeed, current.serverSeedHash, current.clientSeed],
+    );
+    // Hashes only: the audit trail never holds a server seed.
+    await appendAudit(client, [
+      {
+        operatorId,
+        actor: 'operator',
+        action: 'seeds.rotated',
+        playerId,
+        data: {
+          sessionToken: token,
+          previousServerSeedHash: previous.server_seed_hash,
+          previousNonce: previous.next_nonce,
+          serverSeedHash: current.serverSeedHash,
+        },
+      },
+    ]);
+    return {
+      previous: {
+        serverSeed: previous.server_seed,
+        serverSeedHash: previous.server_seed_hash,
+        clientSeed: previous.client_seed,
+        nonce: previous.next_nonce,
+      },
+      current,
+    };
+  });
+}

@@ -1,0 +1,36 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Db } from '../../shared/db.ts';
+import { operatorOf } from '../../http/auth.ts';
+import { parse } from '../../http/validate.ts';
+import { clientSeedSchema, sessionTokenParams } from '../sessions/schemas.ts';
+import { rotateSeeds } from './rotation.ts';
+import { fairnessVerifyQuery } from './schemas.ts';
+import { verifyOutcome } from './verify.ts';
+
+/** No body, `{}`, or `{clientSeed}` (a random client seed when absent). */
+const rotateSeedsBody = z.union([z.undefined(), z.object({ clientSeed: clientSeedSchema.optional() }).strict()]);
+
+/** SPEC §3: `GET /fairness/verify` needs no key: anyone can recompute an outcome. */
+export function fairnessPublicRoutes(): Router {
+  const router = Router();
+
+  router.get('/fairness/verify', (req, res) => {
+    res.json(verifyOutcome(parse(fairnessVerifyQuery, req.query, 'query')));
+  });
+
+  return router;
+}
+
+/** SPEC §3: seed rotation, on behalf of a session's player. */
+export function fairnessRoutes(db: Db): Router {
+  const router = Router();
+
+  router.post('/sessions/:token/seeds/rotate', async (req, res) => {
+    const { token } = parse(sessionTokenParams, req.params, 'params');
+    const body = parse(rotateSeedsBody, req.body, 'body');
+    res.json(await rotateSeeds(db, operatorOf(req).id, token, body?.clientSeed));
+  });
+
+  return router;
+}

@@ -1,0 +1,22 @@
+import { Router } from 'express';
+import { operatorOf } from '../../http/auth.ts';
+import { parse } from '../../http/validate.ts';
+import { emptyBody } from '../sessions/schemas.ts';
+import type { OutboxService } from './service.ts';
+import { listOutboxQuery, outboxIdParams } from './schemas.ts';
+
+export function outboxRoutes(outbox: OutboxService): Router {
+  const router = Router();
+
+  router.get('/outbox', async (req, res) => {
+    res.json(await outbox.list(operatorOf(req).id, parse(listOutboxQuery, req.query, 'query')));
+  });
+
+  router.post('/outbox/:id/retry', async (req, res) => {
+    const { id } = parse(outboxIdParams, req.params, 'params');
+    parse(emptyBody, req.body, 'body');
+    res.status(202).json(await outbox.retry(operatorOf(req).id, id));
+  });
+
+  return router;
+}

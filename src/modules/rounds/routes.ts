@@ -1,0 +1,24 @@
+import { Router } from 'express';
+import type { Db } from '../../shared/db.ts';
+import { operatorOf } from '../../http/auth.ts';
+import { parse } from '../../http/validate.ts';
+import { playerRoundsParams, playerRoundsQuery, roundIdParams } from './schemas.ts';
+import { getRound, listPlayerRounds } from './service.ts';
+
+/** SPEC §3: a round, and a player's last rounds (game recall). */
+export function roundsRoutes(db: Db): Router {
+  const router = Router();
+
+  router.get('/rounds/:id', async (req, res) => {
+    const { id } = parse(roundIdParams, req.params, 'params');
+    res.json(await getRound(db, operatorOf(req).id, id));
+  });
+
+  router.get('/players/:playerId/rounds', async (req, res) => {
+    const { playerId } = parse(playerRoundsParams, req.params, 'params');
+    const query = parse(playerRoundsQuery, req.query, 'query');
+    res.json(await listPlayerRounds(db, operatorOf(req).id, playerId, query));
+  });
+
+  return router;
+}

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { Agent, request } from 'undici';
+import { z } from 'zod';
+import { signWalletRequest } from './signing.ts';
+import type { WalletCallKind } from './transaction-ids.ts';
+
+/** Where and how to reach one operator's wallet (SPEC §6: each operator has its own). */
+export interface WalletEndpoint {
+  url: string;
+  secret: string;
+}
+
+export interface DebitRequest {
+  transactionId: string;
+  playerId: string;
+  currency: string;
+  amount: number;
+  betId: string;
+  roundId: string;
+}
+export interface CreditRequest extends DebitRequest {
+  debitTransactionId: string;
+}
+export interface RollbackRequest {
+  transactionId: string;
+  debitTransactionId: string;
+  playerId: string;
+  currency: string;
+  amount: number;
+  betId: string;
+}
+
+/**
+ * What a wallet call came to. `refused` is a definitive answer (nothing was applied, and
+ * asking again gives the same answer); `unknown` means we cannot tell whether it was
+ * applied (timeout, 5xx, cut connection): retry with the same transaction id.
+ */
+export type WalletOutcome =
+  | { kind: 'applied'; balance: number | null }
+  | { kind: 'refused'; code: string; httpStatus: number }
+  | { kind: 'unknown'; error: string };
+
+const appliedBody = z.object({ transactionId: z.string(), balance: z.number().int().optional() }).loose();
+const refusedBody = z.object({ code: z.string().max(100) }).loose();
+
+// Refusals that are the wallet's final word (SPEC §6): insufficient funds, limits,
+// blocked players, conflicts. 401/408/429 and 5xx say nothing about the transaction.
+function isDefinitiveRefusal(status: number): boolean {
+  return status >= 400 && status < 500 && status !== 401 && status !== 408 && status !== 429;
+}
+
+export interface WalletClient {
+  call(endpoint: WalletEndpoint, kind: 'debit', body: DebitRequest): Promise<WalletOutcome>;
+  call(endpoint: WalletEndpoint, kind: 'credit', body: CreditRequest): Promise<WalletOutcome>;
+  call(endpoint: WalletEndpoint, kind: 'rollback', body: RollbackRequest): Promise<WalletOutcome>;
+  close(): Promise<void>;
+}
+
+/** Signed calls to operators' wallets over keep-alive connections, each bounded by a timeout. */
+export function createWalletClient(options: { timeoutMs: number }): WalletClient {
+  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+
+  async function call(endpoint: WalletEndpoint, kind: WalletCallKind, body: object): Promise<WalletOutcome> {
+    const rawBody = JSON.stringify(body);
+    const timestamp = String(Date.now());
+    const requestId = randomUUID();
+    try {
+      const response = await request(`${endpoint.url.replace(/\/$/, '')}/wallet/${kind}`, {
+        method: 'POST',
+        dispatcher: agent,
+        headers: {
+          'content-type': 'application/json',
+          'x-timestamp': timestamp,
+          'x-request-id': requestId,
+          'x-signature': signWalletRequest(endpoint.secret, timestamp, requestId, rawBody),
+        },
+        body: rawBody,
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+      const text = await response.body.text();
+      const json = (() => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          return undefined;
+        }
+      })();
+      if (response.statusCode === 200) {
+        const parsed = appliedBody.safeParse(json);
+        return parsed.success
+          ? { kind: 'applied', balance: parsed.data.balance ?? null }
+          : { kind: 'unknown', error: 'wallet answered 200 with an unreadable body' };
+      }
+      if (isDefinitiveRefusal(response.statusCode)) {
+        const parsed = refusedBody.safeParse(json);
+        return { kind: 'refused', code: parsed.success ? parsed.data.code : `HTTP_${response.statusCode}`, httpStatus: response.statusCode };
+      }
+      return { kind: 'unknown', error: `wallet answered ${response.statusCode}` };
+    } catch (error) {
+      const name = (error as Error).name;
+      return { kind: 'unknown', error: name === 'TimeoutError' || name === 'AbortError' ? 'wallet timed out' : `wallet unreachable: ${(error as Error).message}` };
+    }
+  }
+
+  return { call: call as WalletClient['call'], close: () => agent.close() };
+}

@@ -1,0 +1,18 @@
+import { Router } from 'express';
+import type { Db } from '../../shared/db.ts';
+import { operatorOf } from '../../http/auth.ts';
+import { parse } from '../../http/validate.ts';
+import { transactionsQuery } from './transactions-schemas.ts';
+import { listTransactions } from './transactions-service.ts';
+
+/** SPEC §3: reconciliation, every wallet call the RGS made for this operator. */
+export function transactionsRoutes(db: Db): Router {
+  const router = Router();
+
+  router.get('/transactions', async (req, res) => {
+    const query = parse(transactionsQuery, req.query, 'query');
+    res.json(await listTransactions(db, operatorOf(req).id, query));
+  });
+
+  return router;
+}

@@ -1,0 +1,57 @@
+import type { Logger } from 'pino';
+import type { Env } from './config/env.ts';
+import { createDb } from './shared/db.ts';
+import { createRedis } from './shared/redis.ts';
+import { createEnqueuer } from '../queues/enqueue.ts';
+import { createOperatorsService } from './modules/operators/service.ts';
+import { createWalletClient } from './modules/wallet/client.ts';
+import { createBetRuntime } from './modules/bets/runtime.ts';
+import { createBetsService } from './modules/bets/service.ts';
+import type { RetryPolicy } from './modules/bets/retry-policy.ts';
+import { createOutboxService } from './modules/outbox/service.ts';
+
+/** Everything a node runs on, built once from the environment (plain factories, no DI framework). */
+export function createServices(env: Env, logger: Logger) {
+  const db = createDb(env.DATABASE_URL, env.DB_POOL_SIZE);
+  const redis = createRedis(env.REDIS_URL, env.REDIS_PREFIX, 'commands');
+  const subscriber = createRedis(env.REDIS_URL, env.REDIS_PREFIX, 'subscriber');
+  const queueSettings = { redisUrl: env.REDIS_URL, redisPrefix: env.REDIS_PREFIX };
+  const enqueuer = createEnqueuer(queueSettings);
+  const operators = createOperatorsService({
+    db,
+    redis,
+    subscriber,
+    redisPrefix: env.REDIS_PREFIX,
+    defaultWallet: { url: env.WALLET_URL, secret: env.WALLET_SECRET },
+  });
+  const wallet = createWalletClient({ timeoutMs: env.WALLET_TIMEOUT_MS });
+  const policy: RetryPolicy = {
+    debitAttempts: env.BET_DEBIT_ATTEMPTS,
+    baseMs: env.BET_RETRY_BASE_MS,
+    maxMs: env.BET_RETRY_MAX_MS,
+    parkAfterMs: env.BET_PARK_AFTER_MS,
+    leaseMs: env.WALLET_TIMEOUT_MS + 5_000,
+  };
+  const runtime = createBetRuntime({ db, wallet, operators, enqueuer, policy, logger });
+  const bets = createBetsService({ db, runtime, logger, policy, responseWaitMs: env.BET_RESPONSE_WAIT_MS });
+  const outbox = createOutboxService({ db, enqueuer });
+
+  return {
+    db,
+    redis,
+    queueSettings,
+    enqueuer,
+    operators,
+    runtime,
+    bets,
+    outbox,
+    /** Closes connections; call after HTTP and workers have stopped. */
+    async close() {
+      await operators.close();
+      await Promise.allSettled([enqueuer.close(), wallet.close()]);
+      await Promise.allSettled([db.end(), redis.quit(), subscriber.quit()]);
+    },
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
