@@ -86,7 +86,7 @@ const invalidValues: unknown[] = [
 // succeed, but must never be a 5xx.
 const oddButMaybeValid: unknown[] = ['../../etc/passwd', "'; DROP TABLE operators; --", '<script>alert(1)</script>', 'ümlaut-ß-名前'];
 
-const badIds = ['not-a-uuid', '123', '00000000-0000-0000-0000-00000000000g', 'x'.repeat(500), '%F0%9F%92%A5', '%00', "1'%20OR%20'1'='1"];
+const badIds = ['%', '%C0%AF', 'not-a-uuid', '123', '00000000-0000-0000-0000-00000000000g', 'x'.repeat(500), '%F0%9F%92%A5', '%00', "1'%20OR%20'1'='1"];
 
 interface Case {
   name: string;

@@ -45,6 +45,11 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _nex
     return;
   }
   const status = httpError.status ?? httpError.statusCode;
+  // express answers a path with broken percent-encoding with a URIError carrying status 400.
+  if (error instanceof URIError && status === 400) {
+    sendProblem(res, { status: 400, code: 'MALFORMED_PATH', title: 'Malformed path', detail: 'the path is not valid percent-encoding' });
+    return;
+  }
   if (status && status >= 400 && status < 500 && httpError.expose) {
     sendProblem(res, { status, code: 'BAD_REQUEST', title: 'Bad request', detail: (error as Error).message });
     return;

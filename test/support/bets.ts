@@ -27,7 +27,7 @@ export async function paramsFor(db: pg.Pool, operatorId: string, playerId: strin
   return roll >= 0.01 ? { target: 0.01, direction: 'under' } : { target: 99.99, direction: 'over' };
 }
 
-export function placeBet(client: Client, sessionToken: string, amount: number, params: unknown, key = randomUUID()) {
+export function placeBet(client: Client, sessionToken: string, amount: number, params: unknown, key: string = randomUUID()) {
   return client.post('/bets', { sessionToken, amount, game: 'dice', params }, { headers: { 'idempotency-key': key } });
 }
 

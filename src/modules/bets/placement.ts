@@ -94,13 +94,13 @@ class Refusal extends Error {
   }
 }
 
-async function loadBet(db: Db | DbClient, operatorId: string, betId: string): Promise<BetRecord> {
+async function loadBet(db: DbClient, operatorId: string, betId: string): Promise<BetRecord> {
   const { rows } = await db.query<BetRecord>(`${SELECT_BET_RECORD} WHERE b.operator_id = $1 AND b.id = $2`, [operatorId, betId]);
   if (!rows[0]) throw notFound('bet');
   return rows[0];
 }
 
-async function replay(db: Db, operatorId: string, existing: { id: string; request_hash: string }, hash: string): Promise<Placement> {
+async function replay(db: DbClient, operatorId: string, existing: { id: string; request_hash: string }, hash: string): Promise<Placement> {
   if (existing.request_hash !== hash) throw idempotencyKeyReused();
   return { kind: 'existing', bet: await loadBet(db, operatorId, existing.id) };
 }
@@ -127,7 +127,7 @@ export async function placeBet(
       const locked = rows[0]!;
       if (locked.existing) {
         await client.query('ROLLBACK');
-        return await replay(deps.db, operatorId, locked.existing, hash);
+        return await replay(client, operatorId, locked.existing, hash);
       }
       const session = locked.session;
       if (!session) throw notFound('session');
@@ -201,12 +201,12 @@ export async function placeBet(
       if (!placed) {
         // A concurrent request with the same key committed first: answer with its bet.
         await client.query('ROLLBACK');
-        const { rows: found } = await deps.db.query<{ id: string; request_hash: string }>(
+        const { rows: found } = await client.query<{ id: string; request_hash: string }>(
           'SELECT id, request_hash FROM bets WHERE operator_id = $1 AND idempotency_key = $2',
           [operatorId, idempotencyKey],
         );
         if (!found[0]) throw refusals.requestInProgress();
-        return await replay(deps.db, operatorId, found[0], hash);
+        return await replay(client, operatorId, found[0], hash);
       }
       // SPEC §8 daily limits on today's totals including this stake (open stakes count as lost).
       if (currencyLimits.dailyLossLimit !== undefined && placed.staked - placed.returned > currencyLimits.dailyLossLimit) {
@@ -248,7 +248,8 @@ export async function placeBet(
       if (error instanceof Refusal) {
         // SPEC §8: a refused bet is counted and audited, and never reaches the wallet.
         betsRefusedTotal.inc({ code: error.error.code });
-        await appendAudit(deps.db, [
+        // On the same connection: taking a second one while holding this could exhaust the pool.
+        await appendAudit(client, [
           {
             operatorId,
             actor: 'operator',
