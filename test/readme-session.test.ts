@@ -70,13 +70,37 @@ test('npm start brings up the cluster and the README curl session works through 
   const workdir = mkdtempSync(path.join(os.tmpdir(), 'rgs-readme-'));
   const session = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: workdir, encoding: 'utf8', timeout: 60_000 });
   t.is(session.status, 0, session.stderr);
-  const objects = session.stdout
-    .split(/\n(?=\{)/)
-    .map((chunk) => JSON.parse(chunk) as Record<string, unknown>);
-  t.like(objects[0], { playerId: 'player-42', currency: 'EUR', status: 'active', active: true });
-  t.like(objects[1], { status: 'active', active: true });
-  t.like(objects[2], { status: 'revoked', active: false });
-  t.like(objects[3], { status: 400, code: 'VALIDATION_FAILED' });
+  // The output is pretty-printed JSON documents and plain lines, in order.
+  const outputs: unknown[] = [];
+  let pending = '';
+  for (const line of session.stdout.split('\n')) {
+    if (!pending && !line.startsWith('{')) {
+      if (line.trim()) outputs.push(line.trim());
+      continue;
+    }
+    pending += `${line}\n`;
+    try {
+      outputs.push(JSON.parse(pending));
+      pending = '';
+    } catch {
+      // a document spanning more lines
+    }
+  }
+  const [launched, verified, bet, history, ...rest] = outputs as any[];
+  t.like(launched, { playerId: 'player-42', currency: 'EUR', status: 'active', active: true });
+  t.like(verified, { status: 'active', active: true, fairness: { nonce: 0 } });
+  t.true(['won', 'lost'].includes(bet.status), `the bet is decided: ${JSON.stringify(bet)}`);
+  t.like(history, { status: bet.status });
+  t.is(history.history[0].state, 'debiting');
+  const transactions = rest.splice(0, bet.status === 'won' ? 2 : 1);
+  t.deepEqual(transactions.map((tx: any) => tx.id).sort(), (bet.status === 'won' ? [`${bet.id}:credit`, `${bet.id}:debit`] : [`${bet.id}:debit`]));
+  const [rotated, seedHash, handRoll, verifiedOutcome, revoked, problem] = rest;
+  t.is(rotated.previous.serverSeedHash, bet.fairness.serverSeedHash);
+  t.is(seedHash, bet.fairness.serverSeedHash, 'sha256 of the revealed seed is the hash shown before the bet');
+  t.is(Number(handRoll), bet.outcome.roll, 'the roll recomputed by hand');
+  t.deepEqual(verifiedOutcome, { roll: bet.outcome.roll });
+  t.like(revoked, { status: 'revoked', active: false });
+  t.like(problem, { status: 400, code: 'VALIDATION_FAILED' });
 
   // Ctrl-C stops everything cleanly.
   cluster.kill('SIGINT');
