@@ -33,10 +33,8 @@ COPY machines ./machines
 COPY migrations ./migrations
 COPY scripts ./scripts
 COPY walletmock ./walletmock
-# queues/ and bull-board/ hold no files yet (git keeps no empty folder, so a COPY of them
-# fails on a fresh clone). Add these two lines once they hold code that src/ imports:
-#   COPY queues ./queues
-#   COPY bull-board ./bull-board
+COPY queues ./queues
+COPY bull-board ./bull-board
 
 # Non-root. tsx writes its transform cache under os.tmpdir() (/tmp), which `node` may write.
 USER node

@@ -22,6 +22,7 @@ export interface AppDeps {
   env: Env;
   logger: Logger;
   services: Services;
+  queueBoard: { router: express.Router };
   isShuttingDown: () => boolean;
 }
 
@@ -40,6 +41,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(fairnessPublicRoutes());
 
   app.use('/admin', adminAuth(env.ADMIN_TOKEN));
+  app.use('/admin/queues', deps.queueBoard.router);
   app.use(adminOperatorsRoutes(operators));
 
   const operatorRoutes = express.Router();

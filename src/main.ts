@@ -9,6 +9,7 @@ import { debitProcessor } from '../queues/processors/debit.ts';
 import { creditProcessor } from '../queues/processors/credit.ts';
 import { rollbackProcessor } from '../queues/processors/rollback.ts';
 import { startSweeper } from './modules/bets/sweeper.ts';
+import { createQueueBoard } from '../bull-board/board.ts';
 
 // One RGS node: parse env → migrate (under a lock) → serve HTTP and/or run workers by
 // RGS_ROLES → stop gracefully on SIGTERM (SPEC §2).
@@ -24,7 +25,8 @@ let shuttingDown = false;
 let server: Server | undefined;
 
 if (env.RGS_ROLES.includes('api')) {
-  const app = createApp({ env, logger, services, isShuttingDown: () => shuttingDown });
+  const queueBoard = createQueueBoard(services.queueSettings, '/admin/queues');
+  const app = createApp({ env, logger, services, queueBoard, isShuttingDown: () => shuttingDown });
   server = app.listen(env.PORT, () => {
     const address = server?.address();
     const port = typeof address === 'object' && address ? address.port : env.PORT;

@@ -117,3 +117,16 @@ test('the audit log refuses UPDATE, DELETE and TRUNCATE', async (t) => {
   await t.throwsAsync(db.query('TRUNCATE audit_log'), { message: /append-only/ });
   t.true(Number((await db.query('SELECT count(*) FROM audit_log')).rows[0].count) > 0);
 });
+
+test('Bull Board at /admin/queues needs the admin token and shows every queue', async (t) => {
+  const refused = await request('GET', `${nodeA()}/admin/queues`);
+  t.is(refused.status, 401);
+  t.regex(refused.headers.get('www-authenticate') ?? '', /Basic/);
+  const basic = `Basic ${Buffer.from(`admin:${TEST_ADMIN_TOKEN}`).toString('base64')}`;
+  const page = await request('GET', `${nodeB()}/admin/queues`, { headers: { authorization: basic } });
+  t.is(page.status, 200);
+  t.regex(String(page.body), /<html/i);
+  const api = await request('GET', `${nodeB()}/admin/queues/api/queues`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+  t.is(api.status, 200);
+  t.deepEqual(api.body.queues.map((queue: { name: string }) => queue.name).sort(), ['bet-credit', 'bet-debit', 'bet-rollback']);
+});

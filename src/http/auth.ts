@@ -24,12 +24,27 @@ export function operatorAuth(operators: OperatorsService): RequestHandler {
   };
 }
 
-/** `Authorization: Bearer $ADMIN_TOKEN`, compared in constant time. */
+/** The token of `Bearer <token>`, or the password of `Basic base64(user:password)` (what a browser sends). */
+function presentedAdminToken(header: string): string | undefined {
+  const bearer = /^Bearer (.+)$/.exec(header);
+  if (bearer) return bearer[1];
+  const basic = /^Basic ([A-Za-z0-9+/=]+)$/.exec(header);
+  if (!basic?.[1]) return undefined;
+  const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+  return decoded.slice(decoded.indexOf(':') + 1);
+}
+
+/**
+ * `Authorization: Bearer $ADMIN_TOKEN`, compared in constant time. Basic auth with the
+ * token as password is accepted too, so a browser can open Bull Board at /admin/queues.
+ */
 export function adminAuth(adminToken: string): RequestHandler {
-  return (req, _res, next) => {
-    const header = req.get('authorization') ?? '';
-    const match = /^Bearer (.+)$/.exec(header);
-    if (!match?.[1] || !secretsEqual(match[1], adminToken)) throw unauthorized('missing or invalid admin token');
+  return (req, res, next) => {
+    const token = presentedAdminToken(req.get('authorization') ?? '');
+    if (!token || !secretsEqual(token, adminToken)) {
+      res.setHeader('WWW-Authenticate', 'Basic realm="rgs-admin", charset="UTF-8"');
+      throw unauthorized('missing or invalid admin token');
+    }
     next();
   };
 }

@@ -1,0 +1,22 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import { Queue } from 'bullmq';
+import type { Router } from 'express';
+import { jobCatalog, JOB_NAMES } from '../queues/catalog.ts';
+import { bullPrefix, createBullConnection, type QueueSettings } from '../queues/connection.ts';
+
+/** Bull Board over every queue of the job catalog, served under `basePath`. */
+export function createQueueBoard(settings: QueueSettings, basePath: string): { router: Router; close(): Promise<void> } {
+  const connection = createBullConnection(settings, 'bull-board');
+  const queues = JOB_NAMES.map((name) => new Queue(jobCatalog[name].queue, { connection, prefix: bullPrefix(settings) }));
+  const serverAdapter = new ExpressAdapter().setBasePath(basePath);
+  createBullBoard({ queues: queues.map((queue) => new BullMQAdapter(queue)), serverAdapter });
+  return {
+    router: serverAdapter.getRouter() as Router,
+    async close() {
+      await Promise.all(queues.map((queue) => queue.close()));
+      connection.disconnect();
+    },
+  };
+}
