@@ -33,7 +33,8 @@ export function startNode(options: { databaseUrl: string; redisPrefix: string; w
       LOG_LEVEL: 'info',
       ...options.env,
     },
-    listeningMessage: '"msg":"rgs node listening"',
+    // A workers-only node serves no HTTP: it reports that it started instead (port 0).
+    listeningMessage: options.env?.RGS_ROLES === 'workers' ? '"msg":"rgs node started without HTTP"' : '"msg":"rgs node listening"',
   });
 }
 

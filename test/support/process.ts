@@ -48,7 +48,7 @@ export function startProcess(options: {
     const onLine = (line: string) => {
       logs.push(line);
       if (!line.includes(options.listeningMessage)) return;
-      const port = (JSON.parse(line) as { port: number }).port;
+      const port = (JSON.parse(line) as { port?: number }).port ?? 0;
       clearTimeout(timer);
       resolve({
         name: options.name,
