@@ -2,8 +2,9 @@ import { z } from 'zod';
 import type { JobsOptions } from 'bullmq';
 
 /**
- * Every job the product runs: job name → zod payload + options. Enqueue and process are
- * both typed from here, and Bull Board lists these queues.
+ * Every job the product runs: job name → queue, zod payload, options and the job id
+ * derived from the payload. Enqueue and process are both typed from here, and Bull Board
+ * lists these queues.
  *
  * A bet's wallet steps run one attempt per job; the bet machine (or, for debits, the
  * recorded attempt count) decides whether and when the next attempt is due, and that
@@ -12,6 +13,7 @@ import type { JobsOptions } from 'bullmq';
  * infrastructure failures inside a job (database or Redis unreachable).
  */
 const betStep = z.object({ betId: z.uuid(), attempt: z.int().min(1).max(1_000_000) }).strict();
+type BetStep = z.infer<typeof betStep>;
 
 const stepOptions: JobsOptions = {
   attempts: 8,
@@ -21,9 +23,9 @@ const stepOptions: JobsOptions = {
 };
 
 export const jobCatalog = {
-  debit: { queue: 'bet-debit', payload: betStep, options: stepOptions },
-  credit: { queue: 'bet-credit', payload: betStep, options: stepOptions },
-  rollback: { queue: 'bet-rollback', payload: betStep, options: stepOptions },
+  debit: { queue: 'bet-debit', payload: betStep, options: stepOptions, jobId: (p: BetStep) => `${p.betId}.debit.${p.attempt}` },
+  credit: { queue: 'bet-credit', payload: betStep, options: stepOptions, jobId: (p: BetStep) => `${p.betId}.credit.${p.attempt}` },
+  rollback: { queue: 'bet-rollback', payload: betStep, options: stepOptions, jobId: (p: BetStep) => `${p.betId}.rollback.${p.attempt}` },
 } as const;
 
 export type JobName = keyof typeof jobCatalog;
@@ -31,7 +33,5 @@ export type JobPayload<Name extends JobName> = z.infer<(typeof jobCatalog)[Name]
 
 export const JOB_NAMES = Object.keys(jobCatalog) as JobName[];
 
-/** The deterministic id of one attempt of one bet step. */
-export function betStepJobId(name: JobName, payload: { betId: string; attempt: number }): string {
-  return `${payload.betId}.${name}.${payload.attempt}`;
-}
+/** The wallet steps of a bet: the jobs the bet runtime and the sweeper enqueue. */
+export type BetStepName = 'debit' | 'credit' | 'rollback';

@@ -1,11 +1,11 @@
 import { Queue } from 'bullmq';
-import { betStepJobId, jobCatalog, JOB_NAMES, type JobName, type JobPayload } from './catalog.ts';
+import { jobCatalog, JOB_NAMES, type JobName, type JobPayload } from './catalog.ts';
 import { bullPrefix, createBullConnection, type QueueSettings } from './connection.ts';
 
 export interface Enqueuer {
-  /** Adds one bet step attempt; a job with the same id already in the queue makes this a no-op. */
+  /** Adds a job; a job with the same id (derived from the payload) already queued makes this a no-op. */
   enqueue<Name extends JobName>(name: Name, payload: JobPayload<Name>, options?: { delayMs?: number; tag?: string }): Promise<void>;
-  /** Runs a delayed attempt now (POST /outbox/:id/retry); adds it if it is not queued. */
+  /** Runs a delayed job now (e.g. POST /outbox/:id/retry); adds it if it is not queued. */
   runNow<Name extends JobName>(name: Name, payload: JobPayload<Name>): Promise<void>;
   queues(): Queue[];
   close(): Promise<void>;
@@ -18,16 +18,17 @@ export function createEnqueuer(settings: QueueSettings): Enqueuer {
   ) as Record<JobName, Queue>;
 
   async function enqueue<Name extends JobName>(name: Name, payload: JobPayload<Name>, options: { delayMs?: number; tag?: string } = {}) {
-    const data = jobCatalog[name].payload.parse(payload);
+    const data = jobCatalog[name].payload.parse(payload) as JobPayload<Name>;
+    const jobId = (jobCatalog[name].jobId as (payload: JobPayload<Name>) => string)(data);
     await queues[name].add(name, data, {
       ...jobCatalog[name].options,
-      jobId: options.tag ? `${betStepJobId(name, data)}.${options.tag}` : betStepJobId(name, data),
+      jobId: options.tag ? `${jobId}.${options.tag}` : jobId,
       delay: Math.max(0, Math.round(options.delayMs ?? 0)),
     });
   }
 
   async function runNow<Name extends JobName>(name: Name, payload: JobPayload<Name>) {
-    const job = await queues[name].getJob(betStepJobId(name, payload));
+    const job = await queues[name].getJob((jobCatalog[name].jobId as (payload: JobPayload<Name>) => string)(payload));
     if (job && (await job.isDelayed())) await job.promote();
     else if (!job) await enqueue(name, payload);
   }

@@ -4,7 +4,7 @@ import { betSettlementSeconds, betsParkedTotal, walletCallsTotal, walletDebitCal
 import { advanceBet } from '../../../machines/bet.runtime-api.ts';
 import { isFinalBetStatus, type BetEffect, type BetEvent, type BetStatus } from '../../../machines/bet.machine.ts';
 import type { Enqueuer } from '../../../queues/enqueue.ts';
-import type { JobName } from '../../../queues/catalog.ts';
+import type { BetStepName } from '../../../queues/catalog.ts';
 import type { OperatorsService } from '../operators/service.ts';
 import type { WalletClient, WalletOutcome } from '../wallet/client.ts';
 import { walletTransactionId } from '../wallet/transaction-ids.ts';
@@ -14,7 +14,7 @@ import { retryDelayMs, type RetryPolicy } from './retry-policy.ts';
 import { persistTransition, recordUnansweredAttempt } from './transitions.ts';
 
 /** The states in which each wallet step is the bet's next move. */
-const STEP_STATES: Record<JobName, readonly BetStatus[]> = {
+const STEP_STATES: Record<BetStepName, readonly BetStatus[]> = {
   debit: ['debiting'],
   credit: ['crediting', 'credit_pending'],
   rollback: ['rolling_back', 'parked'],
@@ -35,7 +35,7 @@ export interface BetRuntime {
    * the machine wants done at once. Safe to run concurrently and repeatedly: wallet
    * transaction ids are deterministic and every transition is guarded by the bet's version.
    */
-  runStep(step: JobName, betId: string): Promise<BetRecord | undefined>;
+  runStep(step: BetStepName, betId: string): Promise<BetRecord | undefined>;
   /** After placement commits: the first debit attempt (and a credit on a win) in process. */
   settleInProcess(bet: BetRecord, effects: BetEffect[]): Promise<BetRecord>;
 }
@@ -50,7 +50,7 @@ export function createBetRuntime(deps: {
 }): BetRuntime {
   const { db, policy, logger } = deps;
 
-  async function callWallet(step: JobName, bet: BetRecord): Promise<WalletCallReport> {
+  async function callWallet(step: BetStepName, bet: BetRecord): Promise<WalletCallReport> {
     const endpoint = await deps.operators.walletEndpoint(bet.operator_id);
     const currency = bet.currency.trim();
     const debitTransactionId = walletTransactionId(bet.id, 'debit');
@@ -103,7 +103,7 @@ export function createBetRuntime(deps: {
   }
 
   /** The machine event a wallet answer is, or undefined while a debit is still within its retry bound. */
-  function eventFor(step: JobName, call: WalletCallReport, attempt: number): BetEvent | undefined {
+  function eventFor(step: BetStepName, call: WalletCallReport, attempt: number): BetEvent | undefined {
     const at = Date.now();
     const error = call.error ?? call.code ?? 'unknown';
     if (step === 'debit') {
@@ -124,7 +124,7 @@ export function createBetRuntime(deps: {
     return new Date(Date.now() + delay + policy.leaseMs);
   }
 
-  async function enqueueSafely(step: JobName, betId: string, attempt: number, delayMs: number): Promise<void> {
+  async function enqueueSafely(step: BetStepName, betId: string, attempt: number, delayMs: number): Promise<void> {
     // If Redis is down the bet keeps its due time in Postgres and the sweeper enqueues it later.
     await deps.enqueuer.enqueue(step, { betId, attempt }, { delayMs }).catch((error: unknown) => {
       logger.warn({ err: error, betId, step, attempt }, 'enqueue failed; the sweeper will retry');
@@ -139,7 +139,7 @@ export function createBetRuntime(deps: {
         logger.error({ ...effect.params }, 'bet parked for manual resolution');
         continue;
       }
-      const step: JobName = effect.type === 'requestDebit' ? 'debit' : effect.type === 'requestCredit' ? 'credit' : 'rollback';
+      const step: BetStepName = effect.type === 'requestDebit' ? 'debit' : effect.type === 'requestCredit' ? 'credit' : 'rollback';
       if (step === 'debit' && effect.params.attempt > 1) continue; // debit retries are scheduled by `attempt`
       if (effect.params.attempt <= 1) {
         current = (await attempt(step, current, 0)) ?? current;
@@ -150,7 +150,7 @@ export function createBetRuntime(deps: {
     return current;
   }
 
-  async function attempt(step: JobName, bet: BetRecord, previousAttempts: number): Promise<BetRecord | undefined> {
+  async function attempt(step: BetStepName, bet: BetRecord, previousAttempts: number): Promise<BetRecord | undefined> {
     if (!STEP_STATES[step].includes(bet.status)) return bet;
     const attemptNumber = previousAttempts + 1;
     const call = await callWallet(step, bet);
@@ -175,7 +175,7 @@ export function createBetRuntime(deps: {
     return perform(updated, next.effects);
   }
 
-  async function runStep(step: JobName, betId: string): Promise<BetRecord | undefined> {
+  async function runStep(step: BetStepName, betId: string): Promise<BetRecord | undefined> {
     const { rows } = await db.query<BetRecord & { step_attempts: number }>(LOAD_FOR_STEP, [betId, walletTransactionId(betId, step)]);
     const loaded = rows[0];
     if (!loaded) return undefined;

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Db } from '../../shared/db.ts';
 import type { Enqueuer } from '../../../queues/enqueue.ts';
-import type { JobName } from '../../../queues/catalog.ts';
+import type { BetStepName } from '../../../queues/catalog.ts';
 
 const BATCH = 500;
 
@@ -17,7 +17,7 @@ const OVERDUE = `
    ORDER BY b.next_attempt_at
    LIMIT $1`;
 
-const STEP_OF: Record<string, JobName> = { debiting: 'debit', crediting: 'credit', credit_pending: 'credit', rolling_back: 'rollback' };
+const STEP_OF: Record<string, BetStepName> = { debiting: 'debit', crediting: 'credit', credit_pending: 'credit', rolling_back: 'rollback' };
 
 /**
  * SPEC §4 sweeper: re-enqueues the next attempt of every overdue bet. Every node runs it;
