@@ -46,6 +46,18 @@ export const envSchema = z.object({
   BET_RESPONSE_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(3_000),
   SWEEP_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(5_000),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(32),
+  // SPEC §7 events. Streams keep at least STREAM_MAX_LEN events or STREAM_RETENTION_MS,
+  // whichever is more; a recovery pass relays committed events no node relayed yet.
+  STREAM_MAX_LEN: z.coerce.number().int().min(10).max(10_000_000).default(100_000),
+  STREAM_RETENTION_MS: z.coerce.number().int().min(1_000).max(30 * 24 * 3_600_000).default(24 * 3_600_000),
+  RELAY_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+  SSE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(15_000).default(15_000),
+  SSE_RETRY_MS: z.coerce.number().int().min(100).max(5_000).default(3_000),
+  SSE_CLIENT_BUFFER: z.coerce.number().int().min(10).max(100_000).default(1_000),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(50).max(60_000).default(5_000),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(1_000),
+  WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().min(100).max(24 * 3_600_000).default(600_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(60_000).default(12_000),
 });
 
