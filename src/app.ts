@@ -8,7 +8,6 @@ import { jsonBody } from './http/json-body.ts';
 import { observeRequests } from './http/observe.ts';
 import { opsRoutes } from './http/ops-routes.ts';
 import { adminOperatorsRoutes } from './modules/operators/routes.ts';
-import { createSessionsService } from './modules/sessions/service.ts';
 import { sessionsRoutes } from './modules/sessions/routes.ts';
 import { fairnessPublicRoutes, fairnessRoutes } from './modules/fairness/routes.ts';
 import { roundsRoutes } from './modules/rounds/routes.ts';
@@ -17,6 +16,7 @@ import { auditRoutes } from './modules/audit/routes.ts';
 import { limitsRoutes } from './modules/compliance/routes.ts';
 import { betsRoutes } from './modules/bets/routes.ts';
 import { outboxRoutes } from './modules/outbox/routes.ts';
+import { webhooksRoutes } from './modules/webhooks/routes.ts';
 
 export interface AppDeps {
   env: Env;
@@ -46,7 +46,7 @@ export function createApp(deps: AppDeps): Express {
 
   const operatorRoutes = express.Router();
   operatorRoutes.use(operatorAuth(operators));
-  operatorRoutes.use(sessionsRoutes(createSessionsService({ db, sessionTtlSeconds: env.SESSION_TTL_SECONDS })));
+  operatorRoutes.use(sessionsRoutes(deps.services.sessions));
   operatorRoutes.use(fairnessRoutes(db));
   operatorRoutes.use(roundsRoutes(db));
   operatorRoutes.use(transactionsRoutes(db));
@@ -54,6 +54,7 @@ export function createApp(deps: AppDeps): Express {
   operatorRoutes.use(limitsRoutes(db));
   operatorRoutes.use(betsRoutes(deps.services.bets));
   operatorRoutes.use(outboxRoutes(deps.services.outbox));
+  operatorRoutes.use(webhooksRoutes(deps.services.webhooks));
   app.use(operatorRoutes);
 
   app.use(notFoundHandler);

@@ -9,6 +9,10 @@ import { createBetRuntime } from './modules/bets/runtime.ts';
 import { createBetsService } from './modules/bets/service.ts';
 import type { RetryPolicy } from './modules/bets/retry-policy.ts';
 import { createOutboxService } from './modules/outbox/service.ts';
+import { startEventRelay } from './modules/events/relay.ts';
+import { createSessionsService } from './modules/sessions/service.ts';
+import { createDeliveries, enqueueDeliveries } from './modules/webhooks/deliveries.ts';
+import { createWebhooksService } from './modules/webhooks/service.ts';
 
 /** Everything a node runs on, built once from the environment (plain factories, no DI framework). */
 export function createServices(env: Env, logger: Logger) {
@@ -32,9 +36,34 @@ export function createServices(env: Env, logger: Logger) {
     parkAfterMs: env.BET_PARK_AFTER_MS,
     leaseMs: env.WALLET_TIMEOUT_MS + 5_000,
   };
-  const runtime = createBetRuntime({ db, wallet, operators, enqueuer, policy, logger });
-  const bets = createBetsService({ db, runtime, logger, policy, responseWaitMs: env.BET_RESPONSE_WAIT_MS });
+  const relay = startEventRelay({
+    db,
+    redis,
+    logger,
+    retention: { maxLen: env.STREAM_MAX_LEN, retentionMs: env.STREAM_RETENTION_MS },
+    intervalMs: env.RELAY_INTERVAL_MS,
+    // SPEC §7: webhook deliveries are created in the relay's transaction and enqueued after it.
+    hooks: { inTransaction: createDeliveries, afterCommit: (deliveryIds) => enqueueDeliveries(enqueuer, deliveryIds, logger) },
+  });
+  // Every commit that wrote event rows asks the relay to append them at once.
+  const eventsCommitted = () => relay.kick();
+  const sessions = createSessionsService({ db, sessionTtlSeconds: env.SESSION_TTL_SECONDS, eventsCommitted });
+  const runtime = createBetRuntime({ db, wallet, operators, enqueuer, policy, logger, eventsCommitted });
+  const bets = createBetsService({ db, runtime, logger, policy, responseWaitMs: env.BET_RESPONSE_WAIT_MS, eventsCommitted });
   const outbox = createOutboxService({ db, enqueuer });
+  const webhooks = createWebhooksService({
+    db,
+    enqueuer,
+    operators,
+    logger,
+    settings: {
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+      maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+      baseMs: env.WEBHOOK_RETRY_BASE_MS,
+      maxMs: env.WEBHOOK_RETRY_MAX_MS,
+      httpsOnly: env.NODE_ENV === 'production',
+    },
+  });
 
   return {
     db,
@@ -42,13 +71,17 @@ export function createServices(env: Env, logger: Logger) {
     queueSettings,
     enqueuer,
     operators,
+    relay,
+    sessions,
     runtime,
     bets,
     outbox,
+    webhooks,
     /** Closes connections; call after HTTP and workers have stopped. */
     async close() {
+      await relay.stop();
       await operators.close();
-      await Promise.allSettled([enqueuer.close(), wallet.close()]);
+      await Promise.allSettled([enqueuer.close(), wallet.close(), webhooks.close()]);
       await Promise.allSettled([db.end(), redis.quit(), subscriber.quit()]);
     },
   };

@@ -56,3 +56,16 @@ export const betsParkedTotal = new Counter({
   help: 'Bets parked for manual resolution',
   registers: [registry],
 });
+
+export const eventsRelayedTotal = new Counter({
+  name: 'rgs_events_relayed_total',
+  help: 'Committed events appended to their operator stream',
+  registers: [registry],
+});
+
+export const eventRelayLagSeconds = new Histogram({
+  name: 'rgs_event_relay_lag_seconds',
+  help: 'Time from an event being committed to being appended to its stream',
+  buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+  registers: [registry],
+});

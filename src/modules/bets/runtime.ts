@@ -47,6 +47,7 @@ export function createBetRuntime(deps: {
   enqueuer: Enqueuer;
   policy: RetryPolicy;
   logger: Logger;
+  eventsCommitted: () => void;
 }): BetRuntime {
   const { db, policy, logger } = deps;
 
@@ -169,6 +170,7 @@ export function createBetRuntime(deps: {
     }
     const updated = await persistTransition(db, { bet, step: next, call, attempt: attemptNumber, nextAttemptAt: nextAttemptAt(next.status, next.effects) });
     if (!updated) return undefined; // another runner advanced this bet first
+    deps.eventsCommitted();
     if (isFinalBetStatus(updated.status)) {
       betSettlementSeconds.observe({ status: updated.status }, (Date.now() - updated.created_at.getTime()) / 1000);
     }

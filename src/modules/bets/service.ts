@@ -20,7 +20,7 @@ export interface BetsService {
   drain(): Promise<void>;
 }
 
-export function createBetsService(deps: { db: Db; runtime: BetRuntime; logger: Logger; policy: RetryPolicy; responseWaitMs: number }): BetsService {
+export function createBetsService(deps: { db: Db; runtime: BetRuntime; logger: Logger; policy: RetryPolicy; responseWaitMs: number; eventsCommitted: () => void }): BetsService {
   const { db } = deps;
   const inFlight = new Set<Promise<unknown>>();
 
@@ -49,6 +49,7 @@ export function createBetsService(deps: { db: Db; runtime: BetRuntime; logger: L
     const placement = await placeBet({ db, policy: deps.policy }, operatorId, input, idempotencyKey);
     let settling: Promise<BetRecord | undefined> | undefined;
     if (placement.kind === 'placed') {
+      deps.eventsCommitted();
       // The first wallet attempts run here, right after commit; if this process dies, the
       // bet's due time in Postgres lets the sweeper on any node pick it up.
       settling = deps.runtime.settleInProcess(placement.bet, placement.effects).catch((error: unknown) => {

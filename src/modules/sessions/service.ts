@@ -77,7 +77,7 @@ export interface SessionsService {
   revoke(operatorId: string, token: string): Promise<SessionView>;
 }
 
-export function createSessionsService(deps: { db: Db; sessionTtlSeconds: number }): SessionsService {
+export function createSessionsService(deps: { db: Db; sessionTtlSeconds: number; eventsCommitted: () => void }): SessionsService {
   const { db } = deps;
 
   async function launch(operatorId: string, input: LaunchInput, idempotencyKey?: string) {
@@ -93,7 +93,7 @@ export function createSessionsService(deps: { db: Db; sessionTtlSeconds: number 
       ]);
       throw forbidden('JURISDICTION_BLOCKED', `jurisdiction ${input.jurisdiction} is blocked for this operator`);
     }
-    return withTransaction(db, async (client) => {
+    const launched = await withTransaction(db, async (client) => {
       if (idempotencyKey) {
         const claim = await claimIdempotencyKey(client, {
           operatorId,
@@ -159,6 +159,8 @@ export function createSessionsService(deps: { db: Db; sessionTtlSeconds: number 
       }
       return { status: 201, body: session };
     });
+    deps.eventsCommitted();
+    return launched;
   }
 
   async function verify(operatorId: string, token: string) {
@@ -170,7 +172,7 @@ export function createSessionsService(deps: { db: Db; sessionTtlSeconds: number 
   }
 
   async function revoke(operatorId: string, token: string) {
-    return withTransaction(db, async (client) => {
+    const revoked = await withTransaction(db, async (client) => {
       const { rows } = await client.query<{ player_id: string }>(
         `UPDATE sessions SET status = 'revoked', revoked_at = now()
           WHERE operator_id = $1 AND token = $2 AND status = 'active' RETURNING player_id`,
@@ -188,6 +190,8 @@ export function createSessionsService(deps: { db: Db; sessionTtlSeconds: number 
       }
       return session;
     });
+    deps.eventsCommitted();
+    return revoked;
   }
 
   return { launch, verify, revoke };

@@ -1,0 +1,91 @@
+import test from 'ava';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { startCluster, type TestCluster } from './support/cluster.ts';
+import { createOperator } from './support/operators.ts';
+import { REDIS_URL } from './support/redis.ts';
+import { launch, placeBet } from './support/bets.ts';
+
+// SPEC §7: every committed event reaches its operator's stream exactly once, even when
+// the node that committed it dies right after the commit.
+
+let cluster: TestCluster;
+let db: pg.Pool;
+let redis: Redis;
+
+test.before(async () => {
+  cluster = await startCluster({ nodes: 2, nodeEnv: { RELAY_INTERVAL_MS: '200', STREAM_MAX_LEN: '50', STREAM_RETENTION_MS: '3000' } });
+  db = new pg.Pool({ connectionString: cluster.database.url, max: 4 });
+  redis = new Redis(REDIS_URL);
+});
+
+test.after.always(async () => {
+  redis?.disconnect();
+  await db?.end();
+  await cluster?.stop();
+});
+
+const streamOf = async (operatorId: string) =>
+  (await redis.xrange(`${cluster.redisPrefix}stream:${operatorId}`, '-', '+')).map(([id, fields]) => ({ id, event: JSON.parse(fields[1]!) }));
+
+async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+test('committed events are appended to the operator stream once each, in commit order per bet', async (t) => {
+  const operator = await createOperator(cluster.nodes[0]!.url);
+  const session = await launch(operator.client(), 'streamer');
+  const placed = await placeBet(operator.client(cluster.nodes[1]!.url), session, 100, { target: 50, direction: 'under' });
+  await waitUntil(async () => Number((await db.query('SELECT count(*) FROM events WHERE operator_id = $1 AND relayed_at IS NULL', [operator.id])).rows[0].count) === 0, 'relay');
+  const stream = await streamOf(operator.id);
+  const committed = await db.query('SELECT id, type, stream_id FROM events WHERE operator_id = $1 ORDER BY seq', [operator.id]);
+  t.deepEqual(stream.map((entry) => entry.event.id), committed.rows.map((row) => row.id));
+  t.deepEqual(stream.map((entry) => entry.id), committed.rows.map((row) => row.stream_id), 'each row records its stream entry id');
+  const betTypes = stream.filter((entry) => entry.event.data.betId === placed.body.id).map((entry) => entry.event.type);
+  t.deepEqual(betTypes.slice(0, 3), ['round.created', 'bet.placed', 'wallet.debited']);
+  t.like(stream[0]!.event, { type: 'session.launched', operatorId: operator.id });
+});
+
+test('relaying an event again (a node died between the append and marking the row) never duplicates it', async (t) => {
+  const operator = await createOperator(cluster.nodes[0]!.url);
+  await launch(operator.client(), 'again-1');
+  await launch(operator.client(), 'again-2');
+  await waitUntil(async () => (await streamOf(operator.id)).length === 2, 'two events');
+  await db.query('UPDATE events SET relayed_at = NULL WHERE operator_id = $1', [operator.id]);
+  await waitUntil(async () => Number((await db.query('SELECT count(*) FROM events WHERE operator_id = $1 AND relayed_at IS NULL', [operator.id])).rows[0].count) === 0, 'a second relay');
+  t.is((await streamOf(operator.id)).length, 2);
+});
+
+test('events committed by a node killed right after its commits still reach the stream', async (t) => {
+  const operator = await createOperator(cluster.nodes[0]!.url);
+  const victim = await cluster.addNode('victim', { RELAY_INTERVAL_MS: '60000' });
+  const client = operator.client(victim.url);
+  const session = await launch(client, 'doomed');
+  // Whatever the victim relayed before dying, the rest only another node's recovery pass can relay.
+  const bets = await Promise.all(Array.from({ length: 10 }, () => placeBet(client, session, 100, { target: 50, direction: 'under' })));
+  await victim.stop('SIGKILL');
+  t.true(bets.every((bet) => bet.status === 201));
+  await waitUntil(async () => Number((await db.query('SELECT count(*) FROM events WHERE operator_id = $1 AND relayed_at IS NULL', [operator.id])).rows[0].count) === 0, 'recovery');
+  const stream = await streamOf(operator.id);
+  const committed = await db.query('SELECT id FROM events WHERE operator_id = $1', [operator.id]);
+  t.deepEqual(stream.map((entry) => entry.event.id).sort(), committed.rows.map((row) => row.id).sort());
+  t.is(stream.length, committed.rows.length);
+});
+
+test('the stream keeps at least the configured length or age, whichever is more', async (t) => {
+  const operator = await createOperator(cluster.nodes[0]!.url);
+  await Promise.all(Array.from({ length: 60 }, (_, i) => launch(operator.client(), `trim-${i}`)));
+  await waitUntil(async () => (await streamOf(operator.id)).length >= 60, 'relay');
+  t.is((await streamOf(operator.id)).length, 60, 'younger than the age bound: nothing is trimmed');
+  await new Promise((resolve) => setTimeout(resolve, 3_100));
+  await launch(operator.client(), 'trim-last');
+  await waitUntil(async () => (await streamOf(operator.id)).some((entry) => entry.event.data.playerId === 'trim-last'), 'relay');
+  const length = (await streamOf(operator.id)).length;
+  t.true(length <= 51 && length >= 50, `older than the age bound: trimmed to the length bound (${length})`);
+  const info = (await redis.call('XINFO', 'STREAM', `${cluster.redisPrefix}stream:${operator.id}`)) as unknown[];
+  t.not(info[info.indexOf('max-deleted-entry-id') + 1], '0-0', 'Redis remembers what was trimmed');
+});
