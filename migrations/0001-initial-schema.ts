@@ -165,6 +165,7 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_operator_status ON webhook_deliveries (operator_id, status, created_at DESC, id DESC);
 CREATE INDEX webhook_deliveries_operator_created ON webhook_deliveries (operator_id, created_at DESC, id DESC);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
 
 -- SPEC §8: append-only. operator_id is null only for admin actions that precede an operator.
 CREATE TABLE audit_log (

@@ -22,10 +22,26 @@ const stepOptions: JobsOptions = {
   removeOnFail: { count: 10_000, age: 7 * 24 * 3_600 },
 };
 
+/**
+ * One webhook delivery attempt (SPEC §7). `round` is the delivery's attempt count when the
+ * job was enqueued; the processor records the attempt and enqueues the next round as a new
+ * delayed job, so BullMQ never retries on its own. Completed jobs are removed at once: a
+ * redelivered delivery starts again at round 0 and must be able to reuse those ids.
+ */
+const webhookAttempt = z.object({ deliveryId: z.uuid(), round: z.int().min(0).max(1_000_000) }).strict();
+type WebhookAttempt = z.infer<typeof webhookAttempt>;
+
+const webhookOptions: JobsOptions = {
+  attempts: 1,
+  removeOnComplete: true,
+  removeOnFail: { count: 10_000, age: 7 * 24 * 3_600 },
+};
+
 export const jobCatalog = {
   debit: { queue: 'bet-debit', payload: betStep, options: stepOptions, jobId: (p: BetStep) => `${p.betId}.debit.${p.attempt}` },
   credit: { queue: 'bet-credit', payload: betStep, options: stepOptions, jobId: (p: BetStep) => `${p.betId}.credit.${p.attempt}` },
   rollback: { queue: 'bet-rollback', payload: betStep, options: stepOptions, jobId: (p: BetStep) => `${p.betId}.rollback.${p.attempt}` },
+  webhook: { queue: 'webhook', payload: webhookAttempt, options: webhookOptions, jobId: (p: WebhookAttempt) => `${p.deliveryId}.${p.round}` },
 } as const;
 
 export type JobName = keyof typeof jobCatalog;

@@ -17,6 +17,7 @@ import { limitsRoutes } from './modules/compliance/routes.ts';
 import { betsRoutes } from './modules/bets/routes.ts';
 import { outboxRoutes } from './modules/outbox/routes.ts';
 import { webhooksRoutes } from './modules/webhooks/routes.ts';
+import { streamRoutes } from './modules/stream/routes.ts';
 
 export interface AppDeps {
   env: Env;
@@ -55,6 +56,7 @@ export function createApp(deps: AppDeps): Express {
   operatorRoutes.use(betsRoutes(deps.services.bets));
   operatorRoutes.use(outboxRoutes(deps.services.outbox));
   operatorRoutes.use(webhooksRoutes(deps.services.webhooks));
+  operatorRoutes.use(streamRoutes(deps.services.stream));
   app.use(operatorRoutes);
 
   app.use(notFoundHandler);

@@ -8,7 +8,9 @@ import { startWorkers } from '../queues/worker.ts';
 import { debitProcessor } from '../queues/processors/debit.ts';
 import { creditProcessor } from '../queues/processors/credit.ts';
 import { rollbackProcessor } from '../queues/processors/rollback.ts';
+import { webhookProcessor } from '../queues/processors/webhook.ts';
 import { startSweeper } from './modules/bets/sweeper.ts';
+import { startWebhookSweeper } from './modules/webhooks/sweeper.ts';
 import { createQueueBoard } from '../bull-board/board.ts';
 
 // One RGS node: parse env → migrate (under a lock) → serve HTTP and/or run workers by
@@ -44,10 +46,14 @@ const workers = env.RGS_ROLES.includes('workers')
         debit: debitProcessor(services.runtime),
         credit: creditProcessor(services.runtime),
         rollback: rollbackProcessor(services.runtime),
+        webhook: webhookProcessor(services.webhooks),
       },
     })
   : undefined;
 const sweeper = workers ? startSweeper({ db: services.db, enqueuer: services.enqueuer, logger, intervalMs: env.SWEEP_INTERVAL_MS }) : undefined;
+const webhookSweeper = workers
+  ? startWebhookSweeper({ db: services.db, enqueuer: services.enqueuer, logger, intervalMs: env.SWEEP_INTERVAL_MS })
+  : undefined;
 if (!server) logger.info({ roles: env.RGS_ROLES }, 'rgs node started without HTTP');
 
 async function shutdown(signal: string): Promise<void> {
@@ -64,10 +70,13 @@ async function shutdown(signal: string): Promise<void> {
   deadline.unref();
   if (server) {
     const closed = new Promise<void>((resolve) => server?.close(() => resolve()));
+    // Open SSE streams never finish on their own: end them (with a retry hint) or close would wait forever.
+    await services.stream.close();
     server.closeIdleConnections();
     await closed;
   }
   sweeper?.stop();
+  webhookSweeper?.stop();
   await services.bets.drain();
   await workers?.close();
   await services.close();

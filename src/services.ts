@@ -13,6 +13,7 @@ import { startEventRelay } from './modules/events/relay.ts';
 import { createSessionsService } from './modules/sessions/service.ts';
 import { createDeliveries, enqueueDeliveries } from './modules/webhooks/deliveries.ts';
 import { createWebhooksService } from './modules/webhooks/service.ts';
+import { createStreamHub } from './modules/stream/hub.ts';
 
 /** Everything a node runs on, built once from the environment (plain factories, no DI framework). */
 export function createServices(env: Env, logger: Logger) {
@@ -65,6 +66,16 @@ export function createServices(env: Env, logger: Logger) {
     },
   });
 
+  // SPEC §7 SSE: the hub opens its own Redis Stream reader connections (one per operator being watched).
+  const stream = createStreamHub({
+    redisUrl: env.REDIS_URL,
+    redisPrefix: env.REDIS_PREFIX,
+    logger,
+    heartbeatMs: env.SSE_HEARTBEAT_MS,
+    retryMs: env.SSE_RETRY_MS,
+    clientBuffer: env.SSE_CLIENT_BUFFER,
+  });
+
   return {
     db,
     redis,
@@ -77,8 +88,10 @@ export function createServices(env: Env, logger: Logger) {
     bets,
     outbox,
     webhooks,
+    stream,
     /** Closes connections; call after HTTP and workers have stopped. */
     async close() {
+      await stream.close();
       await relay.stop();
       await operators.close();
       await Promise.allSettled([enqueuer.close(), wallet.close(), webhooks.close()]);

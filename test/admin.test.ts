@@ -128,5 +128,5 @@ test('Bull Board at /admin/queues needs the admin token and shows every queue', 
   t.regex(String(page.body), /<html/i);
   const api = await request('GET', `${nodeB()}/admin/queues/api/queues`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
   t.is(api.status, 200);
-  t.deepEqual(api.body.queues.map((queue: { name: string }) => queue.name).sort(), ['bet-credit', 'bet-debit', 'bet-rollback']);
+  t.deepEqual(api.body.queues.map((queue: { name: string }) => queue.name).sort(), ['bet-credit', 'bet-debit', 'bet-rollback', 'webhook']);
 });

@@ -78,6 +78,8 @@ export interface OperatorsService {
   authenticate(apiKey: string): Promise<OperatorContext | undefined>;
   /** The operator's wallet, or the node's default (WALLET_URL/WALLET_SECRET) for what it did not set. */
   walletEndpoint(operatorId: string): Promise<{ url: string; secret: string }>;
+  /** The operator's current webhook URL and secret (SPEC §7), or null when it set no URL. */
+  webhookEndpoint(operatorId: string): Promise<{ url: string; secret: string | null } | null>;
   create(input: CreateOperatorInput): Promise<{ id: string; name: string; apiKey: string }>;
   update(id: string, input: PatchOperatorInput): Promise<OperatorView>;
   rotateKey(id: string): Promise<{ apiKey: string }>;
@@ -131,9 +133,17 @@ export function createOperatorsService(deps: {
     return cached(`key:${hash}`, async () => (await db.query<OperatorRow>('SELECT * FROM operators WHERE api_key_hash = $1', [hash])).rows[0]);
   }
 
+  const byId = (operatorId: string) =>
+    cached(`id:${operatorId}`, async () => (await db.query<OperatorRow>('SELECT * FROM operators WHERE id = $1', [operatorId])).rows[0]);
+
   async function walletEndpoint(operatorId: string) {
-    const operator = await cached(`id:${operatorId}`, async () => (await db.query<OperatorRow>('SELECT * FROM operators WHERE id = $1', [operatorId])).rows[0]);
+    const operator = await byId(operatorId);
     return { url: operator?.walletUrl ?? deps.defaultWallet.url, secret: operator?.walletSecret ?? deps.defaultWallet.secret };
+  }
+
+  async function webhookEndpoint(operatorId: string) {
+    const operator = await byId(operatorId);
+    return operator?.webhookUrl ? { url: operator.webhookUrl, secret: operator.webhookSecret } : null;
   }
 
   async function create(input: CreateOperatorInput) {
@@ -226,7 +236,7 @@ export function createOperatorsService(deps: {
     subscriber.off('ready', onReady);
   }
 
-  return { authenticate, walletEndpoint, create, update, rotateKey, get, list, close };
+  return { authenticate, walletEndpoint, webhookEndpoint, create, update, rotateKey, get, list, close };
 }
 
 /** Which settings an admin change touched, for the audit trail: never the secret values. */

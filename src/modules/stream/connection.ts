@@ -1,0 +1,237 @@
+import type { ServerResponse } from 'node:http';
+import type { StreamEntry } from './entries.ts';
+import { compileFilter, type EntryMatcher, type EventFilter } from './filter.ts';
+import { endFrame, HEARTBEAT_FRAME, resetFrame, retryFrame, type EndReason, type ResetReason } from './frames.ts';
+import { sseClients, sseClientsDropped, sseEventsSent } from './metrics.ts';
+import { compareIds, type StreamId } from './stream-id.ts';
+
+export interface ConnectionSettings {
+  heartbeatMs: number;
+  retryMs: number;
+  /** Entries a connection may hold for a client that does not read (SSE_CLIENT_BUFFER). */
+  clientBuffer: number;
+}
+
+// A client that stops reading keeps its socket's send buffer full: once its stream has
+// been ended, it gets this long to read the rest before the socket is cut.
+const CLOSE_GRACE_MS = 10_000;
+
+/**
+ * One client's GET /stream response (SPEC §7). It holds live entries while its history is
+ * replayed, writes each entry at most once and in stream order (a cursor of the last id
+ * it has passed, compared numerically), applies the client's filter, queues behind a full
+ * socket up to `clientBuffer` entries and ends the stream past that, and sends heartbeat
+ * comments when nothing else was written for `heartbeatMs`.
+ */
+export class SseConnection {
+  closed = false;
+  private cursor: StreamId | undefined;
+  private replaying = true;
+  private held: StreamEntry[] = [];
+  private heldDropped = false;
+  private blocked = false;
+  private queue: { chunk: string; events: number }[] = [];
+  private queuedEvents = 0;
+  private writableWaiters: (() => void)[] = [];
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly matches: EntryMatcher;
+
+  constructor(
+    private readonly res: ServerResponse,
+    filter: EventFilter,
+    private readonly settings: ConnectionSettings,
+    private readonly onClose: (connection: SseConnection) => void,
+  ) {
+    this.matches = compileFilter(filter);
+    sseClients.inc();
+    res.once('close', () => this.release());
+    res.on('error', () => this.release());
+  }
+
+  /** 200, the SSE headers (no caching, no proxy buffering) and the reconnection hint, flushed at once. */
+  open(): void {
+    if (this.closed) return;
+    this.writeHead();
+    this.res.flushHeaders();
+    this.res.socket?.setNoDelay(true);
+    this.heartbeat = setTimeout(() => this.beat(), this.settings.heartbeatMs);
+    this.heartbeat.unref();
+    this.write(retryFrame(this.settings.retryMs), 0);
+  }
+
+  /** Live entries from the operator's reader, in stream order. */
+  deliver(entries: StreamEntry[]): void {
+    if (this.closed) return;
+    if (!this.replaying) {
+      this.send(entries);
+      return;
+    }
+    for (const entry of entries) this.held.push(entry);
+    if (this.held.length <= this.settings.clientBuffer) return;
+    // Too much live traffic while history is replayed. A client that is not reading is
+    // slow; otherwise the held entries are let go and replay reads them from the stream.
+    if (this.blocked) {
+      this.end('slow_consumer');
+      return;
+    }
+    this.held = [];
+    this.heldDropped = true;
+  }
+
+  /** Starts a replay after `after`: live entries up to it are never sent. */
+  beginReplay(after: StreamId): void {
+    this.cursor = after;
+  }
+
+  /** Call before requesting each replay page; see `heldDroppedSincePage`. */
+  beginPage(): void {
+    this.heldDropped = false;
+  }
+
+  /** Whether held live entries were let go since `beginPage`: replay must read another page to cover them. */
+  get heldDroppedSincePage(): boolean {
+    return this.heldDropped;
+  }
+
+  /** Writes one replayed page; resolves once the client has taken it (or is gone). */
+  async replayPage(entries: StreamEntry[], lastId: StreamId | undefined): Promise<void> {
+    this.send(entries);
+    if (lastId && (!this.cursor || compareIds(lastId, this.cursor) > 0)) this.cursor = lastId;
+    await this.writable();
+  }
+
+  /**
+   * Ends replay: held live entries after the cursor are sent, then everything as it
+   * comes. `forgetCursor` when the stream started over, so its new ids may be lower.
+   */
+  goLive(forgetCursor = false): void {
+    if (forgetCursor) this.cursor = undefined;
+    this.replaying = false;
+    const held = this.held;
+    this.held = [];
+    if (!this.closed) this.send(held);
+  }
+
+  /** `stream.reset`: history is not complete after the client's id (SPEC §7). */
+  reset(reason: ResetReason, forgetCursor = false): void {
+    if (forgetCursor) this.cursor = undefined;
+    this.write(resetFrame(reason), 0);
+  }
+
+  /**
+   * The reader found entries gone that this live connection had not received yet (Redis
+   * lost or trimmed its stream). A connection still replaying finds out on its next page.
+   */
+  historyLost(restarted: boolean): void {
+    if (this.replaying) return;
+    this.reset('retention', restarted);
+  }
+
+  /** Ends the stream with `stream.end`; the client reconnects with its Last-Event-ID. */
+  end(reason: EndReason): void {
+    if (this.closed) return;
+    sseClientsDropped.inc({ reason });
+    this.terminate(endFrame(reason));
+  }
+
+  /** Graceful shutdown: a last reconnection hint, then the end of the stream. */
+  shutdown(): void {
+    if (this.closed) return;
+    sseClientsDropped.inc({ reason: 'shutdown' });
+    this.terminate(retryFrame(this.settings.retryMs));
+  }
+
+  private writeHead(): void {
+    this.res.writeHead(200, {
+      'Content-Type': 'text/event-stream',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+  }
+
+  private send(entries: StreamEntry[]): void {
+    let chunk = '';
+    let events = 0;
+    for (const entry of entries) {
+      if (this.cursor && compareIds(entry.id, this.cursor) <= 0) continue;
+      this.cursor = entry.id;
+      if (!this.matches(entry)) continue;
+      chunk += entry.frame;
+      events += 1;
+    }
+    if (events > 0) this.write(chunk, events);
+  }
+
+  private write(chunk: string, events: number): void {
+    if (this.closed) return;
+    if (this.blocked) {
+      this.queue.push({ chunk, events });
+      this.queuedEvents += events;
+      if (this.queuedEvents > this.settings.clientBuffer) this.end('slow_consumer');
+      return;
+    }
+    this.heartbeat?.refresh();
+    if (events > 0) sseEventsSent.inc(events);
+    if (this.res.write(chunk)) return;
+    this.blocked = true;
+    this.res.once('drain', this.onDrain);
+  }
+
+  private readonly onDrain = () => {
+    this.blocked = false;
+    const queued = this.queue;
+    this.queue = [];
+    this.queuedEvents = 0;
+    for (const { chunk, events } of queued) this.write(chunk, events);
+    if (!this.blocked) this.wakeWriters();
+  };
+
+  private writable(): Promise<void> {
+    if (!this.blocked || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.writableWaiters.push(resolve));
+  }
+
+  private wakeWriters(): void {
+    const waiters = this.writableWaiters;
+    this.writableWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  private beat(): void {
+    if (this.closed) return;
+    // A client behind a full socket gets no comment queued; the timer just re-arms.
+    if (this.blocked) this.heartbeat?.refresh();
+    else this.write(HEARTBEAT_FRAME, 0);
+  }
+
+  private terminate(lastFrame: string): void {
+    const { res } = this;
+    this.release();
+    if (res.writableEnded) return;
+    // Even a connection ended before it opened is a stream, so EventSource reconnects.
+    if (!res.headersSent) this.writeHead();
+    res.end(lastFrame);
+    // The response was keep-alive: close the connection too, so a draining server is not
+    // held by it, and cut it if the client never reads what is left.
+    const socket = res.socket;
+    if (!socket) return;
+    socket.end();
+    const cut = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+    cut.unref();
+    socket.once('close', () => clearTimeout(cut));
+  }
+
+  /** Frees everything the connection holds; runs once, whoever ends it. */
+  private release(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.heartbeat);
+    this.res.off('drain', this.onDrain);
+    this.held = [];
+    this.queue = [];
+    this.wakeWriters();
+    sseClients.dec();
+    this.onClose(this);
+  }
+}

@@ -1,0 +1,175 @@
+import type { ServerResponse } from 'node:http';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { createRedis } from '../../shared/redis.ts';
+import { streamKey } from '../events/stream-append.ts';
+import { SseConnection, type ConnectionSettings } from './connection.ts';
+import { parseEntries } from './entries.ts';
+import type { EventFilter } from './filter.ts';
+import { historyLost, readHistoryPage } from './history.ts';
+import { startOperatorReader, type OperatorReader } from './reader.ts';
+import { compareIds, type StreamId, type StreamResume } from './stream-id.ts';
+
+const REPLAY_PAGE = 500;
+const DEFAULT_BLOCK_MS = 5_000;
+// How long a new connection waits for its operator's reader to learn where the stream
+// ends before answering anyway: a connection that starts live gets what is appended after
+// its 200, so the 200 waits for that point, but not through a Redis outage.
+const READY_WAIT_MS = 5_000;
+
+/** Whether `promise` settled within `ms` (its timer is cleared either way). */
+async function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)));
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface StreamHubSettings extends ConnectionSettings {
+  redisUrl: string;
+  redisPrefix: string;
+  logger: Logger;
+  /** XREAD BLOCK time of each reader; an idle reader re-checks its stream's history this often. */
+  blockMs?: number;
+}
+
+export interface StreamRequest {
+  /** From authentication, never from the query (SPEC §10.5). */
+  operatorId: string;
+  resume: StreamResume;
+  filter: EventFilter;
+}
+
+export interface StreamHub {
+  /**
+   * Serves one GET /stream response until the client leaves or the hub closes. Never
+   * rejects: once the 200 is sent, trouble ends the stream and the client reconnects.
+   */
+  serve(res: ServerResponse, request: StreamRequest): Promise<void>;
+  /** Graceful shutdown: every client gets a last `retry:` hint and its stream ends; readers stop. */
+  close(): Promise<void>;
+}
+
+interface OperatorFanOut {
+  reader: OperatorReader;
+  connections: Set<SseConnection>;
+}
+
+/**
+ * SPEC §7 SSE on one node: per operator with connected clients, one reader of its Redis
+ * Stream fanning out in process; per client, a replay of history after its Last-Event-ID
+ * that joins the live feed with no gap and no duplicate.
+ */
+export function createStreamHub(settings: StreamHubSettings): StreamHub {
+  const { logger } = settings;
+  const fanOuts = new Map<string, OperatorFanOut>();
+  let history: Redis | undefined;
+  let closing: Promise<void> | undefined;
+
+  // Replays share one ordinary connection, opened on first use (a workers-only node never needs it).
+  const historyRedis = () => (history ??= createRedis(settings.redisUrl, settings.redisPrefix, 'sse-history'));
+
+  function join(operatorId: string, connection: SseConnection): Promise<void> {
+    let fanOut = fanOuts.get(operatorId);
+    if (!fanOut) {
+      const connections = new Set<SseConnection>();
+      const reader = startOperatorReader({
+        operatorId,
+        key: streamKey(operatorId),
+        redisUrl: settings.redisUrl,
+        redisPrefix: settings.redisPrefix,
+        logger,
+        blockMs: settings.blockMs ?? DEFAULT_BLOCK_MS,
+        onEntries: (entries) => {
+          for (const each of connections) each.deliver(entries);
+        },
+        onHistoryLost: (restarted) => {
+          for (const each of connections) each.historyLost(restarted);
+        },
+      });
+      fanOut = { reader, connections };
+      fanOuts.set(operatorId, fanOut);
+    }
+    fanOut.connections.add(connection);
+    return fanOut.reader.ready;
+  }
+
+  function leave(operatorId: string, connection: SseConnection): void {
+    const fanOut = fanOuts.get(operatorId);
+    if (!fanOut?.connections.delete(connection)) return;
+    if (fanOut.connections.size > 0) return;
+    fanOut.reader.stop();
+    fanOuts.delete(operatorId);
+  }
+
+  /**
+   * Replays history after `after`, then goes live. The connection joined the live feed
+   * before this started and holds what it gets, so whatever the reader fans out is either
+   * held (and sent if past the replay) or was appended before the last page was read.
+   */
+  async function replay(connection: SseConnection, key: string, after: StreamId): Promise<void> {
+    let cursor = after;
+    connection.beginReplay(after);
+    for (;;) {
+      connection.beginPage();
+      const page = await readHistoryPage(historyRedis(), key, cursor, REPLAY_PAGE);
+      if (connection.closed) return;
+      if (historyLost(page.info, cursor)) {
+        const restarted = !page.info || compareIds(page.info.lastGenerated, cursor) < 0;
+        connection.reset('retention');
+        connection.goLive(restarted);
+        return;
+      }
+      const { entries, lastId } = parseEntries(page.raw, logger);
+      if (lastId) cursor = lastId;
+      await connection.replayPage(entries, lastId);
+      if (connection.closed) return;
+      // A short page is the end, unless held live entries were let go meanwhile: they
+      // may be newer than what that page saw.
+      if (page.raw.length < REPLAY_PAGE && !connection.heldDroppedSincePage) break;
+    }
+    connection.goLive();
+  }
+
+  return {
+    async serve(res, request) {
+      const { operatorId } = request;
+      const connection = new SseConnection(res, request.filter, settings, (closed) => leave(operatorId, closed));
+      if (closing) {
+        connection.shutdown();
+        return;
+      }
+      // Join first: from here on, nothing the reader fans out passes this client by.
+      const ready = join(operatorId, connection);
+      if (!(await settlesWithin(ready, READY_WAIT_MS))) logger.warn({ operatorId }, 'stream reader not ready: answering without it');
+      connection.open();
+      if (connection.closed) return;
+      try {
+        if (request.resume.kind === 'after') {
+          await replay(connection, streamKey(operatorId), request.resume.id);
+          return;
+        }
+        if (request.resume.kind === 'invalid') connection.reset('invalid_last_event_id');
+        connection.goLive();
+      } catch (error) {
+        logger.warn({ err: error, operatorId }, 'stream replay failed: ending the stream');
+        connection.end('replay_failed');
+      }
+    },
+
+    close() {
+      closing ??= (async () => {
+        for (const fanOut of [...fanOuts.values()]) {
+          for (const connection of [...fanOut.connections]) connection.shutdown();
+          fanOut.reader.stop();
+        }
+        fanOuts.clear();
+        if (history) await history.quit().catch(() => history?.disconnect());
+      })();
+      return closing;
+    },
+  };
+}

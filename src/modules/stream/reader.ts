@@ -1,0 +1,110 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { parseEntries, type StreamEntry } from './entries.ts';
+import { historyLost, readStreamInfo } from './history.ts';
+import { sseReaders } from './metrics.ts';
+import { compareIds, ZERO_ID, type StreamId } from './stream-id.ts';
+
+const READ_COUNT = 500;
+const BACKOFF_BASE_MS = 100;
+const BACKOFF_MAX_MS = 5_000;
+
+export interface OperatorReader {
+  /** Settles once the reader knows where the stream ends: entries after that reach `onEntries`. */
+  ready: Promise<void>;
+  stop(): void;
+}
+
+export interface OperatorReaderOptions {
+  operatorId: string;
+  /** The stream's key before the connection's keyPrefix. */
+  key: string;
+  redisUrl: string;
+  redisPrefix: string;
+  logger: Logger;
+  blockMs: number;
+  onEntries(entries: StreamEntry[]): void;
+  /** The stream lost entries this reader had not read yet; `restarted` when its ids started over. */
+  onHistoryLost(restarted: boolean): void;
+}
+
+/**
+ * The one reader of an operator's stream on this node (SPEC §7: a node reads each stream
+ * once and fans out in process). It owns a Redis connection of its own, because
+ * XREAD BLOCK holds it, and follows the stream from its last id at start, so no entry
+ * appended after the first client joined is missed. Redis errors are logged and retried
+ * with backoff; clients stay connected meanwhile.
+ */
+export function startOperatorReader(options: OperatorReaderOptions): OperatorReader {
+  const { key, logger } = options;
+  const redis = new Redis(options.redisUrl, {
+    keyPrefix: options.redisPrefix,
+    // Named so operators (and tests) can count readers in CLIENT LIST.
+    connectionName: `${options.redisPrefix}sse-reader:${options.operatorId}`,
+  });
+  redis.on('error', () => undefined);
+  sseReaders.inc();
+
+  let stopped = false;
+  let mustVerify = false;
+  // ioredis re-sends a blocked XREAD cut by a lost connection once it reconnects; the
+  // stream may not have survived (Redis restarted), so the loop checks it afterwards.
+  redis.on('reconnecting', () => (mustVerify = true));
+  let markReady = () => undefined as void;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+
+  // After an error or an idle wait: is everything after `position` still in the stream?
+  async function verify(position: StreamId): Promise<StreamId> {
+    const info = await readStreamInfo(redis, key);
+    if (!historyLost(info, position)) return position;
+    const restarted = !info || compareIds(info.lastGenerated, position) < 0;
+    logger.warn({ operatorId: options.operatorId, position: position.text, restarted }, 'stream history lost under live readers');
+    options.onHistoryLost(restarted);
+    return restarted ? ZERO_ID : position;
+  }
+
+  async function run(): Promise<void> {
+    let position: StreamId | undefined;
+    let failures = 0;
+    while (!stopped) {
+      try {
+        if (!position) {
+          position = (await readStreamInfo(redis, key))?.lastGenerated ?? ZERO_ID;
+          markReady();
+        } else if (mustVerify) {
+          mustVerify = false;
+          position = await verify(position);
+        }
+        const reply = await redis.xread('COUNT', READ_COUNT, 'BLOCK', options.blockMs, 'STREAMS', key, position.text);
+        failures = 0;
+        const raw = reply?.[0]?.[1];
+        if (!raw?.length) {
+          mustVerify = true;
+          continue;
+        }
+        const { entries, lastId } = parseEntries(raw, logger);
+        if (lastId) position = lastId;
+        if (entries.length > 0 && !stopped) options.onEntries(entries);
+      } catch (error) {
+        if (stopped) return;
+        failures += 1;
+        mustVerify = true;
+        logger.warn({ err: error, operatorId: options.operatorId, failures }, 'stream reader failed: retrying');
+        await sleep(Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.min(failures - 1, 10)));
+      }
+    }
+  }
+
+  void run();
+  return {
+    ready,
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      markReady();
+      sseReaders.dec();
+      redis.disconnect();
+    },
+  };
+}

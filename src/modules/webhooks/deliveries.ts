@@ -1,0 +1,49 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Queryable } from '../../shared/db.ts';
+import type { Enqueuer } from '../../../queues/enqueue.ts';
+
+/**
+ * How long a new delivery waits for the job enqueued after its commit before the webhook
+ * sweeper may assume that job was lost (the node died between commit and enqueue). A
+ * delivery attempt may also start up to this long before its `next_attempt_at`.
+ */
+export const ENQUEUE_GRACE_MS = 10_000;
+
+// One pending delivery per event of an operator that has a webhook URL. Operators without
+// one get no rows, so nothing piles up for them; the unique event_id makes a repeated relay
+// of the same event a no-op.
+const INSERT_DELIVERIES = `
+  INSERT INTO webhook_deliveries (id, operator_id, event_id, next_attempt_at)
+  SELECT e.id, e.operator_id, e.event_id, now() + $4 * interval '1 millisecond'
+    FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS e(id, event_id, operator_id)
+    JOIN operators o ON o.id = e.operator_id AND o.webhook_url IS NOT NULL
+  ON CONFLICT (event_id) DO NOTHING
+  RETURNING id`;
+
+/**
+ * Creates the webhook deliveries of relayed events inside the caller's transaction (SPEC §7:
+ * every committed event reaches the webhook even if the node dies right after the commit).
+ * Returns the ids of the deliveries it created; hand them to `enqueueDeliveries` after commit.
+ */
+export async function createDeliveries(client: Queryable, events: { id: string; operatorId: string }[]): Promise<string[]> {
+  if (events.length === 0) return [];
+  const { rows } = await client.query<{ id: string }>(INSERT_DELIVERIES, [
+    events.map(() => randomUUID()),
+    events.map((event) => event.id),
+    events.map((event) => event.operatorId),
+    ENQUEUE_GRACE_MS,
+  ]);
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Enqueues the first attempt of each new delivery, after the commit that created them.
+ * Never throws: a delivery whose job could not be enqueued is picked up by the webhook
+ * sweeper once ENQUEUE_GRACE_MS has passed.
+ */
+export async function enqueueDeliveries(enqueuer: Enqueuer, ids: string[], logger: Pick<Logger, 'warn'>): Promise<void> {
+  const results = await Promise.allSettled(ids.map((deliveryId) => enqueuer.enqueue('webhook', { deliveryId, round: 0 })));
+  const failed = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed.length) logger.warn({ err: failed[0]?.reason, count: failed.length }, 'webhook deliveries not enqueued; the webhook sweeper will pick them up');
+}

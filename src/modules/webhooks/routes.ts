@@ -1,0 +1,23 @@
+import { Router } from 'express';
+import { operatorOf } from '../../http/auth.ts';
+import { parse } from '../../http/validate.ts';
+import { emptyBody } from '../sessions/schemas.ts';
+import type { WebhooksService } from './service.ts';
+import { deliveryIdParams, listDeliveriesQuery } from './schemas.ts';
+
+/** SPEC §3/§7: the operator's webhook deliveries, and redelivery of one. */
+export function webhooksRoutes(webhooks: WebhooksService): Router {
+  const router = Router();
+
+  router.get('/webhooks/deliveries', async (req, res) => {
+    res.json(await webhooks.list(operatorOf(req).id, parse(listDeliveriesQuery, req.query, 'query')));
+  });
+
+  router.post('/webhooks/deliveries/:id/redeliver', async (req, res) => {
+    const { id } = parse(deliveryIdParams, req.params, 'params');
+    parse(emptyBody, req.body, 'body');
+    res.status(202).json(await webhooks.redeliver(operatorOf(req).id, id));
+  });
+
+  return router;
+}

@@ -1,0 +1,216 @@
+import type { Logger } from 'pino';
+import { Counter } from 'prom-client';
+import type { Db } from '../../shared/db.ts';
+import { registry } from '../../shared/metrics.ts';
+import { notFound } from '../../http/errors.ts';
+import { toPage } from '../../http/pagination.ts';
+import type { Enqueuer } from '../../../queues/enqueue.ts';
+import type { OperatorsService } from '../operators/service.ts';
+import { ENQUEUE_GRACE_MS } from './deliveries.ts';
+import { webhookRetryDelayMs, type WebhookRetryPolicy } from './retry-policy.ts';
+import type { ListDeliveriesQuery } from './schemas.ts';
+import { createWebhookSender, type SendOutcome } from './sender.ts';
+
+const deliveriesTotal = new Counter({
+  name: 'rgs_webhook_deliveries_total',
+  help: 'Webhook delivery attempts by result (delivered, retry, failed)',
+  labelNames: ['result'] as const,
+  registers: [registry],
+});
+
+const MAX_ERROR_LENGTH = 500;
+
+export interface WebhookSettings extends WebhookRetryPolicy {
+  timeoutMs: number;
+  /** Production refuses plain-http webhook URLs (SPEC §7). */
+  httpsOnly: boolean;
+}
+
+/** A delivery as its operator sees it (GET /webhooks/deliveries). */
+export interface DeliveryView {
+  id: string;
+  eventId: string;
+  eventType: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  deliveredAt: string | null;
+  createdAt: string;
+}
+
+interface DeliveryRow {
+  id: string;
+  event_id: string;
+  event_type: string;
+  status: DeliveryView['status'];
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: Date | null;
+  delivered_at: Date | null;
+  created_at: Date;
+  cursor_at: string;
+}
+
+const toView = (row: DeliveryRow): DeliveryView => ({
+  id: row.id,
+  eventId: row.event_id,
+  eventType: row.event_type,
+  status: row.status,
+  attempts: row.attempts,
+  lastStatusCode: row.last_status_code,
+  lastError: row.last_error,
+  nextAttemptAt: row.next_attempt_at?.toISOString() ?? null,
+  deliveredAt: row.delivered_at?.toISOString() ?? null,
+  createdAt: row.created_at.toISOString(),
+});
+
+const VIEW_COLUMNS = `d.id, d.event_id, e.type AS event_type, d.status, d.attempts, d.last_status_code, d.last_error,
+       d.next_attempt_at, d.delivered_at, d.created_at, d.created_at::text AS cursor_at`;
+
+// An attempt claims its delivery before sending: only the job of the current round, and
+// only while no other attempt holds it (next_attempt_at is pushed past the send's timeout),
+// so a swept job and a late original never both send. Returns the event to send.
+const CLAIM = `
+  WITH claimed AS (
+    UPDATE webhook_deliveries
+       SET next_attempt_at = now() + $3 * interval '1 millisecond', updated_at = now()
+     WHERE id = $1 AND status = 'pending' AND attempts = $2
+       AND (next_attempt_at IS NULL OR next_attempt_at <= now() + $4 * interval '1 millisecond')
+    RETURNING operator_id, event_id)
+  SELECT c.operator_id, e.id, e.type, e.data, e.occurred_at
+    FROM claimed c JOIN events e ON e.id = c.event_id`;
+
+// A 2xx wins whatever round sent it: the receiver has the event.
+const RECORD_DELIVERED = `
+  UPDATE webhook_deliveries
+     SET status = 'delivered', delivered_at = now(), next_attempt_at = NULL, last_status_code = $3, last_error = NULL,
+         attempts = CASE WHEN attempts = $2 THEN attempts + 1 ELSE attempts END, updated_at = now()
+   WHERE id = $1 AND status = 'pending'`;
+
+const RECORD_FAILED_ATTEMPT = `
+  UPDATE webhook_deliveries
+     SET attempts = attempts + 1, last_status_code = $3, last_error = $4,
+         status = CASE WHEN attempts + 1 >= $5 THEN 'failed' ELSE 'pending' END,
+         next_attempt_at = CASE WHEN attempts + 1 >= $5 THEN NULL ELSE now() + $6 * interval '1 millisecond' END,
+         updated_at = now()
+   WHERE id = $1 AND status = 'pending' AND attempts = $2
+  RETURNING status, attempts`;
+
+// SPEC §7 redelivery starts a fresh series: attempts and the last error are cleared, the
+// delivery is due now. A delivered one may be redelivered too (receivers dedupe by event id).
+const REDELIVER = `
+  WITH reset AS (
+    UPDATE webhook_deliveries
+       SET status = 'pending', attempts = 0, last_status_code = NULL, last_error = NULL, delivered_at = NULL,
+           next_attempt_at = now(), updated_at = now()
+     WHERE id = $1 AND operator_id = $2
+    RETURNING *)
+  SELECT ${VIEW_COLUMNS} FROM reset d JOIN events e ON e.id = d.event_id`;
+
+export interface WebhooksService {
+  /** One delivery attempt (the `webhook` job of `round`); a stale or already-settled round does nothing. */
+  deliver(deliveryId: string, round: number): Promise<void>;
+  list(operatorId: string, query: ListDeliveriesQuery): Promise<{ items: DeliveryView[]; nextCursor: string | null }>;
+  /** Resets the delivery to a fresh `pending` series and sends it now. */
+  redeliver(operatorId: string, deliveryId: string): Promise<DeliveryView>;
+  close(): Promise<void>;
+}
+
+/**
+ * SPEC §7 webhooks: each event is POSTed, signed, to the operator's current webhook URL,
+ * outside any transaction; failures back off exponentially up to WEBHOOK_MAX_ATTEMPTS and
+ * then stay `failed` until the operator redelivers.
+ */
+export function createWebhooksService(deps: {
+  db: Db;
+  enqueuer: Enqueuer;
+  operators: Pick<OperatorsService, 'webhookEndpoint'>;
+  logger: Logger;
+  settings: WebhookSettings;
+}): WebhooksService {
+  const { db, settings, logger } = deps;
+  const sender = createWebhookSender({ timeoutMs: settings.timeoutMs, httpsOnly: settings.httpsOnly });
+  const attemptLeaseMs = settings.timeoutMs + ENQUEUE_GRACE_MS + 5_000;
+  const warnedUnsigned = new Set<string>();
+
+  async function deliver(deliveryId: string, round: number): Promise<void> {
+    const { rows } = await db.query<{ operator_id: string; id: string; type: string; data: unknown; occurred_at: Date }>(CLAIM, [
+      deliveryId,
+      round,
+      attemptLeaseMs,
+      ENQUEUE_GRACE_MS,
+    ]);
+    const event = rows[0];
+    if (!event) return;
+
+    // The same JSON the relay appends to the SSE stream: {id, type, operatorId, occurredAt, data}.
+    const body = JSON.stringify({ id: event.id, type: event.type, operatorId: event.operator_id, occurredAt: event.occurred_at.toISOString(), data: event.data });
+    const endpoint = await deps.operators.webhookEndpoint(event.operator_id);
+    if (endpoint && endpoint.secret === null && !warnedUnsigned.has(event.operator_id)) {
+      if (warnedUnsigned.size > 10_000) warnedUnsigned.clear();
+      warnedUnsigned.add(event.operator_id);
+      logger.warn({ operatorId: event.operator_id }, 'operator has a webhook URL but no webhook secret: sending webhooks unsigned');
+    }
+    const outcome: SendOutcome = endpoint
+      ? await sender.send(endpoint, event.id, body)
+      : { delivered: false, statusCode: null, error: 'the operator has no webhook URL' };
+
+    if (outcome.delivered) {
+      const { rowCount } = await db.query(RECORD_DELIVERED, [deliveryId, round, outcome.statusCode]);
+      if (rowCount) deliveriesTotal.inc({ result: 'delivered' });
+      return;
+    }
+    const delayMs = webhookRetryDelayMs(settings, round + 1);
+    const { rows: recorded } = await db.query<{ status: string; attempts: number }>(RECORD_FAILED_ATTEMPT, [
+      deliveryId,
+      round,
+      outcome.statusCode,
+      outcome.error.slice(0, MAX_ERROR_LENGTH),
+      settings.maxAttempts,
+      delayMs,
+    ]);
+    const after = recorded[0];
+    if (!after) return;
+    if (after.status === 'failed') {
+      deliveriesTotal.inc({ result: 'failed' });
+      logger.warn({ deliveryId, eventId: event.id, attempts: after.attempts, error: outcome.error }, 'webhook delivery failed for good');
+      return;
+    }
+    deliveriesTotal.inc({ result: 'retry' });
+    logger.info({ deliveryId, eventId: event.id, attempts: after.attempts, delayMs, error: outcome.error }, 'webhook attempt failed; retrying');
+    await deps.enqueuer
+      .enqueue('webhook', { deliveryId, round: after.attempts }, { delayMs })
+      .catch((error: unknown) => logger.warn({ err: error, deliveryId }, 'next webhook attempt not enqueued; the webhook sweeper will pick it up'));
+  }
+
+  async function list(operatorId: string, query: ListDeliveriesQuery) {
+    const [cursorAt, cursorId] = query.cursor ?? [null, null];
+    const { rows } = await db.query<DeliveryRow>(
+      `SELECT ${VIEW_COLUMNS}
+         FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
+        WHERE d.operator_id = $1
+          AND ($2::text IS NULL OR d.status = $2)
+          AND ($3::timestamptz IS NULL OR (d.created_at, d.id) < ($3::timestamptz, $4::uuid))
+        ORDER BY d.created_at DESC, d.id DESC
+        LIMIT $5`,
+      [operatorId, query.status ?? null, cursorAt, cursorId, query.limit + 1],
+    );
+    return toPage(rows, query.limit, toView, (row) => [row.cursor_at, row.id]);
+  }
+
+  async function redeliver(operatorId: string, deliveryId: string) {
+    const { rows } = await db.query<DeliveryRow>(REDELIVER, [deliveryId, operatorId]);
+    const row = rows[0];
+    if (!row) throw notFound('webhook delivery');
+    // A fresh series reuses round numbers: the tag keeps this job apart from any of the last series.
+    await deps.enqueuer
+      .enqueue('webhook', { deliveryId, round: 0 }, { tag: `redeliver${Date.now()}` })
+      .catch((error: unknown) => logger.warn({ err: error, deliveryId }, 'redelivery not enqueued; the webhook sweeper will pick it up'));
+    return toView(row);
+  }
+
+  return { deliver, list, redeliver, close: () => sender.close() };
+}

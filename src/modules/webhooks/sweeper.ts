@@ -1,0 +1,48 @@
+import type { Logger } from 'pino';
+import type { Db } from '../../shared/db.ts';
+import type { Enqueuer } from '../../../queues/enqueue.ts';
+
+const BATCH = 500;
+
+// Pending deliveries whose attempt is overdue: the job enqueued after commit was lost (the
+// node died first, Redis lost its queues), or an attempt's job failed for good.
+const OVERDUE = `
+  SELECT id, attempts FROM webhook_deliveries
+   WHERE status = 'pending' AND next_attempt_at < now()
+   ORDER BY next_attempt_at
+   LIMIT $1`;
+
+/**
+ * SPEC §7/§10.3 webhook sweeper: re-enqueues the due attempt of every overdue delivery.
+ * Every node runs it; job ids carry the round and the current minute, so nodes sweeping at
+ * once collapse into one job, and the attempt's claim in the database keeps a swept job and
+ * a late original from both sending.
+ */
+export function startWebhookSweeper(deps: { db: Db; enqueuer: Enqueuer; logger: Logger; intervalMs: number }): { sweep(): Promise<number>; stop(): void } {
+  async function sweep(): Promise<number> {
+    const { rows } = await deps.db.query<{ id: string; attempts: number }>(OVERDUE, [BATCH]);
+    const epoch = `sweep${Math.floor(Date.now() / 60_000)}`;
+    for (const row of rows) await deps.enqueuer.enqueue('webhook', { deliveryId: row.id, round: row.attempts }, { tag: epoch });
+    if (rows.length) deps.logger.info({ count: rows.length }, 'webhook sweeper re-enqueued overdue deliveries');
+    return rows.length;
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const loop = () => {
+    // Jitter spreads the nodes' sweeps apart.
+    timer = setTimeout(async () => {
+      await sweep().catch((error: unknown) => deps.logger.warn({ err: error }, 'webhook sweep failed'));
+      if (!stopped) loop();
+    }, deps.intervalMs * (0.75 + Math.random() * 0.5));
+    timer.unref();
+  };
+  loop();
+  return {
+    sweep,
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}
