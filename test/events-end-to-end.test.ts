@@ -24,21 +24,22 @@ test.after.always(async () => {
   await cluster?.stop();
 });
 
-async function committedStreamIds(operatorId: string): Promise<string[]> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const { rows } = await db.query('SELECT stream_id FROM events WHERE operator_id = $1 ORDER BY seq', [operatorId]);
-    if (rows.every((row) => row.stream_id)) return rows.map((row) => row.stream_id);
-    if (Date.now() > deadline) throw new Error('events were not all relayed');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 const compareIds = (a: string, b: string) => {
   const [am, as] = a.split('-').map(Number) as [number, number];
   const [bm, bs] = b.split('-').map(Number) as [number, number];
   return am - bm || as - bs;
 };
+
+async function committedStreamIds(operatorId: string): Promise<string[]> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const { rows } = await db.query('SELECT stream_id FROM events WHERE operator_id = $1 ORDER BY seq', [operatorId]);
+    // Stream order, not insert order: a transaction that took its ids earlier may commit later.
+    if (rows.every((row) => row.stream_id)) return rows.map((row) => row.stream_id as string).sort(compareIds);
+    if (Date.now() > deadline) throw new Error('events were not all relayed');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 test('a client that reconnects to another node mid-run with its last id receives every event once, in order', async (t) => {
   const receiver = await startWebhookReceiver({ secret: WEBHOOK_SECRET });

@@ -26,6 +26,8 @@ interface LockedContext {
   limits: { blocked_jurisdictions: string[]; currencies: Record<string, CurrencyLimits> } | null;
 }
 
+// Hot statements are named (prepared once per connection): parsing and planning these
+// CTEs on every bet costs Postgres more than running them.
 // One round trip: the repeat check, the session, the operator's limits, and the player's
 // next nonce — taking the seed pair's row lock, which serialises the player's bets on
 // every node until commit (SPEC §4), so nonces and daily totals cannot be raced.
@@ -123,7 +125,7 @@ export async function placeBet(
     let sessionPlayer: string | undefined;
     try {
       await client.query('BEGIN');
-      const { rows } = await client.query<LockedContext>(LOCK_PLAYER_AND_READ, [operatorId, idempotencyKey, input.sessionToken]);
+      const { rows } = await client.query<LockedContext>({ name: 'bet-lock-player', text: LOCK_PLAYER_AND_READ, values: [operatorId, idempotencyKey, input.sessionToken] });
       const locked = rows[0]!;
       if (locked.existing) {
         await client.query('ROLLBACK');
@@ -167,7 +169,7 @@ export async function placeBet(
         },
         'bet.placed': { game: 'dice', params: input.params },
       });
-      const inserted = await client.query<{ id: string; created_at: Date; staked: number; returned: number }>(INSERT_BET, [
+      const inserted = await client.query<{ id: string; created_at: Date; staked: number; returned: number }>({ name: 'bet-insert', text: INSERT_BET, values: [
         betId,
         operatorId,
         session.player_id,
@@ -196,7 +198,7 @@ export async function placeBet(
         events.types,
         events.data,
         JSON.stringify({ amount: input.amount, currency: session.currency, game: 'dice', params: input.params, nonce: seed.nonce }),
-      ]);
+      ] });
       const placed = inserted.rows[0];
       if (!placed) {
         // A concurrent request with the same key committed first: answer with its bet.

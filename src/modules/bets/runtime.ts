@@ -178,7 +178,11 @@ export function createBetRuntime(deps: {
   }
 
   async function runStep(step: BetStepName, betId: string): Promise<BetRecord | undefined> {
-    const { rows } = await db.query<BetRecord & { step_attempts: number }>(LOAD_FOR_STEP, [betId, walletTransactionId(betId, step)]);
+    const { rows } = await db.query<BetRecord & { step_attempts: number }>({
+      name: 'bet-load-for-step',
+      text: LOAD_FOR_STEP,
+      values: [betId, walletTransactionId(betId, step)],
+    });
     const loaded = rows[0];
     if (!loaded) return undefined;
     const { step_attempts: previousAttempts, ...bet } = loaded;

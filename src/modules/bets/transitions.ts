@@ -95,7 +95,10 @@ export async function persistTransition(db: Queryable, input: TransitionInput): 
   const events = betEventRows(step.events, facts, call);
   const audits = auditRows(bet, step, call, input.attempt);
   const next = nextTransaction(bet, bet.status, step.status);
-  const { rows } = await db.query<Pick<BetRecord, 'status' | 'version' | 'history' | 'reject_reason' | 'settled_at'>>(PERSIST_TRANSITION, [
+  const { rows } = await db.query<Pick<BetRecord, 'status' | 'version' | 'history' | 'reject_reason' | 'settled_at'>>({
+    name: 'bet-transition',
+    text: PERSIST_TRANSITION,
+    values: [
     bet.id,
     bet.version,
     step.status,
@@ -118,7 +121,7 @@ export async function persistTransition(db: Queryable, input: TransitionInput): 
     audits.map((row) => row.action),
     audits.map((row) => JSON.stringify(row.data)),
     moneyReturned(bet, step.status),
-  ]);
+  ] });
   const updated = rows[0];
   return updated ? { ...bet, ...updated, snapshot: step.persisted } : undefined;
 }

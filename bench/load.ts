@@ -1,0 +1,137 @@
+import autocannon from 'autocannon';
+
+// One load level: an autocannon instance per node, in parallel, each with its share of
+// the connections. Every request carries a unique Idempotency-Key and the next session
+// token round-robin, so no two requests are repeats and the players' row locks rarely
+// meet. Statuses, latencies and errors are counted here from autocannon's events (its
+// own latency histogram keeps 2xx only, and two instances' percentiles cannot be added).
+
+export interface LevelOptions {
+  urls: string[];
+  connections: number;
+  durationS: number;
+  apiKey: string;
+  tokens: string[];
+  /** Prefix of the Idempotency-Keys; a counter makes each one unique. */
+  keyPrefix: string;
+}
+
+export interface LevelResult {
+  connections: number;
+  durationS: number;
+  /** Count per HTTP status. */
+  statuses: Map<number, number>;
+  /** "status code" of non-2xx answers (problem+json code), with counts. */
+  problems: Map<string, number>;
+  /** First few non-2xx bodies, verbatim (truncated). */
+  problemSamples: string[];
+  socketErrors: number;
+  timeouts: number;
+  /** Socket error messages with counts. */
+  errorMessages: Map<string, number>;
+  /** Latency of every answered request, ms, sorted ascending. */
+  latencies: Float64Array;
+}
+
+export const BET_BODY = { amount: 100, game: 'dice', params: { target: 50, direction: 'under' } } as const;
+
+let sequence = 0;
+let nextToken = 0;
+
+function increment<K>(map: Map<K, number>, key: K, by = 1): void {
+  map.set(key, (map.get(key) ?? 0) + by);
+}
+
+/** Splits `total` connections over `parts` instances as evenly as possible. */
+function split(total: number, parts: number): number[] {
+  return Array.from({ length: parts }, (_, index) => Math.floor(total / parts) + (index < total % parts ? 1 : 0));
+}
+
+export async function runLevel(options: LevelOptions): Promise<LevelResult> {
+  const statuses = new Map<number, number>();
+  const problems = new Map<string, number>();
+  const problemSamples: string[] = [];
+  const errorMessages = new Map<string, number>();
+  const latencies: number[] = [];
+  const perInstance = split(options.connections, options.urls.length);
+
+  const runs = options.urls.flatMap((url, index) => {
+    const connections = perInstance[index] ?? 0;
+    if (connections === 0) return [];
+    return [
+      new Promise<autocannon.Result>((resolve, reject) => {
+        const instance = autocannon(
+          {
+            url,
+            connections,
+            duration: options.durationS,
+            timeout: 10,
+            pipelining: 1,
+            requests: [
+              {
+                method: 'POST',
+                path: '/bets',
+                setupRequest: (request) => {
+                  const sessionToken = options.tokens[nextToken++ % options.tokens.length];
+                  return {
+                    ...request,
+                    method: 'POST',
+                    path: '/bets',
+                    headers: {
+                      'content-type': 'application/json',
+                      'x-operator-key': options.apiKey,
+                      'idempotency-key': `${options.keyPrefix}-${++sequence}`,
+                    },
+                    body: JSON.stringify({ sessionToken, ...BET_BODY }),
+                  };
+                },
+                onResponse: (status, body) => {
+                  if (status >= 200 && status < 300) return;
+                  let code = 'non-json';
+                  try {
+                    code = String((JSON.parse(body) as { code?: unknown }).code ?? 'no-code');
+                  } catch {
+                    // keep "non-json"
+                  }
+                  increment(problems, `${status} ${code}`);
+                  if (problemSamples.length < 5) problemSamples.push(`${status} ${body.slice(0, 400)}`);
+                },
+              },
+            ],
+          },
+          (error, result) => (error ? reject(error) : resolve(result)),
+        );
+        instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+          increment(statuses, statusCode);
+          latencies.push(responseTime);
+        });
+        instance.on('reqError', (error: Error) => increment(errorMessages, error.message));
+      }),
+    ];
+  });
+  const results = await Promise.all(runs);
+  const sorted = Float64Array.from(latencies).sort();
+  return {
+    connections: options.connections,
+    durationS: results.reduce((sum, result) => sum + result.duration, 0) / Math.max(1, results.length),
+    statuses,
+    problems,
+    problemSamples,
+    socketErrors: results.reduce((sum, result) => sum + result.errors - result.timeouts, 0),
+    timeouts: results.reduce((sum, result) => sum + result.timeouts, 0),
+    errorMessages,
+    latencies: sorted,
+  };
+}
+
+export function percentile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[index] ?? Number.NaN;
+}
+
+export function countOf(result: LevelResult, predicate: (status: number) => boolean): number {
+  let total = 0;
+  for (const [status, count] of result.statuses) if (predicate(status)) total += count;
+  return total;
+}
