@@ -25,6 +25,12 @@ if excess > 0 then
 end
 return id`;
 
+// The event id → entry id mark only has to outlive the gap between an append and the
+// commit that marks the row relayed (a relay pass that died, or a Postgres crash that lost
+// that asynchronous commit and recovered): minutes, not the stream's retention, or Redis
+// would hold one key per event for a day.
+const RELAYED_MARK_TTL_MS = 30 * 60_000;
+
 export interface StreamRetention {
   maxLen: number;
   retentionMs: number;
@@ -51,6 +57,6 @@ export function appendEventOnce(
     event.json,
     retention.maxLen,
     Date.now() - retention.retentionMs,
-    retention.retentionMs * 2,
+    RELAYED_MARK_TTL_MS,
   );
 }
