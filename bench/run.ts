@@ -9,6 +9,7 @@ import { cpuDelta, sampleCpu, type CpuTotals } from './cpu.ts';
 import { countOf, percentile, runLevel, type LevelResult } from './load.ts';
 import { PROJECT_ROOT, rssMb } from './processes.ts';
 import { summariseProfiles, type ProfileSummary } from './profile.ts';
+import { runSse, type SseResult } from './sse.ts';
 
 // `npm run bench` (SPEC §12): settled bets/s, p50/p99 of POST /bets, errors and RSS of a
 // 2-node cluster under load at several concurrencies, next to the machine's ceiling
@@ -18,7 +19,9 @@ import { summariseProfiles, type ProfileSummary } from './profile.ts';
 // (s, 3), BENCH_PLAYERS (2000), BENCH_PROFILE=1 (BENCH_PROFILE_DIR keeps the profiles), BENCH_CEILING_RUNS (2: before and after
 // the load), BENCH_MAX_SECONDS (300), BENCH_FAIL_ON_ERRORS=1, CEILING_SCRIPT; to target a
 // running cluster: BENCH_TARGET_URLS, BENCH_WALLET_URL, BENCH_ADMIN_TOKEN,
-// BENCH_WALLET_SECRET, BENCH_DATABASE_URL, BENCH_TARGET_PIDS.
+// BENCH_WALLET_SECRET, BENCH_DATABASE_URL, BENCH_TARGET_PIDS. The SSE section (bench/sse.ts,
+// after the levels): BENCH_SSE=0 skips it, BENCH_SSE_CLIENTS (2000), BENCH_SSE_SAMPLE (200),
+// BENCH_SSE_DURATION (s, 10), BENCH_SSE_CONNECTIONS (8).
 
 function numberEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -41,6 +44,11 @@ const config = {
   ceilingRuns: Math.min(2, Math.floor(numberEnv('BENCH_CEILING_RUNS', 2))),
   maxSeconds: numberEnv('BENCH_MAX_SECONDS', 300),
   failOnErrors: process.env.BENCH_FAIL_ON_ERRORS === '1',
+  sse: process.env.BENCH_SSE !== '0' && process.env.BENCH_SSE !== 'false',
+  sseClients: Math.floor(numberEnv('BENCH_SSE_CLIENTS', 2_000)),
+  sseSample: Math.floor(numberEnv('BENCH_SSE_SAMPLE', 200)),
+  sseDurationS: numberEnv('BENCH_SSE_DURATION', 10),
+  sseConnections: Math.floor(numberEnv('BENCH_SSE_CONNECTIONS', 8)),
 };
 
 const IDLE_PAUSE_MS = 11_000;
@@ -292,6 +300,48 @@ async function main(): Promise<number> {
   const loadEnd = Date.now();
   const nodesCpuMs = sampleCpu(target.nodePids, undefined, []).nodes - nodesCpuAtStart;
 
+  // SSE: idle GET /stream clients on one node while bets run (its bets are in the database
+  // checks below, not in the levels' figures).
+  let sse: SseResult | undefined;
+  let sseCpuLine = '';
+  if (config.sse) {
+    log(`SSE: opening ${config.sseClients} clients on ${nodeNames[0]} (${target.nodeUrls[0]})`);
+    const sseCpuBefore = sampleCpu(target.nodePids.slice(0, 1), undefined, []);
+    const sseFrom = Date.now();
+    sse = await runSse({
+      nodeUrl: target.nodeUrls[0]!,
+      nodePid: target.nodePids[0],
+      loadUrls: target.nodeUrls,
+      apiKey: operator.apiKey,
+      tokens,
+      keyPrefix: `${keyPrefix}-sse`,
+      requested: config.sseClients,
+      sample: config.sseSample,
+      durationS: config.sseDurationS,
+      connections: config.sseConnections,
+      log,
+      countEvents: betsDb
+        ? async () => Number((await query<{ n: string }>('SELECT count(*) AS n FROM events WHERE operator_id = $1', [operator.id])).rows[0]?.n ?? 0)
+        : undefined,
+      drainMaxS: 60,
+    });
+    const sseCpu = cpuDelta(sseCpuBefore, sampleCpu(target.nodePids.slice(0, 1), undefined, []));
+    const sseSeconds = (Date.now() - sseFrom) / 1000;
+    sseCpuLine =
+      `  CPU over the whole SSE phase (${fmt(sseSeconds, 0)} s, opening to close): ${nodeNames[0]} ${fmt(sseCpu.nodes / sseSeconds, 0)} ms/s, ` +
+      `this bench process (all SSE clients + autocannon) ${fmt(sseCpu.loadgen / sseSeconds, 0)} ms/s, machine ` +
+      `${fmt((100 * sseCpu.machineBusy) / Math.max(1, sseCpu.machineTotal), 0)}% busy (${os.cpus().length} CPUs)`;
+    log(
+      `SSE: ${sse.events} events received (database: ${sse.eventsProduced ?? "n/a"}), latency p50 ${fmt(percentile(sse.latencies, 0.5), 0)} ms, p99 ${fmt(percentile(sse.latencies, 0.99), 0)} ms, ` +
+        `disconnects ${sse.disconnects}`,
+    );
+    if (sse.connected < sse.attempted) failures.push(`SSE: only ${sse.connected} of ${sse.attempted} clients connected`);
+    if (sse.eventsProduced !== undefined && sse.events < sse.eventsProduced) {
+      failures.push(`SSE: sampled clients received ${sse.events} of the ${sse.eventsProduced} events the load produced`);
+    }
+    if (sse.disconnects > 0) failures.push(`SSE: ${sse.disconnects} clients disconnected before the bench closed them`);
+  }
+
   // Sanity: every bet in the database was debited exactly once at the wallet mock.
   let dbLine = 'database checks skipped (BENCH_DATABASE_URL not set)';
   let commitLine = '';
@@ -436,6 +486,44 @@ async function main(): Promise<number> {
       }),
     ),
   );
+  if (sse) {
+    const settled = countOf(sse.load, (status) => status === 201);
+    report.push('');
+    report.push(
+      `SSE: idle GET /stream clients on ${nodeNames[0]} for the bench operator; bets at ${sse.load.connections} connections × ` +
+        `${fmt(sse.load.durationS, 0)} s over all nodes meanwhile (${fmt(settled / sse.load.durationS, 1)} settled bets/s, ` +
+        `statuses ${JSON.stringify(Object.fromEntries(sse.load.statuses))}); latency = receive time − event occurredAt, over every frame of ` +
+        `${sse.sampled} sampled clients:`,
+    );
+    if (sse.capNote) report.push(`  ${sse.capNote}`);
+    report.push(
+      table(
+        ['clients requested', 'clients connected', 'RSS before MB', 'RSS after MB', 'events during run', 'events received', 'latency p50 ms', 'p99 ms', 'disconnects'],
+        [
+          [
+            String(sse.requested),
+            String(sse.connected),
+            fmt(sse.rssBefore, 1),
+            fmt(sse.rssAfter, 1),
+            sse.eventsProduced === undefined ? 'n/a' : String(sse.eventsProduced),
+            String(sse.events),
+            fmt(percentile(sse.latencies, 0.5), 0),
+            fmt(percentile(sse.latencies, 0.99), 0),
+            String(sse.disconnects),
+          ],
+        ],
+      ),
+    );
+    report.push(
+      `  opened in ${fmt(sse.openSeconds, 1)} s (batches of 500); frames per sampled client min ${sse.framesPerSample.min} / mean ` +
+        `${fmt(sse.framesPerSample.mean, 1)} / max ${sse.framesPerSample.max}; latency max ${fmt(sse.latencies[sse.latencies.length - 1], 0)} ms over ` +
+        `${sse.latencies.length} frames; by the load's end the sampled clients had ${sse.eventsByLoadEnd} events, the rest arrived within ` +
+        `${fmt(sse.drainSeconds, 1)} s after it${sse.drainCapped ? ' (drain cap of 60 s reached)' : ''}; ${sse.connected - sse.disconnects} of ${sse.connected} still connected at the end` +
+        (sse.openFailures.size ? `; open failures ${JSON.stringify(Object.fromEntries(sse.openFailures))}` : '') +
+        (sse.controlFrames.size ? `; control frames ${JSON.stringify(Object.fromEntries(sse.controlFrames))}` : ''),
+    );
+    report.push(sseCpuLine);
+  }
   report.push('');
   report.push(dbLine);
   if (commitLine) report.push(commitLine);

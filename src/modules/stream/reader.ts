@@ -7,6 +7,7 @@ import { sseReaders } from './metrics.ts';
 import { compareIds, ZERO_ID, type StreamId } from './stream-id.ts';
 
 const READ_COUNT = 500;
+const FAN_OUT_WINDOW_MS = 25;
 const BACKOFF_BASE_MS = 100;
 const BACKOFF_MAX_MS = 5_000;
 
@@ -86,6 +87,9 @@ export function startOperatorReader(options: OperatorReaderOptions): OperatorRea
         const { entries, lastId } = parseEntries(raw, logger);
         if (lastId) position = lastId;
         if (entries.length > 0 && !stopped) options.onEntries(entries);
+        // Fan-out costs one socket write per client per batch: on a busy stream, wait a
+        // moment so each batch carries more events (thousands of clients per node).
+        if (raw.length < READ_COUNT) await sleep(FAN_OUT_WINDOW_MS);
       } catch (error) {
         if (stopped) return;
         failures += 1;

@@ -1,0 +1,315 @@
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import { runLevel, type LevelResult } from './load.ts';
+import { rssMb } from './processes.ts';
+
+// The SSE part of `npm run bench`: N idle GET /stream clients on ONE node for the bench
+// operator, then bets driven over all nodes while they are connected. A sample of the
+// clients parses every frame and measures publish→receive latency as the receive time
+// minus the event's `occurredAt` (stamped by the node when it creates the event, inside
+// the bet's transaction, before commit; same machine clock, ms resolution); the others
+// only drain their sockets. Environment: BENCH_SSE=0 skips it, BENCH_SSE_CLIENTS (2000),
+// BENCH_SSE_SAMPLE (200), BENCH_SSE_DURATION (s, 10), BENCH_SSE_CONNECTIONS (8).
+
+const BATCH = 500;
+const OPEN_TIMEOUT_MS = 15_000;
+/** File descriptors kept free for everything else in a process (sockets to Postgres, Redis, files). */
+const FD_RESERVE = 1_000;
+
+export interface SseOptions {
+  nodeUrl: string;
+  nodePid: number | undefined;
+  loadUrls: string[];
+  apiKey: string;
+  tokens: string[];
+  keyPrefix: string;
+  requested: number;
+  sample: number;
+  durationS: number;
+  connections: number;
+  log: (line: string) => void;
+  /** Events of the operator in the database (to count those the load produced); optional. */
+  countEvents?: () => Promise<number>;
+  /** After the load, how long to wait for the sampled clients to receive the backlog (s). */
+  drainMaxS?: number;
+}
+
+export interface SseResult {
+  requested: number;
+  /** Clients actually opened (requested, capped by the fd limits). */
+  attempted: number;
+  capNote: string | undefined;
+  connected: number;
+  /** Non-200 statuses and open errors, with counts. */
+  openFailures: Map<string, number>;
+  openSeconds: number;
+  rssBefore: number | undefined;
+  rssAfter: number | undefined;
+  /** Distinct event ids seen by the sampled clients (load + drain). */
+  events: number;
+  /** Events the database gained during the load (undefined: not counted). */
+  eventsProduced: number | undefined;
+  /** Distinct event ids seen by the sampled clients by the end of the load itself. */
+  eventsByLoadEnd: number;
+  /** Seconds after the load until the sampled clients stopped receiving (or the drain cap). */
+  drainSeconds: number;
+  drainCapped: boolean;
+  latencies: Float64Array;
+  sampled: number;
+  framesPerSample: { min: number; max: number; mean: number };
+  /** Connected clients whose stream ended (or errored) before the bench closed them. */
+  disconnects: number;
+  /** Control frames the sampled clients got (stream.end / stream.reset), with counts. */
+  controlFrames: Map<string, number>;
+  load: LevelResult;
+}
+
+function increment<K>(map: Map<K, number>, key: K): void {
+  map.set(key, (map.get(key) ?? 0) + 1);
+}
+
+/** Soft "Max open files" of a process from /proc/<pid>/limits (undefined if unreadable or unlimited). */
+export function openFilesLimit(pid: number | 'self'): number | undefined {
+  try {
+    const line = readFileSync(`/proc/${pid}/limits`, 'utf8')
+      .split('\n')
+      .find((row) => row.startsWith('Max open files'));
+    const soft = line?.split(/\s{2,}/)[1];
+    return soft && /^\d+$/.test(soft) ? Number(soft) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The client count that fits the bench's and the node's fd limits (each client holds one fd on both sides). */
+export function capClients(requested: number, nodePid: number | undefined): { count: number; note: string | undefined } {
+  const limits: string[] = [];
+  let fits = Number.POSITIVE_INFINITY;
+  const own = openFilesLimit('self');
+  if (own !== undefined) {
+    limits.push(`bench process ${own}`);
+    fits = Math.min(fits, own - FD_RESERVE);
+  }
+  if (nodePid !== undefined) {
+    const node = openFilesLimit(nodePid);
+    if (node !== undefined) {
+      limits.push(`node ${node}`);
+      fits = Math.min(fits, node - FD_RESERVE);
+    }
+  }
+  const described = limits.length ? `open-files limits: ${limits.join(', ')}; ${FD_RESERVE} kept free` : 'open-files limits unknown';
+  if (requested <= fits) return { count: requested, note: undefined };
+  const count = Math.max(0, Math.floor(fits));
+  return { count, note: `capped at ${count} of ${requested} requested (${described}; ulimit -n cannot be raised from node)` };
+}
+
+interface Client {
+  request: http.ClientRequest;
+  status: number;
+  sampled: boolean;
+  closing: boolean;
+  ended: boolean;
+  frames: number;
+}
+
+export async function runSse(options: SseOptions): Promise<SseResult> {
+  const { log } = options;
+  const cap = capClients(options.requested, options.nodePid);
+  if (cap.note) log(`SSE: ${cap.note}`);
+  const attempted = cap.count;
+  const url = new URL('/stream', options.nodeUrl);
+  const headers = { accept: 'text/event-stream', 'x-operator-key': options.apiKey };
+  const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+
+  const clients: Client[] = [];
+  const openFailures = new Map<string, number>();
+  const seen = new Set<string>();
+  const latencies: number[] = [];
+  const controlFrames = new Map<string, number>();
+  let measuring = false;
+  let disconnects = 0;
+
+  const onFrame = (client: Client, event: string, data: string, receivedAt: number) => {
+    if (event === 'stream.end' || event === 'stream.reset') {
+      increment(controlFrames, `${event} ${data}`);
+      return;
+    }
+    if (!measuring) return;
+    client.frames++;
+    try {
+      const parsed = JSON.parse(data) as { id?: string; occurredAt?: string };
+      if (parsed.id) seen.add(parsed.id);
+      if (parsed.occurredAt) latencies.push(receivedAt - Date.parse(parsed.occurredAt));
+    } catch {
+      increment(controlFrames, `unparsable data: ${data.slice(0, 80)}`);
+    }
+  };
+
+  const open = (sampled: boolean) =>
+    new Promise<void>((resolve) => {
+      const client: Client = { request: undefined as unknown as http.ClientRequest, status: 0, sampled, closing: false, ended: false, frames: 0 };
+      const request = http.request(url, { headers, agent });
+      client.request = request;
+      const timer = setTimeout(() => request.destroy(new Error(`no response head in ${OPEN_TIMEOUT_MS} ms`)), OPEN_TIMEOUT_MS);
+      const lost = () => {
+        if (client.ended) return;
+        client.ended = true;
+        if (client.status === 200 && !client.closing) disconnects++;
+      };
+      request.on('error', (error) => {
+        clearTimeout(timer);
+        if (client.status === 0) {
+          increment(openFailures, `error: ${error.message}`);
+          resolve();
+        } else lost();
+      });
+      request.once('response', (response) => {
+        clearTimeout(timer);
+        client.status = response.statusCode ?? 0;
+        if (client.status !== 200) {
+          increment(openFailures, `HTTP ${client.status}`);
+          response.resume();
+          response.once('end', () => request.destroy());
+          resolve();
+          return;
+        }
+        clients.push(client);
+        response.once('end', lost);
+        response.once('close', lost);
+        response.on('error', lost);
+        if (!sampled) {
+          // Idle client: read and discard, so the node never sees it as slow.
+          response.resume();
+        } else {
+          response.setEncoding('utf8');
+          let pending = '';
+          let event = 'message';
+          let data: string[] = [];
+          response.on('data', (chunk: string) => {
+            const receivedAt = Date.now();
+            pending += chunk;
+            const lines = pending.split(/\r\n|\r|\n/);
+            pending = lines.pop() ?? '';
+            for (const line of lines) {
+              if (line === '') {
+                if (data.length) onFrame(client, event, data.join('\n'), receivedAt);
+                event = 'message';
+                data = [];
+              } else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+              else if (line.startsWith('event:')) event = line.slice(6).replace(/^ /, '');
+            }
+          });
+        }
+        resolve();
+      });
+      request.end();
+    });
+
+  const rssBefore = options.nodePid === undefined ? undefined : rssMb(options.nodePid);
+  const openStart = Date.now();
+  // The sampled clients are spread over the batches (first of each stride), not all first.
+  const stride = Math.max(1, Math.floor(attempted / Math.max(1, options.sample)));
+  let sampledCount = 0;
+  for (let start = 0; start < attempted; start += BATCH) {
+    const batch: Promise<void>[] = [];
+    for (let index = start; index < Math.min(attempted, start + BATCH); index++) {
+      const sampled = index % stride === 0 && sampledCount < options.sample;
+      if (sampled) sampledCount++;
+      batch.push(open(sampled));
+    }
+    await Promise.all(batch);
+    if ((start / BATCH) % 4 === 3 || start + BATCH >= attempted) log(`SSE: ${clients.length} of ${Math.min(attempted, start + BATCH)} opened so far`);
+  }
+  const openSeconds = (Date.now() - openStart) / 1000;
+  const connected = clients.length;
+  // Let the node settle (GC, the operator's stream reader) before the "after" RSS.
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const rssAfter = options.nodePid === undefined ? undefined : rssMb(options.nodePid);
+  log(
+    `SSE: ${connected} of ${attempted} clients connected in ${openSeconds.toFixed(1)} s; node RSS ${rssBefore?.toFixed(1) ?? 'n/a'} → ${rssAfter?.toFixed(1) ?? 'n/a'} MB` +
+      (openFailures.size ? `; failures ${JSON.stringify(Object.fromEntries(openFailures))}` : ''),
+  );
+
+  const eventsBefore = await options.countEvents?.();
+  measuring = true;
+  log(`SSE: bets at ${options.connections} connections × ${options.durationS} s while the clients are connected`);
+  const load = await runLevel({
+    urls: options.loadUrls,
+    connections: options.connections,
+    durationS: options.durationS,
+    apiKey: options.apiKey,
+    tokens: options.tokens,
+    keyPrefix: options.keyPrefix,
+  });
+  const eventsByLoadEnd = seen.size;
+  // Settlements of the last requests, the relay's last pass and the fan-out's backlog:
+  // wait until the sampled clients have every event the database gained (or nothing new
+  // arrived for 15 s; 3 s without a count), at most drainMaxS.
+  const drainStart = Date.now();
+  const drainMaxMs = (options.drainMaxS ?? 60) * 1000;
+  let eventsProduced: number | undefined;
+  let lastSeen = -1;
+  let lastChange = Date.now();
+  let drainCapped = false;
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    if (eventsBefore !== undefined) eventsProduced = (await options.countEvents!()) - eventsBefore;
+    if (seen.size !== lastSeen) {
+      lastSeen = seen.size;
+      lastChange = Date.now();
+    }
+    // With the database's count known, only a long silence ends the wait early.
+    const quiet = Date.now() - lastChange >= (eventsProduced === undefined ? 3_000 : 15_000);
+    if (Date.now() - drainStart >= 2_000 && ((eventsProduced !== undefined && seen.size >= eventsProduced) || quiet)) break;
+    if (Date.now() - drainStart >= drainMaxMs) {
+      drainCapped = true;
+      break;
+    }
+  }
+  const drainSeconds = (Date.now() - drainStart) / 1000;
+  measuring = false;
+  log(
+    `SSE: sampled clients saw ${eventsByLoadEnd} events by the load's end, ${seen.size} after ${drainSeconds.toFixed(1)} s more` +
+      `${eventsProduced === undefined ? '' : `; the database gained ${eventsProduced}`}${drainCapped ? ' (drain cap reached)' : ''}`,
+  );
+
+  const sampledClients = clients.filter((client) => client.sampled);
+  const frames = sampledClients.map((client) => client.frames);
+  const result: SseResult = {
+    requested: options.requested,
+    attempted,
+    capNote: cap.note,
+    connected,
+    openFailures,
+    openSeconds,
+    rssBefore,
+    rssAfter,
+    events: seen.size,
+    eventsProduced,
+    eventsByLoadEnd,
+    drainSeconds,
+    drainCapped,
+    latencies: Float64Array.from(latencies).sort(),
+    sampled: sampledClients.length,
+    framesPerSample: {
+      min: frames.length ? Math.min(...frames) : 0,
+      max: frames.length ? Math.max(...frames) : 0,
+      mean: frames.length ? frames.reduce((sum, count) => sum + count, 0) / frames.length : 0,
+    },
+    disconnects,
+    controlFrames,
+    load,
+  };
+
+  for (const client of clients) {
+    client.closing = true;
+    client.request.destroy();
+  }
+  agent.destroy();
+  // Give the node a moment to see the closes before anything else is measured.
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  log(`SSE: closed ${clients.length} clients`);
+  return result;
+}
+
+
