@@ -14,7 +14,9 @@ let cluster: TestCluster;
 let db: pg.Pool;
 
 test.before(async () => {
-  const nodeEnv = { WALLET_TIMEOUT_MS: '300', BET_RETRY_BASE_MS: '50', BET_RETRY_MAX_MS: '300', SWEEP_INTERVAL_MS: '300' };
+  // Retries seconds apart: when the test deletes the queues, every retry is a delayed
+  // job (none in flight that could enqueue its successor), so only the sweeper can resume.
+  const nodeEnv = { WALLET_TIMEOUT_MS: '300', BET_RETRY_BASE_MS: '2000', BET_RETRY_MAX_MS: '3000', SWEEP_INTERVAL_MS: '300' };
   cluster = await startCluster({ nodes: 0, nodeEnv });
   await cluster.addNode('api-only', { RGS_ROLES: 'api' });
   await cluster.addNode('workers-1', { RGS_ROLES: 'workers' });

@@ -142,8 +142,10 @@ test('a launched session reaches the operator webhook through the event relay', 
   t.like(event, { type: 'session.launched', operatorId: operator.id });
   t.true(got.verified);
   t.is(got.headers['x-rgs-event-id'], event.id);
+  // The receiver answers before the node records the result: read the listing until it has.
   const listed = await client.get('/webhooks/deliveries');
-  t.like(listed.body.items.find((item: { eventId: string }) => item.eventId === event.id), { eventType: 'session.launched', status: 'delivered' });
+  const delivery = listed.body.items.find((item: { eventId: string }) => item.eventId === event.id);
+  t.like(await waitForDelivery(client, delivery.id, 'delivered'), { eventType: 'session.launched', status: 'delivered' });
 });
 
 test('a receiver failing the first attempts gets the event, signed, once it recovers', async (t) => {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../../shared/db.ts';
 import type { Enqueuer } from '../../../queues/enqueue.ts';
 import type { BetStepName } from '../../../queues/catalog.ts';
+import { runPeriodically } from '../../shared/periodic.ts';
 
 const BATCH = 500;
 
@@ -36,22 +37,6 @@ export function startSweeper(deps: { db: Db; enqueuer: Enqueuer; logger: Logger;
     return rows.length;
   }
 
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  const loop = () => {
-    // Jitter spreads the nodes' sweeps apart.
-    timer = setTimeout(async () => {
-      await sweep().catch((error: unknown) => deps.logger.warn({ err: error }, 'sweep failed'));
-      if (!stopped) loop();
-    }, deps.intervalMs * (0.75 + Math.random() * 0.5));
-    timer.unref();
-  };
-  loop();
-  return {
-    sweep,
-    stop() {
-      stopped = true;
-      clearTimeout(timer);
-    },
-  };
+  const periodic = runPeriodically(sweep, { intervalMs: deps.intervalMs, logger: deps.logger, name: 'sweep' });
+  return { sweep, stop: () => periodic.stop() };
 }
