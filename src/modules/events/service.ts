@@ -1,24 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../../shared/db.ts';
+import type { BetEventType } from '../../../machines/bet.machine.ts';
 
-/** SPEC §7 event types. */
-export type EventType =
-  | 'session.launched'
-  | 'session.revoked'
-  | 'round.created'
-  | 'bet.placed'
-  | 'wallet.debited'
-  | 'wallet.debit_failed'
-  | 'bet.rejected'
-  | 'bet.won'
-  | 'bet.lost'
-  | 'wallet.credited'
-  | 'wallet.credit_failed'
-  | 'settlement.deferred'
-  | 'settlement.completed'
-  | 'wallet.rolled_back'
-  | 'bet.cancelled'
-  | 'bet.parked';
+/** SPEC §7 event types: the bet machine's own, plus those the sessions and placement write. */
+export type EventType = BetEventType | 'session.launched' | 'session.revoked' | 'round.created';
 
 export interface NewEvent {
   type: EventType;
