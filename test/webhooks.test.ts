@@ -27,7 +27,9 @@ test.before(async () => {
   cluster = await startCluster({
     nodes: 2,
     nodeEnv: {
-      WEBHOOK_TIMEOUT_MS: '400',
+      // Generous enough that a receiver on a loaded CI machine answers in time; the slow
+      // receiver test waits well past it.
+      WEBHOOK_TIMEOUT_MS: '1500',
       WEBHOOK_MAX_ATTEMPTS: String(MAX_ATTEMPTS),
       WEBHOOK_RETRY_BASE_MS: '50',
       WEBHOOK_RETRY_MAX_MS: '200',
@@ -190,7 +192,7 @@ test('a receiver that never recovers: failed after WEBHOOK_MAX_ATTEMPTS, listed 
 
 test('a receiver slower than WEBHOOK_TIMEOUT_MS counts as a failed attempt', async (t) => {
   const { receiver, operator, client } = await setup();
-  receiver.setDelayMs(1_000);
+  receiver.setDelayMs(2_500);
   const event = await insertEvent(operator.id);
   const [deliveryId] = await createAndEnqueue([{ id: event.id, operatorId: operator.id }]);
   const failed = await waitForDelivery(client, deliveryId!, 'failed');
