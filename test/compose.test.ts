@@ -510,3 +510,75 @@ test('every package the code in the image imports is a production dependency', (
   }
   t.deepEqual(missing, [], 'npm ci --omit=dev would leave these out of the image');
 });
+
+// ---- observability: otel-collector → jaeger, prometheus ---------------------------------
+
+interface CollectorConfig {
+  receivers?: { otlp?: { protocols?: Record<string, { endpoint?: string }> } };
+  processors?: Record<string, unknown>;
+  exporters?: Record<string, { endpoint?: string }>;
+  service?: { pipelines?: Record<string, { receivers?: string[]; processors?: string[]; exporters?: string[] }> };
+}
+
+/** The host file a service mounts at `target`, read from the build context. */
+function mountedFile(name: string, target: string): string {
+  const mount = (service(name).volumes ?? []).map(String).find((volume) => volume.split(':')[1] === target);
+  if (!mount) throw new Error(`${name} mounts nothing at ${target}`);
+  return read(mount.split(':')[0]!.replace(/^\.\//, ''));
+}
+
+test('compose adds tracing (otel-collector → jaeger) and prometheus, their UIs on loopback only', (t) => {
+  for (const name of ['otel-collector', 'jaeger', 'prometheus']) t.truthy(compose.services[name], `service ${name}`);
+  for (const [name, port] of [
+    ['jaeger', 16686],
+    ['prometheus', 9090],
+  ] as const) {
+    t.deepEqual((service(name).ports ?? []).map(String), [`127.0.0.1:${port}:${port}`], `${name} UI published on loopback`);
+  }
+});
+
+test("the rgs nodes export traces to the collector's OTLP/HTTP receiver, and the collector sends them to jaeger", (t) => {
+  const collector = parse(mountedFile('otel-collector', '/etc/otelcol/config.yaml')) as CollectorConfig;
+  const command = commandOf('otel-collector');
+  t.true(command.includes('--config=/etc/otelcol/config.yaml'), 'the collector runs the mounted config');
+  const httpReceiver = collector.receivers?.otlp?.protocols?.http?.endpoint ?? '';
+  for (const name of rgsNodes) {
+    const endpoint = new URL(environmentOf(name).OTEL_EXPORTER_OTLP_ENDPOINT ?? 'http://unset');
+    t.is(endpoint.hostname, 'otel-collector', `${name} exports to the otel-collector service`);
+    t.true(httpReceiver.endsWith(`:${endpoint.port}`), `${name} exports to port ${endpoint.port}; the collector's OTLP/HTTP receiver listens on ${httpReceiver}`);
+  }
+  const pipeline = collector.service?.pipelines?.traces;
+  t.truthy(pipeline, 'a traces pipeline');
+  for (const receiver of pipeline?.receivers ?? []) t.truthy(collector.receivers?.[receiver as 'otlp'], `receiver ${receiver} is defined`);
+  for (const processor of pipeline?.processors ?? []) t.true(Object.hasOwn(collector.processors ?? {}, processor), `processor ${processor} is defined`);
+  const exporters = pipeline?.exporters ?? [];
+  t.true(exporters.length > 0);
+  for (const exporter of exporters) {
+    const endpoint = collector.exporters?.[exporter]?.endpoint ?? '';
+    t.is(endpoint, 'jaeger:4317', `${exporter} sends OTLP/gRPC to the jaeger service`);
+  }
+  t.is(environmentOf('jaeger').COLLECTOR_OTLP_ENABLED, 'true', 'jaeger accepts OTLP');
+  t.truthy(service('otel-collector').depends_on?.jaeger);
+});
+
+test('prometheus scrapes /metrics on every rgs node at the port it listens on', (t) => {
+  const config = parse(mountedFile('prometheus', '/etc/prometheus/prometheus.yml')) as {
+    scrape_configs?: { metrics_path?: string; static_configs?: { targets?: string[] }[] }[];
+  };
+  const targets = new Set<string>();
+  for (const job of config.scrape_configs ?? []) {
+    t.is(job.metrics_path ?? '/metrics', '/metrics');
+    for (const group of job.static_configs ?? []) for (const target of group.targets ?? []) targets.add(target);
+  }
+  for (const name of rgsNodes) t.true(targets.has(`${name}:${environmentOf(name).PORT}`), `prometheus scrapes ${name}`);
+  t.is(targets.size, rgsNodes.length, 'and nothing that is not an rgs node');
+});
+
+test('the optional workers-only replica shares the node definition and runs only the workers', (t) => {
+  const worker = service('rgs-worker') as Service & { profiles?: string[] };
+  t.deepEqual(worker.profiles, ['split'], 'only with --profile split');
+  const environment = environmentOf('rgs-worker');
+  t.is(environment.RGS_ROLES, 'workers');
+  t.true(envSchema.safeParse(environment).success, 'its environment parses');
+  t.is(worker.depends_on?.migrate?.condition, 'service_completed_successfully');
+});
