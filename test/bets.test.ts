@@ -8,7 +8,7 @@ let cluster: TestCluster;
 let db: pg.Pool;
 
 test.before(async () => {
-  cluster = await startCluster({ nodes: 2, nodeEnv: { WALLET_TIMEOUT_MS: '1000', BET_RETRY_BASE_MS: '30', SWEEP_INTERVAL_MS: '500' } });
+  cluster = await startCluster({ nodes: 2, nodeEnv: { WALLET_TIMEOUT_MS: '5000', BET_RETRY_BASE_MS: '30', SWEEP_INTERVAL_MS: '500' } });
   db = new pg.Pool({ connectionString: cluster.database.url, max: 4 });
 });
 

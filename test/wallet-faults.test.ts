@@ -78,6 +78,12 @@ test('a won bet: debit then credit, each once, with deterministic transaction id
   t.deepEqual(byKind(items), ['credit:applied', 'debit:applied']);
   t.deepEqual(items.map((item) => item.transactionId).sort(), [`${placed.body.id}:credit`, `${placed.body.id}:debit`]);
   t.is(await s.balance(), START - 1_000 + placed.body.payout);
+  // The RGS's own reconciliation agrees: each call made once and applied.
+  const recorded = (await s.client.get(`/transactions?roundId=${placed.body.roundId}`)).body.items;
+  t.deepEqual(
+    recorded.map((item: { kind: string; status: string; attempts: number; amount: number }) => `${item.kind}:${item.status}:${item.attempts}:${item.amount}`).sort(),
+    [`credit:applied:1:${placed.body.payout}`, 'debit:applied:1:1000'],
+  );
 });
 
 test('debit refused for insufficient funds: rejected, nothing taken', async (t) => {

@@ -31,6 +31,8 @@ export function startNode(options: { databaseUrl: string; redisPrefix: string; w
       WALLET_URL: options.walletUrl ?? 'http://127.0.0.1:9',
       MIGRATE_ON_START: 'false',
       LOG_LEVEL: 'info',
+      // A loaded CI machine can be slow to settle a healthy bet; tests about 202 set their own.
+      BET_RESPONSE_WAIT_MS: '10000',
       ...options.env,
     },
     // A workers-only node serves no HTTP: it reports that it started instead (port 0).
