@@ -50,7 +50,8 @@ export function startOperatorReader(options: OperatorReaderOptions): OperatorRea
   let stopped = false;
   let mustVerify = false;
   // ioredis re-sends a blocked XREAD cut by a lost connection once it reconnects; the
-  // stream may not have survived (Redis restarted), so the loop checks it afterwards.
+  // stream may not have survived (Redis restarted), so the loop checks it before trusting
+  // what that XREAD returns.
   redis.on('reconnecting', () => (mustVerify = true));
   let markReady = () => undefined as void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
@@ -79,6 +80,11 @@ export function startOperatorReader(options: OperatorReaderOptions): OperatorRea
         }
         const reply = await redis.xread('COUNT', READ_COUNT, 'BLOCK', options.blockMs, 'STREAMS', key, position.text);
         failures = 0;
+        // The connection was lost while this XREAD was out, so its answer may come from a
+        // Redis that restarted empty: entries after `position` that the old one held and
+        // never sent would be skipped without a word. Verify first; an intact stream is
+        // simply read again from `position`.
+        if (mustVerify) continue;
         const raw = reply?.[0]?.[1];
         if (!raw?.length) {
           mustVerify = true;
