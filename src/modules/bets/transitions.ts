@@ -6,16 +6,16 @@ import { betEventRows, type WalletCallReport } from './bet-events.ts';
 import type { BetRecord } from './bet-view.ts';
 
 // One round trip, one implicit transaction: the new snapshot under the optimistic
-// version, the state history, the wallet call's result, the next wallet transaction
-// (with its first attempt's result when that call was already made, see below), the
-// events and audit rows, and the money returned to the player's daily totals.
+// version, the state history, the wallet call's result, the next wallet transaction,
+// the events and audit rows, and the money returned to the player's daily totals.
 // If another runner advanced the bet first, the version does not match and nothing
 // at all is written.
 const PERSIST_TRANSITION = `
 WITH upd AS (
   UPDATE bets
      SET status = $3, snapshot = $4, version = version + 1,
-         history = history || $5::jsonb,
+         history = CASE WHEN status = $3 THEN history
+                        ELSE history || jsonb_build_array(jsonb_build_object('state', $3::text, 'at', $5::text)) END,
          reject_reason = COALESCE($6, reject_reason),
          settled_at = CASE WHEN $7::boolean THEN now() ELSE settled_at END,
          next_attempt_at = $8, updated_at = now()
@@ -26,24 +26,21 @@ WITH upd AS (
      SET attempts = attempts + 1, status = $10, result_code = $11, last_error = $12, next_attempt_at = NULL, updated_at = now()
    WHERE id = $9 AND EXISTS (SELECT 1 FROM upd)
 ), next_tx AS (
-  INSERT INTO wallet_transactions (id, operator_id, bet_id, round_id, player_id, kind, debit_transaction_id, currency, amount,
-                                   next_attempt_at, attempts, status, result_code, last_error)
-  SELECT $13, upd.operator_id, upd.id, upd.round_id, upd.player_id, $14, $15, upd.currency, $16,
-         CASE WHEN $23::text IS NULL THEN $8 END, CASE WHEN $23::text IS NULL THEN 0 ELSE 1 END, COALESCE($23, 'pending'), $24, $25
-    FROM upd WHERE $13::text IS NOT NULL
+  INSERT INTO wallet_transactions (id, operator_id, bet_id, round_id, player_id, kind, debit_transaction_id, currency, amount, next_attempt_at)
+  SELECT $13, upd.operator_id, upd.id, upd.round_id, upd.player_id, $14, $15, upd.currency, $16, $8 FROM upd WHERE $13::text IS NOT NULL
   ON CONFLICT (id) DO NOTHING
 ), ev AS (
   INSERT INTO events (id, operator_id, type, player_id, bet_id, data, occurred_at)
-  SELECT e.id, upd.operator_id, e.type, upd.player_id, upd.id, e.data, $22::timestamptz
+  SELECT e.id, upd.operator_id, e.type, upd.player_id, upd.id, e.data, $5::timestamptz
     FROM upd, unnest($17::uuid[], $18::text[], $19::jsonb[]) AS e(id, type, data)
 ), au AS (
   INSERT INTO audit_log (operator_id, actor, action, player_id, bet_id, data)
   SELECT upd.operator_id, 'system', a.action, upd.player_id, upd.id, a.data
     FROM upd, unnest($20::text[], $21::jsonb[]) AS a(action, data)
 ), totals AS (
-  UPDATE player_daily_totals t SET returned = t.returned + $26
+  UPDATE player_daily_totals t SET returned = t.returned + $22
     FROM upd
-   WHERE $26 > 0 AND t.operator_id = upd.operator_id AND t.player_id = upd.player_id
+   WHERE $22 > 0 AND t.operator_id = upd.operator_id AND t.player_id = upd.player_id
      AND t.currency = upd.currency AND t.day = (upd.created_at AT TIME ZONE 'UTC')::date
 )
 SELECT status, version, history, reject_reason, settled_at FROM upd`;
@@ -80,89 +77,53 @@ function auditRows(bet: BetRecord, step: BetStep, call: WalletCallReport | undef
   return rows;
 }
 
-/** One accepted machine transition and the wallet answer that caused it, if any. */
-export interface Transition {
+export interface TransitionInput {
+  bet: BetRecord;
   step: BetStep;
   call?: WalletCallReport;
   /** Which attempt of the call this was (1-based). */
   attempt: number;
-}
-
-export interface TransitionInput {
-  bet: BetRecord;
-  /**
-   * The transition, or two in a row: a second one may follow when its wallet call is the
-   * first attempt of the transaction the first one opened (a won bet's credit, made right
-   * after its debit), so both land in one commit. Until then the bet still reads as
-   * before the first: a node that dies in between leaves it for the sweeper, which
-   * repeats both calls under the same transaction ids.
-   */
-  transitions: [Transition] | [Transition, Transition];
   /** When the next effect is due; null when nothing more is to be done automatically. */
   nextAttemptAt: Date | null;
 }
 
-const WALLET_STATUS = { applied: 'applied', refused: 'refused', unknown: 'failed' } as const;
-
-/** Persists accepted machine transitions; answers the updated bet, or undefined if another runner got there first. */
+/** Persists one accepted machine transition; answers the updated bet, or undefined if another runner got there first. */
 export async function persistTransition(db: Queryable, input: TransitionInput): Promise<BetRecord | undefined> {
-  const { bet, transitions } = input;
-  const [first, second] = transitions;
-  const final = (second ?? first).step;
+  const { bet, step, call } = input;
   const at = new Date().toISOString();
   const facts = { betId: bet.id, playerId: bet.player_id, roundId: bet.round_id, amount: bet.amount, payout: bet.payout, currency: bet.currency.trim() };
-  const events = { ids: [] as string[], types: [] as string[], data: [] as string[] };
-  const audits: { action: string; data: Record<string, unknown> }[] = [];
-  const history: { state: BetStatus; at: string }[] = [];
-  let status = bet.status;
-  for (const transition of transitions) {
-    const rows = betEventRows(transition.step.events, facts, transition.call);
-    events.ids.push(...rows.ids);
-    events.types.push(...rows.types);
-    events.data.push(...rows.data);
-    audits.push(...auditRows(bet, transition.step, transition.call, transition.attempt));
-    if (transition.step.status !== status) history.push({ state: transition.step.status, at });
-    status = transition.step.status;
-  }
-  const next = nextTransaction(bet, bet.status, first.step.status);
-  // The second transition's call is the first attempt of the transaction the first opened.
-  const nextCall = second?.call;
-  if (nextCall && nextCall.transactionId !== next?.id) throw new Error(`chained call ${nextCall.transactionId} is not the transaction ${next?.id ?? 'none'} opened`);
-  const { call } = first;
+  const events = betEventRows(step.events, facts, call);
+  const audits = auditRows(bet, step, call, input.attempt);
+  const next = nextTransaction(bet, bet.status, step.status);
   const { rows } = await db.query<Pick<BetRecord, 'status' | 'version' | 'history' | 'reject_reason' | 'settled_at'>>({
     name: 'bet-transition',
     text: PERSIST_TRANSITION,
     values: [
-      bet.id,
-      bet.version,
-      final.status,
-      JSON.stringify(final.persisted),
-      JSON.stringify(history),
-      final.persisted.context.rejectReason,
-      isFinalBetStatus(final.status),
-      input.nextAttemptAt,
-      call?.transactionId ?? null,
-      call ? WALLET_STATUS[call.result] : null,
-      call?.code ?? null,
-      call?.error ?? null,
-      next?.id ?? null,
-      next?.kind ?? null,
-      next?.debitTransactionId ?? null,
-      next?.amount ?? null,
-      events.ids,
-      events.types,
-      events.data,
-      audits.map((row) => row.action),
-      audits.map((row) => JSON.stringify(row.data)),
-      at,
-      nextCall ? WALLET_STATUS[nextCall.result] : null,
-      nextCall?.code ?? null,
-      nextCall?.error ?? null,
-      moneyReturned(bet, final.status),
-    ],
-  });
+    bet.id,
+    bet.version,
+    step.status,
+    JSON.stringify(step.persisted),
+    at,
+    step.persisted.context.rejectReason,
+    isFinalBetStatus(step.status),
+    input.nextAttemptAt,
+    call?.transactionId ?? null,
+    call ? (call.result === 'applied' ? 'applied' : call.result === 'refused' ? 'refused' : 'failed') : null,
+    call?.code ?? null,
+    call?.error ?? null,
+    next?.id ?? null,
+    next?.kind ?? null,
+    next?.debitTransactionId ?? null,
+    next?.amount ?? null,
+    events.ids,
+    events.types,
+    events.data,
+    audits.map((row) => row.action),
+    audits.map((row) => JSON.stringify(row.data)),
+    moneyReturned(bet, step.status),
+  ] });
   const updated = rows[0];
-  return updated ? { ...bet, ...updated, snapshot: final.persisted } : undefined;
+  return updated ? { ...bet, ...updated, snapshot: step.persisted } : undefined;
 }
 
 // A wallet attempt whose result is unknown and that the machine does not react to yet

@@ -1,0 +1,215 @@
+import type pg from 'pg';
+import type { ChaosCluster } from './cluster.ts';
+import type { ConductorReport } from './conductor.ts';
+import { compareStreamIds, type DrainState } from './drain.ts';
+import { requestJson, type HttpTally } from './http.ts';
+import type { LoadResult } from './load.ts';
+import { checkMoney, type BetRow, type LedgerItem, type PlayerBalance, type RecordedTransaction } from './money-check.ts';
+import type { ChaosOperator } from './operators.ts';
+import { checkSseFrames } from './sse-check.ts';
+import type { SseFollower } from './sse-follower.ts';
+
+// SPEC §10, checked after the drain from three independent sources — the wallet mock's
+// ledger and balances, the RGS's own records (its REST API and its tables), and what the
+// operators' webhook receivers and SSE clients actually got. Each check adds a failure
+// naming what broke; the figures feed the summary line.
+
+const FINAL = new Set(['won', 'lost', 'rejected', 'cancelled']);
+const SHOW = 5;
+
+export interface ChaosFigures {
+  bets: number;
+  events: number;
+  faults: number;
+  moneyDelta: number;
+  moneyBetsMismatched: number;
+  doubleApplied: number;
+  nonFinal: number;
+  parked: number;
+  sseGaps: number;
+  sseDuplicates: number;
+  sseResets: number;
+  sseReconnects: number;
+  webhooksDelivered: number;
+  webhooksBadSignature: number;
+}
+
+type Ask = <T>(path: string, apiKey?: string) => Promise<T>;
+
+/** GET through whichever node answers (they are all up again by now); a 5xx still counts. */
+function asker(cluster: ChaosCluster, tally: HttpTally): Ask {
+  return async <T>(path: string, apiKey?: string): Promise<T> => {
+    const route = `GET ${path.replace(/\?.*$/, '').replace(/[0-9a-f-]{36}/g, ':id')}`;
+    for (let attempt = 0; ; attempt++) {
+      const urls = cluster.nodeUrls();
+      const url = urls[attempt % urls.length]!;
+      try {
+        const answer = await requestJson<T>('GET', `${url}${path}`, apiKey ? { headers: { 'x-operator-key': apiKey } } : {});
+        tally.answer(route, answer.status, answer.body);
+        if (answer.status === 200) return answer.body;
+      } catch (error) {
+        tally.connectionError(route, error);
+      }
+      if (attempt >= 10) throw new Error(`${route}: no 200 after ${attempt + 1} attempts`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  };
+}
+
+async function allPages<T>(ask: Ask, path: string, apiKey: string): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const separator = path.includes('?') ? '&' : '?';
+    const page: { items: T[]; nextCursor: string | null } = await ask(`${path}${separator}limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, apiKey);
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return items;
+}
+
+export async function checkInvariants(input: {
+  db: pg.Pool;
+  cluster: ChaosCluster;
+  operators: ChaosOperator[];
+  followers: SseFollower[];
+  load: LoadResult;
+  tally: HttpTally;
+  conductor: ConductorReport;
+  drained: DrainState;
+}): Promise<{ figures: ChaosFigures; failures: string[] }> {
+  const { db, cluster, operators, tally } = input;
+  const failures: string[] = [];
+  const fail = (name: string, detail: string) => failures.push(`${name}: ${detail}`);
+  const ask = asker(cluster, tally);
+
+  // --- the three sources ----------------------------------------------------------
+  const operatorIds = operators.map((operator) => operator.id);
+  const bets = (
+    await db.query<BetRow>('SELECT id, operator_id, player_id, status, amount::bigint::float8 AS amount, payout::bigint::float8 AS payout FROM bets WHERE operator_id = ANY($1)', [operatorIds])
+  ).rows;
+  const betIds = new Set(bets.map((bet) => bet.id));
+  const ledger = (await requestJson<{ items: LedgerItem[] }>('GET', `${cluster.walletUrl}/__ledger`)).body.items;
+  const recorded: RecordedTransaction[] = [];
+  for (const operator of operators) recorded.push(...(await allPages<RecordedTransaction>(ask, '/transactions', operator.apiKey)));
+  const players: PlayerBalance[] = [];
+  for (const operator of operators) {
+    for (const player of operator.players) {
+      const { body } = await requestJson<{ balance: number }>('GET', `${cluster.walletUrl}/wallet/balance/${encodeURIComponent(player.playerId)}?currency=EUR`);
+      players.push({ operatorId: operator.id, playerId: player.playerId, startBalance: player.startBalance, balance: body.balance });
+    }
+  }
+
+  // --- every answered bet exists once ----------------------------------------------
+  const answeredIds = new Set(input.load.bets.values());
+  if (answeredIds.size !== input.load.bets.size) fail('bets', `${input.load.bets.size} keys answered with only ${answeredIds.size} distinct bets`);
+  const missing = [...answeredIds].filter((id) => !betIds.has(id));
+  if (missing.length) fail('bets', `${missing.length} answered bets are not in the database, e.g. ${missing.slice(0, SHOW).join(', ')}`);
+  if (bets.length !== answeredIds.size) fail('bets', `${bets.length} bets in the database for ${answeredIds.size} answered requests (one bet per Idempotency-Key)`);
+  if (input.load.unanswered) fail('bets', `${input.load.unanswered} bet requests never got a 201/202`);
+  if (input.load.idempotencyMismatches.length) fail('idempotency', `one key, two bets: ${input.load.idempotencyMismatches.slice(0, SHOW).join('; ')}`);
+
+  // --- §10.1 money ------------------------------------------------------------------
+  const money = checkMoney({ bets, ledger, recorded, players });
+  if (money.strangers.length) fail('money', `${money.strangers.length} wallet transactions of unknown bets, e.g. ${money.strangers.slice(0, SHOW).join(', ')}`);
+  if (money.doubleApplied) fail('money', `${money.doubleApplied} wallet transactions applied more than once per bet and kind`);
+  if (money.mismatchedBets.length) fail('money', `${money.mismatchedBets.length} bets whose wallet movements differ from the RGS records, e.g. ${money.mismatchedBets.slice(0, SHOW).join('; ')}`);
+  if (money.mismatchedPlayers.length) fail('money', `${money.mismatchedPlayers.length} players' balances do not reconcile, e.g. ${money.mismatchedPlayers.slice(0, SHOW).join('; ')}`);
+
+  // --- §10.2 every bet final (or parked, and listed) ----------------------------------
+  const open = bets.filter((bet) => !FINAL.has(bet.status) && bet.status !== 'parked');
+  if (open.length) fail('non_final', `${open.length} bets not final after the drain, e.g. ${open.slice(0, SHOW).map((bet) => `${bet.id} ${bet.status}`).join(', ')}`);
+  const parked = bets.filter((bet) => bet.status === 'parked');
+  let listedParked = 0;
+  for (const operator of operators) listedParked += (await allPages<{ id: string }>(ask, '/bets?status=parked', operator.apiKey)).length;
+  if (listedParked !== parked.length) fail('parked', `${parked.length} parked bets, ${listedParked} listed by GET /bets?status=parked`);
+  const withoutFinalEvent = (
+    await db.query<{ id: string; status: string }>(
+      `SELECT b.id, b.status FROM bets b
+        WHERE b.operator_id = ANY($1) AND b.status IN ('won', 'lost', 'rejected', 'cancelled')
+          AND NOT EXISTS (SELECT 1 FROM events e WHERE e.bet_id = b.id AND e.type = 'bet.' || b.status)`,
+      [operatorIds],
+    )
+  ).rows;
+  if (withoutFinalEvent.length) fail('events', `${withoutFinalEvent.length} final bets without their bet.<status> event, e.g. ${withoutFinalEvent.slice(0, SHOW).map((bet) => bet.id).join(', ')}`);
+
+  // --- §10.3 every committed event: webhook at least once, SSE once and in order --------
+  const events = (
+    await db.query<{ id: string; operator_id: string; stream_id: string | null }>('SELECT id, operator_id, stream_id FROM events WHERE operator_id = ANY($1)', [operatorIds])
+  ).rows;
+  const unrelayed = events.filter((event) => !event.stream_id);
+  if (unrelayed.length) fail('events', `${unrelayed.length} committed events never relayed to their stream`);
+  let webhooksDelivered = 0;
+  let webhooksBadSignature = 0;
+  let sseGaps = 0;
+  let sseDuplicates = 0;
+  let sseResets = 0;
+  let sseReconnects = 0;
+  const sseSamples: string[] = [];
+  for (const operator of operators) {
+    const mine = events.filter((event) => event.operator_id === operator.id);
+    const eventIds = new Set(mine.map((event) => event.id));
+    const verified = new Set<string>();
+    for (const hook of operator.receiver.received) {
+      const headerId = hook.headers['x-rgs-event-id'];
+      if (!hook.verified) webhooksBadSignature += 1;
+      else if (hook.status === 200 && typeof headerId === 'string' && (JSON.parse(hook.rawBody) as { id?: string }).id === headerId) verified.add(headerId);
+    }
+    const strangers = [...verified].filter((id) => !eventIds.has(id));
+    if (strangers.length) fail('webhooks', `operator ${operator.index} received ${strangers.length} events that were never committed`);
+    webhooksDelivered += mine.filter((event) => verified.has(event.id)).length;
+
+    const committed = mine.flatMap((event) => (event.stream_id ? [event.stream_id] : [])).sort(compareStreamIds);
+    for (const follower of input.followers.filter((each) => each.operatorId === operator.id)) {
+      sseReconnects += Math.max(0, follower.connections - 1);
+      const report = checkSseFrames(follower.name, follower.frames, committed, eventIds);
+      sseGaps += report.gaps;
+      sseDuplicates += report.duplicates;
+      sseResets += report.resets;
+      sseSamples.push(...report.samples);
+      if (report.strangers.length) fail('sse', `${follower.name} received ${report.strangers.length} events that were never committed, e.g. ${report.strangers.slice(0, SHOW).join(', ')}`);
+    }
+  }
+  if (webhooksDelivered !== events.length) fail('webhooks', `${events.length - webhooksDelivered} of ${events.length} committed events never reached their receiver with a valid signature`);
+  if (webhooksBadSignature) fail('webhooks', `${webhooksBadSignature} webhook requests had no valid signature`);
+  const failedDeliveries = Number(
+    (await db.query<{ n: string }>("SELECT count(*) AS n FROM webhook_deliveries WHERE operator_id = ANY($1) AND status = 'failed'", [operatorIds])).rows[0]?.n ?? 0,
+  );
+  if (failedDeliveries) fail('webhooks', `${failedDeliveries} deliveries ended failed`);
+  if (sseGaps || sseDuplicates) {
+    fail('sse', `${sseGaps} events missing without a stream.reset, ${sseDuplicates} received twice or out of order: ${sseSamples.slice(0, SHOW).join('; ')}`);
+  }
+
+  // --- §10.4 / §2 / §10.6: answers and processes ---------------------------------------
+  if (tally.http5xx) fail('http_5xx', `${tally.http5xx} answers ≥ 500, e.g. ${tally.samples.join(' | ')}`);
+  if (tally.unexpected4xx) fail('http_4xx', `${tally.unexpected4xx} unexpected 4xx answers to well-formed requests, e.g. ${tally.samples.join(' | ')}`);
+  for (const { node, exit, stopMs } of input.conductor.sigtermExits) {
+    if (exit !== 0 || stopMs > 15_000) fail('sigterm', `${node} exited ${exit} ${stopMs} ms after SIGTERM (SPEC §2: 0 within 15 s)`);
+  }
+  for (const crash of input.cluster.crashes) fail('crash', crash);
+  for (const problem of input.conductor.problems) fail('schedule', problem);
+  if (Object.values(input.drained).some((value) => value !== 0)) fail('drain', `not settled within the bound: ${JSON.stringify(input.drained)}`);
+
+  const stats = (await requestJson<Record<string, Record<string, number>>>('GET', `${cluster.walletUrl}/__stats`)).body;
+  const faults = Object.values(stats).reduce((sum, counts) => sum + (counts.error ?? 0) + (counts.timeout ?? 0) + (counts.lost ?? 0), 0);
+
+  return {
+    failures,
+    figures: {
+      bets: bets.length,
+      events: events.length,
+      faults,
+      moneyDelta: money.delta,
+      moneyBetsMismatched: money.mismatchedBets.length,
+      doubleApplied: money.doubleApplied,
+      nonFinal: open.length,
+      parked: parked.length,
+      sseGaps,
+      sseDuplicates,
+      sseResets,
+      sseReconnects,
+      webhooksDelivered,
+      webhooksBadSignature,
+    },
+  };
+}
