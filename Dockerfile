@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 #
 # One image for every Node process of the stack (see docker-compose.yml):
-#   RGS node       CMD below                        node --import tsx src/main.ts
+#   RGS node       CMD below                        node --import tsx --import ./src/telemetry/register.ts src/main.ts
 #   wallet mock    command: node --import tsx walletmock/main.ts
 #   migrations     command: node --import tsx scripts/migrate.ts
 #
@@ -50,4 +50,6 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
 # Exec form: node itself receives SIGTERM and stops gracefully (finishes in-flight
 # requests and jobs, exits 0 within 15 s). Compose adds `init: true` (tini as PID 1)
 # so signals are forwarded and zombies reaped.
-CMD ["node", "--import", "tsx", "src/main.ts"]
+# The telemetry hook loads first, so tracing (on when OTEL_EXPORTER_OTLP_ENDPOINT is set)
+# can instrument http, express, pg and ioredis before the app imports them.
+CMD ["node", "--import", "tsx", "--import", "./src/telemetry/register.ts", "src/main.ts"]

@@ -1,4 +1,6 @@
 import { Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import { queueTelemetry } from '../src/telemetry/queues.ts';
 import { jobCatalog, JOB_NAMES, type JobName, type JobPayload } from './catalog.ts';
 import { bullPrefix, createBullConnection, type QueueSettings } from './connection.ts';
 
@@ -11,11 +13,23 @@ export interface Enqueuer {
   close(): Promise<void>;
 }
 
-export function createEnqueuer(settings: QueueSettings): Enqueuer {
+// While Redis is down every queue reports each failed reconnect: one warning in this long is enough.
+const ERROR_LOG_INTERVAL_MS = 10_000;
+
+export function createEnqueuer(settings: QueueSettings, options: { logger?: Pick<Logger, 'warn'> } = {}): Enqueuer {
   const connection = createBullConnection(settings, 'queue-producer');
   const queues = Object.fromEntries(
-    JOB_NAMES.map((name) => [name, new Queue(jobCatalog[name].queue, { connection, prefix: bullPrefix(settings) })]),
+    JOB_NAMES.map((name) => [name, new Queue(jobCatalog[name].queue, { connection, prefix: bullPrefix(settings), telemetry: queueTelemetry })]),
   ) as Record<JobName, Queue>;
+  // Without a listener a queue's 'error' goes to console.error as a raw stack trace.
+  let lastErrorLoggedAt = 0;
+  for (const queue of Object.values(queues)) {
+    queue.on('error', (error) => {
+      if (Date.now() - lastErrorLoggedAt < ERROR_LOG_INTERVAL_MS) return;
+      lastErrorLoggedAt = Date.now();
+      options.logger?.warn({ err: error, queue: queue.name }, 'queue connection error; jobs are enqueued again once Redis is back (sweepers)');
+    });
+  }
 
   async function enqueue<Name extends JobName>(name: Name, payload: JobPayload<Name>, options: { delayMs?: number; tag?: string } = {}) {
     const data = jobCatalog[name].payload.parse(payload) as JobPayload<Name>;

@@ -1,5 +1,6 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Logger } from 'pino';
+import { queueTelemetry } from '../src/telemetry/queues.ts';
 import { jobCatalog, JOB_NAMES, type JobName, type JobPayload } from './catalog.ts';
 import { bullPrefix, createBullConnection, type QueueSettings } from './connection.ts';
 
@@ -22,6 +23,7 @@ export function startWorkers(settings: QueueSettings & { concurrency: number; lo
       {
         connection: createBullConnection(settings, `worker-${name}`),
         prefix: bullPrefix(settings),
+        telemetry: queueTelemetry,
         concurrency: settings.concurrency,
         // A killed node's active jobs are retried after the lock expires.
         lockDuration: 30_000,

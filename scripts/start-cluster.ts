@@ -37,7 +37,7 @@ const services: Service[] = [
   },
   ...NODE_PORTS.map((port, index) => ({
     name: `rgs-node-${index + 1}`,
-    args: ['src/main.ts'],
+    args: ['--import', './src/telemetry/register.ts', 'src/main.ts'],
     env: { PORT: String(port), NODE_ID: `rgs-node-${index + 1}`, WALLET_URL: walletUrl, MIGRATE_ON_START: 'false' },
   })),
 ];

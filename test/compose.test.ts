@@ -471,8 +471,10 @@ test('the image listens by default on the port it EXPOSEs (the schema default is
   t.regex(healthcheck, /\/health'/);
 });
 
-test('the image starts src/main.ts through tsx, which npm ci --omit=dev keeps', (t) => {
-  t.deepEqual(execForm(finalStage.find((instruction) => instruction.keyword === 'CMD')), ['node', '--import', 'tsx', 'src/main.ts']);
+test('the image starts src/main.ts as `npm run start:node` does, through tsx, which npm ci --omit=dev keeps', (t) => {
+  const startNode = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts['start:node'] ?? '';
+  t.deepEqual(execForm(finalStage.find((instruction) => instruction.keyword === 'CMD')), startNode.split(/\s+/));
+  t.true(startNode.includes('--import ./src/telemetry/register.ts'), 'the telemetry hook loads before the app');
   t.true(Object.hasOwn(dependencies, 'tsx'), 'tsx is a runtime dependency');
   const install = dockerfile.find((instruction) => instruction.keyword === 'RUN' && /\bnpm ci\b/.test(instruction.rest));
   t.regex(install?.rest ?? '', /--omit=dev/);

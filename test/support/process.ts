@@ -17,7 +17,11 @@ export interface RunningProcess {
   exited: Promise<number | string>;
 }
 
-const STARTUP_TIMEOUT_MS = 30_000;
+// Generous: a node or wallet mock can take 15–20 s to start on a loaded 2-core machine.
+const STARTUP_TIMEOUT_MS = 60_000;
+
+/** What an entry imports before itself, as its npm script does (package.json `start:node`). */
+const PRELOADS: Record<string, string[]> = { 'src/main.ts': ['--import', './src/telemetry/register.ts'] };
 
 /**
  * Starts `node --import tsx <entry>` with PORT=0 and waits for its "listening" log line,
@@ -29,7 +33,7 @@ export function startProcess(options: {
   env: NodeJS.ProcessEnv;
   listeningMessage: string;
 }): Promise<RunningProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', options.entry], {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...(PRELOADS[options.entry] ?? []), options.entry], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, PORT: '0', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

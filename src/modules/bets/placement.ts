@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, DbClient } from '../../shared/db.ts';
 import { requestHash } from '../../shared/request-hash.ts';
+import { inSpan } from '../../telemetry/spans.ts';
 import { betsPlacedTotal, betsRefusedTotal } from '../../shared/metrics.ts';
 import { DomainError, notFound } from '../../http/errors.ts';
 import { startBet } from '../../../machines/bet.runtime-api.ts';
@@ -112,7 +113,18 @@ async function replay(db: DbClient, operatorId: string, existing: { id: string; 
  * outcome → round + bet in one transaction under the player's lock. The debit is the
  * caller's to run after commit (never inside a transaction).
  */
-export async function placeBet(
+export function placeBet(deps: { db: Db; policy: RetryPolicy }, operatorId: string, input: PlaceBetInput, idempotencyKey: string): Promise<Placement> {
+  return inSpan('bet.place', async (span) => {
+    span.setAttribute('rgs.operator.id', operatorId);
+    const placement = await placeUnderLock(deps, operatorId, input, idempotencyKey);
+    span.setAttribute('rgs.bet.id', placement.bet.id);
+    span.setAttribute('rgs.bet.status', placement.bet.status);
+    span.setAttribute('rgs.bet.replayed', placement.kind === 'existing');
+    return placement;
+  });
+}
+
+async function placeUnderLock(
   deps: { db: Db; policy: RetryPolicy },
   operatorId: string,
   input: PlaceBetInput,

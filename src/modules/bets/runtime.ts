@@ -1,7 +1,9 @@
+import type { Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Db } from '../../shared/db.ts';
+import { inSpan } from '../../telemetry/spans.ts';
 import { betSettlementSeconds, betsParkedTotal, walletCallsTotal, walletDebitCallsTotal, walletDebitFailuresTotal } from '../../shared/metrics.ts';
-import { advanceBet, type BetStep } from '../../../machines/bet.runtime-api.ts';
+import { advanceBet } from '../../../machines/bet.runtime-api.ts';
 import { isFinalBetStatus, type BetEffect, type BetEvent, type BetStatus } from '../../../machines/bet.machine.ts';
 import type { Enqueuer } from '../../../queues/enqueue.ts';
 import type { BetStepName } from '../../../queues/catalog.ts';
@@ -11,7 +13,7 @@ import { walletTransactionId } from '../wallet/transaction-ids.ts';
 import type { WalletCallReport } from './bet-events.ts';
 import type { BetRecord } from './bet-view.ts';
 import { retryDelayMs, type RetryPolicy } from './retry-policy.ts';
-import { persistTransition, recordUnansweredAttempt, type Transition, type TransitionInput } from './transitions.ts';
+import { persistTransition, recordUnansweredAttempt } from './transitions.ts';
 
 /** The states in which each wallet step is the bet's next move. */
 const STEP_STATES: Record<BetStepName, readonly BetStatus[]> = {
@@ -153,8 +155,17 @@ export function createBetRuntime(deps: {
 
   async function attempt(step: BetStepName, bet: BetRecord, previousAttempts: number): Promise<BetRecord | undefined> {
     if (!STEP_STATES[step].includes(bet.status)) return bet;
-    const attemptNumber = previousAttempts + 1;
+    // SPEC §9: one span per wallet attempt, holding the call, the transition it led to and
+    // whatever the new state does next in this process (a rollback after a failed debit).
+    return inSpan(step === 'debit' ? 'bet.debit' : 'bet.settle', (span) => attemptInSpan(span, step, bet, previousAttempts + 1));
+  }
+
+  async function attemptInSpan(span: Span, step: BetStepName, bet: BetRecord, attemptNumber: number): Promise<BetRecord | undefined> {
+    span.setAttribute('rgs.bet.id', bet.id);
+    span.setAttribute('rgs.bet.step', step);
+    span.setAttribute('rgs.bet.attempt', attemptNumber);
     const call = await callWallet(step, bet);
+    span.setAttribute('rgs.wallet.result', call.result);
     const event = eventFor(step, call, attemptNumber);
     if (!event) {
       const delay = retryDelayMs(policy, attemptNumber + 1);
@@ -168,30 +179,16 @@ export function createBetRuntime(deps: {
       await recordUnansweredAttempt(db, { bet, call, attempt: attemptNumber, nextAttemptAt: new Date(Date.now() + policy.maxMs) });
       return bet;
     }
-    const transitions: TransitionInput['transitions'] = [{ step: next, call, attempt: attemptNumber }];
-    const credited = step === 'debit' && next.status === 'crediting' ? await creditRightAway(bet, next) : undefined;
-    if (credited) transitions.push(credited);
-    const last = credited?.step ?? next;
-    const updated = await persistTransition(db, { bet, transitions, nextAttemptAt: nextAttemptAt(last.status, last.effects) });
+    const updated = await persistTransition(db, { bet, step: next, call, attempt: attemptNumber, nextAttemptAt: nextAttemptAt(next.status, next.effects) });
     if (!updated) return undefined; // another runner advanced this bet first
+    span.setAttribute('rgs.bet.status', updated.status);
     deps.eventsCommitted();
     if (isFinalBetStatus(updated.status)) {
       betSettlementSeconds.observe({ status: updated.status }, (Date.now() - updated.created_at.getTime()) / 1000);
     }
-    return perform(updated, last.effects);
-  }
-
-  /**
-   * A won bet whose debit just stood: its first credit attempt, before anything is
-   * persisted, so debit and credit commit together (one commit per won bet less). The
-   * credit's transaction id is fixed by the bet, so if this node dies first, the sweeper's
-   * repeat of the debit and then of the credit is the same money movement, not a second one.
-   */
-  async function creditRightAway(bet: BetRecord, debited: BetStep): Promise<Transition | undefined> {
-    const call = await callWallet('credit', bet);
-    const event = eventFor('credit', call, 1);
-    const next = event && advanceBet(debited.persisted, event);
-    return next?.changed ? { step: next, call, attempt: 1 } : undefined;
+    // Effects only after the commit that decided them: a credit must never go out for a
+    // debit success this runner could not record (another runner may have rolled it back).
+    return perform(updated, next.effects);
   }
 
   async function runStep(step: BetStepName, betId: string): Promise<BetRecord | undefined> {

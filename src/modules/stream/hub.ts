@@ -1,3 +1,4 @@
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -76,20 +77,24 @@ export function createStreamHub(settings: StreamHubSettings): StreamHub {
     let fanOut = fanOuts.get(operatorId);
     if (!fanOut) {
       const connections = new Set<SseConnection>();
-      const reader = startOperatorReader({
-        operatorId,
-        key: streamKey(operatorId),
-        redisUrl: settings.redisUrl,
-        redisPrefix: settings.redisPrefix,
-        logger,
-        blockMs: settings.blockMs ?? DEFAULT_BLOCK_MS,
-        onEntries: (entries) => {
-          for (const each of connections) each.deliver(entries);
-        },
-        onHistoryLost: (restarted) => {
-          for (const each of connections) each.historyLost(restarted);
-        },
-      });
+      // Outside the request that happens to open it: the reader outlives that request, and its
+      // blocking reads would otherwise keep adding spans to the request's trace.
+      const reader = context.with(ROOT_CONTEXT, () =>
+        startOperatorReader({
+          operatorId,
+          key: streamKey(operatorId),
+          redisUrl: settings.redisUrl,
+          redisPrefix: settings.redisPrefix,
+          logger,
+          blockMs: settings.blockMs ?? DEFAULT_BLOCK_MS,
+          onEntries: (entries) => {
+            for (const each of connections) each.deliver(entries);
+          },
+          onHistoryLost: (restarted) => {
+            for (const each of connections) each.historyLost(restarted);
+          },
+        }),
+      );
       fanOut = { reader, connections };
       fanOuts.set(operatorId, fanOut);
     }
