@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { env } from './config/env.ts';
 import { createApp } from './app.ts';
 import { createServices } from './services.ts';
@@ -12,6 +12,8 @@ import { webhookProcessor } from '../queues/processors/webhook.ts';
 import { startSweeper } from './modules/bets/sweeper.ts';
 import { startWebhookSweeper } from './modules/webhooks/sweeper.ts';
 import { createQueueBoard } from '../bull-board/board.ts';
+import { flushTelemetry } from './telemetry/flush.ts';
+import { answerClientErrors } from './http/client-errors.ts';
 
 // One RGS node: parse env → migrate (under a lock) → serve HTTP and/or run workers by
 // RGS_ROLES → stop gracefully on SIGTERM (SPEC §2).
@@ -35,6 +37,11 @@ if (env.RGS_ROLES.includes('api')) {
     logger.info({ port, roles: env.RGS_ROLES }, 'rgs node listening');
   });
   server.keepAliveTimeout = 65_000;
+  answerClientErrors(server);
+  // While shutting down, answers say `Connection: close`: clients take their next request elsewhere.
+  server.prependListener('request', (_req, res: ServerResponse) => {
+    if (shuttingDown) res.setHeader('Connection', 'close');
+  });
 }
 
 const workers = env.RGS_ROLES.includes('workers')
@@ -56,6 +63,42 @@ const webhookSweeper = workers
   : undefined;
 if (!server) logger.info({ roles: env.RGS_ROLES }, 'rgs node started without HTTP');
 
+/** Whether `promise` settled within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)));
+  try {
+    return await Promise.race([promise.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Stops accepting connections and lets the requests in flight finish, for at most
+ * `budgetMs`; then whatever connection is left is cut.
+ */
+async function stopHttp(httpServer: Server, budgetMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+  // Open SSE streams never finish on their own: end them (with a retry hint) or close would wait forever.
+  await services.stream.close();
+  // close() only closes the connections idle at that moment; a keep-alive connection whose
+  // request was in flight would stay open for keepAliveTimeout (65 s) after its answer.
+  // Close each one as soon as its answer is out (an ended SSE stream's at once).
+  const closeIdle = setInterval(() => httpServer.closeIdleConnections(), 100);
+  httpServer.closeIdleConnections();
+  try {
+    if (await settlesWithin(closed, budgetMs)) return;
+    // E.g. a client that never finished sending its request (held until headersTimeout,
+    // 60 s), or a request that waits longer than the budget.
+    logger.warn({ budgetMs }, 'shutdown: connections still open after the HTTP budget; closing them');
+    httpServer.closeAllConnections();
+    await closed;
+  } finally {
+    clearInterval(closeIdle);
+  }
+}
+
 async function shutdown(signal: string): Promise<void> {
   if (shuttingDown) {
     logger.warn({ signal }, 'second signal: exiting now');
@@ -68,18 +111,16 @@ async function shutdown(signal: string): Promise<void> {
     process.exit(1);
   }, env.SHUTDOWN_TIMEOUT_MS);
   deadline.unref();
-  if (server) {
-    const closed = new Promise<void>((resolve) => server?.close(() => resolve()));
-    // Open SSE streams never finish on their own: end them (with a retry hint) or close would wait forever.
-    await services.stream.close();
-    server.closeIdleConnections();
-    await closed;
-  }
   sweeper?.stop();
   webhookSweeper?.stop();
+  // HTTP and the queue workers drain side by side (worker.close() waits for running jobs,
+  // each bounded by the wallet timeout). HTTP gets two thirds of the deadline; the rest is
+  // for in-process settlements and closing connections. SPEC §2, §10.6.
+  await Promise.all([server ? stopHttp(server, Math.floor((env.SHUTDOWN_TIMEOUT_MS * 2) / 3)) : undefined, workers?.close()]);
   await services.bets.drain();
-  await workers?.close();
   await services.close();
+  // The last spans, if tracing is on; never worth missing the deadline for.
+  await settlesWithin(flushTelemetry(), 2_000);
   logger.info('stopped');
   process.exit(0);
 }

@@ -14,6 +14,7 @@ import { createSessionsService } from './modules/sessions/service.ts';
 import { createDeliveries, enqueueDeliveries } from './modules/webhooks/deliveries.ts';
 import { createWebhooksService } from './modules/webhooks/service.ts';
 import { createStreamHub } from './modules/stream/hub.ts';
+import { registerStateGauges } from './shared/gauges.ts';
 
 /** Everything a node runs on, built once from the environment (plain factories, no DI framework). */
 export function createServices(env: Env, logger: Logger) {
@@ -21,7 +22,7 @@ export function createServices(env: Env, logger: Logger) {
   const redis = createRedis(env.REDIS_URL, env.REDIS_PREFIX, 'commands');
   const subscriber = createRedis(env.REDIS_URL, env.REDIS_PREFIX, 'subscriber');
   const queueSettings = { redisUrl: env.REDIS_URL, redisPrefix: env.REDIS_PREFIX };
-  const enqueuer = createEnqueuer(queueSettings);
+  const enqueuer = createEnqueuer(queueSettings, { logger });
   const operators = createOperatorsService({
     db,
     redis,
@@ -75,6 +76,9 @@ export function createServices(env: Env, logger: Logger) {
     retryMs: env.SSE_RETRY_MS,
     clientBuffer: env.SSE_CLIENT_BUFFER,
   });
+
+  // SPEC §9: queue depths, outbox depth and parked bets, read from Redis and Postgres at scrape time.
+  registerStateGauges({ db, queues: enqueuer.queues(), logger });
 
   return {
     db,

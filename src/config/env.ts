@@ -59,6 +59,9 @@ export const envSchema = z.object({
   WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(1_000),
   WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().min(100).max(24 * 3_600_000).default(600_000),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(60_000).default(12_000),
+  // SPEC §3: requests per second per operator key, cluster-wide; an operator's own
+  // `rateLimitPerSecond` (admin API) overrides it.
+  RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -31,6 +31,12 @@ export const walletCallsTotal = new Counter({
   registers: [registry],
 });
 
+// Every wallet kind and outcome is exported from the start (0 until it happens), so
+// credit and rollback series exist before the first credit or rollback (SPEC §9).
+for (const kind of ['debit', 'credit', 'rollback']) {
+  for (const outcome of ['applied', 'refused', 'unknown']) walletCallsTotal.inc({ kind, outcome }, 0);
+}
+
 export const walletDebitCallsTotal = new Counter({
   name: 'rgs_wallet_debit_calls_total',
   help: 'Wallet debit calls (every attempt)',
@@ -67,5 +73,17 @@ export const eventRelayLagSeconds = new Histogram({
   name: 'rgs_event_relay_lag_seconds',
   help: 'Time from an event being committed to being appended to its stream',
   buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+  registers: [registry],
+});
+
+export const rateLimitedTotal = new Counter({
+  name: 'rgs_rate_limited_total',
+  help: 'Requests refused with 429 RATE_LIMITED (SPEC §3)',
+  registers: [registry],
+});
+
+export const rateLimitFallbacksTotal = new Counter({
+  name: 'rgs_rate_limit_fallbacks_total',
+  help: 'Requests limited by this node alone because Redis did not answer the shared counter',
   registers: [registry],
 });

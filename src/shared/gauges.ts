@@ -1,0 +1,98 @@
+import type { Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import { Gauge } from 'prom-client';
+import type { Db } from './db.ts';
+import { registry } from './metrics.ts';
+import { withTimeout } from './with-timeout.ts';
+
+// SPEC §9 gauges of shared state (queues in Redis, bets in Postgres), read when
+// Prometheus scrapes. A read is shared by concurrent scrapes and reused for READ_CACHE_MS,
+// so several scrapers cost one query a second. A read that fails or hangs never fails the
+// scrape and never shows a stale number: its series are left out (queues) or NaN.
+
+const READ_CACHE_MS = 1_000;
+const READ_TIMEOUT_MS = 2_000;
+const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
+
+// The outbox's own definition (src/modules/outbox): deferred credits are credit_pending
+// bets, parked bets wait for a forced rollback. Both are open bets, so Postgres answers
+// from the partial index bets_open_due and never scans settled history.
+const BET_BACKLOG = `
+  SELECT count(*) FILTER (WHERE status = 'credit_pending')::int AS credit_pending,
+         count(*) FILTER (WHERE status = 'parked')::int AS parked
+    FROM bets
+   WHERE status IN ('credit_pending', 'parked')`;
+
+/** `read`, shared by callers within READ_CACHE_MS; a failure is logged and read as undefined. */
+function cachedRead<T>(source: string, read: () => Promise<T>, logger: Logger): () => Promise<T | undefined> {
+  let last: { at: number; value: Promise<T | undefined> } | undefined;
+  return () => {
+    if (last && Date.now() - last.at < READ_CACHE_MS) return last.value;
+    const value = withTimeout(read(), READ_TIMEOUT_MS).catch((error: unknown) => {
+      logger.warn({ err: error, source }, 'metrics: could not read shared state; its gauges are left out of this scrape');
+      return undefined;
+    });
+    last = { at: Date.now(), value };
+    return value;
+  };
+}
+
+/** Registers the queue depth, outbox depth and parked bets gauges; call once per process. */
+export function registerStateGauges(deps: { db: Db; queues: Queue[]; logger: Logger }): void {
+  const queueCounts = cachedRead(
+    'redis',
+    () => Promise.all(deps.queues.map(async (queue) => ({ queue: queue.name, counts: await queue.getJobCounts(...QUEUE_STATES) }))),
+    deps.logger,
+  );
+  const betBacklog = cachedRead(
+    'postgres',
+    async () => (await deps.db.query<{ credit_pending: number; parked: number }>(BET_BACKLOG)).rows[0],
+    deps.logger,
+  );
+
+  new Gauge({
+    name: 'rgs_metrics_source_up',
+    help: 'Whether this scrape could read the shared state behind the gauges (1) or not (0), by source (postgres, redis)',
+    labelNames: ['source'] as const,
+    registers: [registry],
+    async collect() {
+      const [queues, backlog] = await Promise.all([queueCounts(), betBacklog()]);
+      this.set({ source: 'redis' }, queues ? 1 : 0);
+      this.set({ source: 'postgres' }, backlog ? 1 : 0);
+    },
+  });
+
+  new Gauge({
+    name: 'rgs_queue_jobs',
+    help: 'BullMQ jobs by queue and state (waiting, active, delayed, failed), cluster-wide',
+    labelNames: ['queue', 'state'] as const,
+    registers: [registry],
+    async collect() {
+      const queues = await queueCounts();
+      this.reset();
+      for (const { queue, counts } of queues ?? []) {
+        for (const state of QUEUE_STATES) this.set({ queue, state }, counts[state] ?? 0);
+      }
+    },
+  });
+
+  new Gauge({
+    name: 'rgs_outbox_depth',
+    help: 'Deferred credits waiting for their retry (bets in credit_pending), all operators',
+    registers: [registry],
+    async collect() {
+      const backlog = await betBacklog();
+      this.set(backlog ? backlog.credit_pending : Number.NaN);
+    },
+  });
+
+  new Gauge({
+    name: 'rgs_bets_parked',
+    help: 'Bets parked for manual resolution (a rollback that kept failing), all operators',
+    registers: [registry],
+    async collect() {
+      const backlog = await betBacklog();
+      this.set(backlog ? backlog.parked : Number.NaN);
+    },
+  });
+}
