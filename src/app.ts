@@ -7,6 +7,8 @@ import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { jsonBody } from './http/json-body.ts';
 import { observeRequests } from './http/observe.ts';
 import { opsRoutes } from './http/ops-routes.ts';
+import { apiDocsRoutes } from './http/openapi/routes.ts';
+import { rateLimit } from './http/rate-limit.ts';
 import { adminOperatorsRoutes } from './modules/operators/routes.ts';
 import { sessionsRoutes } from './modules/sessions/routes.ts';
 import { fairnessPublicRoutes, fairnessRoutes } from './modules/fairness/routes.ts';
@@ -40,6 +42,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(opsRoutes({ db, redis, nodeId: env.NODE_ID, isShuttingDown: deps.isShuttingDown }));
   app.use(jsonBody(env.BODY_LIMIT_BYTES));
   app.use(fairnessPublicRoutes());
+  app.use(apiDocsRoutes());
 
   app.use('/admin', adminAuth(env.ADMIN_TOKEN));
   app.use('/admin/queues', deps.queueBoard.router);
@@ -47,6 +50,9 @@ export function createApp(deps: AppDeps): Express {
 
   const operatorRoutes = express.Router();
   operatorRoutes.use(operatorAuth(operators));
+  // SPEC §7: GET /stream is never answered 429 (an EventSource gives up after a non-200), so it comes before the limiter.
+  operatorRoutes.use(streamRoutes(deps.services.stream));
+  operatorRoutes.use(rateLimit({ redis, defaultPerSecond: env.RATE_LIMIT_PER_SECOND, logger: deps.logger }));
   operatorRoutes.use(sessionsRoutes(deps.services.sessions));
   operatorRoutes.use(fairnessRoutes(db));
   operatorRoutes.use(roundsRoutes(db));
@@ -56,7 +62,6 @@ export function createApp(deps: AppDeps): Express {
   operatorRoutes.use(betsRoutes(deps.services.bets));
   operatorRoutes.use(outboxRoutes(deps.services.outbox));
   operatorRoutes.use(webhooksRoutes(deps.services.webhooks));
-  operatorRoutes.use(streamRoutes(deps.services.stream));
   app.use(operatorRoutes);
 
   app.use(notFoundHandler);

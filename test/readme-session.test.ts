@@ -13,7 +13,9 @@ import { PROJECT_ROOT } from './support/process.ts';
 
 async function freePortBlock(size: number): Promise<number> {
   for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    // Below Linux's ephemeral range (32768+): other tests' listen(0) and outgoing
+    // connections take ports from there, and `npm start` binds these only seconds later.
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
     const free = await Promise.all(
       Array.from({ length: size }, (_, offset) =>
         new Promise<boolean>((resolve) => {

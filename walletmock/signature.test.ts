@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import test, { type ExecutionContext } from 'ava';
-import { newBet, sign, startBalance, startMock, testSecret, type MockClient } from './test-support.ts';
+import { newBet, sign, startBalance, startMock, testSecret, type MockClient, type SignOptions } from './test-support.ts';
 
 const fiveMinutes = 5 * 60 * 1000;
 
@@ -124,4 +126,59 @@ test('test and ops routes need no signature', async (t) => {
   for (const path of ['/__faults', '/__ledger', '/__stats', '/wallet/balance/someone?currency=EUR', '/health']) {
     t.is((await wallet.request('GET', path)).status, 200, path);
   }
+});
+
+// Every money operation, not only debits: a refused request applies nothing (balance and
+// ledger as before) and burns nothing (the same transaction, properly signed, applies once).
+type Refusal = { name: string; code: string; options: (first: string) => SignOptions };
+const refusals: Refusal[] = [
+  { name: 'a bad signature', code: 'BAD_SIGNATURE', options: () => ({ secret: 'not-the-secret' }) },
+  { name: 'a stale timestamp', code: 'STALE_TIMESTAMP', options: () => ({ timestamp: String(Date.now() - fiveMinutes - 1000) }) },
+  { name: 'a future timestamp', code: 'STALE_TIMESTAMP', options: () => ({ timestamp: String(Date.now() + fiveMinutes + 1000) }) },
+  { name: 'a replayed request id', code: 'REPLAYED_REQUEST', options: (first) => ({ requestId: first }) },
+];
+
+for (const operation of ['debit', 'credit', 'rollback'] as const) {
+  for (const refusal of refusals) {
+    test(`a ${operation} with ${refusal.name} is 401 ${refusal.code}, applies nothing, and the same ${operation} properly signed applies once`, async (t) => {
+      const wallet = await startMock(t);
+      const bet = newBet();
+      // The debit a credit or rollback refers to is applied first, under a request id the refused call then replays.
+      const firstRequestId = randomUUID();
+      const body = operation === 'debit' ? bet.debit(300) : operation === 'credit' ? bet.credit(900) : bet.rollback(300);
+      const setup = operation === 'debit' ? newBet().debit(1) : bet.debit(300);
+      t.is((await wallet.call('debit', setup, { requestId: firstRequestId })).status, 200);
+      const ledgerBefore = await wallet.ledger();
+      const balanceBefore = await wallet.balance(bet.playerId);
+
+      const refused = await wallet.call(operation, body, refusal.options(firstRequestId));
+      t.deepEqual(refused, { status: 401, body: { code: refusal.code } });
+      t.deepEqual(await wallet.ledger(), ledgerBefore, 'the ledger is unchanged');
+      t.is(await wallet.balance(bet.playerId), balanceBefore, 'the balance is unchanged');
+
+      const applied = await wallet.call(operation, body);
+      t.is(applied.status, 200);
+      const moved = operation === 'debit' ? -300 : operation === 'credit' ? 900 : 300;
+      t.is(await wallet.balance(bet.playerId), balanceBefore + moved, 'applied exactly once');
+      t.is((await wallet.ledger()).length, ledgerBefore.length + 1);
+    });
+  }
+}
+
+test('a replay sent while the original is still being answered is refused, and only the original applies', async (t) => {
+  const wallet = await startMock(t);
+  await wallet.setFaults({ debit: { latencyMs: 300 } });
+  const original = newBet();
+  const copy = newBet();
+  const requestId = randomUUID();
+  // The replay leaves once the original's body has been read (its id is remembered then, before the delay).
+  const originalRead = new Promise<void>((resolve) => wallet.mock.server.once('request', (req: IncomingMessage) => req.once('end', () => resolve())));
+  const first = wallet.call('debit', original.debit(100), { requestId });
+  await originalRead;
+  const replay = await wallet.call('debit', copy.debit(100), { requestId });
+  t.deepEqual(replay, { status: 401, body: { code: 'REPLAYED_REQUEST' } });
+  t.is((await first).status, 200);
+  t.is(await wallet.balance(original.playerId), startBalance - 100);
+  t.is(await wallet.balance(copy.playerId), startBalance);
+  t.deepEqual((await wallet.ledger()).map((item) => item.betId), [original.betId]);
 });

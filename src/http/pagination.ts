@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isoTimestamp } from '../shared/timestamp.ts';
 
 /**
  * Keyset pagination (SPEC §3 lists): a cursor is the opaque, base64url-encoded position
@@ -27,6 +28,28 @@ export const cursorSchema = z
       return z.NEVER;
     }
   });
+
+// `created_at::text` as Postgres prints it (DateStyle ISO): "2031-03-01 12:00:00.123456+00".
+const PG_TIMESTAMPTZ = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)([+-]\d{2})(?::(\d{2}))?$/;
+
+function storableInstant(value: string): boolean {
+  const match = PG_TIMESTAMPTZ.exec(value);
+  return match !== null && isoTimestamp.safeParse(`${match[1]}T${match[2]}${match[3]}:${match[4] ?? '00'}`).success;
+}
+
+/**
+ * The position of a list ordered by (created_at, id) that pages on `created_at::text`:
+ * checked here, so a forged cursor is a 400 and never reaches Postgres as a bad timestamp.
+ */
+export const createdAtPosition = z.tuple([z.string().refine(storableInstant, 'not a cursor from this API'), z.uuid()]);
+
+/** The shape of every keyset-paginated list (SPEC §3 lists): `{items, nextCursor}`. */
+export function pageSchema<Item extends z.ZodType>(item: Item) {
+  return z.object({
+    items: z.array(item),
+    nextCursor: z.string().nullable().meta({ description: 'pass as `cursor` for the next page; null on the last page' }),
+  });
+}
 
 /** The page of `limit` items from `limit + 1` fetched rows, with the cursor of the next page. */
 export function toPage<Row, Item>(

@@ -8,8 +8,13 @@ export interface ProblemInput {
   [extra: string]: unknown;
 }
 
+/** The RFC 9457 problem+json body, with a `type` URL derived from the stable `code` (SPEC §3). */
+export function problemJson(problem: ProblemInput): string {
+  const type = `https://rgs.example/problems/${problem.code.toLowerCase().replaceAll('_', '-')}`;
+  return JSON.stringify({ type, ...problem });
+}
+
 /** Writes an RFC 9457 problem+json answer with its stable `code` (SPEC §3). */
 export function sendProblem(res: Response, problem: ProblemInput): void {
-  const type = `https://rgs.example/problems/${problem.code.toLowerCase().replaceAll('_', '-')}`;
-  res.status(problem.status).type('application/problem+json').send(JSON.stringify({ type, ...problem }));
+  res.status(problem.status).type('application/problem+json').send(problemJson(problem));
 }

@@ -1,12 +1,8 @@
 import { z } from 'zod';
-import { cursorSchema, limitSchema } from '../../http/pagination.ts';
+import { cursorSchema, limitSchema, pageSchema } from '../../http/pagination.ts';
 import { asciiId } from '../../shared/text.ts';
+import { isoTimestamp } from '../../shared/timestamp.ts';
 import { playerIdSchema } from '../sessions/schemas.ts';
-
-// Postgres has no year 0000 (it is 1 BC); refusing it keeps every accepted value storable.
-const timestamp = z.iso
-  .datetime({ offset: true, error: 'an ISO 8601 date-time such as 2024-05-01T00:00:00Z' })
-  .refine((value) => !value.startsWith('0000-'), { error: 'year 0000 does not exist' });
 
 // The audit trail pages by id alone (its identity order); the time is there for readers.
 const auditPosition = z.tuple([z.iso.datetime(), z.string().regex(/^[1-9][0-9]{0,17}$/)]);
@@ -16,11 +12,26 @@ export const auditQuery = z
   .object({
     action: asciiId(100).optional(),
     playerId: playerIdSchema.optional(),
-    from: timestamp.optional(),
-    to: timestamp.optional(),
+    from: isoTimestamp.optional(),
+    to: isoTimestamp.optional(),
     cursor: cursorSchema.pipe(auditPosition).optional(),
     limit: limitSchema,
   })
   .strict();
+
+/** SPEC §3 audit entry (`AuditView`). */
+const auditEntry = z
+  .object({
+    id: z.string().regex(/^[1-9][0-9]*$/).meta({ description: 'a 64-bit integer, as a string so no client rounds it' }),
+    action: z.string().meta({ description: 'such as session.launched, bet.placed, bet.settled, wallet.debit, admin.*' }),
+    actor: z.enum(['operator', 'admin', 'system']),
+    playerId: z.string().nullable(),
+    betId: z.uuid().nullable(),
+    data: z.record(z.string(), z.unknown()),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: 'AuditEntry' });
+
+export const auditPage = pageSchema(auditEntry);
 
 export type AuditQuery = z.infer<typeof auditQuery>;

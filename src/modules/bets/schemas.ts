@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { cursorSchema, limitSchema } from '../../http/pagination.ts';
+import { createdAtPosition, cursorSchema, limitSchema, pageSchema } from '../../http/pagination.ts';
 import { asciiId } from '../../shared/text.ts';
 import { diceParams } from '../fairness/dice.ts';
-import { playerIdSchema } from '../sessions/schemas.ts';
+import { currencySchema, playerIdSchema, seedCommitment } from '../sessions/schemas.ts';
 import { BET_STATES } from '../../../machines/bet.machine.ts';
 
 /** SPEC §3 money: a JSON integer, 1 ≤ amount ≤ Number.MAX_SAFE_INTEGER. */
@@ -25,10 +25,33 @@ export const listBetsQuery = z
   .object({
     playerId: playerIdSchema.optional(),
     status: z.enum(BET_STATES).optional(),
-    cursor: cursorSchema.optional(),
+    cursor: cursorSchema.pipe(createdAtPosition).optional(),
     limit: limitSchema,
   })
   .strict();
+
+/** SPEC §3 bet shape (`BetView`): `payout` is 0 unless won; `history` is every state the bet went through. */
+export const betView = z
+  .object({
+    id: z.uuid(),
+    status: z.enum(BET_STATES),
+    playerId: playerIdSchema,
+    amount: amountSchema,
+    currency: currencySchema,
+    payout: z.int().min(0),
+    game: z.string(),
+    params: diceParams,
+    roundId: z.uuid(),
+    outcome: z.object({ roll: z.number().min(0).max(100), win: z.boolean() }),
+    fairness: seedCommitment,
+    rejectReason: z.string().optional(),
+    createdAt: z.iso.datetime(),
+    settledAt: z.iso.datetime().nullable(),
+    history: z.array(z.object({ state: z.enum(BET_STATES), at: z.iso.datetime() })),
+  })
+  .meta({ id: 'Bet' });
+
+export const betsPage = pageSchema(betView);
 
 export type PlaceBetInput = z.infer<typeof placeBetBody>;
 export type ListBetsQuery = z.infer<typeof listBetsQuery>;

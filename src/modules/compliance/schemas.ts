@@ -41,4 +41,12 @@ export const limitsBody = z
   })
   .strict();
 
+/** `GET /limits` and `PUT /limits` answer (`Limits`): an empty list or map is no limit. */
+export const limitsView = z
+  .object({
+    blockedJurisdictions: z.array(jurisdictionSchema),
+    currencies: z.record(currencySchema, currencyLimits),
+  })
+  .meta({ id: 'Limits' });
+
 export type LimitsInput = z.infer<typeof limitsBody>;

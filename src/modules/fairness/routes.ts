@@ -1,15 +1,11 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import type { Db } from '../../shared/db.ts';
 import { operatorOf } from '../../http/auth.ts';
 import { parse } from '../../http/validate.ts';
-import { clientSeedSchema, sessionTokenParams } from '../sessions/schemas.ts';
+import { sessionTokenParams } from '../sessions/schemas.ts';
 import { rotateSeeds } from './rotation.ts';
-import { fairnessVerifyQuery } from './schemas.ts';
+import { fairnessVerifyQuery, rotateSeedsBody } from './schemas.ts';
 import { verifyOutcome } from './verify.ts';
-
-/** No body, `{}`, or `{clientSeed}` (a random client seed when absent). */
-const rotateSeedsBody = z.union([z.undefined(), z.object({ clientSeed: clientSeedSchema.optional() }).strict()]);
 
 /** SPEC §3: `GET /fairness/verify` needs no key: anyone can recompute an outcome. */
 export function fairnessPublicRoutes(): Router {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { clientSeedSchema as chosenClientSeed, seedCommitment } from '../sessions/schemas.ts';
 
 const FAIR_GAMES = ['dice'] as const;
 export type FairGame = (typeof FAIR_GAMES)[number];
@@ -25,3 +26,29 @@ export const fairnessVerifyQuery = z
       .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER, { error: 'nonce is too large' })),
   })
   .strict();
+
+/** `POST /sessions/:token/seeds/rotate` with a body: the new client seed (random when absent). */
+export const rotateSeedsFields = z.object({ clientSeed: chosenClientSeed.optional() }).strict();
+
+/** No body, `{}`, or `{clientSeed}`. */
+export const rotateSeedsBody = z.union([z.undefined(), rotateSeedsFields]);
+
+/** The `GET /fairness/verify` answer (`VerifiedOutcome`): the outcome recomputed from revealed seeds alone. */
+export const verifiedOutcome = z
+  .object({
+    game: z.enum(FAIR_GAMES),
+    gameVersion: z.string(),
+    serverSeedHash: z.string().regex(/^[0-9a-f]{64}$/),
+    clientSeed: z.string(),
+    nonce: z.int().min(0),
+    outcome: z.object({ roll: z.number().min(0).max(100) }),
+  })
+  .meta({ id: 'VerifiedOutcome' });
+
+/** SPEC §3 rotate (`SeedRotation`): the revealed pair and how many nonces it used, and the new commitment. */
+export const seedRotation = z
+  .object({
+    previous: seedCommitment.extend({ serverSeed: z.string().regex(/^[0-9a-f]{64}$/) }),
+    current: seedCommitment,
+  })
+  .meta({ id: 'SeedRotation' });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageSchema } from '../../http/pagination.ts';
 import { plainText } from '../../shared/text.ts';
 
 const httpUrl = z
@@ -30,6 +31,31 @@ export const patchOperatorBody = z
   .strict();
 
 export const operatorIdParams = z.object({ id: z.uuid() }).strict();
+
+/** The admin view of an operator (`OperatorView`): whether secrets are set, never their values (SPEC §11). */
+export const operatorView = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    walletUrl: z.string().nullable(),
+    walletSecretSet: z.boolean(),
+    webhookUrl: z.string().nullable(),
+    webhookSecretSet: z.boolean(),
+    rateLimitPerSecond: z.int().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Operator' });
+
+export const operatorsPage = pageSchema(operatorView);
+
+const apiKey = z.string().meta({ description: 'shown once: only its hash is stored' });
+
+/** `POST /admin/operators` answer: the new operator's API key, shown this once. */
+export const createdOperator = z.object({ id: z.uuid(), name: z.string(), apiKey }).meta({ id: 'CreatedOperator' });
+
+/** `POST /admin/operators/:id/keys/rotate` answer: the new key (the old one stops working). */
+export const rotatedApiKey = z.object({ apiKey }).meta({ id: 'RotatedApiKey' });
 
 export type CreateOperatorInput = z.infer<typeof createOperatorBody>;
 export type PatchOperatorInput = z.infer<typeof patchOperatorBody>;

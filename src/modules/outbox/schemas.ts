@@ -1,6 +1,31 @@
 import { z } from 'zod';
-import { cursorSchema, limitSchema } from '../../http/pagination.ts';
+import { createdAtPosition, cursorSchema, limitSchema, pageSchema } from '../../http/pagination.ts';
+import { currencySchema, playerIdSchema } from '../sessions/schemas.ts';
 
-export const listOutboxQuery = z.object({ cursor: cursorSchema.optional(), limit: limitSchema }).strict();
+export const listOutboxQuery = z.object({ cursor: cursorSchema.pipe(createdAtPosition).optional(), limit: limitSchema }).strict();
 export const outboxIdParams = z.object({ id: z.uuid() }).strict();
+
+/** A deferred credit (a won bet whose credit is being retried), or a parked bet's rollback (`OutboxItem`). */
+export const outboxItem = z
+  .object({
+    id: z.uuid().meta({ description: 'the bet id' }),
+    betId: z.uuid(),
+    playerId: playerIdSchema,
+    status: z.enum(['credit_pending', 'parked']),
+    kind: z.enum(['credit', 'rollback']),
+    transactionId: z.string(),
+    amount: z.int().min(0),
+    currency: currencySchema,
+    attempts: z.int().min(0),
+    lastError: z.string().nullable(),
+    nextAttemptAt: z.iso.datetime().nullable(),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: 'OutboxItem' });
+
+export const outboxPage = pageSchema(outboxItem).extend({
+  pendingCount: z.int().min(0).meta({ description: 'credit_pending bets of the operator' }),
+  parkedCount: z.int().min(0).meta({ description: 'parked bets (a rollback that kept failing) of the operator' }),
+});
+
 export type ListOutboxQuery = z.infer<typeof listOutboxQuery>;

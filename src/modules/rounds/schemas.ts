@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { cursorSchema } from '../../http/pagination.ts';
-import { playerIdSchema } from '../sessions/schemas.ts';
+import { cursorSchema, pageSchema } from '../../http/pagination.ts';
+import { BET_STATES } from '../../../machines/bet.machine.ts';
+import { currencySchema, playerIdSchema, seedCommitment } from '../sessions/schemas.ts';
 
 export const roundIdParams = z.object({ id: z.uuid() }).strict();
 
@@ -17,5 +18,38 @@ export const playerRoundsQuery = z
     cursor: cursorSchema.pipe(roundPosition).optional(),
   })
   .strict();
+
+/** SPEC §3 round (`RoundView`): everything needed to recompute it (§5), the server seed once revealed. */
+export const roundView = z
+  .object({
+    id: z.uuid(),
+    betId: z.uuid(),
+    playerId: playerIdSchema,
+    game: z.string(),
+    gameVersion: z.string(),
+    config: z.looseObject({ houseEdge: z.number().meta({ description: 'percent' }) }),
+    outcome: z.looseObject({ roll: z.number(), win: z.boolean() }),
+    fairness: seedCommitment.extend({
+      serverSeed: z.string().nullable().meta({ description: 'null until the seed pair is rotated' }),
+    }),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: 'Round' });
+
+/** A round of game recall (`RecalledRoundView`): the round and the bet it settled, enough to replay it. */
+const recalledRound = roundView
+  .extend({
+    bet: z.object({
+      id: z.uuid(),
+      amount: z.int().min(1),
+      currency: currencySchema,
+      params: z.record(z.string(), z.unknown()),
+      status: z.enum(BET_STATES),
+      payout: z.int().min(0),
+    }),
+  })
+  .meta({ id: 'RecalledRound' });
+
+export const recalledRoundsPage = pageSchema(recalledRound);
 
 export type PlayerRoundsQuery = z.infer<typeof playerRoundsQuery>;

@@ -1,0 +1,44 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import {
+  BODY_PROBLEMS,
+  jsonResponse,
+  OPERATOR_PROBLEMS,
+  operatorSecurity,
+  PARAMS_PROBLEMS,
+  problemResponses,
+  QUERY_PROBLEMS,
+} from '../../http/openapi/components.ts';
+import { listOutboxQuery, outboxIdParams, outboxItem, outboxPage } from './schemas.ts';
+
+/** SPEC §3 deferred credits, as routes.ts serves them. */
+export function registerOutboxPaths(registry: OpenAPIRegistry): void {
+  registry.registerPath({
+    method: 'get',
+    path: '/outbox',
+    operationId: 'listOutbox',
+    tags: ['Outbox'],
+    summary: 'List pending deferred credits',
+    description: 'Won bets whose credit is still being retried (credit_pending), newest first, with counts of pending and parked bets.',
+    security: operatorSecurity,
+    request: { query: listOutboxQuery },
+    responses: {
+      200: jsonResponse(outboxPage, 'a page of deferred credits'),
+      ...problemResponses(OPERATOR_PROBLEMS, QUERY_PROBLEMS),
+    },
+  });
+
+  registry.registerPath({
+    method: 'post',
+    path: '/outbox/{id}/retry',
+    operationId: 'retryOutboxItem',
+    tags: ['Outbox'],
+    summary: 'Retry a deferred credit now',
+    description: "Runs the bet's next credit (or a parked bet's rollback) now instead of at its backoff time. Takes no body.",
+    security: operatorSecurity,
+    request: { params: outboxIdParams },
+    responses: {
+      202: jsonResponse(outboxItem, 'the attempt is queued'),
+      ...problemResponses(OPERATOR_PROBLEMS, PARAMS_PROBLEMS, BODY_PROBLEMS, { 404: ['NOT_FOUND'], 409: ['NOT_RETRYABLE'] }),
+    },
+  });
+}

@@ -1,0 +1,43 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import {
+  jsonResponse,
+  OPERATOR_PROBLEMS,
+  operatorSecurity,
+  PARAMS_PROBLEMS,
+  problemResponses,
+  QUERY_PROBLEMS,
+} from '../../http/openapi/components.ts';
+import { playerRoundsParams, playerRoundsQuery, recalledRoundsPage, roundIdParams, roundView } from './schemas.ts';
+
+/** SPEC §3 rounds and game recall, as routes.ts serves them. */
+export function registerRoundsPaths(registry: OpenAPIRegistry): void {
+  registry.registerPath({
+    method: 'get',
+    path: '/rounds/{id}',
+    operationId: 'getRound',
+    tags: ['Rounds'],
+    summary: 'Get a round',
+    description: 'The round with its game version, config, outcome and seeds; the server seed once revealed.',
+    security: operatorSecurity,
+    request: { params: roundIdParams },
+    responses: {
+      200: jsonResponse(roundView, 'the round'),
+      ...problemResponses(OPERATOR_PROBLEMS, PARAMS_PROBLEMS, { 404: ['NOT_FOUND'] }),
+    },
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/players/{playerId}/rounds',
+    operationId: 'listPlayerRounds',
+    tags: ['Rounds'],
+    summary: "A player's last rounds (game recall)",
+    description: 'Newest first, each with its bet: enough to replay it. A player never launched is 404.',
+    security: operatorSecurity,
+    request: { params: playerRoundsParams, query: playerRoundsQuery },
+    responses: {
+      200: jsonResponse(recalledRoundsPage, 'a page of rounds'),
+      ...problemResponses(OPERATOR_PROBLEMS, PARAMS_PROBLEMS, QUERY_PROBLEMS, { 404: ['NOT_FOUND'] }),
+    },
+  });
+}

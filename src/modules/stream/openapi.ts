@@ -1,0 +1,36 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { OPERATOR_KEY_PROBLEMS, operatorSecurity, problemResponses, QUERY_PROBLEMS } from '../../http/openapi/components.ts';
+import { streamQuery } from './schemas.ts';
+
+// routes.ts reads Last-Event-ID as it comes (an unusable id is answered with stream.reset,
+// never refused), so there is no zod schema to reuse: this only tells readers it exists.
+const resumeHeaders = z.object({
+  'last-event-id': z
+    .string()
+    .optional()
+    .meta({ description: 'the id of the last event received: the stream resumes after it, on any node' }),
+});
+
+/** SPEC §7 server-sent events, as routes.ts serves them. */
+export function registerStreamPaths(registry: OpenAPIRegistry): void {
+  registry.registerPath({
+    method: 'get',
+    path: '/stream',
+    operationId: 'streamEvents',
+    tags: ['Events'],
+    summary: "The operator's events (server-sent events)",
+    description:
+      'A text/event-stream of the operator\'s events (`id:` is the resume position, `event:` the type such as bet.won, ' +
+      '`data:` the JSON event). Resumable with Last-Event-ID (or `lastEventId`); `types` takes event types or ' +
+      'wildcards such as `bet.*`, comma-separated. Control events: stream.reset (history gone: resync through REST) ' +
+      'and stream.end (reconnect with Last-Event-ID).',
+    security: operatorSecurity,
+    request: { query: streamQuery, headers: resumeHeaders },
+    responses: {
+      200: { description: 'the event stream', content: { 'text/event-stream': { schema: z.string() } } },
+      // Never 429: the stream is mounted before the rate limiter (an EventSource gives up after a non-200).
+      ...problemResponses(OPERATOR_KEY_PROBLEMS, QUERY_PROBLEMS),
+    },
+  });
+}
