@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { PROJECT_ROOT } from '../test/support/process.ts';
+import { answersHealth, freePort } from '../test/support/local-service.ts';
 
 // The processes the benchmark starts: `node --import tsx <entry>` from the project root,
 // as the test launcher (test/support/process.ts) does. That launcher reads the port from
@@ -26,29 +26,6 @@ export interface BenchProcess {
 }
 
 const STARTUP_TIMEOUT_MS = 30_000;
-
-/** A port that is free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function healthy(url: string): Promise<boolean> {
-  try {
-    const answer = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1_000) });
-    await answer.arrayBuffer();
-    return answer.status === 200;
-  } catch {
-    return false;
-  }
-}
 
 export async function startBenchProcess(options: {
   name: string;
@@ -120,7 +97,7 @@ export async function startBenchProcess(options: {
         proc.url = `http://127.0.0.1:${announcedPort}`;
         return proc;
       }
-    } else if (await healthy(`http://127.0.0.1:${fixedPort}`)) {
+    } else if (await answersHealth(`http://127.0.0.1:${fixedPort}`)) {
       proc.url = `http://127.0.0.1:${fixedPort}`;
       return proc;
     }

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { migrate } from '../src/shared/migrate.ts';
-import { freePort, spawnNodeService, spawnRedis, type ChaosProcess } from './processes.ts';
+import { spawnNodeService, spawnRedis, type ChaosProcess } from './processes.ts';
+import { freePort } from '../test/support/local-service.ts';
 
 // The system under test, all on loopback: a database of the run's own, a redis-server of
 // its own (so restarting it disturbs nobody else), the wallet mock and N RGS nodes. Nodes

@@ -3,6 +3,7 @@ import { closeSync, openSync } from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PROJECT_ROOT } from '../test/support/process.ts';
+import { answersHealth } from '../test/support/local-service.ts';
 
 // The processes a chaos run starts and kills: RGS nodes and the wallet mock as
 // `node --import tsx <entry>`, and a redis-server of its own. Each listens on a port
@@ -25,29 +26,6 @@ export interface ChaosProcess {
   stopping: boolean;
   /** Sends `signal` and waits for the exit (SIGKILL after `graceMs` if it is still running). */
   stop(signal: NodeJS.Signals, graceMs?: number): Promise<number | string>;
-}
-
-/** A port that is free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function httpHealthy(port: number): Promise<boolean> {
-  try {
-    const answer = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1_000) });
-    await answer.arrayBuffer();
-    return answer.status === 200;
-  } catch {
-    return false;
-  }
 }
 
 /** PING over a raw socket: no client library, no reconnection logic to get in the way. */
@@ -143,7 +121,7 @@ export function spawnNodeService(options: {
     env: { ...options.env, PORT: String(options.port) },
     port: options.port,
     logFile: options.logFile,
-    ready: httpHealthy,
+    ready: (port) => answersHealth(`http://127.0.0.1:${port}`),
     onSpawn: options.onSpawn,
   });
 }
