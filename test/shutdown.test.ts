@@ -86,7 +86,9 @@ test.serial('SIGTERM while POST /bets waits on the wallet: the bet is answered a
     const answer = await readyOnNewConnection(node.port);
     return answer === 200 ? undefined : answer;
   }, 'a new connection to be turned away');
-  t.true(turnedAway === 503 || turnedAway === 'ECONNREFUSED', `a new connection got ${turnedAway}`);
+  // 503 while the listener drains; once it is closed, ECONNREFUSED, or ECONNRESET for a
+  // connection the kernel had queued in the backlog just before the close.
+  t.true([503, 'ECONNREFUSED', 'ECONNRESET'].includes(turnedAway), `a new connection got ${turnedAway}`);
   t.false(answered, 'new connections were turned away while the bet was still in flight');
 
   const placed = await placing;
