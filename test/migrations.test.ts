@@ -14,6 +14,12 @@ test('four nodes migrating one empty database at once apply each migration exact
   t.teardown(() => db.end());
   const { rows } = await db.query('SELECT name FROM mikro_orm_migrations');
   t.deepEqual(rows.map((row) => row.name), ['0001-initial-schema', '0002-drop-unused-events-index']);
+  const { rows: eventIndexes } = await db.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'events' ORDER BY indexname");
+  t.deepEqual(
+    eventIndexes.map((row) => row.indexname),
+    ['events_pkey', 'events_seq_key', 'events_unrelayed'],
+    'events keeps the indexes something reads, and no other (every event row pays for each)',
+  );
 });
 
 test('the MikroORM entities describe the migrated schema: no table or column is missing from either', async (t) => {
