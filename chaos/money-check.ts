@@ -2,14 +2,10 @@
 // did), the RGS's record of its wallet calls (GET /transactions) and each bet's final
 // state (what the player was told). Pure: the caller fetches, this compares.
 
-export interface LedgerItem {
-  transactionId: string;
-  kind: 'debit' | 'credit' | 'rollback';
-  playerId: string;
-  amount: number;
-  betId: string;
-  status: 'applied' | 'rolled_back' | 'refused' | 'tombstone';
-}
+import type { LedgerItem as WalletLedgerItem } from '../walletmock/ledger.ts';
+
+/** The ledger fields the check reads (the wallet mock's GET /__ledger items). */
+export type LedgerItem = Pick<WalletLedgerItem, 'transactionId' | 'kind' | 'playerId' | 'amount' | 'betId' | 'status'>;
 
 export interface RecordedTransaction {
   kind: 'debit' | 'credit' | 'rollback';

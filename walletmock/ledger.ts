@@ -23,7 +23,8 @@ export interface LedgerResult {
   reply: WalletReply;
 }
 
-interface LedgerItem {
+/** One transaction as the wallet recorded it; GET /__ledger answers these. */
+export interface LedgerItem {
   transactionId: string;
   kind: Kind;
   playerId: string;

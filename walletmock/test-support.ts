@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import type { ExecutionContext } from 'ava';
 import type { Operation } from './faults.ts';
+import type { LedgerItem } from './ledger.ts';
 import { createWalletMock, type WalletMock, type WalletMockOptions } from './server.ts';
 
 // Used only by the walletmock tests: starts a mock on a free port and talks to it over
@@ -25,20 +26,6 @@ export interface SignOptions {
   /** Leave out these headers entirely. */
   omit?: ('x-timestamp' | 'x-request-id' | 'x-signature')[];
   signal?: AbortSignal;
-}
-
-export interface LedgerItem {
-  transactionId: string;
-  kind: string;
-  playerId: string;
-  currency: string;
-  amount: number;
-  betId: string;
-  roundId: string | null;
-  debitTransactionId: string | null;
-  status: string;
-  code: string | null;
-  at: string;
 }
 
 export function sign(secret: string, timestamp: string, requestId: string, rawBody: string): string {

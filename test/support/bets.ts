@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { rollDice } from '../../src/modules/fairness/dice.ts';
+import type { LedgerItem } from '../../walletmock/ledger.ts';
 import type { operatorClient } from './http.ts';
 
 type Client = ReturnType<typeof operatorClient>;
@@ -46,16 +47,6 @@ export async function waitForBet(client: Client, betId: string, statuses: Set<st
 export async function setFaults(walletUrl: string, faults: Record<string, unknown>): Promise<void> {
   const answer = await fetch(`${walletUrl}/__faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(faults) });
   if (answer.status !== 200) throw new Error(`faults not set: ${answer.status} ${await answer.text()}`);
-}
-
-export interface LedgerItem {
-  transactionId: string;
-  kind: 'debit' | 'credit' | 'rollback';
-  playerId: string;
-  amount: number;
-  betId: string;
-  status: 'applied' | 'rolled_back' | 'refused' | 'tombstone';
-  code: string | null;
 }
 
 export async function ledger(walletUrl: string, playerId?: string): Promise<LedgerItem[]> {
