@@ -77,6 +77,25 @@ test('20 concurrent identical requests on two nodes make one bet and one debit',
   t.is(items.filter((item) => item.kind === 'debit').length, 1);
 });
 
+test('one Idempotency-Key raced by two players makes one bet; the other is 422 and keeps its nonce', async (t) => {
+  const p = await player('key-racer-1');
+  const otherSession = await launch(p.b, 'key-racer-2');
+  const params = { target: 50, direction: 'under' };
+  for (let round = 0; round < 5; round++) {
+    const key = `raced-key-${round}`;
+    const answers = await Promise.all([placeBet(p.a, p.session, 1_000, params, key), placeBet(p.b, otherSession, 1_000, params, key)]);
+    t.deepEqual(answers.map((answer) => answer.status).sort(), [201, 422], `round ${round}`);
+  }
+  t.is(await count('SELECT count(*) FROM bets WHERE operator_id = $1', [p.operator.id]), 5);
+  // Every bet drew the next nonce of its player: a refused race left no gap behind.
+  const rounds = await db.query('SELECT player_id, nonce FROM rounds WHERE operator_id = $1 ORDER BY player_id, nonce', [p.operator.id]);
+  const byPlayer = new Map<string, number[]>();
+  for (const row of rounds.rows) byPlayer.set(row.player_id, [...(byPlayer.get(row.player_id) ?? []), Number(row.nonce)]);
+  for (const [playerId, nonces] of byPlayer) t.deepEqual(nonces, nonces.map((_, i) => i), playerId);
+  const next = await db.query('SELECT player_id, next_nonce FROM seed_pairs WHERE operator_id = $1 AND active', [p.operator.id]);
+  for (const row of next.rows) t.is(Number(row.next_nonce), byPlayer.get(row.player_id)?.length ?? 0, row.player_id);
+});
+
 test('concurrent bets of one player on two nodes never reuse a nonce', async (t) => {
   const p = await player('racer');
   const answers = await Promise.all(
