@@ -1,3 +1,4 @@
+import type { QueryResult } from 'pg';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Db, Queryable } from '../../shared/db.ts';
@@ -8,6 +9,21 @@ import { appendEventOnce, defineAppendOnce, type StreamRetention } from './strea
 // so events reach each stream in commit-visible order (a bet's events stay in order).
 const RELAY_LOCK_KEY = 7_346_203;
 const BATCH = 1_000;
+
+// The batch is read in the statement that takes the lock, so its snapshot can predate the
+// lock by a moment: if another node's pass committed in that moment, some of these events
+// are relayed already, and relaying them again is a no-op (appendEventOnce answers the
+// first entry id; deliveries are unique per event). Events reach each stream in commit-visible order.
+const OPEN_PASS = `
+BEGIN;
+SET LOCAL synchronous_commit = off;
+SELECT l.locked, e.id, e.operator_id, e.type, e.data, e.occurred_at
+  FROM (SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}) AS locked) l
+  LEFT JOIN LATERAL (
+    SELECT seq, id, operator_id, type, data, occurred_at FROM events
+     WHERE l.locked AND relayed_at IS NULL ORDER BY seq LIMIT ${BATCH}
+  ) e ON true
+ ORDER BY e.seq`;
 const LOCK_RETRY_MS = 20;
 const COALESCE_MS = 5;
 
@@ -18,6 +34,9 @@ interface EventRow {
   data: Record<string, unknown>;
   occurred_at: Date;
 }
+
+/** A row of OPEN_PASS: the lock's answer, and an event unless there was none to relay. */
+type BatchRow = { locked: boolean } & (EventRow | Record<keyof EventRow, null>);
 
 /** What else happens to relayed events: webhook deliveries, created in the relay's transaction. */
 export interface RelayedEventHooks {
@@ -52,22 +71,17 @@ export function startEventRelay(deps: {
   async function pass(): Promise<number> {
     const client = await db.connect();
     try {
-      await client.query('BEGIN');
-      // Marking rows relayed needs no fsync wait: if a crash loses this commit, the rows
-      // are relayed again, and the append (keyed by event id) does not duplicate them.
-      const { rows: lock } = await client.query<{ locked: boolean }>({
-        name: 'relay-lock',
-        text: "SELECT pg_try_advisory_xact_lock($1) AS locked, set_config('synchronous_commit', 'off', true)",
-        values: [RELAY_LOCK_KEY],
-      });
-      if (!lock[0]?.locked) {
+      // One round trip opens the transaction, takes the relay lock and reads the batch (a
+      // simple query: no parameters, several statements). Marking rows relayed needs no
+      // fsync wait: if a crash loses this commit, the rows are relayed again, and the
+      // append (keyed by event id) does not duplicate them.
+      const opened = (await client.query(OPEN_PASS)) as unknown as QueryResult<BatchRow>[];
+      const batch = opened.at(-1)?.rows ?? [];
+      if (!batch[0]?.locked) {
         await client.query('ROLLBACK');
         return -1;
       }
-      const { rows } = await client.query<EventRow>(
-        'SELECT id, operator_id, type, data, occurred_at FROM events WHERE relayed_at IS NULL ORDER BY seq LIMIT $1',
-        [BATCH],
-      );
+      const rows = batch.filter((row): row is { locked: boolean } & EventRow => row.id !== null);
       if (rows.length === 0) {
         await client.query('COMMIT');
         return 0;
