@@ -34,7 +34,12 @@ export function createBetsService(deps: { db: Db; runtime: BetRuntime; logger: L
   async function awaitDecided(operatorId: string, bet: BetRecord, settling: Promise<BetRecord | undefined> | undefined, deadline: number) {
     let current = bet;
     if (settling) {
-      const settled = await Promise.race([settling, new Promise<undefined>((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())))]);
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
+      });
+      const settled = await Promise.race([settling, timedOut]);
+      clearTimeout(timer);
       if (settled) current = settled;
     }
     while (!isMoneyDecided(current.status) && Date.now() < deadline) {

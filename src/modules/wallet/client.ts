@@ -64,6 +64,10 @@ export function createWalletClient(options: { timeoutMs: number }): WalletClient
     const rawBody = JSON.stringify(body);
     const timestamp = String(Date.now());
     const requestId = randomUUID();
+    // A timer of our own, cleared as soon as the call ends: AbortSignal.timeout's timer runs
+    // out after every call, answered or not, and builds a DOMException (stack trace) each time.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), options.timeoutMs);
     try {
       const response = await request(`${endpoint.url.replace(/\/$/, '')}/wallet/${kind}`, {
         method: 'POST',
@@ -75,7 +79,7 @@ export function createWalletClient(options: { timeoutMs: number }): WalletClient
           'x-signature': signWalletRequest(endpoint.secret, timestamp, requestId, rawBody),
         },
         body: rawBody,
-        signal: AbortSignal.timeout(options.timeoutMs),
+        signal: deadline.signal,
       });
       const text = await response.body.text();
       const json = (() => {
@@ -98,7 +102,9 @@ export function createWalletClient(options: { timeoutMs: number }): WalletClient
       return { kind: 'unknown', error: `wallet answered ${response.statusCode}` };
     } catch (error) {
       const name = (error as Error).name;
-      return { kind: 'unknown', error: name === 'TimeoutError' || name === 'AbortError' ? 'wallet timed out' : `wallet unreachable: ${(error as Error).message}` };
+      return { kind: 'unknown', error: name === 'AbortError' ? 'wallet timed out' : `wallet unreachable: ${(error as Error).message}` };
+    } finally {
+      clearTimeout(timer);
     }
   }
 
