@@ -53,13 +53,15 @@ export function createApp(deps: AppDeps): Express {
   // SPEC §7: GET /stream is never answered 429 (an EventSource gives up after a non-200), so it comes before the limiter.
   operatorRoutes.use(streamRoutes(deps.services.stream));
   operatorRoutes.use(rateLimit({ redis, defaultPerSecond: env.RATE_LIMIT_PER_SECOND, logger: deps.logger }));
+  // Bets first: every request is matched against the routers in order, and POST /bets is
+  // nearly all of the traffic. No two of these routers share a path.
+  operatorRoutes.use(betsRoutes(deps.services.bets));
   operatorRoutes.use(sessionsRoutes(deps.services.sessions));
   operatorRoutes.use(fairnessRoutes(db));
   operatorRoutes.use(roundsRoutes(db));
   operatorRoutes.use(transactionsRoutes(db));
   operatorRoutes.use(auditRoutes(db));
   operatorRoutes.use(limitsRoutes(db));
-  operatorRoutes.use(betsRoutes(deps.services.bets));
   operatorRoutes.use(outboxRoutes(deps.services.outbox));
   operatorRoutes.use(webhooksRoutes(deps.services.webhooks));
   app.use(operatorRoutes);
