@@ -39,8 +39,9 @@ async function lockActivePair(client: DbClient, operatorId: string, playerId: st
 
 /**
  * `POST /sessions/:token/seeds/rotate` (SPEC §3, §5): reveals the player's server seed and
- * starts a new pair at nonce 0. Bet placement takes the same seed-pair row lock, so once
- * it is held no bet can draw from the old pair; the open-bet check runs as a later
+ * starts a new pair at nonce 0. Bet placement writes a bet only in the statement that
+ * advances the pair's nonce, which takes the same row lock and requires the pair to be
+ * active, so once it is held no bet can draw from the old pair; the open-bet check runs as a later
  * statement so it sees every bet committed by whoever held the lock before. A seed is
  * never revealed while one of the player's bets is unsettled (parked ones included):
  * its outcome would be known before the money is.
