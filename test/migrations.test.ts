@@ -8,17 +8,25 @@ test('four nodes migrating one empty database at once apply each migration exact
   const database = await createEmptyDatabase();
   t.teardown(() => database.drop());
   const results = await Promise.all(Array.from({ length: 4 }, () => migrate(database.url)));
-  t.is(results.flat().length, 2, 'one caller applied the migrations; the others found them applied');
+  t.is(results.flat().length, 3, 'one caller applied the migrations; the others found them applied');
   const db = new pg.Client({ connectionString: database.url });
   await db.connect();
   t.teardown(() => db.end());
   const { rows } = await db.query('SELECT name FROM mikro_orm_migrations');
-  t.deepEqual(rows.map((row) => row.name), ['0001-initial-schema', '0002-drop-unused-events-index']);
+  t.deepEqual(rows.map((row) => row.name), ['0001-initial-schema', '0002-drop-unused-events-index', '0003-drop-unused-wallet-transactions-index']);
   const { rows: eventIndexes } = await db.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'events' ORDER BY indexname");
   t.deepEqual(
     eventIndexes.map((row) => row.indexname),
     ['events_pkey', 'events_seq_key', 'events_unrelayed'],
     'events keeps the indexes something reads, and no other (every event row pays for each)',
+  );
+  const { rows: walletIndexes } = await db.query<{ indexname: string }>(
+    "SELECT indexname FROM pg_indexes WHERE tablename = 'wallet_transactions' ORDER BY indexname",
+  );
+  t.deepEqual(
+    walletIndexes.map((row) => row.indexname),
+    ['wallet_transactions_pkey', 'wallet_tx_operator_created', 'wallet_tx_operator_player_created', 'wallet_tx_operator_round'],
+    'wallet transactions keep the indexes something reads, and no other',
   );
 });
 
