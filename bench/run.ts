@@ -52,6 +52,8 @@ const config = {
 };
 
 const IDLE_PAUSE_MS = 11_000;
+// A level within this share of the best throughput counts as reaching it (the knee line).
+const KNEE_SHARE = 0.95;
 const FINAL_STATUSES = ['won', 'lost', 'rejected', 'cancelled'];
 const runId = randomBytes(4).toString('hex');
 const startedAt = Date.now();
@@ -458,6 +460,15 @@ async function main(): Promise<number> {
         fmt(level.settledPerS / ceilingTps, 3),
       ]),
     ),
+  );
+  // Information only (the BENCH line stays the literal best level): where adding
+  // connections stops adding throughput and only adds queueing.
+  const knee = levels
+    .filter((level) => level.settledPerS >= KNEE_SHARE * best.settledPerS)
+    .reduce((a, b) => (b.result.connections < a.result.connections ? b : a));
+  report.push(
+    `knee (the lowest concurrency within ${fmt(100 * (1 - KNEE_SHARE), 0)} % of the best throughput): c=${knee.result.connections}, ` +
+      `${fmt(knee.settledPerS, 1)} bets/s, p50 ${fmt(knee.p50, 2)} ms, p99 ${fmt(knee.p99, 2)} ms`,
   );
   report.push('');
   report.push(
