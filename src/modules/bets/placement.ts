@@ -66,6 +66,7 @@ const READ_PLAYER_LOCKED = readPlayer('FOR UPDATE OF sp');
 // undoes the whole statement, the nonce included.
 const INSERT_BET = `
 WITH day AS (
+  -- An aggregate over the (at most one) totals row: one row of zeros on the day's first bet.
   SELECT COALESCE(sum(staked), 0) AS staked, COALESCE(sum(returned), 0) AS returned
     FROM player_daily_totals
    WHERE operator_id = $2 AND player_id = $3 AND currency = $8 AND day = (now() AT TIME ZONE 'UTC')::date
