@@ -185,10 +185,10 @@ export const betMachine = setup({
 }).createMachine({
   id: 'bet',
   initial: 'debiting',
-  // XState's pure `initialTransition` and `transition` build a throwaway actor on every
-  // call, and its constructor computes an initial state with no input. Reading a field of
-  // undefined there would throw, and the stack trace of that TypeError was a third of each
-  // call's cost; an empty context answers it instead. Real bets always have input (startBet).
+  // XState's pure `initialTransition`/`transition` helpers (and tools built on them) make a
+  // throwaway actor whose constructor computes an initial state with no input. Reading a
+  // field of undefined there would throw a TypeError that XState catches, at the cost of a
+  // stack trace per call; an empty context answers it instead. Real bets always have input.
   context: ({ input }: { input: BetInput | undefined }) => ({
     betId: input?.betId ?? '',
     amount: input?.amount ?? 0,
