@@ -82,6 +82,21 @@ test('two nodes share one limit: a burst over both gets exactly the limit throug
   t.deepEqual(await redis.keys(`*rate-limit:${operator.id}`), [counterKey(operator.id)]);
 });
 
+test('a large limit is taken in leases of 1 %: never exceeded over two nodes, and short of it by at most 2 × (lease − 1)', async (t) => {
+  const [a, b] = cluster.nodes;
+  const limit = 1_000;
+  const operator = await createOperator(a!.url, { rateLimitPerSecond: limit });
+  await pinWindow(operator.id, PINNED_SECONDS);
+
+  const answers = await burst([operator.client(a!.url), operator.client(b!.url)], 1_100);
+  const servedCount = served(answers);
+  t.true(servedCount <= limit, `${servedCount} served${fallbackNote()}`);
+  t.true(servedCount >= limit - 2 * 9, `${servedCount} served: leases of 10 held by two nodes waste at most 18`);
+  t.is(limited(answers).length, 1_100 - servedCount);
+  // The shared counter saw leases, not requests: it holds whole leases of 10.
+  t.is(Number(await redis.get(counterKey(operator.id))) % 10, 0);
+});
+
 test('another operator is not limited by one that is over its limit', async (t) => {
   const [a, b] = cluster.nodes;
   const flooding = await createOperator(a!.url, { rateLimitPerSecond: 5 });

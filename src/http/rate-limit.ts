@@ -6,6 +6,7 @@ import { rateLimitFallbacksTotal, rateLimitedTotal } from '../shared/metrics.ts'
 import { withTimeout } from '../shared/with-timeout.ts';
 import { operatorOf } from './auth.ts';
 import { DomainError } from './errors.ts';
+import { createTokenLeases, type Decision } from './token-leases.ts';
 
 // How long the shared counter may take to answer before the request goes on without it.
 // Generous: an overloaded node's event-loop lag counts against it too, and a disconnected
@@ -22,15 +23,13 @@ interface Limiters {
   local: RateLimiterMemory;
 }
 
-type Decision = { allowed: true } | { allowed: false; msBeforeNext: number };
-
 /** A refusal of the limiter is a RateLimiterRes; anything else it rejects with is a store failure. */
-async function decide(consume: Promise<RateLimiterRes>): Promise<Decision> {
+async function answerOf(consume: Promise<RateLimiterRes>): Promise<{ granted: boolean; msBeforeNext: number }> {
   try {
-    await consume;
-    return { allowed: true };
+    const granted = await consume;
+    return { granted: true, msBeforeNext: granted.msBeforeNext };
   } catch (error) {
-    if (error instanceof RateLimiterRes) return { allowed: false, msBeforeNext: error.msBeforeNext };
+    if (error instanceof RateLimiterRes) return { granted: false, msBeforeNext: error.msBeforeNext };
     throw error;
   }
 }
@@ -40,6 +39,8 @@ async function decide(consume: Promise<RateLimiterRes>): Promise<Decision> {
  * nodes share one budget (a fixed one-second window per operator). The limit is the
  * operator's `rateLimitPerSecond`, or `defaultPerSecond` (RATE_LIMIT_PER_SECOND). Over it:
  * 429 RATE_LIMITED with `Retry-After` in whole seconds. Mount after `operatorAuth`.
+ * Each node takes tokens from the shared counter 1 % of the limit at a time (token-leases.ts),
+ * so a busy operator does not cost a Redis round trip per request.
  *
  * If Redis does not answer (down, or slower than REDIS_TIMEOUT_MS) the request is never
  * refused for that: each node falls back to counting on its own against the same limit, so
@@ -75,17 +76,21 @@ export function rateLimit(deps: { redis: Redis; defaultPerSecond: number; logger
     return found;
   }
 
+  const fromLeases = createTokenLeases((operatorId, points, count) =>
+    answerOf(withTimeout(limitersFor(points).shared.consume(operatorId, count), REDIS_TIMEOUT_MS)),
+  );
+
   async function check(operatorId: string, points: number): Promise<Decision> {
-    const { shared, local } = limitersFor(points);
     try {
-      return await decide(withTimeout(shared.consume(operatorId), REDIS_TIMEOUT_MS));
+      return await fromLeases(operatorId, points);
     } catch (error) {
       rateLimitFallbacksTotal.inc();
       if (Date.now() - lastFallbackLog >= FALLBACK_LOG_INTERVAL_MS) {
         lastFallbackLog = Date.now();
         deps.logger.warn({ err: error }, 'rate limiter: Redis did not answer; limiting per node until it does');
       }
-      return decide(local.consume(operatorId));
+      const local = await answerOf(limitersFor(points).local.consume(operatorId));
+      return local.granted ? { allowed: true } : { allowed: false, msBeforeNext: local.msBeforeNext };
     }
   }
 
