@@ -2,10 +2,12 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { InitialSchema0001 } from './0001-initial-schema.ts';
 import { DropUnusedEventsIndex0002 } from './0002-drop-unused-events-index.ts';
 import { DropUnusedWalletTransactionsIndex0003 } from './0003-drop-unused-wallet-transactions-index.ts';
+import { RoundsSeedPairWithoutForeignKey0004 } from './0004-rounds-seed-pair-without-foreign-key.ts';
 
 /** Every migration in order. Listed explicitly so the runner needs no file globbing. */
 export const migrationsList: MigrationObject[] = [
   { name: '0001-initial-schema', class: InitialSchema0001 },
   { name: '0002-drop-unused-events-index', class: DropUnusedEventsIndex0002 },
   { name: '0003-drop-unused-wallet-transactions-index', class: DropUnusedWalletTransactionsIndex0003 },
+  { name: '0004-rounds-seed-pair-without-foreign-key', class: RoundsSeedPairWithoutForeignKey0004 },
 ];

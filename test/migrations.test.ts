@@ -8,12 +8,12 @@ test('four nodes migrating one empty database at once apply each migration exact
   const database = await createEmptyDatabase();
   t.teardown(() => database.drop());
   const results = await Promise.all(Array.from({ length: 4 }, () => migrate(database.url)));
-  t.is(results.flat().length, 3, 'one caller applied the migrations; the others found them applied');
+  t.is(results.flat().length, 4, 'one caller applied the migrations; the others found them applied');
   const db = new pg.Client({ connectionString: database.url });
   await db.connect();
   t.teardown(() => db.end());
   const { rows } = await db.query('SELECT name FROM mikro_orm_migrations');
-  t.deepEqual(rows.map((row) => row.name), ['0001-initial-schema', '0002-drop-unused-events-index', '0003-drop-unused-wallet-transactions-index']);
+  t.deepEqual(rows.map((row) => row.name), ['0001-initial-schema', '0002-drop-unused-events-index', '0003-drop-unused-wallet-transactions-index', '0004-rounds-seed-pair-without-foreign-key']);
   const { rows: eventIndexes } = await db.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'events' ORDER BY indexname");
   t.deepEqual(
     eventIndexes.map((row) => row.indexname),
@@ -28,6 +28,12 @@ test('four nodes migrating one empty database at once apply each migration exact
     ['wallet_transactions_pkey', 'wallet_tx_operator_created', 'wallet_tx_operator_player_created', 'wallet_tx_operator_round'],
     'wallet transactions keep the indexes something reads, and no other',
   );
+  const { rows: roundKeys } = await db.query<{ conname: string }>(
+    "SELECT conname FROM pg_constraint WHERE conrelid = 'rounds'::regclass AND contype = 'f'",
+  );
+  t.deepEqual(roundKeys, [], 'a round insert runs no foreign-key trigger');
+  await t.throwsAsync(db.query('DELETE FROM seed_pairs'), { message: /kept for verification/ });
+  await t.throwsAsync(db.query('TRUNCATE seed_pairs CASCADE'), { message: /kept for verification/ });
 });
 
 test('the MikroORM entities describe the migrated schema: no table or column is missing from either', async (t) => {
