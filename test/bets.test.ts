@@ -108,6 +108,40 @@ test('concurrent bets of one player on two nodes never reuse a nonce', async (t)
   t.deepEqual(rounds.rows.map((row) => Number(row.nonce)), nonces);
 });
 
+test('many bets settling at once on one node each keep their own history, events in order and money in the daily totals', async (t) => {
+  // Settlements that become ready together are written by one statement (transition-writer.ts):
+  // 30 bets each of three players on one node put several bets of one player in a batch.
+  const operator = await createOperator(nodeA());
+  const a = operator.client(nodeA());
+  const players = ['batch-1', 'batch-2', 'batch-3'];
+  const sessions = await Promise.all(players.map((playerId) => launch(a, playerId)));
+  const answers = await Promise.all(
+    Array.from({ length: 90 }, (_, i) => placeBet(a, sessions[i % 3]!, 100 + i, { target: 50, direction: 'over' })),
+  );
+  t.true(answers.every((answer) => answer.status === 201));
+  const bets = answers.map((answer) => answer.body);
+  t.true(bets.some((bet) => bet.status === 'won') && bets.some((bet) => bet.status === 'lost'));
+
+  const expectedEvents: Record<string, string[]> = {
+    won: ['round.created', 'bet.placed', 'wallet.debited', 'wallet.credited', 'bet.won'],
+    lost: ['round.created', 'bet.placed', 'wallet.debited', 'bet.lost'],
+  };
+  const events = await db.query<{ bet_id: string; type: string }>('SELECT bet_id, type FROM events WHERE operator_id = $1 ORDER BY seq', [operator.id]);
+  for (const bet of bets) {
+    t.deepEqual(events.rows.filter((row) => row.bet_id === bet.id).map((row) => row.type), expectedEvents[bet.status], `events of ${bet.id}`);
+    const states = bet.history.map((entry: { state: string }) => entry.state);
+    t.deepEqual(states, bet.status === 'won' ? ['debiting', 'crediting', 'won'] : ['debiting', 'lost'], `history of ${bet.id}`);
+  }
+  for (const [index, playerId] of players.entries()) {
+    const mine = bets.filter((_, i) => i % 3 === index);
+    const { rows } = await db.query('SELECT staked, returned FROM player_daily_totals WHERE operator_id = $1 AND player_id = $2', [operator.id, playerId]);
+    t.is(Number(rows[0].staked), mine.reduce((sum, bet) => sum + bet.amount, 0), `${playerId} staked`);
+    t.is(Number(rows[0].returned), mine.reduce((sum, bet) => sum + bet.payout * (bet.status === 'won' ? 1 : 0), 0), `${playerId} returned`);
+    const credits = (await ledger(cluster.wallet.url, playerId)).filter((item) => item.kind === 'credit');
+    t.is(credits.length, mine.filter((bet) => bet.status === 'won').length, `${playerId} credits`);
+  }
+});
+
 test('a daily loss limit holds under concurrent bets on two nodes', async (t) => {
   const p = await player('chaser');
   await p.a.put('/limits', { currencies: { EUR: { dailyLossLimit: 5_000 } } });

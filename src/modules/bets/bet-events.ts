@@ -23,10 +23,11 @@ export interface WalletCallReport {
   error?: string;
 }
 
-export interface EventRows {
-  ids: string[];
-  types: string[];
-  data: string[];
+/** One event row a bet statement inserts (its seq and operator come from the statement). */
+export interface BetEventRow {
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
 }
 
 function dataFor(type: EventType, bet: BetFacts, call: WalletCallReport | undefined): Record<string, unknown> {
@@ -51,11 +52,7 @@ function dataFor(type: EventType, bet: BetFacts, call: WalletCallReport | undefi
   }
 }
 
-/** Event rows for `INSERT … SELECT … FROM unnest(ids, types, data)`. */
-export function betEventRows(types: (BetEventType | 'round.created')[], bet: BetFacts, call?: WalletCallReport, extra: Partial<Record<string, Record<string, unknown>>> = {}): EventRows {
-  return {
-    ids: types.map(() => randomUUID()),
-    types,
-    data: types.map((type) => JSON.stringify({ ...dataFor(type as EventType, bet, call), ...extra[type] })),
-  };
+/** The rows of a transition's events, in the order the machine emitted them. */
+export function betEventRows(types: (BetEventType | 'round.created')[], bet: BetFacts, call?: WalletCallReport, extra: Partial<Record<string, Record<string, unknown>>> = {}): BetEventRow[] {
+  return types.map((type) => ({ id: randomUUID(), type, data: { ...dataFor(type as EventType, bet, call), ...extra[type] } }));
 }

@@ -13,7 +13,8 @@ import { walletTransactionId } from '../wallet/transaction-ids.ts';
 import type { WalletCallReport } from './bet-events.ts';
 import type { BetRecord } from './bet-view.ts';
 import { retryDelayMs, type RetryPolicy } from './retry-policy.ts';
-import { persistTransition, recordUnansweredAttempt } from './transitions.ts';
+import { recordUnansweredAttempt } from './transitions.ts';
+import { createTransitionWriter } from './transition-writer.ts';
 
 /** The states in which each wallet step is the bet's next move. */
 const STEP_STATES: Record<BetStepName, readonly BetStatus[]> = {
@@ -52,6 +53,7 @@ export function createBetRuntime(deps: {
   eventsCommitted: () => void;
 }): BetRuntime {
   const { db, policy, logger } = deps;
+  const transitions = createTransitionWriter(db);
 
   async function callWallet(step: BetStepName, bet: BetRecord): Promise<WalletCallReport> {
     const endpoint = await deps.operators.walletEndpoint(bet.operator_id);
@@ -179,7 +181,7 @@ export function createBetRuntime(deps: {
       await recordUnansweredAttempt(db, { bet, call, attempt: attemptNumber, nextAttemptAt: new Date(Date.now() + policy.maxMs) });
       return bet;
     }
-    const updated = await persistTransition(db, { bet, step: next, call, attempt: attemptNumber, nextAttemptAt: nextAttemptAt(next.status, next.effects) });
+    const updated = await transitions.persist({ bet, step: next, call, attempt: attemptNumber, nextAttemptAt: nextAttemptAt(next.status, next.effects) });
     if (!updated) return undefined; // another runner advanced this bet first
     span.setAttribute('rgs.bet.status', updated.status);
     deps.eventsCommitted();
