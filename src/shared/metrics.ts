@@ -57,6 +57,13 @@ export const betSettlementSeconds = new Histogram({
   registers: [registry],
 });
 
+export const betTransitionBatchSize = new Histogram({
+  name: 'rgs_bet_transition_batch_size',
+  help: 'Bet transitions written by one statement (group commit)',
+  buckets: [1, 2, 4, 8, 16, 32, 64],
+  registers: [registry],
+});
+
 export const betsParkedTotal = new Counter({
   name: 'rgs_bets_parked_total',
   help: 'Bets parked for manual resolution',

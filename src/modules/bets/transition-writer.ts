@@ -1,4 +1,5 @@
 import type { Queryable } from '../../shared/db.ts';
+import { betTransitionBatchSize } from '../../shared/metrics.ts';
 import type { BetRecord } from './bet-view.ts';
 import { persistTransitions, type TransitionInput } from './transitions.ts';
 
@@ -63,6 +64,7 @@ export function createTransitionWriter(db: Queryable): TransitionWriter {
   function flush(): void {
     while (inFlight < STATEMENTS_IN_FLIGHT && waiting.length > 0) {
       const batch = takeBatch();
+      betTransitionBatchSize.observe(batch.length);
       inFlight += 1;
       void write(batch).finally(() => {
         inFlight -= 1;

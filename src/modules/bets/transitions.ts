@@ -12,7 +12,8 @@ import type { BetRecord } from './bet-view.ts';
 // player's daily totals (summed per player and day, so two bets of one player in a
 // batch both count). A bet whose version moved on (another runner advanced it first)
 // gets nothing at all written, and the others are not affected.
-// The batch is one jsonb parameter: no array literals to escape, one parse in Postgres.
+// The batch is one jsonb parameter (no array literals to escape, one parse in Postgres),
+// plus its bet ids.
 const PERSIST_TRANSITIONS = `
 WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
@@ -28,7 +29,10 @@ WITH input AS (
          settled_at = CASE WHEN i.final THEN now() ELSE b.settled_at END,
          next_attempt_at = i.next_attempt_at, updated_at = now()
     FROM input i
-   WHERE b.id = i.bet_id AND b.version = i.version
+   -- The id list ($2) makes every plan find the bets through their primary key: a cached
+   -- generic plan, estimating the jsonb's rows blindly, could otherwise hash-join a
+   -- sequential scan of bets planned while the table was still small.
+   WHERE b.id = ANY($2::uuid[]) AND b.id = i.bet_id AND b.version = i.version
   RETURNING b.id, b.operator_id, b.player_id, b.round_id, b.currency, b.created_at, b.status, b.version, b.history,
             b.reject_reason, b.settled_at, b.next_attempt_at, i.at, i.call_tx, i.call_status, i.call_code, i.call_error,
             i.next_tx, i.next_kind, i.next_debit_tx, i.next_amount, i.returned, i.events, i.audits
@@ -141,7 +145,7 @@ export async function persistTransitions(db: Queryable, inputs: readonly Transit
   const { rows } = await db.query<Pick<BetRecord, 'id' | 'status' | 'version' | 'history' | 'reject_reason' | 'settled_at'>>({
     name: 'bet-transitions',
     text: PERSIST_TRANSITIONS,
-    values: [JSON.stringify(inputs.map(transitionRow))],
+    values: [JSON.stringify(inputs.map(transitionRow)), inputs.map((input) => input.bet.id)],
   });
   const updated = new Map(rows.map((row) => [row.id, row]));
   return inputs.map(({ bet, step }) => {
