@@ -103,7 +103,8 @@ test('after a won bet, a webhook and with an SSE client open, /metrics shows eve
   t.true((valueOf(samples, 'rgs_wallet_debit_calls_total') ?? 0) >= 1);
   t.not(valueOf(samples, 'rgs_wallet_debit_failures_total'), undefined);
   t.true((valueOf(samples, 'rgs_bet_settlement_seconds_count', { status: 'won' }) ?? 0) >= 1);
-  t.true((valueOf(samples, 'rgs_bet_transition_batch_size_count') ?? 0) >= 2, 'the won bet wrote two transitions');
+  t.true((valueOf(samples, 'rgs_statement_batch_size_count', { statement: 'bet_transition' }) ?? 0) >= 2, 'the won bet wrote two transitions');
+  t.true((valueOf(samples, 'rgs_statement_batch_size_count', { statement: 'bet_insert' }) ?? 0) >= 1);
   t.true((valueOf(samples, 'rgs_wallet_calls_total', { kind: 'credit', outcome: 'applied' }) ?? 0) >= 1);
   t.is(valueOf(samples, 'rgs_wallet_calls_total', { kind: 'rollback', outcome: 'applied' }), 0, 'rollback series exist before any rollback');
   t.true((valueOf(samples, 'rgs_webhook_deliveries_total', { result: 'delivered' }) ?? 0) >= 1);

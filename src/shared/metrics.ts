@@ -57,9 +57,10 @@ export const betSettlementSeconds = new Histogram({
   registers: [registry],
 });
 
-export const betTransitionBatchSize = new Histogram({
-  name: 'rgs_bet_transition_batch_size',
-  help: 'Bet transitions written by one statement (group commit)',
+export const statementBatchSize = new Histogram({
+  name: 'rgs_statement_batch_size',
+  help: 'Items written or read by one group-committed statement',
+  labelNames: ['statement'] as const,
   buckets: [1, 2, 4, 8, 16, 32, 64],
   registers: [registry],
 });

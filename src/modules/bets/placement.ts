@@ -8,7 +8,6 @@ import { DomainError, notFound } from '../../http/errors.ts';
 import { startBet } from '../../../machines/bet.runtime-api.ts';
 import type { BetEffect } from '../../../machines/bet.machine.ts';
 import { appendAudit } from '../audit/service.ts';
-import type { CurrencyLimits } from '../compliance/entity.ts';
 import { DEFAULT_DICE_CONFIG, DICE_GAME_VERSION, dicePayoutOnWin, rollDice, settleDice } from '../fairness/dice.ts';
 import { PayoutTooLargeError } from '../fairness/errors.ts';
 import { idempotencyKeyReused } from '../idempotency/service.ts';
@@ -16,94 +15,11 @@ import { walletTransactionId } from '../wallet/transaction-ids.ts';
 import { betEventRows } from './bet-events.ts';
 import * as refusals from './bet-errors.ts';
 import { SELECT_BET_RECORD, type BetRecord } from './bet-view.ts';
+import { insertBets, readPlayerLocked, type BetInsert, type PlacementStatements, type PlayerContext } from './placement-statements.ts';
 import type { PlaceBetInput } from './schemas.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 
 export type Placement = { kind: 'placed'; bet: BetRecord; effects: BetEffect[] } | { kind: 'existing'; bet: BetRecord };
-
-interface PlayerContext {
-  existing: { id: string; request_hash: string } | null;
-  session: { player_id: string; currency: string; jurisdiction: string; status: string; unexpired: boolean } | null;
-  seed: { id: string; server_seed: string; server_seed_hash: string; client_seed: string; nonce: number } | null;
-  limits: { blocked_jurisdictions: string[]; currencies: Record<string, CurrencyLimits> } | null;
-}
-
-// Hot statements are named (prepared once per connection): parsing and planning these
-// CTEs on every bet costs Postgres more than running them.
-//
-// Per player, bets are serialised (SPEC §4) by a compare-and-set on the seed pair's next
-// nonce: a bet is written only if the nonce it was drawn from is still the pair's next
-// one, in the same statement that advances it. So a placement normally takes two round
-// trips and no explicit transaction: READ_PLAYER, then INSERT_BET. When another bet of
-// the player got in between, the placement is redone under the pair's row lock
-// (READ_PLAYER_LOCKED inside a transaction), where the compare-and-set cannot miss and
-// concurrent bets of one player queue instead of retrying against each other.
-const readPlayer = (lock: string) => `
-WITH existing AS (
-  SELECT id, request_hash FROM bets WHERE operator_id = $1 AND idempotency_key = $2
-), s AS (
-  SELECT player_id, currency, jurisdiction, status, expires_at > now() AS unexpired
-    FROM sessions WHERE operator_id = $1 AND token = $3
-), seed AS (
-  SELECT sp.id, sp.server_seed, sp.server_seed_hash, sp.client_seed, sp.next_nonce AS nonce
-    FROM seed_pairs sp JOIN s ON sp.player_id = s.player_id
-   WHERE sp.operator_id = $1 AND sp.active ${lock}
-)
-SELECT (SELECT row_to_json(existing) FROM existing) AS existing,
-       (SELECT row_to_json(s) FROM s) AS session,
-       (SELECT row_to_json(seed) FROM seed) AS seed,
-       (SELECT row_to_json(l) FROM (SELECT blocked_jurisdictions, currencies FROM operator_limits WHERE operator_id = $1) l) AS limits`;
-const READ_PLAYER = readPlayer('');
-const READ_PLAYER_LOCKED = readPlayer('FOR UPDATE OF sp');
-
-// One round trip, one implicit transaction: the daily limits (SPEC §8, open stakes count
-// as lost), the nonce compare-and-set, and then bet, round, debit transaction, events,
-// audit row and the day's totals — or nothing at all. The limits read the day's totals
-// as of this statement's start. Only settlements (adding to `returned`) can commit in
-// between, since the player's other placements would have moved the nonce; so the
-// check is exactly the one of a placement ordered before those settlements.
-// A repeated Idempotency-Key fails the bet insert with a unique violation, which
-// undoes the whole statement, the nonce included.
-const INSERT_BET = `
-WITH day AS (
-  -- An aggregate over the (at most one) totals row: one row of zeros on the day's first bet.
-  SELECT COALESCE(sum(staked), 0) AS staked, COALESCE(sum(returned), 0) AS returned
-    FROM player_daily_totals
-   WHERE operator_id = $2 AND player_id = $3 AND currency = $8 AND day = (now() AT TIME ZONE 'UTC')::date
-), refusal AS (
-  SELECT CASE
-           WHEN $29::bigint IS NOT NULL AND day.staked + $9 - day.returned > $29 THEN 'DAILY_LOSS_LIMIT'
-           WHEN $30::bigint IS NOT NULL AND day.returned - day.staked >= $30 THEN 'DAILY_WIN_LIMIT'
-         END AS code
-    FROM day
-), nonce AS (
-  UPDATE seed_pairs SET next_nonce = next_nonce + 1
-   WHERE id = $16 AND active AND next_nonce = $21 AND (SELECT code FROM refusal) IS NULL
-  RETURNING id
-), bet AS (
-  INSERT INTO bets (id, operator_id, player_id, session_token, round_id, idempotency_key, request_hash, currency,
-                    amount, payout, game, params, status, snapshot, history, next_attempt_at)
-  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'dice', $11, $12, $13, $14, now() + make_interval(secs => $15) FROM nonce
-  RETURNING id, created_at
-), round AS (
-  INSERT INTO rounds (id, operator_id, player_id, bet_id, seed_pair_id, game, game_version, config,
-                      server_seed_hash, client_seed, nonce, outcome)
-  SELECT $5, $2, $3, bet.id, $16, 'dice', $17, $18, $19, $20, $21, $22 FROM bet
-), debit AS (
-  INSERT INTO wallet_transactions (id, operator_id, bet_id, round_id, player_id, kind, currency, amount, next_attempt_at)
-  SELECT $23, $2, bet.id, $5, $3, 'debit', $8, $9, now() + make_interval(secs => $15) FROM bet
-), events AS (
-  INSERT INTO events (id, operator_id, type, player_id, bet_id, data, occurred_at)
-  SELECT e.id, $2, e.type, $3, bet.id, e.data, $24 FROM bet, unnest($25::uuid[], $26::text[], $27::jsonb[]) AS e(id, type, data)
-), audit AS (
-  INSERT INTO audit_log (operator_id, actor, action, player_id, bet_id, data)
-  SELECT $2, 'operator', 'bet.placed', $3, bet.id, $28 FROM bet
-), totals AS (
-  INSERT INTO player_daily_totals AS t (operator_id, player_id, currency, day, staked)
-  SELECT $2, $3, $8, (bet.created_at AT TIME ZONE 'UTC')::date, $9 FROM bet
-  ON CONFLICT (operator_id, player_id, currency, day) DO UPDATE SET staked = t.staked + EXCLUDED.staked
-)
-SELECT refusal.code AS refusal, bet.id, bet.created_at FROM refusal LEFT JOIN bet ON true`;
 
 /** Postgres' name for the unique constraint that makes an Idempotency-Key one bet. */
 const IDEMPOTENCY_CONSTRAINT = 'bets_operator_id_idempotency_key_key';
@@ -147,7 +63,13 @@ async function replay(db: Queryable, operatorId: string, existing: { id: string;
  * outcome → round + bet in one transaction, serialised per player. The debit is the
  * caller's to run after commit (never inside a transaction).
  */
-export function placeBet(deps: { db: Db; policy: RetryPolicy }, operatorId: string, input: PlaceBetInput, idempotencyKey: string): Promise<Placement> {
+export interface PlacementDeps {
+  db: Db;
+  policy: RetryPolicy;
+  statements: PlacementStatements;
+}
+
+export function placeBet(deps: PlacementDeps, operatorId: string, input: PlaceBetInput, idempotencyKey: string): Promise<Placement> {
   return inSpan('bet.place', async (span) => {
     span.setAttribute('rgs.operator.id', operatorId);
     const placement = await placeSerialised(deps, { operatorId, input, idempotencyKey, hash: requestHash(input), payoutOnWin: payoutOrRefuse(input) });
@@ -169,16 +91,30 @@ interface PlacementRequest {
 /** The nonce moved on between reading and writing: read again. */
 const RETRY = { kind: 'retry' } as const;
 
-/** A first try without a lock, then under the seed pair's row lock (see READ_PLAYER). */
-async function placeSerialised(deps: { db: Db; policy: RetryPolicy }, request: PlacementRequest): Promise<Placement> {
+// Per player, bets are serialised (SPEC §4) by a compare-and-set on the seed pair's next
+// nonce: a bet is written only if the nonce it was drawn from is still the pair's next
+// one, in the same statement that advances it. So a placement normally takes two round
+// trips and no explicit transaction: a read, then the insert, each shared with the node's
+// other placements of the moment (placement-statements.ts). When another bet of the
+// player got in between, the placement is redone under the pair's row lock (the locked
+// read inside a transaction), where the compare-and-set cannot miss and concurrent bets
+// of one player queue instead of retrying against each other.
+
+/** A first try without a lock, then under the seed pair's row lock. */
+async function placeSerialised(deps: PlacementDeps, request: PlacementRequest): Promise<Placement> {
   let keyTaken = false;
   for (let attempt = 0; attempt < 4; attempt++) {
     keyTaken = false;
     try {
       const result =
         attempt === 0
-          ? await attemptPlacement(deps.db, deps.policy, request, 'optimistic')
-          : await withTransaction(deps.db, (client) => attemptPlacement(client, deps.policy, request, 'locked'));
+          ? await attemptPlacement(deps.db, deps.policy, request, deps.statements)
+          : await withTransaction(deps.db, (client) =>
+              attemptPlacement(client, deps.policy, request, {
+                readPlayer: (lookup) => readPlayerLocked(client, lookup),
+                insertBet: async (bet) => (await insertBets(client, [bet]))[0]!,
+              }),
+            );
       if (result.kind !== 'retry') return result;
     } catch (error) {
       if (error instanceof Refusal) {
@@ -206,19 +142,18 @@ async function placeSerialised(deps: { db: Db; policy: RetryPolicy }, request: P
   throw new DomainError(503, 'SEED_ROTATING', 'Try again', 'the player seed pair is being rotated');
 }
 
+/**
+ * One try: read, decide in process, write. `statements` are the node's shared ones on the
+ * normal path, or the locked read and a single insert on a transaction's connection.
+ */
 async function attemptPlacement(
   db: Queryable,
   policy: RetryPolicy,
   request: PlacementRequest,
-  mode: 'optimistic' | 'locked',
+  statements: PlacementStatements,
 ): Promise<Placement | typeof RETRY> {
   const { operatorId, input, idempotencyKey } = request;
-  const { rows } = await db.query<PlayerContext>({
-    name: mode === 'locked' ? 'bet-read-player-locked' : 'bet-read-player',
-    text: mode === 'locked' ? READ_PLAYER_LOCKED : READ_PLAYER,
-    values: [operatorId, idempotencyKey, input.sessionToken],
-  });
-  const context = rows[0]!;
+  const context: PlayerContext = await statements.readPlayer({ operatorId, idempotencyKey, sessionToken: input.sessionToken });
   if (context.existing) return replay(db, operatorId, context.existing, request.hash);
   const session = context.session;
   if (!session) throw notFound('session');
@@ -251,43 +186,37 @@ async function attemptPlacement(
     },
     'bet.placed': { game: 'dice', params: input.params },
   });
-  const inserted = await db.query<{ refusal: 'DAILY_LOSS_LIMIT' | 'DAILY_WIN_LIMIT' | null; id: string | null; created_at: Date | null }>({
-    name: 'bet-insert',
-    text: INSERT_BET,
-    values: [
-      betId,
-      operatorId,
-      session.player_id,
-      input.sessionToken,
-      roundId,
-      idempotencyKey,
-      request.hash,
-      session.currency,
-      input.amount,
-      payout,
-      JSON.stringify(input.params),
-      step.status,
-      JSON.stringify(step.persisted),
-      JSON.stringify(history),
-      policy.leaseMs / 1000,
-      seed.id,
-      DICE_GAME_VERSION,
-      JSON.stringify(DEFAULT_DICE_CONFIG),
-      seed.server_seed_hash,
-      seed.client_seed,
-      seed.nonce,
-      JSON.stringify(outcome),
-      walletTransactionId(betId, 'debit'),
-      at,
-      events.map((event) => event.id),
-      events.map((event) => event.type),
-      events.map((event) => JSON.stringify(event.data)),
-      JSON.stringify({ amount: input.amount, currency: session.currency, game: 'dice', params: input.params, nonce: seed.nonce }),
-      currencyLimits.dailyLossLimit ?? null,
-      currencyLimits.dailyWinLimit ?? null,
-    ],
-  });
-  const placed = inserted.rows[0]!;
+  const bet: BetInsert = {
+    bet_id: betId,
+    operator_id: operatorId,
+    player_id: session.player_id,
+    session_token: input.sessionToken,
+    round_id: roundId,
+    idempotency_key: idempotencyKey,
+    request_hash: request.hash,
+    currency: session.currency,
+    amount: input.amount,
+    payout,
+    params: input.params,
+    status: step.status,
+    snapshot: step.persisted,
+    history,
+    lease_seconds: policy.leaseMs / 1000,
+    seed_pair_id: seed.id,
+    game_version: DICE_GAME_VERSION,
+    config: DEFAULT_DICE_CONFIG,
+    server_seed_hash: seed.server_seed_hash,
+    client_seed: seed.client_seed,
+    nonce: seed.nonce,
+    outcome,
+    debit_tx: walletTransactionId(betId, 'debit'),
+    occurred_at: at,
+    events,
+    audit: { amount: input.amount, currency: session.currency, game: 'dice', params: input.params, nonce: seed.nonce },
+    daily_loss_limit: currencyLimits.dailyLossLimit ?? null,
+    daily_win_limit: currencyLimits.dailyWinLimit ?? null,
+  };
+  const placed = await statements.insertBet(bet);
   if (placed.refusal === 'DAILY_LOSS_LIMIT') throw refuse(refusals.dailyLossLimit(currencyLimits.dailyLossLimit!));
   if (placed.refusal === 'DAILY_WIN_LIMIT') throw refuse(refusals.dailyWinLimit(currencyLimits.dailyWinLimit!));
   if (!placed.id || !placed.created_at) return RETRY;

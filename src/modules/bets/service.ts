@@ -4,6 +4,7 @@ import { notFound } from '../../http/errors.ts';
 import { toPage } from '../../http/pagination.ts';
 import { isMoneyDecided } from '../../../machines/bet.machine.ts';
 import { placeBet } from './placement.ts';
+import { createPlacementStatements } from './placement-statements.ts';
 import type { BetRuntime } from './runtime.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import { SELECT_BET_RECORD, toBetView, type BetRecord, type BetView } from './bet-view.ts';
@@ -22,6 +23,7 @@ export interface BetsService {
 
 export function createBetsService(deps: { db: Db; runtime: BetRuntime; logger: Logger; policy: RetryPolicy; responseWaitMs: number; eventsCommitted: () => void }): BetsService {
   const { db } = deps;
+  const placementDeps = { db, policy: deps.policy, statements: createPlacementStatements(db) };
   const inFlight = new Set<Promise<unknown>>();
 
   async function load(operatorId: string, betId: string): Promise<BetRecord> {
@@ -51,7 +53,7 @@ export function createBetsService(deps: { db: Db; runtime: BetRuntime; logger: L
 
   async function place(operatorId: string, input: PlaceBetInput, idempotencyKey: string) {
     const deadline = Date.now() + deps.responseWaitMs;
-    const placement = await placeBet({ db, policy: deps.policy }, operatorId, input, idempotencyKey);
+    const placement = await placeBet(placementDeps, operatorId, input, idempotencyKey);
     let settling: Promise<BetRecord | undefined> | undefined;
     if (placement.kind === 'placed') {
       deps.eventsCommitted();

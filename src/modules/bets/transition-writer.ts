@@ -1,5 +1,5 @@
 import type { Queryable } from '../../shared/db.ts';
-import { betTransitionBatchSize } from '../../shared/metrics.ts';
+import { statementBatchSize } from '../../shared/metrics.ts';
 import { createStatementBatcher } from '../../shared/statement-batcher.ts';
 import type { BetRecord } from './bet-view.ts';
 import { persistTransitions, type TransitionInput } from './transitions.ts';
@@ -21,7 +21,7 @@ export function createTransitionWriter(db: Queryable): TransitionWriter {
     inFlight: STATEMENTS_IN_FLIGHT,
     maxBatch: MAX_BATCH,
     exclusive: (input) => input.bet.id,
-    onBatch: (size) => betTransitionBatchSize.observe(size),
+    onBatch: (size) => statementBatchSize.observe({ statement: 'bet_transition' }, size),
   });
   return { persist };
 }
