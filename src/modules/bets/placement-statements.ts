@@ -201,8 +201,8 @@ export async function readPlayerLocked(db: Queryable, lookup: PlayerLookup): Pro
   return rows[0]!;
 }
 
-// As for transitions: two statements of each kind in flight per node, 64 bets at most.
-const STATEMENTS_IN_FLIGHT = 2;
+// As for transitions: one statement of each kind in flight per node, 64 bets at most.
+const STATEMENTS_IN_FLIGHT = 1;
 const MAX_BATCH = 64;
 
 export interface PlacementStatements {
