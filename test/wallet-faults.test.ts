@@ -121,8 +121,10 @@ for (const [fault, rates] of [
     // rollback left a tombstone so a late copy of the debit is refused.
     t.deepEqual(byKind(items), fault === 'lost responses' ? ['debit:rolled_back', 'rollback:applied'] : ['rollback:tombstone']);
     t.is(await s.balance(), START);
-    const attempts = await db.query("SELECT attempts FROM wallet_transactions WHERE id = $1", [`${placed.body.id}:debit`]);
+    const attempts = await db.query('SELECT attempts, last_error FROM wallet_transactions WHERE id = $1', [`${placed.body.id}:debit`]);
     t.is(attempts.rows[0].attempts, 3, 'the debit was tried exactly BET_DEBIT_ATTEMPTS times with the same id');
+    // A wallet that never answers is cut off by WALLET_TIMEOUT_MS, and recorded as such.
+    if (fault === 'timeouts') t.is(attempts.rows[0].last_error, 'wallet timed out');
   });
 }
 
