@@ -150,6 +150,23 @@ export function advanceBet(persisted: unknown, event: BetEvent): BetStep {
   return toStep(true, after, actions);
 }
 
+/**
+ * What XState's `getPersistedSnapshot` gives for this machine (no children, no history
+ * states), built directly: that call and a zod parse of its result were a fifth of a
+ * transition's cost, for data the machine itself just produced. The context is copied,
+ * so the stored object never aliases the live snapshot's. `bet.paths.test.ts` checks on
+ * every path that this equals what `getPersistedSnapshot` returns.
+ */
+function persistedOf(snapshot: BetSnapshot): PersistedBetSnapshot {
+  return {
+    status: snapshot.status === 'done' ? 'done' : 'active',
+    value: betStatus(snapshot),
+    historyValue: {},
+    context: { ...snapshot.context },
+    children: {},
+  };
+}
+
 function toStep(changed: boolean, snapshot: BetSnapshot, actions: readonly ExecutableActionObject[]): BetStep {
   const effects: BetEffect[] = [];
   const events: BetEventType[] = [];
@@ -172,8 +189,7 @@ function toStep(changed: boolean, snapshot: BetSnapshot, actions: readonly Execu
   return {
     changed,
     snapshot,
-    // Parsing copies it, so the stored object never aliases the live snapshot's context.
-    persisted: persistedBetSnapshotSchema.parse(betMachine.getPersistedSnapshot(snapshot)),
+    persisted: persistedOf(snapshot),
     status: betStatus(snapshot),
     effects,
     events,
