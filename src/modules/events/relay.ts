@@ -25,7 +25,7 @@ SELECT l.locked, e.id, e.operator_id, e.type, e.data, e.occurred_at
   ) e ON true
  ORDER BY e.seq`;
 const LOCK_RETRY_MS = 20;
-const COALESCE_MS = 5;
+const COALESCE_MS = 10;
 
 interface EventRow {
   id: string;
@@ -136,6 +136,10 @@ export function startEventRelay(deps: {
         }
         if (relayed < BATCH) break;
       }
+      // Under load commits keep kicking: pace the passes, so that each carries the
+      // events of many commits instead of a few (a pass costs four round trips however
+      // few events it carries).
+      if (again && !stopped) await new Promise((resolve) => setTimeout(resolve, COALESCE_MS));
     } while (again && !stopped);
   }
 
