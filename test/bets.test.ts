@@ -142,6 +142,29 @@ test('many bets settling at once on one node each keep their own history, events
   }
 });
 
+test('a repeated Idempotency-Key among concurrent placements on one node costs the other bets nothing', async (t) => {
+  // Concurrent placements on one node share insert statements; a duplicate key fails its
+  // statement as a whole, and the batcher then writes each bet of it alone.
+  const operator = await createOperator(nodeA());
+  const a = operator.client(nodeA());
+  const players = Array.from({ length: 12 }, (_, i) => `dup-batch-${i}`);
+  const sessions = await Promise.all(players.map((playerId) => launch(a, playerId)));
+  const params = { target: 50, direction: 'over' };
+  const answers = await Promise.all([
+    ...sessions.map((session, i) => placeBet(a, session, 100, params, `own-key-${i}`)),
+    ...Array.from({ length: 6 }, () => placeBet(a, sessions[0]!, 100, params, 'own-key-0')),
+  ]);
+  t.true(answers.every((answer) => answer.status === 201), JSON.stringify(answers.map((answer) => answer.status)));
+  const ids = new Set(answers.map((answer) => answer.body.id));
+  t.is(ids.size, players.length, 'one bet per key');
+  t.true(answers.slice(players.length).every((answer) => answer.body.id === answers[0]!.body.id), 'the repeats answer with the first bet');
+  t.is(await count('SELECT count(*) FROM bets WHERE operator_id = $1', [operator.id]), players.length);
+  for (const playerId of players) {
+    const debits = (await ledger(cluster.wallet.url, playerId)).filter((item) => item.kind === 'debit');
+    t.is(debits.length, 1, `${playerId} was debited once`);
+  }
+});
+
 test('a daily loss limit holds under concurrent bets on two nodes', async (t) => {
   const p = await player('chaser');
   await p.a.put('/limits', { currencies: { EUR: { dailyLossLimit: 5_000 } } });
