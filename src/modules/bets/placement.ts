@@ -58,17 +58,17 @@ async function replay(db: Queryable, operatorId: string, existing: { id: string;
   return { kind: 'existing', bet: await loadBet(db, operatorId, existing.id) };
 }
 
-/**
- * SPEC §4 placement, in order: idempotency → session → compliance → provably-fair
- * outcome → round + bet in one transaction, serialised per player. The debit is the
- * caller's to run after commit (never inside a transaction).
- */
 export interface PlacementDeps {
   db: Db;
   policy: RetryPolicy;
   statements: PlacementStatements;
 }
 
+/**
+ * SPEC §4 placement, in order: idempotency → session → compliance → provably-fair
+ * outcome → round + bet in one transaction, serialised per player. The debit is the
+ * caller's to run after commit (never inside a transaction).
+ */
 export function placeBet(deps: PlacementDeps, operatorId: string, input: PlaceBetInput, idempotencyKey: string): Promise<Placement> {
   return inSpan('bet.place', async (span) => {
     span.setAttribute('rgs.operator.id', operatorId);
