@@ -107,7 +107,7 @@ export interface BetInserted {
 // the compare-and-set lets one through and the other is a miss, so the totals see one
 // bet per player per statement. A repeated Idempotency-Key fails the whole statement with
 // a unique violation (the batcher then writes each bet alone).
-// The seed pair ids ($2) make every cached plan find the pairs through their primary key.
+// The seed pair ids ($2) let the planner look the pairs up by primary key (see PERSIST_TRANSITIONS).
 const INSERT_BETS = `
 WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(

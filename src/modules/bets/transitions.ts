@@ -29,9 +29,11 @@ WITH input AS (
          settled_at = CASE WHEN i.final THEN now() ELSE b.settled_at END,
          next_attempt_at = i.next_attempt_at, updated_at = now()
     FROM input i
-   -- The id list ($2) makes every plan find the bets through their primary key: a cached
-   -- generic plan, estimating the jsonb's rows blindly, could otherwise hash-join a
-   -- sequential scan of bets planned while the table was still small.
+   -- The id list ($2) gives the planner a small, known set of bets to look up by primary
+   -- key. Without it a cached generic plan, estimating the jsonb's rows blindly (100),
+   -- hash-joined a sequential scan of bets made while the table was small, and every
+   -- transition got slower as the table grew. (A plan made on a tiny table may still
+   -- scan it; autoanalyze replaces it as the table grows.)
    WHERE b.id = ANY($2::uuid[]) AND b.id = i.bet_id AND b.version = i.version
   RETURNING b.id, b.operator_id, b.player_id, b.round_id, b.currency, b.created_at, b.status, b.version, b.history,
             b.reject_reason, b.settled_at, b.next_attempt_at, i.at, i.call_tx, i.call_status, i.call_code, i.call_error,
