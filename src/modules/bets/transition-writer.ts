@@ -5,9 +5,9 @@ import type { BetRecord } from './bet-view.ts';
 import { persistTransitions, type TransitionInput } from './transitions.ts';
 
 // One statement in flight per node: transitions that become ready meanwhile go together in
-// the next one. Measured (npm run bench, one run each, c=64): with one in flight the cluster settled 928 bets/s
-// against 713 with two, whose batches were smaller. 64 bounds one statement's parameter and
-// the rows it locks.
+// the next one. Measured (npm run bench, one run each, c=64): with one in flight the
+// cluster settled 928 bets/s, against 713 with two, whose batches were smaller. 64 bounds
+// one statement's parameter and the rows it locks.
 const STATEMENTS_IN_FLIGHT = 1;
 const MAX_BATCH = 64;
 
