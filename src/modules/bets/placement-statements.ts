@@ -24,8 +24,10 @@ export interface PlayerLookup {
 }
 
 // For each request: the bet its Idempotency-Key already made, the session, the player's
-// active seed pair with its next nonce, and the operator's limits. No locks.
-const READ_PLAYERS = `
+// active seed pair with its next nonce, and the operator's limits. The normal path takes
+// no lock; the retry inside a transaction (see placement.ts) takes the seed pair's row
+// lock, so that its compare-and-set cannot miss.
+const readPlayersSql = (lock: string) => `
 SELECT (SELECT row_to_json(x) FROM (
           SELECT id, request_hash FROM bets WHERE operator_id = i.operator_id AND idempotency_key = i.key) x) AS existing,
        (SELECT row_to_json(x) FROM (
@@ -34,29 +36,13 @@ SELECT (SELECT row_to_json(x) FROM (
        (SELECT row_to_json(x) FROM (
           SELECT sp.id, sp.server_seed, sp.server_seed_hash, sp.client_seed, sp.next_nonce AS nonce
             FROM sessions s JOIN seed_pairs sp ON sp.operator_id = s.operator_id AND sp.player_id = s.player_id
-           WHERE s.operator_id = i.operator_id AND s.token = i.token AND sp.active) x) AS seed,
+           WHERE s.operator_id = i.operator_id AND s.token = i.token AND sp.active ${lock}) x) AS seed,
        (SELECT row_to_json(x) FROM (
           SELECT blocked_jurisdictions, currencies FROM operator_limits WHERE operator_id = i.operator_id) x) AS limits
   FROM jsonb_to_recordset($1::jsonb) AS i(ord integer, operator_id uuid, key text, token uuid)
  ORDER BY i.ord`;
-
-// The same for one request, taking the seed pair's row lock: used inside a transaction
-// when another bet of the player got in between (see placement.ts).
-const READ_PLAYER_LOCKED = `
-WITH existing AS (
-  SELECT id, request_hash FROM bets WHERE operator_id = $1 AND idempotency_key = $2
-), s AS (
-  SELECT player_id, currency, jurisdiction, status, expires_at > now() AS unexpired
-    FROM sessions WHERE operator_id = $1 AND token = $3
-), seed AS (
-  SELECT sp.id, sp.server_seed, sp.server_seed_hash, sp.client_seed, sp.next_nonce AS nonce
-    FROM seed_pairs sp JOIN s ON sp.player_id = s.player_id
-   WHERE sp.operator_id = $1 AND sp.active FOR UPDATE OF sp
-)
-SELECT (SELECT row_to_json(existing) FROM existing) AS existing,
-       (SELECT row_to_json(s) FROM s) AS session,
-       (SELECT row_to_json(seed) FROM seed) AS seed,
-       (SELECT row_to_json(l) FROM (SELECT blocked_jurisdictions, currencies FROM operator_limits WHERE operator_id = $1) l) AS limits`;
+const READ_PLAYERS = readPlayersSql('');
+const READ_PLAYERS_LOCKED = readPlayersSql('FOR UPDATE OF sp');
 
 /** Everything one new bet writes, as one element of INSERT_BETS' jsonb parameter. */
 export interface BetInsert {
@@ -172,33 +158,23 @@ WITH input AS (
 )
 SELECT c.refusal, b.id, b.created_at FROM checked c LEFT JOIN bet b ON b.id = c.bet_id ORDER BY c.ord`;
 
-async function readPlayers(db: Queryable, lookups: PlayerLookup[]): Promise<PlayerContext[]> {
+async function readPlayers(db: Queryable, lookups: PlayerLookup[], lock: 'none' | 'seed pair'): Promise<PlayerContext[]> {
   const { rows } = await db.query<PlayerContext>({
-    name: 'bet-read-players',
-    text: READ_PLAYERS,
+    name: lock === 'none' ? 'bet-read-players' : 'bet-read-players-locked',
+    text: lock === 'none' ? READ_PLAYERS : READ_PLAYERS_LOCKED,
     values: [JSON.stringify(lookups.map((lookup, ord) => ({ ord, operator_id: lookup.operatorId, key: lookup.idempotencyKey, token: lookup.sessionToken })))],
   });
   return rows;
 }
 
 /** Writes new bets (see INSERT_BETS); one answer per bet, in order. */
-export async function insertBets(db: Queryable, bets: BetInsert[]): Promise<BetInserted[]> {
+async function insertBets(db: Queryable, bets: BetInsert[]): Promise<BetInserted[]> {
   const { rows } = await db.query<BetInserted>({
     name: 'bet-insert',
     text: INSERT_BETS,
     values: [JSON.stringify(bets.map((bet, ord) => ({ ...bet, ord }))), bets.map((bet) => bet.seed_pair_id)],
   });
   return rows;
-}
-
-/** READ_PLAYER_LOCKED, on the connection of the caller's transaction. */
-export async function readPlayerLocked(db: Queryable, lookup: PlayerLookup): Promise<PlayerContext> {
-  const { rows } = await db.query<PlayerContext>({
-    name: 'bet-read-player-locked',
-    text: READ_PLAYER_LOCKED,
-    values: [lookup.operatorId, lookup.idempotencyKey, lookup.sessionToken],
-  });
-  return rows[0]!;
 }
 
 // As for transitions: one statement of each kind in flight per node, 64 bets at most.
@@ -214,7 +190,7 @@ export interface PlacementStatements {
 export function createPlacementStatements(db: Queryable): PlacementStatements {
   return {
     readPlayer: createStatementBatcher<PlayerLookup, PlayerContext>({
-      run: (lookups) => readPlayers(db, lookups),
+      run: (lookups) => readPlayers(db, lookups, 'none'),
       inFlight: STATEMENTS_IN_FLIGHT,
       maxBatch: MAX_BATCH,
       onBatch: (size) => statementBatchSize.observe({ statement: 'bet_read_player' }, size),
@@ -225,5 +201,13 @@ export function createPlacementStatements(db: Queryable): PlacementStatements {
       maxBatch: MAX_BATCH,
       onBatch: (size) => statementBatchSize.observe({ statement: 'bet_insert' }, size),
     }),
+  };
+}
+
+/** The same statements for one placement on a transaction's connection, the read taking the seed pair's row lock. */
+export function lockedPlacementStatements(client: Queryable): PlacementStatements {
+  return {
+    readPlayer: async (lookup) => (await readPlayers(client, [lookup], 'seed pair'))[0]!,
+    insertBet: async (bet) => (await insertBets(client, [bet]))[0]!,
   };
 }

@@ -15,7 +15,7 @@ import { walletTransactionId } from '../wallet/transaction-ids.ts';
 import { betEventRows } from './bet-events.ts';
 import * as refusals from './bet-errors.ts';
 import { SELECT_BET_RECORD, type BetRecord } from './bet-view.ts';
-import { insertBets, readPlayerLocked, type BetInsert, type PlacementStatements, type PlayerContext } from './placement-statements.ts';
+import { lockedPlacementStatements, type BetInsert, type PlacementStatements } from './placement-statements.ts';
 import type { PlaceBetInput } from './schemas.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 
@@ -109,12 +109,7 @@ async function placeSerialised(deps: PlacementDeps, request: PlacementRequest): 
       const result =
         attempt === 0
           ? await attemptPlacement(deps.db, deps.policy, request, deps.statements)
-          : await withTransaction(deps.db, (client) =>
-              attemptPlacement(client, deps.policy, request, {
-                readPlayer: (lookup) => readPlayerLocked(client, lookup),
-                insertBet: async (bet) => (await insertBets(client, [bet]))[0]!,
-              }),
-            );
+          : await withTransaction(deps.db, (client) => attemptPlacement(client, deps.policy, request, lockedPlacementStatements(client)));
       if (result.kind !== 'retry') return result;
     } catch (error) {
       if (error instanceof Refusal) {
@@ -153,7 +148,7 @@ async function attemptPlacement(
   statements: PlacementStatements,
 ): Promise<Placement | typeof RETRY> {
   const { operatorId, input, idempotencyKey } = request;
-  const context: PlayerContext = await statements.readPlayer({ operatorId, idempotencyKey, sessionToken: input.sessionToken });
+  const context = await statements.readPlayer({ operatorId, idempotencyKey, sessionToken: input.sessionToken });
   if (context.existing) return replay(db, operatorId, context.existing, request.hash);
   const session = context.session;
   if (!session) throw notFound('session');
