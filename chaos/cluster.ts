@@ -37,6 +37,9 @@ export interface ChaosCluster {
   /** One secret per operator; the wallet mock accepts each. */
   walletSecrets: [string, string];
   redis: ChaosProcess;
+  /** Where the nodes' Redis listens, across restarts (same port), and the nodes' REDIS_PREFIX. */
+  redisUrl: string;
+  redisPrefix: string;
   wallet: ChaosProcess;
   /** The node at each slot right now (a restarted node replaces its slot's entry). */
   nodes: ChaosProcess[];
@@ -119,6 +122,8 @@ export async function startChaosCluster(options: {
     }
   };
   const redisPort = await newPort();
+  const redisUrl = `redis://127.0.0.1:${redisPort}`;
+  const redisPrefix = `chaos:${options.runId}:`;
   let redis = await spawnRedis({ port: redisPort, dir: options.logDir, logFile: logFile('redis'), onSpawn: watch });
   const wallet = await spawnNodeService({
     name: 'walletmock',
@@ -142,8 +147,8 @@ export async function startChaosCluster(options: {
         ...NODE_SETTINGS,
         NODE_ID: `${spec.name}#${spec.starts}`,
         DATABASE_URL: databaseUrl,
-        REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-        REDIS_PREFIX: `chaos:${options.runId}:`,
+        REDIS_URL: redisUrl,
+        REDIS_PREFIX: redisPrefix,
         ADMIN_TOKEN: CHAOS_ADMIN_TOKEN,
         WALLET_URL: wallet.url,
         WALLET_SECRET: walletSecrets[0],
@@ -163,6 +168,8 @@ export async function startChaosCluster(options: {
     get redis() {
       return redis;
     },
+    redisUrl,
+    redisPrefix,
     wallet,
     nodes,
     nodeUrls: () => slots.map((spec) => `http://127.0.0.1:${spec.port}`),

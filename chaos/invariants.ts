@@ -1,13 +1,15 @@
 import type pg from 'pg';
 import type { ChaosCluster } from './cluster.ts';
 import type { ConductorReport } from './conductor.ts';
-import { compareStreamIds, type DrainState } from './drain.ts';
+import type { DrainState } from './drain.ts';
 import { requestJson, type HttpTally } from './http.ts';
 import type { LoadResult } from './load.ts';
 import { checkMoney, type BetRow, type LedgerItem, type PlayerBalance, type RecordedTransaction } from './money-check.ts';
 import type { ChaosOperator } from './operators.ts';
 import { checkSseFrames } from './sse-check.ts';
 import type { SseFollower } from './sse-follower.ts';
+import { compareStreamIds } from './stream-id.ts';
+import type { StreamRecorder } from './stream-recorder.ts';
 
 // SPEC §10, checked after the drain from three independent sources — the wallet mock's
 // ledger and balances, the RGS's own records (its REST API and its tables), and what the
@@ -73,6 +75,7 @@ export async function checkInvariants(input: {
   cluster: ChaosCluster;
   operators: ChaosOperator[];
   followers: SseFollower[];
+  recorder: StreamRecorder;
   load: LoadResult;
   tally: HttpTally;
   conductor: ConductorReport;
@@ -133,12 +136,29 @@ export async function checkInvariants(input: {
   ).rows;
   if (withoutFinalEvent.length) fail('events', `${withoutFinalEvent.length} final bets without their bet.<status> event, e.g. ${withoutFinalEvent.slice(0, SHOW).map((bet) => bet.id).join(', ')}`);
 
-  // --- §10.3 every committed event: webhook at least once, SSE once and in order --------
-  const events = (
-    await db.query<{ id: string; operator_id: string; stream_id: string | null }>('SELECT id, operator_id, stream_id FROM events WHERE operator_id = ANY($1)', [operatorIds])
-  ).rows;
-  const unrelayed = events.filter((event) => !event.stream_id);
-  if (unrelayed.length) fail('events', `${unrelayed.length} committed events never relayed to their stream`);
+  // --- §10.3 every committed event: appended once, webhook at least once, SSE once and in order
+  const events = (await db.query<{ id: string; operator_id: string }>('SELECT id, operator_id FROM events WHERE operator_id = ANY($1)', [operatorIds])).rows;
+  // What the streams got, recorded during the run (Redis restarted empty since): per event
+  // id, the stream entries it became, each with the operator whose stream it is in.
+  const appended = new Map<string, { operatorId: string; streamId: string; generation: number }[]>();
+  for (const operator of operators) {
+    for (const { eventId, streamId, generation } of input.recorder.entries(operator.id)) {
+      const entries = appended.get(eventId) ?? [];
+      entries.push({ operatorId: operator.id, streamId, generation });
+      appended.set(eventId, entries);
+    }
+  }
+  const neverAppended = events.filter((event) => !appended.get(event.id)?.some((entry) => entry.operatorId === event.operator_id));
+  if (neverAppended.length) {
+    fail('events', `${neverAppended.length} committed events never appended to their operator's stream, e.g. ${neverAppended.slice(0, SHOW).map((event) => event.id).join(', ')}`);
+  }
+  // Twice within one Redis lifetime; across a restart the relay may append again what the
+  // crash took away with its answer (SSE clients get a stream.reset in between).
+  const twice = [...appended].filter(([, entries]) => new Set(entries.map((entry) => entry.generation)).size < entries.length);
+  if (twice.length) {
+    const samples = twice.slice(0, SHOW).map(([id, entries]) => `${id} (${entries.map((entry) => entry.streamId).join(', ')})`);
+    fail('events', `${twice.length} events appended more than once (the relay appends each exactly once), e.g. ${samples.join('; ')}`);
+  }
   let webhooksDelivered = 0;
   let webhooksBadSignature = 0;
   let sseGaps = 0;
@@ -159,7 +179,11 @@ export async function checkInvariants(input: {
     if (strangers.length) fail('webhooks', `operator ${operator.index} received ${strangers.length} events that were never committed`);
     webhooksDelivered += mine.filter((event) => verified.has(event.id)).length;
 
-    const committed = mine.flatMap((event) => (event.stream_id ? [event.stream_id] : [])).sort(compareStreamIds);
+    const committed = input.recorder
+      .entries(operator.id)
+      .filter((entry) => eventIds.has(entry.eventId))
+      .map((entry) => entry.streamId)
+      .sort(compareStreamIds);
     for (const follower of input.followers.filter((each) => each.operatorId === operator.id)) {
       sseReconnects += Math.max(0, follower.connections - 1);
       const report = checkSseFrames(follower.name, follower.frames, committed, eventIds);

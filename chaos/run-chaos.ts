@@ -15,6 +15,7 @@ import { setUpOperators, START_BALANCE, type ChaosOperator } from './operators.t
 import { seededRandom } from './random.ts';
 import { chaosSchedule } from './schedule.ts';
 import { startSseFollower, type SseFollower } from './sse-follower.ts';
+import { startStreamRecorder, type StreamRecorder } from './stream-recorder.ts';
 import { summaryLine } from './summary.ts';
 
 // One chaos run (docs/chaos.md): start → operators, players, SSE clients → load under
@@ -43,8 +44,10 @@ export function startChaosRun(config: ChaosConfig, log: (line: string) => void):
   let aborted = false;
   const receivers: ChaosOperator['receiver'][] = [];
   const followers: SseFollower[] = [];
+  let recorder: StreamRecorder | undefined;
 
   async function cleanUp(keep: boolean): Promise<void> {
+    await recorder?.stop();
     await Promise.all(followers.map((follower) => follower.stop()));
     await Promise.all(receivers.map((receiver) => receiver.close()));
     const problems = (await teardown?.({ dropDatabase: !keep })) ?? [];
@@ -67,6 +70,8 @@ export function startChaosRun(config: ChaosConfig, log: (line: string) => void):
     const tally = createHttpTally();
     const operators = await setUpOperators({ cluster, runId, playersPerOperator: config.players, seed: config.seed, tally });
     receivers.push(...operators.map((operator) => operator.receiver));
+    // Before the first bet, so it sees every entry of the run from the streams' start.
+    recorder = startStreamRecorder({ redisUrl: cluster.redisUrl, prefix: cluster.redisPrefix, operatorIds: operators.map((operator) => operator.id) });
     for (const operator of operators) {
       for (let n = 0; n < config.sseClients; n++) {
         followers.push(startSseFollower({ name: `op${operator.index}-sse${n}`, operatorId: operator.id, apiKey: operator.apiKey, nodeUrls: cluster.nodeUrls, seed: config.seed, tally }));
@@ -108,10 +113,11 @@ export function startChaosRun(config: ChaosConfig, log: (line: string) => void):
     // Dropping the database at teardown ends idle connections: not a reason to crash.
     db.on('error', () => undefined);
     try {
-      const drained = await drain({ db, operators, followers, boundMs: config.drainSeconds * 1000, log });
+      const drained = await drain({ db, operators, followers, recorder, boundMs: config.drainSeconds * 1000, log });
       log(`drain: ${(drained.ms / 1000).toFixed(0)} s`);
       await Promise.all(followers.map((follower) => follower.stop()));
-      const { figures, failures } = await checkInvariants({ db, cluster, operators, followers, load: loadResult, tally, conductor, drained: drained.state });
+      const { figures, failures } = await checkInvariants({ db, cluster, operators, followers, recorder, load: loadResult, tally, conductor, drained: drained.state });
+      await recorder.stop();
       const ok = failures.length === 0;
       const summary = summaryLine({
         seed: config.seed,

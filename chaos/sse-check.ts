@@ -1,4 +1,4 @@
-import { compareStreamIds } from './drain.ts';
+import { compareStreamIds } from './stream-id.ts';
 import type { FollowerFrame } from './sse-follower.ts';
 
 // SPEC §7/§10.3 for one SSE client: what it received, against the operator's committed

@@ -3,6 +3,7 @@ import { InitialSchema0001 } from './0001-initial-schema.ts';
 import { DropUnusedEventsIndex0002 } from './0002-drop-unused-events-index.ts';
 import { DropUnusedWalletTransactionsIndex0003 } from './0003-drop-unused-wallet-transactions-index.ts';
 import { RoundsSeedPairWithoutForeignKey0004 } from './0004-rounds-seed-pair-without-foreign-key.ts';
+import { EventRelayCursor0005 } from './0005-event-relay-cursor.ts';
 
 /** Every migration in order. Listed explicitly so the runner needs no file globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -10,4 +11,5 @@ export const migrationsList: MigrationObject[] = [
   { name: '0002-drop-unused-events-index', class: DropUnusedEventsIndex0002 },
   { name: '0003-drop-unused-wallet-transactions-index', class: DropUnusedWalletTransactionsIndex0003 },
   { name: '0004-rounds-seed-pair-without-foreign-key', class: RoundsSeedPairWithoutForeignKey0004 },
+  { name: '0005-event-relay-cursor', class: EventRelayCursor0005 },
 ];

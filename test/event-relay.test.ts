@@ -28,6 +28,9 @@ test.after.always(async () => {
 const streamOf = async (operatorId: string) =>
   (await redis.xrange(`${cluster.redisPrefix}stream:${operatorId}`, '-', '+')).map(([id, fields]) => ({ id, event: JSON.parse(fields[1]!) }));
 
+const unrelayed = async (operatorId: string) =>
+  Number((await db.query('SELECT count(*) FROM unrelayed_events WHERE operator_id = $1', [operatorId])).rows[0].count);
+
 async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -40,23 +43,29 @@ test('committed events are appended to the operator stream once each, in commit 
   const operator = await createOperator(cluster.nodes[0]!.url);
   const session = await launch(operator.client(), 'streamer');
   const placed = await placeBet(operator.client(cluster.nodes[1]!.url), session, 100, { target: 50, direction: 'under' });
-  await waitUntil(async () => Number((await db.query('SELECT count(*) FROM events WHERE operator_id = $1 AND relayed_at IS NULL', [operator.id])).rows[0].count) === 0, 'relay');
+  await waitUntil(async () => (await unrelayed(operator.id)) === 0, 'relay');
   const stream = await streamOf(operator.id);
-  const committed = await db.query('SELECT id, type, stream_id FROM events WHERE operator_id = $1 ORDER BY seq', [operator.id]);
+  // The relay's order: by writing transaction, then by row.
+  const committed = await db.query('SELECT id, type FROM events WHERE operator_id = $1 ORDER BY txid, seq', [operator.id]);
   t.deepEqual(stream.map((entry) => entry.event.id), committed.rows.map((row) => row.id));
-  t.deepEqual(stream.map((entry) => entry.id), committed.rows.map((row) => row.stream_id), 'each row records its stream entry id');
   const betTypes = stream.filter((entry) => entry.event.data.betId === placed.body.id).map((entry) => entry.event.type);
   t.deepEqual(betTypes.slice(0, 3), ['round.created', 'bet.placed', 'wallet.debited']);
   t.like(stream[0]!.event, { type: 'session.launched', operatorId: operator.id });
 });
 
-test('relaying an event again (a node died between the append and marking the row) never duplicates it', async (t) => {
+test('relaying an event again (a node died between the append and moving the cursor) never duplicates it', async (t) => {
   const operator = await createOperator(cluster.nodes[0]!.url);
   await launch(operator.client(), 'again-1');
   await launch(operator.client(), 'again-2');
-  await waitUntil(async () => (await streamOf(operator.id)).length === 2, 'two events');
-  await db.query('UPDATE events SET relayed_at = NULL WHERE operator_id = $1', [operator.id]);
-  await waitUntil(async () => Number((await db.query('SELECT count(*) FROM events WHERE operator_id = $1 AND relayed_at IS NULL', [operator.id])).rows[0].count) === 0, 'a second relay');
+  await waitUntil(async () => (await streamOf(operator.id)).length === 2 && (await unrelayed(operator.id)) === 0, 'two events');
+  // The cursor back to just before this operator's first event, as if that pass never committed.
+  await db.query(
+    `UPDATE event_relay_cursor c SET txid = e.txid, seq = e.seq - 1
+       FROM (SELECT txid, seq FROM events WHERE operator_id = $1 ORDER BY txid, seq LIMIT 1) e`,
+    [operator.id],
+  );
+  t.is(await unrelayed(operator.id), 2);
+  await waitUntil(async () => (await unrelayed(operator.id)) === 0, 'a second relay');
   t.is((await streamOf(operator.id)).length, 2);
 });
 
@@ -69,11 +78,31 @@ test('events committed by a node killed right after its commits still reach the 
   const bets = await Promise.all(Array.from({ length: 10 }, () => placeBet(client, session, 100, { target: 50, direction: 'under' })));
   await victim.stop('SIGKILL');
   t.true(bets.every((bet) => bet.status === 201));
-  await waitUntil(async () => Number((await db.query('SELECT count(*) FROM events WHERE operator_id = $1 AND relayed_at IS NULL', [operator.id])).rows[0].count) === 0, 'recovery');
+  await waitUntil(async () => (await unrelayed(operator.id)) === 0, 'recovery');
   const stream = await streamOf(operator.id);
   const committed = await db.query('SELECT id FROM events WHERE operator_id = $1', [operator.id]);
   t.deepEqual(stream.map((entry) => entry.event.id).sort(), committed.rows.map((row) => row.id).sort());
   t.is(stream.length, committed.rows.length);
+});
+
+test('an event whose transaction began first but commits last is relayed, and in transaction order', async (t) => {
+  const operator = await createOperator(cluster.nodes[0]!.url);
+  const early = await db.connect();
+  t.teardown(() => early.release());
+  // This transaction takes its id and the lower seq first, and stays open while a later one commits.
+  await early.query('BEGIN');
+  const { rows } = await early.query<{ id: string }>(
+    "INSERT INTO events (id, operator_id, type, data) VALUES (gen_random_uuid(), $1, 'test.early', '{}') RETURNING id",
+    [operator.id],
+  );
+  await launch(operator.client(), 'late-committer');
+  await new Promise((resolve) => setTimeout(resolve, 600));
+  t.deepEqual(await streamOf(operator.id), [], 'the later commit waits behind the open transaction');
+  await early.query('COMMIT');
+  await waitUntil(async () => (await unrelayed(operator.id)) === 0, 'relay');
+  const stream = await streamOf(operator.id);
+  t.deepEqual(stream.map((entry) => entry.event.type), ['test.early', 'session.launched']);
+  t.is(stream[0]!.event.id, rows[0]!.id);
 });
 
 test('the stream keeps at least the configured length or age, whichever is more', async (t) => {

@@ -1,10 +1,12 @@
 import test from 'ava';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { createOperator } from './support/operators.ts';
 import { launch, placeBet } from './support/bets.ts';
 import { openSse, type SseMessage } from './support/sse-client.ts';
 import { startWebhookReceiver } from './support/webhook-receiver.ts';
+import { REDIS_URL } from './support/redis.ts';
 
 // SPEC §7/§10.3: every committed event is delivered by webhook at least once and
 // appears once in the SSE stream, in stream order, whichever nodes the client
@@ -13,13 +15,16 @@ import { startWebhookReceiver } from './support/webhook-receiver.ts';
 const WEBHOOK_SECRET = 'e2e-webhook-secret-0123456789';
 let cluster: TestCluster;
 let db: pg.Pool;
+let redis: Redis;
 
 test.before(async () => {
   cluster = await startCluster({ nodes: 2, nodeEnv: { RELAY_INTERVAL_MS: '300', SWEEP_INTERVAL_MS: '500', WEBHOOK_RETRY_BASE_MS: '100', WEBHOOK_RETRY_MAX_MS: '500' } });
   db = new pg.Pool({ connectionString: cluster.database.url, max: 4 });
+  redis = new Redis(REDIS_URL);
 });
 
 test.after.always(async () => {
+  redis?.disconnect();
   await db?.end();
   await cluster?.stop();
 });
@@ -30,15 +35,18 @@ const compareIds = (a: string, b: string) => {
   return am - bm || as - bs;
 };
 
+/** The stream entry ids of the operator's committed events, in stream order, once all are relayed. */
 async function committedStreamIds(operatorId: string): Promise<string[]> {
   const deadline = Date.now() + 20_000;
-  for (;;) {
-    const { rows } = await db.query('SELECT stream_id FROM events WHERE operator_id = $1 ORDER BY seq', [operatorId]);
-    // Stream order, not insert order: a transaction that took its ids earlier may commit later.
-    if (rows.every((row) => row.stream_id)) return rows.map((row) => row.stream_id as string).sort(compareIds);
+  while (Number((await db.query('SELECT count(*) FROM unrelayed_events WHERE operator_id = $1', [operatorId])).rows[0].count) > 0) {
     if (Date.now() > deadline) throw new Error('events were not all relayed');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  const eventIds = new Set((await db.query('SELECT id FROM events WHERE operator_id = $1', [operatorId])).rows.map((row) => row.id as string));
+  const entries = await redis.xrange(`${cluster.redisPrefix}stream:${operatorId}`, '-', '+');
+  const relayed = entries.filter(([, fields]) => eventIds.has((JSON.parse(fields[1]!) as { id: string }).id));
+  if (relayed.length !== eventIds.size) throw new Error(`${eventIds.size} events committed, ${relayed.length} entries in the stream`);
+  return relayed.map(([id]) => id);
 }
 
 test('a client that reconnects to another node mid-run with its last id receives every event once, in order', async (t) => {

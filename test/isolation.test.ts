@@ -112,7 +112,7 @@ async function stateOfA(): Promise<Record<string, string>> {
 async function quietStateOfA(): Promise<Record<string, string>> {
   await waitUntil(async () => {
     const { rows } = await db.query<{ quiet: boolean }>(
-      `SELECT NOT EXISTS (SELECT 1 FROM events WHERE operator_id = $1 AND relayed_at IS NULL)
+      `SELECT NOT EXISTS (SELECT 1 FROM unrelayed_events WHERE operator_id = $1)
           AND NOT EXISTS (SELECT 1 FROM webhook_deliveries WHERE operator_id = $1 AND status <> 'delivered')
           AND NOT EXISTS (SELECT 1 FROM bets WHERE operator_id = $1 AND status = 'credit_pending' AND next_attempt_at < now() + interval '30 seconds') AS quiet`,
       [a.id],
@@ -161,7 +161,7 @@ test.before(async () => {
   // Every event relayed and every webhook delivered: from here on A's rows stay as they are.
   await waitUntil(async () => {
     const { rows } = await db.query<{ open: number }>(
-      `SELECT (SELECT count(*) FROM events WHERE relayed_at IS NULL) + (SELECT count(*) FROM webhook_deliveries WHERE status <> 'delivered') AS open`,
+      `SELECT (SELECT count(*) FROM unrelayed_events) + (SELECT count(*) FROM webhook_deliveries WHERE status <> 'delivered') AS open`,
     );
     return Number(rows[0]?.open) === 0;
   }, 'events are relayed and webhooks delivered');
@@ -321,8 +321,10 @@ test.serial("B's SSE stream and webhooks carry B's events only, replayed from th
   try {
     const fromStart = await openSse(node(1), { apiKey: b.apiKey, lastEventId: '0-0' });
     streams.push(fromStart);
-    const { rows } = await db.query<{ stream_id: string }>('SELECT stream_id FROM events WHERE operator_id = $1 AND stream_id IS NOT NULL ORDER BY seq LIMIT 1', [a.id]);
-    const fromAsId = await openSse(node(0), { apiKey: b.apiKey, lastEventId: rows[0]!.stream_id });
+    const aFromStart = await openSse(node(0), { apiKey: a.apiKey, lastEventId: '0-0' });
+    streams.push(aFromStart);
+    await aFromStart.until((client) => client.messages.length > 0, 10_000);
+    const fromAsId = await openSse(node(0), { apiKey: b.apiKey, lastEventId: aFromStart.messages[0]!.id });
     streams.push(fromAsId);
     const live = await openSse(node(0), { apiKey: b.apiKey });
     streams.push(live);

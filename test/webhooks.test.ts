@@ -58,12 +58,16 @@ async function setup(options: { secret?: string | null } = {}) {
 
 /**
  * A committed event, already relayed to SSE (so the relay leaves it alone): what a node
- * leaves behind when it dies after the relay's commit.
+ * leaves behind when it dies after the relay's commit. It takes txid 1, which sorts below
+ * every real transaction, and the relay cursor is moved past it if it is not already.
  */
 async function insertEvent(operatorId: string, type = 'bet.placed') {
   const id = randomUUID();
   const data = { betId: randomUUID(), playerId: 'player-1', amount: 1_000 };
-  await db.query("INSERT INTO events (id, operator_id, type, player_id, data, relayed_at) VALUES ($1, $2, $3, 'player-1', $4, now())", [
+  await db.query(
+    `WITH e AS (INSERT INTO events (id, operator_id, type, player_id, data, txid) VALUES ($1, $2, $3, 'player-1', $4, '1') RETURNING seq)
+     UPDATE event_relay_cursor c SET txid = '1', seq = e.seq FROM e WHERE (c.txid, c.seq) < ('1'::xid8, e.seq)`,
+    [
     id,
     operatorId,
     type,

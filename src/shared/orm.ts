@@ -8,7 +8,7 @@ import { SeedPairEntity } from '../modules/fairness/entity.ts';
 import { RoundEntity } from '../modules/rounds/entity.ts';
 import { BetEntity } from '../modules/bets/entity.ts';
 import { WalletTransactionEntity } from '../modules/wallet/entity.ts';
-import { EventEntity } from '../modules/events/entity.ts';
+import { EventEntity, EventRelayCursorEntity } from '../modules/events/entity.ts';
 import { WebhookDeliveryEntity } from '../modules/webhooks/entity.ts';
 import { AuditEntryEntity } from '../modules/audit/entity.ts';
 import { OperatorLimitsEntity, PlayerDailyTotalsEntity } from '../modules/compliance/entity.ts';
@@ -23,6 +23,7 @@ export const entities = [
   BetEntity,
   WalletTransactionEntity,
   EventEntity,
+  EventRelayCursorEntity,
   WebhookDeliveryEntity,
   AuditEntryEntity,
   OperatorLimitsEntity,

@@ -53,7 +53,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
     // The fixtures' own after-effects (event relay, settlement audit) finish before the run.
     const deadline = Date.now() + 30_000;
     for (let previous = await state(); ; ) {
-      const { rows } = await db.query<{ pending: number }>('SELECT count(*)::int AS pending FROM events WHERE relayed_at IS NULL');
+      const { rows } = await db.query<{ pending: number }>('SELECT count(*)::int AS pending FROM unrelayed_events');
       await new Promise((resolve) => setTimeout(resolve, 200));
       const current = await state();
       if (rows[0]?.pending === 0 && stateDiff(previous, current).length === 0) break;

@@ -1,6 +1,6 @@
 import { EntitySchema } from '@mikro-orm/core';
 
-/** SPEC §7: a committed event, relayed later to the operator's stream and webhook. */
+/** SPEC §7: a committed event, relayed later to the operator's stream and webhook (src/modules/events/relay.ts). */
 export interface EventRecord {
   id: string;
   seq: number;
@@ -10,8 +10,8 @@ export interface EventRecord {
   betId: string | null;
   data: Record<string, unknown>;
   occurredAt: Date;
-  relayedAt: Date | null;
-  streamId: string | null;
+  /** The writing transaction (xid8, as text): the relay's order. Null on events relayed before migration 0005. */
+  txid: string | null;
 }
 
 export const EventEntity = new EntitySchema<EventRecord>({
@@ -26,7 +26,23 @@ export const EventEntity = new EntitySchema<EventRecord>({
     betId: { type: 'uuid', nullable: true },
     data: { type: 'json' },
     occurredAt: { type: 'Date' },
-    relayedAt: { type: 'Date', nullable: true },
-    streamId: { type: 'text', nullable: true },
+    txid: { type: 'text', columnType: 'xid8', nullable: true },
+  },
+});
+
+/** The one row saying how far the relay has appended events: (txid, seq) of the last one. */
+export interface EventRelayCursorRecord {
+  singleton: boolean;
+  txid: string;
+  seq: number;
+}
+
+export const EventRelayCursorEntity = new EntitySchema<EventRelayCursorRecord>({
+  name: 'EventRelayCursorRecord',
+  tableName: 'event_relay_cursor',
+  properties: {
+    singleton: { type: 'boolean', primary: true },
+    txid: { type: 'text', columnType: 'xid8' },
+    seq: { type: 'bigint' },
   },
 });

@@ -10,20 +10,32 @@ import { appendEventOnce, defineAppendOnce, type StreamRetention } from './strea
 const RELAY_LOCK_KEY = 7_346_203;
 const BATCH = 1_000;
 
+// Events are relayed in (txid, seq) order, and only those of transactions below the
+// snapshot's xmin (the oldest transaction still running): every such transaction has
+// ended, and none that ends later can sort below them, so the cursor never skips an event
+// that commits late (migrations/0005-event-relay-cursor.ts). A bet's steps are separate
+// transactions, one after the other, so its events keep their order.
+//
 // The batch is read in the statement that takes the lock, so its snapshot can predate the
 // lock by a moment: if another node's pass committed in that moment, some of these events
 // are relayed already, and relaying them again is a no-op (appendEventOnce answers the
-// first entry id; deliveries are unique per event). Events reach each stream in commit-visible order.
+// first entry id; deliveries are unique per event; the cursor only moves forward).
+// `held_back` says whether committed events wait behind a transaction still running.
 const OPEN_PASS = `
 BEGIN;
 SET LOCAL synchronous_commit = off;
-SELECT l.locked, e.id, e.operator_id, e.type, e.data, e.occurred_at
+SELECT l.locked, h.held_back, e.id, e.operator_id, e.type, e.data, e.occurred_at, e.txid, e.seq
   FROM (SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}) AS locked) l
+  CROSS JOIN LATERAL (
+    SELECT l.locked AND EXISTS (SELECT 1 FROM events WHERE txid >= pg_snapshot_xmin(pg_current_snapshot())) AS held_back
+  ) h
   LEFT JOIN LATERAL (
-    SELECT seq, id, operator_id, type, data, occurred_at FROM events
-     WHERE l.locked AND relayed_at IS NULL ORDER BY seq LIMIT ${BATCH}
+    SELECT id, operator_id, type, data, occurred_at, txid, seq FROM unrelayed_events
+     WHERE l.locked AND txid < pg_snapshot_xmin(pg_current_snapshot())
+     ORDER BY txid, seq LIMIT ${BATCH}
   ) e ON true
- ORDER BY e.seq`;
+ ORDER BY e.txid, e.seq`;
+const ADVANCE_CURSOR = `UPDATE event_relay_cursor SET txid = $1::xid8, seq = $2 WHERE (txid, seq) < ($1::xid8, $2)`;
 const LOCK_RETRY_MS = 20;
 const COALESCE_MS = 10;
 
@@ -33,10 +45,19 @@ interface EventRow {
   type: string;
   data: Record<string, unknown>;
   occurred_at: Date;
+  /** xid8: node-pg leaves it a string (it can exceed 2^53). */
+  txid: string;
+  seq: number;
 }
 
 /** A row of OPEN_PASS: the lock's answer, and an event unless there was none to relay. */
-type BatchRow = { locked: boolean } & (EventRow | Record<keyof EventRow, null>);
+type BatchRow = { locked: boolean; held_back: boolean } & (EventRow | Record<keyof EventRow, null>);
+
+/** What a pass did: `relayed` is -1 if another node holds the relay lock. */
+interface PassResult {
+  relayed: number;
+  heldBack: boolean;
+}
 
 /** What else happens to relayed events: webhook deliveries, created in the relay's transaction. */
 export interface RelayedEventHooks {
@@ -67,8 +88,8 @@ export function startEventRelay(deps: {
   const { db, redis, logger } = deps;
   defineAppendOnce(redis);
 
-  /** One batch: the number relayed, or -1 if another node holds the relay lock. */
-  async function pass(): Promise<number> {
+  /** One batch. */
+  async function pass(): Promise<PassResult> {
     const client = await db.connect();
     try {
       // One round trip opens the transaction, takes the relay lock and reads the batch (a
@@ -77,14 +98,17 @@ export function startEventRelay(deps: {
       // append (keyed by event id) does not duplicate them.
       const opened = (await client.query(OPEN_PASS)) as unknown as QueryResult<BatchRow>[];
       const batch = opened.at(-1)?.rows ?? [];
-      if (!batch[0]?.locked) {
+      const first = batch[0];
+      if (!first?.locked) {
         await client.query('ROLLBACK');
-        return -1;
+        return { relayed: -1, heldBack: false };
       }
-      const rows = batch.filter((row): row is { locked: boolean } & EventRow => row.id !== null);
-      if (rows.length === 0) {
+      const heldBack = first.held_back;
+      const rows = batch.filter((row): row is BatchRow & EventRow => row.id !== null);
+      const last = rows.at(-1);
+      if (!last) {
         await client.query('COMMIT');
-        return 0;
+        return { relayed: 0, heldBack };
       }
       const pipeline = redis.pipeline();
       for (const row of rows) {
@@ -92,15 +116,8 @@ export function startEventRelay(deps: {
         appendEventOnce(pipeline, { id: row.id, operatorId: row.operator_id, json }, deps.retention);
       }
       const results = (await pipeline.exec()) ?? [];
-      const streamIds = results.map(([error, id]) => {
-        if (error) throw error;
-        return String(id);
-      });
-      await client.query(
-        `UPDATE events e SET relayed_at = now(), stream_id = r.stream_id
-           FROM unnest($1::uuid[], $2::text[]) AS r(id, stream_id) WHERE e.id = r.id`,
-        [rows.map((row) => row.id), streamIds],
-      );
+      for (const [error] of results) if (error) throw error;
+      await client.query(ADVANCE_CURSOR, [last.txid, last.seq]);
       const deliveryIds = await deps.hooks.inTransaction(
         client,
         rows.map((row) => ({ id: row.id, operatorId: row.operator_id })),
@@ -110,7 +127,7 @@ export function startEventRelay(deps: {
       eventsRelayedTotal.inc(rows.length);
       for (const row of rows) eventRelayLagSeconds.observe((now - row.occurred_at.getTime()) / 1000);
       await deps.hooks.afterCommit(deliveryIds);
-      return rows.length;
+      return { relayed: rows.length, heldBack };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
@@ -127,7 +144,9 @@ export function startEventRelay(deps: {
     do {
       again = false;
       for (;;) {
-        const relayed = await pass();
+        const { relayed, heldBack } = await pass();
+        // Committed events wait behind a transaction still running: look again shortly.
+        if (heldBack) again = true;
         if (relayed === -1) {
           // Another node is relaying; it may have read before our commit: look again shortly.
           await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
