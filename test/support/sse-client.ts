@@ -94,6 +94,9 @@ export function openSse(baseUrl: string, options: SseOptions = {}): Promise<SseC
 
       const onLine = (line: string) => {
         if (line === '') {
+          // As EventSource does: the last id counts once its frame is dispatched, not when its
+          // `id:` line arrives (a frame cut between chunks must not advance it).
+          if (block.id !== undefined) client.lastEventId = block.id;
           if (block.data.length > 0) {
             client.messages.push({ id: block.id, event: block.event ?? 'message', data: block.data.join('\n') });
           }
@@ -111,7 +114,6 @@ export function openSse(baseUrl: string, options: SseOptions = {}): Promise<SseC
         else if (field === 'event') block.event = value;
         else if (field === 'id' && !value.includes('\0')) {
           block.id = value;
-          client.lastEventId = value;
         } else if (field === 'retry' && /^\d+$/.test(value)) client.retries.push(Number(value));
       };
 

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Db, Queryable } from '../../shared/db.ts';
 import { eventRelayLagSeconds, eventsRelayedTotal } from '../../shared/metrics.ts';
-import { appendEventOnce, defineAppendOnce, type StreamRetention } from './stream-append.ts';
+import { appendEvents, defineAppendEvents, type StreamEvent, type StreamRetention } from './stream-append.ts';
 
 // Names "the event relay" among advisory locks: one relay pass at a time cluster-wide,
 // so events reach each stream in commit-visible order (a bet's events stay in order).
@@ -18,8 +18,8 @@ const BATCH = 1_000;
 //
 // The batch is read in the statement that takes the lock, so its snapshot can predate the
 // lock by a moment: if another node's pass committed in that moment, some of these events
-// are relayed already, and relaying them again is a no-op (appendEventOnce answers the
-// first entry id; deliveries are unique per event; the cursor only moves forward).
+// are relayed already, and relaying them again is a no-op (a stream's position skips
+// them; deliveries are unique per event; the cursor only moves forward).
 // `held_back` says whether committed events wait behind a transaction still running.
 const OPEN_PASS = `
 BEGIN;
@@ -86,16 +86,16 @@ export function startEventRelay(deps: {
   hooks: RelayedEventHooks;
 }): EventRelay {
   const { db, redis, logger } = deps;
-  defineAppendOnce(redis);
+  defineAppendEvents(redis);
 
   /** One batch. */
   async function pass(): Promise<PassResult> {
     const client = await db.connect();
     try {
       // One round trip opens the transaction, takes the relay lock and reads the batch (a
-      // simple query: no parameters, several statements). Marking rows relayed needs no
-      // fsync wait: if a crash loses this commit, the rows are relayed again, and the
-      // append (keyed by event id) does not duplicate them.
+      // simple query: no parameters, several statements). Moving the cursor needs no
+      // fsync wait: if a crash loses this commit, the events are relayed again, and each
+      // stream's position keeps them from being appended twice.
       const opened = (await client.query(OPEN_PASS)) as unknown as QueryResult<BatchRow>[];
       const batch = opened.at(-1)?.rows ?? [];
       const first = batch[0];
@@ -110,11 +110,16 @@ export function startEventRelay(deps: {
         await client.query('COMMIT');
         return { relayed: 0, heldBack };
       }
-      const pipeline = redis.pipeline();
+      const byOperator = new Map<string, StreamEvent[]>();
       for (const row of rows) {
         const json = JSON.stringify({ id: row.id, type: row.type, operatorId: row.operator_id, occurredAt: row.occurred_at.toISOString(), data: row.data });
-        appendEventOnce(pipeline, { id: row.id, operatorId: row.operator_id, json }, deps.retention);
+        const events = byOperator.get(row.operator_id) ?? [];
+        events.push({ txid: row.txid, seq: String(row.seq), json });
+        byOperator.set(row.operator_id, events);
       }
+      // One script call per operator stream, in one round trip.
+      const pipeline = redis.pipeline();
+      for (const [operatorId, events] of byOperator) appendEvents(pipeline, operatorId, events, deps.retention);
       const results = (await pipeline.exec()) ?? [];
       for (const [error] of results) if (error) throw error;
       await client.query(ADVANCE_CURSOR, [last.txid, last.seq]);

@@ -2,61 +2,78 @@ import type { Redis } from 'ioredis';
 
 /** The operator's Redis Stream (ioredis adds REDIS_PREFIX). */
 export const streamKey = (operatorId: string) => `stream:${operatorId}`;
-const relayedKey = (eventId: string) => `relayed:${eventId}`;
+/** "txid:seq" of the last event appended to the operator's stream. */
+const positionKey = (operatorId: string) => `stream-position:${operatorId}`;
 
-// Appends an event once: the event id → stream id mapping is recorded next to the append,
-// so a second relay of the same event (a node died between XADD and marking the row
-// relayed) returns the first entry id instead of appending a duplicate.
+// Appends one relay pass's events of one operator, each at most once. The relay appends in
+// (txid, seq) order, so a stream's position (the last pair appended) tells which events
+// of a repeated pass are in already: a pass that appended and then could not commit its
+// cursor (a node died, Postgres lost that asynchronous commit), or one whose snapshot
+// predates another node's pass. A Redis that restarted empty has no position, and gets
+// every event the cursor has not passed.
 // Retention (SPEC §7): trim only entries that are both beyond the length bound and older
 // than the age bound, so at least max(24 h, 100,000 events) stays.
-const APPEND_ONCE = `
-local existing = redis.call('GET', KEYS[2])
-if existing then return existing end
-local id = redis.call('XADD', KEYS[1], '*', 'event', ARGV[1])
-redis.call('SET', KEYS[2], id, 'PX', ARGV[4])
-local excess = redis.call('XLEN', KEYS[1]) - tonumber(ARGV[2])
+const APPEND_EVENTS = `
+local function before(a, b)
+  if #a ~= #b then return #a < #b end
+  return a < b
+end
+local position = redis.call('GET', KEYS[2])
+local lastTxid, lastSeq = '', ''
+if position then lastTxid, lastSeq = string.match(position, '^(%d+):(%d+)$') end
+if not lastTxid then position, lastTxid, lastSeq = false, '', '' end
+local appended = 0
+for i = 3, #ARGV, 3 do
+  local txid, seq = ARGV[i], ARGV[i + 1]
+  if not position or before(lastTxid, txid) or (lastTxid == txid and before(lastSeq, seq)) then
+    redis.call('XADD', KEYS[1], '*', 'event', ARGV[i + 2])
+    lastTxid, lastSeq, position = txid, seq, true
+    appended = appended + 1
+  end
+end
+if appended > 0 then redis.call('SET', KEYS[2], lastTxid .. ':' .. lastSeq) end
+local excess = redis.call('XLEN', KEYS[1]) - tonumber(ARGV[1])
 if excess > 0 then
-  local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', math.min(excess, 100))
+  local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', math.min(excess, 1000))
   for _, entry in ipairs(oldest) do
     local ms = tonumber(string.match(entry[1], '^(%d+)'))
-    if ms >= tonumber(ARGV[3]) then break end
+    if ms >= tonumber(ARGV[2]) then break end
     redis.call('XDEL', KEYS[1], entry[1])
   end
 end
-return id`;
-
-// The event id → entry id mark only has to outlive the gap between an append and the
-// commit that marks the row relayed (a relay pass that died, or a Postgres crash that lost
-// that asynchronous commit and recovered): minutes, not the stream's retention, or Redis
-// would hold one key per event for a day.
-const RELAYED_MARK_TTL_MS = 30 * 60_000;
+return appended`;
 
 export interface StreamRetention {
   maxLen: number;
   retentionMs: number;
 }
 
-/** A connection or pipeline with the `appendEventOnce` script defined (EVALSHA, loaded on demand). */
+/** One event to append: its place in the relay's order (txid, seq, as decimal text) and its JSON. */
+export interface StreamEvent {
+  txid: string;
+  seq: string;
+  json: string;
+}
+
+/** A connection or pipeline with the `appendEvents` script defined (EVALSHA, loaded on demand). */
 interface AppendCapable {
-  appendEventOnce(stream: string, relayed: string, event: string, maxLen: number, cutoffMs: number, ttlMs: number): unknown;
+  appendEvents(stream: string, position: string, maxLen: number, cutoffMs: number, ...events: string[]): unknown;
 }
 
-export function defineAppendOnce(redis: Redis): void {
-  redis.defineCommand('appendEventOnce', { numberOfKeys: 2, lua: APPEND_ONCE });
+export function defineAppendEvents(redis: Redis): void {
+  redis.defineCommand('appendEvents', { numberOfKeys: 2, lua: APPEND_EVENTS });
 }
 
-/** Queues the idempotent append of one event on a pipeline of a connection passed to `defineAppendOnce`. */
-export function appendEventOnce(
-  pipeline: ReturnType<Redis['pipeline']>,
-  event: { id: string; operatorId: string; json: string },
-  retention: StreamRetention,
-): void {
-  (pipeline as unknown as AppendCapable).appendEventOnce(
-    streamKey(event.operatorId),
-    relayedKey(event.id),
-    event.json,
+/**
+ * Queues the append of one operator's events, in relay order, on a pipeline of a
+ * connection passed to `defineAppendEvents`; its answer is the number appended.
+ */
+export function appendEvents(pipeline: ReturnType<Redis['pipeline']>, operatorId: string, events: StreamEvent[], retention: StreamRetention): void {
+  (pipeline as unknown as AppendCapable).appendEvents(
+    streamKey(operatorId),
+    positionKey(operatorId),
     retention.maxLen,
     Date.now() - retention.retentionMs,
-    RELAYED_MARK_TTL_MS,
+    ...events.flatMap((event) => [event.txid, event.seq, event.json]),
   );
 }
