@@ -10,6 +10,8 @@ import { Migration } from '@mikro-orm/migrations';
  * running (the snapshot's xmin). Every transaction below that xmin has ended, and no
  * transaction that starts later can get a lower txid, so an event below the cursor can
  * never appear later: the cursor leaves no holes. See src/modules/events/relay.ts.
+ * The unique index on `seq` goes too: nothing reads events by seq alone now, and every
+ * event row paid an insert into it.
  *
  * Events not yet relayed when this runs take this migration's txid, so the relay
  * appends them once it commits; their stream ids are not kept (the stream entry carries
@@ -23,6 +25,8 @@ UPDATE events SET txid = pg_current_xact_id() WHERE relayed_at IS NULL;
 ALTER TABLE events ALTER COLUMN txid SET DEFAULT pg_current_xact_id();
 CREATE INDEX events_relay_order ON events (txid, seq);
 DROP INDEX events_unrelayed;
+-- Nothing reads events by seq alone any more; the identity keeps it unique.
+ALTER TABLE events DROP CONSTRAINT events_seq_key;
 ALTER TABLE events DROP COLUMN relayed_at, DROP COLUMN stream_id;
 
 -- One row: the (txid, seq) of the last event appended to the streams.
@@ -47,6 +51,7 @@ UPDATE events e SET relayed_at = now() FROM event_relay_cursor c WHERE e.txid IS
 CREATE INDEX events_unrelayed ON events (seq) WHERE relayed_at IS NULL;
 DROP TABLE event_relay_cursor;
 DROP INDEX events_relay_order;
+ALTER TABLE events ADD CONSTRAINT events_seq_key UNIQUE (seq);
 ALTER TABLE events DROP COLUMN txid;
 `);
   }

@@ -19,7 +19,7 @@ export const EventEntity = new EntitySchema<EventRecord>({
   tableName: 'events',
   properties: {
     id: { type: 'uuid', primary: true },
-    seq: { type: 'bigint', unique: true, generated: 'identity' },
+    seq: { type: 'bigint', generated: 'identity' },
     operatorId: { type: 'uuid' },
     type: { type: 'text' },
     playerId: { type: 'text', nullable: true },
