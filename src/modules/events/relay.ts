@@ -144,6 +144,10 @@ export function startEventRelay(deps: {
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = false;
+  // Passes in a row that found events held back and relayed none: a transaction left open
+  // somewhere. The pause between passes doubles with each, up to the timer's interval,
+  // instead of polling Postgres every 10 ms for as long as that transaction lasts.
+  let stalledPasses = 0;
 
   async function drain(): Promise<void> {
     do {
@@ -152,6 +156,7 @@ export function startEventRelay(deps: {
         const { relayed, heldBack } = await pass();
         // Committed events wait behind a transaction still running: look again shortly.
         if (heldBack) again = true;
+        if (relayed !== -1) stalledPasses = heldBack && relayed === 0 ? stalledPasses + 1 : 0;
         if (relayed === -1) {
           // Another node is relaying; it may have read before our commit: look again shortly.
           await new Promise((resolve) => setTimeout(resolve, LOCK_RETRY_MS));
@@ -163,7 +168,8 @@ export function startEventRelay(deps: {
       // Under load commits keep kicking: pace the passes, so that each carries the
       // events of many commits instead of a few (a pass costs four round trips however
       // few events it carries).
-      if (again && !stopped) await new Promise((resolve) => setTimeout(resolve, COALESCE_MS));
+      const pauseMs = Math.min(deps.intervalMs, COALESCE_MS * 2 ** stalledPasses);
+      if (again && !stopped) await new Promise((resolve) => setTimeout(resolve, pauseMs));
     } while (again && !stopped);
   }
 

@@ -1,0 +1,46 @@
+import test from 'ava';
+import pg from 'pg';
+import { startCluster, type TestCluster } from './support/cluster.ts';
+import { createOperator } from './support/operators.ts';
+import { launch } from './support/bets.ts';
+
+// docs/operations.md: a transaction left open holds events back. The relays must wait it
+// out without polling Postgres every 10 ms for as long as it lasts (unbounded, that was
+// ~140 transactions a second for two nodes).
+
+let cluster: TestCluster;
+let db: pg.Pool;
+
+test.before(async () => {
+  cluster = await startCluster({ nodes: 2 });
+  db = new pg.Pool({ connectionString: cluster.database.url, max: 4 });
+});
+
+test.after.always(async () => {
+  await db?.end();
+  await cluster?.stop();
+});
+
+const transactions = async () =>
+  Number((await db.query('SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()')).rows[0].n);
+
+test('while an open transaction holds events back, the relays back off, and relay everything once it ends', async (t) => {
+  const operator = await createOperator(cluster.nodes[0]!.url);
+  const blocker = await db.connect();
+  t.teardown(() => blocker.release());
+  await blocker.query('BEGIN');
+  await blocker.query("INSERT INTO events (id, operator_id, type, data) VALUES (gen_random_uuid(), $1, 'test.blocker', '{}')", [operator.id]);
+  await launch(operator.client(), 'held-back');
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const before = await transactions();
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  const during = (await transactions()) - before;
+  t.true(during < 150, `${during} transactions in 3 s while held back`);
+  await blocker.query('COMMIT');
+  const deadline = Date.now() + 10_000;
+  while (Number((await db.query('SELECT count(*) FROM unrelayed_events WHERE operator_id = $1', [operator.id])).rows[0].count) > 0) {
+    if (Date.now() > deadline) return t.fail('the held-back events were not relayed after the transaction ended');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  t.pass();
+});
