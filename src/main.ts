@@ -2,6 +2,7 @@ import type { Server, ServerResponse } from 'node:http';
 import { env } from './config/env.ts';
 import { createApp } from './app.ts';
 import { createServices } from './services.ts';
+import { rebaseEventRelayAfterRestore } from './modules/events/relay-rebase.ts';
 import { logger } from './shared/logger.ts';
 import { ensureDatabase, migrate } from './shared/migrate.ts';
 import { startWorkers } from '../queues/worker.ts';
@@ -23,6 +24,9 @@ if (env.MIGRATE_ON_START) {
   const applied = await migrate(env.DATABASE_URL);
   if (applied.length) logger.info({ applied }, 'migrations applied');
 }
+
+// Before anything of this node can write an event (src/modules/events/relay-rebase.ts).
+await rebaseEventRelayAfterRestore({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL, redisPrefix: env.REDIS_PREFIX, logger });
 
 const services = createServices(env, logger);
 let shuttingDown = false;

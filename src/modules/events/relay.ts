@@ -7,7 +7,7 @@ import { appendEvents, defineAppendEvents, type StreamEvent, type StreamRetentio
 
 // Names "the event relay" among advisory locks: one relay pass at a time cluster-wide,
 // so events reach each stream in commit-visible order (a bet's events stay in order).
-const RELAY_LOCK_KEY = 7_346_203;
+export const RELAY_LOCK_KEY = 7_346_203;
 const BATCH = 1_000;
 
 // Events are relayed in (txid, seq) order, and only those of transactions below the

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 /** The operator's Redis Stream (ioredis adds REDIS_PREFIX). */
 export const streamKey = (operatorId: string) => `stream:${operatorId}`;
 /** "txid:seq" of the last event appended to the operator's stream. */
-const positionKey = (operatorId: string) => `stream-position:${operatorId}`;
+export const positionKey = (operatorId: string) => `stream-position:${operatorId}`;
 
 // Appends one relay pass's events of one operator, each at most once. The relay appends in
 // (txid, seq) order, so a stream's position (the last pair appended) tells which events
