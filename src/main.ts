@@ -25,8 +25,12 @@ if (env.MIGRATE_ON_START) {
   if (applied.length) logger.info({ applied }, 'migrations applied');
 }
 
-// Before anything of this node can write an event (src/modules/events/relay-rebase.ts).
-await rebaseEventRelayAfterRestore({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL, redisPrefix: env.REDIS_PREFIX, logger });
+// Before anything of this node can write an event (src/modules/events/relay-rebase.ts). A
+// node still starts without Postgres or Redis (it reports not ready); its relay then
+// refuses to relay while the order is wrong, loudly (src/modules/events/relay.ts).
+await rebaseEventRelayAfterRestore({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL, redisPrefix: env.REDIS_PREFIX, logger }).catch(
+  (error: unknown) => logger.warn({ err: error }, 'event relay: could not check the relay order at startup; the relay checks it on every pass'),
+);
 
 const services = createServices(env, logger);
 let shuttingDown = false;

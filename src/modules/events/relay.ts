@@ -24,10 +24,11 @@ const BATCH = 1_000;
 const OPEN_PASS = `
 BEGIN;
 SET LOCAL synchronous_commit = off;
-SELECT l.locked, h.held_back, e.id, e.operator_id, e.type, e.data, e.occurred_at, e.txid, e.seq
+SELECT l.locked, h.held_back, h.cursor_ahead, e.id, e.operator_id, e.type, e.data, e.occurred_at, e.txid, e.seq
   FROM (SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}) AS locked) l
   CROSS JOIN LATERAL (
-    SELECT l.locked AND EXISTS (SELECT 1 FROM events WHERE txid >= pg_snapshot_xmin(pg_current_snapshot())) AS held_back
+    SELECT l.locked AND EXISTS (SELECT 1 FROM events WHERE txid >= pg_snapshot_xmin(pg_current_snapshot())) AS held_back,
+           (SELECT txid >= pg_snapshot_xmin(pg_current_snapshot()) FROM event_relay_cursor) AS cursor_ahead
   ) h
   LEFT JOIN LATERAL (
     SELECT id, operator_id, type, data, occurred_at, txid, seq FROM unrelayed_events
@@ -51,7 +52,7 @@ interface EventRow {
 }
 
 /** A row of OPEN_PASS: the lock's answer, and an event unless there was none to relay. */
-type BatchRow = { locked: boolean; held_back: boolean } & (EventRow | Record<keyof EventRow, null>);
+type BatchRow = { locked: boolean; held_back: boolean; cursor_ahead: boolean } & (EventRow | Record<keyof EventRow, null>);
 
 /** What a pass did: `relayed` is -1 if another node holds the relay lock. */
 interface PassResult {
@@ -87,6 +88,7 @@ export function startEventRelay(deps: {
 }): EventRelay {
   const { db, redis, logger } = deps;
   defineAppendEvents(redis);
+  let warnedCursorAhead = false;
 
   /** One batch. */
   async function pass(): Promise<PassResult> {
@@ -102,6 +104,17 @@ export function startEventRelay(deps: {
       if (!first?.locked) {
         await client.query('ROLLBACK');
         return { relayed: -1, heldBack: false };
+      }
+      if (first.cursor_ahead) {
+        // Transaction ids went back under a running node (relay-rebase.ts runs at startup).
+        await client.query('ROLLBACK');
+        if (!warnedCursorAhead) {
+          logger.error(
+            'event relay: the relay cursor is ahead of this Postgres cluster\'s transaction ids (a restore while nodes were running?); nothing is relayed until the nodes are restarted',
+          );
+          warnedCursorAhead = true;
+        }
+        return { relayed: 0, heldBack: false };
       }
       const heldBack = first.held_back;
       const rows = batch.filter((row): row is BatchRow & EventRow => row.id !== null);
