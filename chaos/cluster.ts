@@ -49,6 +49,8 @@ export interface ChaosCluster {
   restartNode(slot: number, signal: NodeJS.Signals, downMs: number): Promise<{ exit: number | string; stopMs: number }>;
   /** SIGKILLs redis-server and starts an empty one on the same port after `downMs`. */
   restartRedis(downMs: number): Promise<void>;
+  /** When each Redis restart killed the old server (ms since the epoch). */
+  redisKilledAt: number[];
   /** Processes that exited without being asked to, with their exit. */
   crashes: string[];
   teardown(options: { dropDatabase: boolean }): Promise<string[]>;
@@ -184,11 +186,13 @@ export async function startChaosCluster(options: {
       return { exit, stopMs };
     },
     async restartRedis(downMs) {
+      cluster.redisKilledAt.push(Date.now());
       await redis.stop('SIGKILL');
       started.delete(redis);
       await sleep(downMs);
       redis = await spawnRedis({ port: redisPort, dir: options.logDir, logFile: logFile('redis'), onSpawn: watch });
     },
+    redisKilledAt: [],
     crashes,
     teardown,
   };

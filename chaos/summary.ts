@@ -31,6 +31,7 @@ export function summaryLine(input: {
     ['double_applied', figures.doubleApplied],
     ['non_final', figures.nonFinal],
     ['parked', figures.parked],
+    ['events_lost_with_redis', figures.eventsLostWithRedis],
     ['sse_gaps', figures.sseGaps],
     ['sse_duplicates', figures.sseDuplicates],
     ['sse_resets', figures.sseResets],
