@@ -5,6 +5,7 @@ import { startCluster, type TestCluster } from './support/cluster.ts';
 import { createOperator } from './support/operators.ts';
 import { launch } from './support/bets.ts';
 import { REDIS_URL } from './support/redis.ts';
+import { unrelayedCount, waitForRelay, waitUntil } from './support/wait.ts';
 
 // A database restored from a logical dump into another Postgres cluster keeps its rows'
 // transaction ids while the new cluster's ids start low (src/modules/events/relay-rebase.ts).
@@ -25,21 +26,10 @@ test.after.always(async () => {
   await cluster?.stop();
 });
 
-const unrelayed = async (operatorId: string) =>
-  Number((await db.query('SELECT count(*) FROM unrelayed_events WHERE operator_id = $1', [operatorId])).rows[0].count);
-
-async function waitUntil(check: () => Promise<boolean>, what: string) {
-  const deadline = Date.now() + 15_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 test('after transaction ids went back, a starting node rebases the relay: nothing is lost or appended twice', async (t) => {
   const operator = await createOperator(cluster.nodes[0]!.url);
   await launch(operator.client(), 'before-restore');
-  await waitUntil(async () => (await unrelayed(operator.id)) === 0, 'the first event relayed');
+  await waitForRelay(db, operator.id);
   await cluster.nodes[0]!.stop('SIGTERM');
   const streamKey = `${cluster.redisPrefix}stream:${operator.id}`;
   const streamed = async () => (await redis.xrange(streamKey, '-', '+')).map(([, fields]) => (JSON.parse(fields[1]!) as { id: string; type: string }));
@@ -58,7 +48,7 @@ test('after transaction ids went back, a starting node rebases the relay: nothin
 
   const node = await cluster.addNode('after-restore');
   await launch(operator.client(node.url), 'after-restore');
-  await waitUntil(async () => (await unrelayed(operator.id)) === 0 && (await streamed()).length >= 3, 'the relay after the restore');
+  await waitUntil(async () => (await unrelayedCount(db, operator.id)) === 0 && (await streamed()).length >= 3, 'the relay after the restore');
   const types = (await streamed()).map((event) => event.type);
   t.deepEqual(types, ['session.launched', 'test.unrelayed_at_dump', 'session.launched']);
   const cursor = (await db.query<{ txid: string }>('SELECT txid::text AS txid FROM event_relay_cursor')).rows[0]!;

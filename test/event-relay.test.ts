@@ -5,6 +5,7 @@ import { startCluster, type TestCluster } from './support/cluster.ts';
 import { createOperator } from './support/operators.ts';
 import { REDIS_URL } from './support/redis.ts';
 import { launch, placeBet } from './support/bets.ts';
+import { unrelayedCount, waitForRelay, waitUntil } from './support/wait.ts';
 
 // SPEC §7: every committed event reaches its operator's stream exactly once, even when
 // the node that committed it dies right after the commit.
@@ -28,22 +29,11 @@ test.after.always(async () => {
 const streamOf = async (operatorId: string) =>
   (await redis.xrange(`${cluster.redisPrefix}stream:${operatorId}`, '-', '+')).map(([id, fields]) => ({ id, event: JSON.parse(fields[1]!) }));
 
-const unrelayed = async (operatorId: string) =>
-  Number((await db.query('SELECT count(*) FROM unrelayed_events WHERE operator_id = $1', [operatorId])).rows[0].count);
-
-async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 test('committed events are appended to the operator stream once each, in commit order per bet', async (t) => {
   const operator = await createOperator(cluster.nodes[0]!.url);
   const session = await launch(operator.client(), 'streamer');
   const placed = await placeBet(operator.client(cluster.nodes[1]!.url), session, 100, { target: 50, direction: 'under' });
-  await waitUntil(async () => (await unrelayed(operator.id)) === 0, 'relay');
+  await waitForRelay(db, operator.id);
   const stream = await streamOf(operator.id);
   // The relay's order: by writing transaction, then by row.
   const committed = await db.query('SELECT id, type FROM events WHERE operator_id = $1 ORDER BY txid, seq', [operator.id]);
@@ -57,15 +47,15 @@ test('relaying an event again (a node died between the append and moving the cur
   const operator = await createOperator(cluster.nodes[0]!.url);
   await launch(operator.client(), 'again-1');
   await launch(operator.client(), 'again-2');
-  await waitUntil(async () => (await streamOf(operator.id)).length === 2 && (await unrelayed(operator.id)) === 0, 'two events');
+  await waitUntil(async () => (await streamOf(operator.id)).length === 2 && (await unrelayedCount(db, operator.id)) === 0, 'two events');
   // The cursor back to just before this operator's first event, as if that pass never committed.
   await db.query(
     `UPDATE event_relay_cursor c SET txid = e.txid, seq = e.seq - 1
        FROM (SELECT txid, seq FROM events WHERE operator_id = $1 ORDER BY txid, seq LIMIT 1) e`,
     [operator.id],
   );
-  t.is(await unrelayed(operator.id), 2);
-  await waitUntil(async () => (await unrelayed(operator.id)) === 0, 'a second relay');
+  t.is(await unrelayedCount(db, operator.id), 2);
+  await waitForRelay(db, operator.id);
   t.is((await streamOf(operator.id)).length, 2);
 });
 
@@ -78,7 +68,7 @@ test('events committed by a node killed right after its commits still reach the 
   const bets = await Promise.all(Array.from({ length: 10 }, () => placeBet(client, session, 100, { target: 50, direction: 'under' })));
   await victim.stop('SIGKILL');
   t.true(bets.every((bet) => bet.status === 201));
-  await waitUntil(async () => (await unrelayed(operator.id)) === 0, 'recovery');
+  await waitForRelay(db, operator.id);
   const stream = await streamOf(operator.id);
   const committed = await db.query('SELECT id FROM events WHERE operator_id = $1', [operator.id]);
   t.deepEqual(stream.map((entry) => entry.event.id).sort(), committed.rows.map((row) => row.id).sort());
@@ -99,7 +89,7 @@ test('an event whose transaction began first but commits last is relayed, and in
   await new Promise((resolve) => setTimeout(resolve, 600));
   t.deepEqual(await streamOf(operator.id), [], 'the later commit waits behind the open transaction');
   await early.query('COMMIT');
-  await waitUntil(async () => (await unrelayed(operator.id)) === 0, 'relay');
+  await waitForRelay(db, operator.id);
   const stream = await streamOf(operator.id);
   t.deepEqual(stream.map((entry) => entry.event.type), ['test.early', 'session.launched']);
   t.is(stream[0]!.event.id, rows[0]!.id);

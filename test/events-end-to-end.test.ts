@@ -7,6 +7,7 @@ import { launch, placeBet } from './support/bets.ts';
 import { openSse, type SseMessage } from './support/sse-client.ts';
 import { startWebhookReceiver } from './support/webhook-receiver.ts';
 import { REDIS_URL } from './support/redis.ts';
+import { waitForRelay } from './support/wait.ts';
 
 // SPEC §7/§10.3: every committed event is delivered by webhook at least once and
 // appears once in the SSE stream, in stream order, whichever nodes the client
@@ -37,11 +38,7 @@ const compareIds = (a: string, b: string) => {
 
 /** The stream entry ids of the operator's committed events, in stream order, once all are relayed. */
 async function committedStreamIds(operatorId: string): Promise<string[]> {
-  const deadline = Date.now() + 20_000;
-  while (Number((await db.query('SELECT count(*) FROM unrelayed_events WHERE operator_id = $1', [operatorId])).rows[0].count) > 0) {
-    if (Date.now() > deadline) throw new Error('events were not all relayed');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await waitForRelay(db, operatorId);
   const eventIds = new Set((await db.query('SELECT id FROM events WHERE operator_id = $1', [operatorId])).rows.map((row) => row.id as string));
   const entries = await redis.xrange(`${cluster.redisPrefix}stream:${operatorId}`, '-', '+');
   const relayed = entries.filter(([, fields]) => eventIds.has((JSON.parse(fields[1]!) as { id: string }).id));
