@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
 import { DomainError } from './errors.ts';
+import { requestFields } from './observe.ts';
 import { sendProblem } from './problem.ts';
 
 interface HttpLikeError {
@@ -28,9 +30,9 @@ function bodyParserProblem(error: HttpLikeError): { status: number; code: string
 }
 
 /** The one place errors become HTTP answers (STYLE: errors are values with codes). */
-export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+export const errorHandler = (logger: Logger): ErrorRequestHandler => (error: unknown, req, res, _next) => {
   if (res.headersSent) {
-    req.log?.warn({ err: error }, 'error after the response started');
+    logger.warn({ err: error, req: requestFields(req) }, 'error after the response started');
     res.destroy();
     return;
   }
@@ -55,7 +57,7 @@ export const errorHandler: ErrorRequestHandler = (error: unknown, req, res, _nex
     return;
   }
   const errorId = randomUUID();
-  req.log?.error({ err: error, errorId }, 'unhandled error');
+  logger.error({ err: error, errorId, req: requestFields(req) }, 'unhandled error');
   sendProblem(res, { status: 500, code: 'INTERNAL_ERROR', title: 'Internal error', detail: 'see the server log', errorId });
 };
 

@@ -1,20 +1,23 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { operatorOf } from '../../http/auth.ts';
 import { parse } from '../../http/validate.ts';
 import type { BetsService } from './service.ts';
 import { betIdParams, idempotencyKeyRequired, listBetsQuery, placeBetBody } from './schemas.ts';
 
-export function betsRoutes(bets: BetsService): Router {
-  const router = Router();
-
-  router.post('/bets', async (req, res) => {
+/** `POST /bets`, mounted by the app ahead of every router (see app.ts): the bet path's hot route. */
+export function placeBetHandler(bets: BetsService): RequestHandler {
+  return async (req, res) => {
     const operator = operatorOf(req);
     const body = parse(placeBetBody, req.body, 'body');
     const key = parse(idempotencyKeyRequired, { 'idempotency-key': req.get('idempotency-key') }, 'headers')['idempotency-key'];
     const { status, bet } = await bets.place(operator.id, body, key);
     if (status === 202) res.location(`/bets/${bet.id}`);
     res.status(status).json(bet);
-  });
+  };
+}
+
+export function betsRoutes(bets: BetsService): Router {
+  const router = Router();
 
   router.get('/bets/:id', async (req, res) => {
     const { id } = parse(betIdParams, req.params, 'params');
