@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -103,6 +103,28 @@ export function targetFromEnv(): BenchTarget | undefined {
 }
 
 /**
+ * BENCH_NODE_ROOTS: one checkout per node, comma-separated, an empty entry meaning this
+ * one. Running node-a from one version and node-b from another puts both under the same
+ * load at the same moment, so their CPU per bet can be compared without the machine's
+ * drift between runs (docs/performance.md, "Comparing two versions"). Each checkout
+ * needs its own node_modules.
+ */
+function nodeRoots(nodeCount: number): (string | undefined)[] {
+  const raw = process.env.BENCH_NODE_ROOTS;
+  const entries = raw ? raw.split(',').map((entry) => entry.trim()) : [];
+  if (entries.length > nodeCount) throw new Error(`BENCH_NODE_ROOTS names ${entries.length} checkouts for ${nodeCount} nodes`);
+  return Array.from({ length: nodeCount }, (_, index) => {
+    const entry = entries[index];
+    if (!entry) return undefined;
+    const root = path.resolve(entry);
+    if (!existsSync(path.join(root, 'src/main.ts')) || !existsSync(path.join(root, 'node_modules'))) {
+      throw new Error(`BENCH_NODE_ROOTS: ${root} is not a checkout with src/main.ts and node_modules`);
+    }
+    return root;
+  });
+}
+
+/**
  * A cluster of the benchmark's own. Whatever was created before a failure is undone by
  * `teardown`, which `onCreated` receives as soon as there is something to undo.
  */
@@ -164,6 +186,7 @@ export async function startOwnCluster(options: {
 
   const spawnedAt = new Map<string, number>();
   const names = Array.from({ length: options.nodeCount }, (_, index) => `node-${String.fromCharCode(97 + index)}`);
+  const roots = nodeRoots(options.nodeCount);
   const nodes = await Promise.all(
     names.map(async (name) => {
       let nodeArgs: string[] = [];
@@ -177,6 +200,7 @@ export async function startOwnCluster(options: {
         name,
         entry: 'src/main.ts',
         nodeArgs,
+        cwd: roots[names.indexOf(name)],
         env: {
           NODE_ENV: 'production',
           NODE_ID: name,
@@ -199,7 +223,10 @@ export async function startOwnCluster(options: {
     const ready = await fetch(`${node.url}/ready`);
     if (ready.status !== 200) throw new Error(`${node.name} is not ready: ${ready.status} ${await ready.text()}`);
   }
-  options.log(`started walletmock (${wallet.url}, pid ${wallet.pid}) and ${nodes.map((n) => `${n.name} (${n.url}, pid ${n.pid})`).join(', ')}`);
+  options.log(
+    `started walletmock (${wallet.url}, pid ${wallet.pid}) and ` +
+      nodes.map((n, index) => `${n.name} (${n.url}, pid ${n.pid}${roots[index] ? `, from ${roots[index]}` : ''})`).join(', '),
+  );
 
   return {
     nodeUrls: nodes.map((node) => node.url),

@@ -51,6 +51,8 @@ function machineMs(): { busy: number; total: number } {
 
 export interface CpuSample {
   nodes: number;
+  /** Each node's own, in the order of the pids given. */
+  eachNode: number[];
   wallet: number;
   /** Per Postgres process (the benchmark database's backends and the WAL/checkpoint writers). */
   postgres: Map<number, number>;
@@ -62,6 +64,7 @@ export interface CpuSample {
 
 export interface CpuTotals {
   nodes: number;
+  eachNode: number[];
   wallet: number;
   postgres: number;
   redis: number;
@@ -78,8 +81,10 @@ export function sampleCpu(nodePids: number[], walletPid: number | undefined, pos
     const ms = processCpuMs(pid);
     if (ms !== undefined) postgres.set(pid, ms);
   }
+  const eachNode = nodePids.map((pid) => processCpuMs(pid) ?? 0);
   return {
-    nodes: nodePids.reduce((sum, pid) => sum + (processCpuMs(pid) ?? 0), 0),
+    nodes: eachNode.reduce((sum, ms) => sum + ms, 0),
+    eachNode,
     wallet: walletPid === undefined ? 0 : (processCpuMs(walletPid) ?? 0),
     postgres,
     // One Redis for everything on this machine: other users' commands count here too.
@@ -100,6 +105,7 @@ export function cpuDelta(before: CpuSample, after: CpuSample): CpuTotals {
   for (const [pid, ms] of after.postgres) postgres += ms - (before.postgres.get(pid) ?? 0);
   return {
     nodes: after.nodes - before.nodes,
+    eachNode: after.eachNode.map((ms, index) => ms - (before.eachNode[index] ?? 0)),
     wallet: after.wallet - before.wallet,
     postgres,
     redis: after.redis - before.redis,

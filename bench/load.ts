@@ -29,6 +29,8 @@ export interface LevelResult {
   timeouts: number;
   /** Socket error messages with counts. */
   errorMessages: Map<string, number>;
+  /** 2xx answers from each URL, in the order of `urls`. */
+  answeredByUrl: number[];
   /** Latency of every answered request, ms, sorted ascending. */
   latencies: Float64Array;
 }
@@ -54,6 +56,7 @@ export async function runLevel(options: LevelOptions): Promise<LevelResult> {
   const errorMessages = new Map<string, number>();
   const latencies: number[] = [];
   const perInstance = split(options.connections, options.urls.length);
+  const answeredByUrl = options.urls.map(() => 0);
 
   const runs = options.urls.flatMap((url, index) => {
     const connections = perInstance[index] ?? 0;
@@ -103,6 +106,7 @@ export async function runLevel(options: LevelOptions): Promise<LevelResult> {
         );
         instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
           increment(statuses, statusCode);
+          if (statusCode >= 200 && statusCode < 300) answeredByUrl[index]! += 1;
           latencies.push(responseTime);
         });
         instance.on('reqError', (error: Error) => increment(errorMessages, error.message));
@@ -120,6 +124,7 @@ export async function runLevel(options: LevelOptions): Promise<LevelResult> {
     socketErrors: results.reduce((sum, result) => sum + result.errors - result.timeouts, 0),
     timeouts: results.reduce((sum, result) => sum + result.timeouts, 0),
     errorMessages,
+    answeredByUrl,
     latencies: sorted,
   };
 }

@@ -33,12 +33,14 @@ export async function startBenchProcess(options: {
   env: NodeJS.ProcessEnv;
   /** Node flags placed before `--import tsx` (e.g. --cpu-prof). */
   nodeArgs?: string[];
+  /** The checkout to run `entry` from (default: this one). */
+  cwd?: string;
   /** Read the port from this log line (PORT=0); otherwise a free port is passed and /health polled. */
   listeningMessage?: string;
 }): Promise<BenchProcess> {
   const fixedPort = options.listeningMessage ? 0 : await freePort();
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', options.entry], {
-    cwd: PROJECT_ROOT,
+    cwd: options.cwd ?? PROJECT_ROOT,
     env: { ...process.env, ...options.env, PORT: String(fixedPort) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -21,7 +21,8 @@ import { runSse, type SseResult } from './sse.ts';
 // running cluster: BENCH_TARGET_URLS, BENCH_WALLET_URL, BENCH_ADMIN_TOKEN,
 // BENCH_WALLET_SECRET, BENCH_DATABASE_URL, BENCH_TARGET_PIDS. The SSE section (bench/sse.ts,
 // after the levels): BENCH_SSE=0 skips it, BENCH_SSE_CLIENTS (2000), BENCH_SSE_SAMPLE (200),
-// BENCH_SSE_DURATION (s, 10), BENCH_SSE_CONNECTIONS (8).
+// BENCH_SSE_DURATION (s, 10), BENCH_SSE_CONNECTIONS (8). BENCH_NODE_ROOTS=<checkout>,<checkout>
+// runs each node from its own checkout, to compare two versions under one load (cluster.ts).
 
 function numberEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -477,15 +478,19 @@ async function main(): Promise<number> {
   );
   report.push(
     table(
-      ['concurrency', 'nodes', 'postgres', 'redis', 'walletmock', 'loadgen', 'total', 'machine busy', 'others'],
+      ['concurrency', 'nodes', 'each node (per bet it answered)', 'postgres', 'redis', 'walletmock', 'loadgen', 'total', 'machine busy', 'others'],
       levels.map((level) => {
         const per = (ms: number) => fmt(ms / Math.max(1, level.settled), 3);
         const { cpu } = level;
+        const answered = level.result.answeredByUrl;
+        const eachNode =
+          cpu.eachNode.length === answered.length ? cpu.eachNode.map((ms, index) => fmt(ms / Math.max(1, answered[index] ?? 0), 3)).join(' / ') : 'n/a';
         const ours = cpu.nodes + cpu.postgres + cpu.redis + cpu.wallet + cpu.loadgen;
         const share = (ms: number) => `${fmt((100 * ms) / Math.max(1, cpu.machineTotal), 0)}%`;
         return [
           String(level.result.connections),
           per(cpu.nodes),
+          eachNode,
           per(cpu.postgres),
           per(cpu.redis),
           walletPid === undefined ? 'n/a' : per(cpu.wallet),
