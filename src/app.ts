@@ -44,8 +44,8 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(observeRequests(deps.logger));
   // POST /bets is nearly all of the traffic. It is matched first, with exactly the middleware
-  // the operator routes below would give it, instead of walking every router in between: that
-  // walk cost more of a node's CPU per bet than the bet's own JavaScript (docs/performance.md).
+  // the operator routes below would give it, instead of walking every router in between
+  // (express 5 enters each one); see docs/performance.md, "Session of 2026-11-26 (late morning)".
   app.post('/bets', body, authenticateOperator, limitRate, placeBetHandler(deps.services.bets));
   app.use(opsRoutes({ db, redis, nodeId: env.NODE_ID, isShuttingDown: deps.isShuttingDown }));
   app.use(body);

@@ -30,9 +30,9 @@ export function requestFields(req: Request): { id: string | undefined; method: s
 /**
  * Request ids (echoed as X-Request-Id), one JSON log line per request and the request
  * counter, in one middleware with one listener. Not pino-http: its per-request child
- * logger and listeners cost about a fifth of a node's CPU per bet together with the
- * routing in front of POST /bets (docs/performance.md, "Session of 2026-11-26 (evening)"),
- * and at the default level nothing per request is written at all.
+ * logger and listeners were paid on every request although at the default level no
+ * request line is written; with the routing in front of POST /bets they cost about a
+ * tenth of a node's CPU per bet (docs/performance.md, "Session of 2026-11-26 (late morning)").
  */
 export function observeRequests(logger: Logger): RequestHandler {
   return (req, res, next) => {
