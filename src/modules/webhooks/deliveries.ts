@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Queryable } from '../../shared/db.ts';
 import type { Enqueuer } from '../../../queues/enqueue.ts';
@@ -15,8 +14,8 @@ export const ENQUEUE_GRACE_MS = 10_000;
 // of the same event a no-op.
 const INSERT_DELIVERIES = `
   INSERT INTO webhook_deliveries (id, operator_id, event_id, next_attempt_at)
-  SELECT e.id, e.operator_id, e.event_id, now() + $4 * interval '1 millisecond'
-    FROM unnest($1::uuid[], $2::uuid[], $3::uuid[]) AS e(id, event_id, operator_id)
+  SELECT gen_random_uuid(), e.operator_id, e.event_id, now() + $3 * interval '1 millisecond'
+    FROM unnest($1::uuid[], $2::uuid[]) AS e(event_id, operator_id)
     JOIN operators o ON o.id = e.operator_id AND o.webhook_url IS NOT NULL
   ON CONFLICT (event_id) DO NOTHING
   RETURNING id`;
@@ -28,8 +27,9 @@ const INSERT_DELIVERIES = `
  */
 export async function createDeliveries(client: Queryable, events: { id: string; operatorId: string }[]): Promise<string[]> {
   if (events.length === 0) return [];
+  // Postgres mints the delivery ids, and only for the events that get a delivery (their
+  // operator has a webhook URL): the node sends the event ids alone.
   const { rows } = await client.query<{ id: string }>(INSERT_DELIVERIES, [
-    events.map(() => randomUUID()),
     events.map((event) => event.id),
     events.map((event) => event.operatorId),
     ENQUEUE_GRACE_MS,
