@@ -28,7 +28,7 @@ const INSERT_DELIVERIES = `
 export async function createDeliveries(client: Queryable, events: { id: string; operatorId: string }[]): Promise<string[]> {
   if (events.length === 0) return [];
   // Postgres mints the delivery ids, and only for the events that get a delivery (their
-  // operator has a webhook URL): the node sends the event ids alone.
+  // operator has a webhook URL): the node sends only each event's id and operator.
   const { rows } = await client.query<{ id: string }>(INSERT_DELIVERIES, [
     events.map((event) => event.id),
     events.map((event) => event.operatorId),
