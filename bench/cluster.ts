@@ -188,7 +188,7 @@ export async function startOwnCluster(options: {
   const names = Array.from({ length: options.nodeCount }, (_, index) => `node-${String.fromCharCode(97 + index)}`);
   const roots = nodeRoots(options.nodeCount);
   const nodes = await Promise.all(
-    names.map(async (name) => {
+    names.map(async (name, index) => {
       let nodeArgs: string[] = [];
       if (options.profileDir) {
         const dir = path.join(options.profileDir, name);
@@ -200,7 +200,7 @@ export async function startOwnCluster(options: {
         name,
         entry: 'src/main.ts',
         nodeArgs,
-        cwd: roots[names.indexOf(name)],
+        cwd: roots[index],
         env: {
           NODE_ENV: 'production',
           NODE_ID: name,
