@@ -33,9 +33,15 @@ export interface LevelResult {
   answeredByUrl: number[];
   /** Latency of every answered request, ms, sorted ascending. */
   latencies: Float64Array;
+  /** Latencies of the 2xx answers (sorted), by the bet's status in the answer ("won", "lost", …). */
+  latenciesByState: Map<string, Float64Array>;
 }
 
 export const BET_BODY = { amount: 100, game: 'dice', params: { target: 50, direction: 'under' } } as const;
+
+// The bet's own status is the first "status" key of its JSON (SPEC §3 bet shape); a
+// regular expression costs the load generator far less than parsing every answer.
+const BET_STATUS = /"status":"([a-z_]+)"/;
 
 let sequence = 0;
 let nextToken = 0;
@@ -55,12 +61,15 @@ export async function runLevel(options: LevelOptions): Promise<LevelResult> {
   const problemSamples: string[] = [];
   const errorMessages = new Map<string, number>();
   const latencies: number[] = [];
+  const byState = new Map<string, number[]>();
   const perInstance = split(options.connections, options.urls.length);
   const answeredByUrl = options.urls.map(() => 0);
 
   const runs = options.urls.flatMap((url, index) => {
     const connections = perInstance[index] ?? 0;
     if (connections === 0) return [];
+    // autocannon calls onResponse and then emits 'response' for the same answer, synchronously.
+    let answeredState: string | undefined;
     return [
       new Promise<autocannon.Result>((resolve, reject) => {
         const instance = autocannon(
@@ -89,7 +98,10 @@ export async function runLevel(options: LevelOptions): Promise<LevelResult> {
                   };
                 },
                 onResponse: (status, body) => {
-                  if (status >= 200 && status < 300) return;
+                  if (status >= 200 && status < 300) {
+                    answeredState = BET_STATUS.exec(body)?.[1] ?? 'unknown';
+                    return;
+                  }
                   let code = 'non-json';
                   try {
                     code = String((JSON.parse(body) as { code?: unknown }).code ?? 'no-code');
@@ -108,6 +120,12 @@ export async function runLevel(options: LevelOptions): Promise<LevelResult> {
           increment(statuses, statusCode);
           if (statusCode >= 200 && statusCode < 300) answeredByUrl[index]! += 1;
           latencies.push(responseTime);
+          if (answeredState !== undefined) {
+            const list = byState.get(answeredState) ?? [];
+            list.push(responseTime);
+            byState.set(answeredState, list);
+            answeredState = undefined;
+          }
         });
         instance.on('reqError', (error: Error) => increment(errorMessages, error.message));
       }),
@@ -126,6 +144,7 @@ export async function runLevel(options: LevelOptions): Promise<LevelResult> {
     errorMessages,
     answeredByUrl,
     latencies: sorted,
+    latenciesByState: new Map([...byState].map(([state, list]) => [state, Float64Array.from(list).sort()])),
   };
 }
 

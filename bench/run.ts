@@ -471,6 +471,23 @@ async function main(): Promise<number> {
     `knee (the lowest concurrency within ${fmt(100 * (1 - KNEE_SHARE), 0)} % of the best throughput): c=${knee.result.connections}, ` +
       `${fmt(knee.settledPerS, 1)} bets/s, p50 ${fmt(knee.p50, 2)} ms, p99 ${fmt(knee.p99, 2)} ms`,
   );
+  // Where the tail comes from: a won bet makes two more hops than a lost one (its credit
+  // call and that call's transition), so the two outcomes have different latencies.
+  const states = [...new Set(levels.flatMap((level) => [...level.result.latenciesByState.keys()]))].sort();
+  report.push('');
+  report.push('latency by the bet\'s status in the answer (n, p50 ms, p99 ms):');
+  report.push(
+    table(
+      ['concurrency', ...states],
+      levels.map((level) => [
+        String(level.result.connections),
+        ...states.map((state) => {
+          const sorted = level.result.latenciesByState.get(state);
+          return sorted ? `${sorted.length} / ${fmt(percentile(sorted, 0.5), 1)} / ${fmt(percentile(sorted, 0.99), 1)}` : '-';
+        }),
+      ]),
+    ),
+  );
   report.push('');
   report.push(
     'CPU ms per settled bet (/proc utime+stime; postgres = this database\'s backends + WAL/checkpoint writers; redis is shared with ' +
