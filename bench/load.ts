@@ -46,8 +46,34 @@ const BET_STATUS = /"status":"([a-z_]+)"/;
 let sequence = 0;
 let nextToken = 0;
 
-function increment<K>(map: Map<K, number>, key: K, by = 1): void {
+/** A new bet's headers and body: a unique Idempotency-Key, the next player's session round-robin. */
+export function nextBet(apiKey: string, tokens: string[], keyPrefix: string): { headers: Record<string, string>; body: string } {
+  const sessionToken = tokens[nextToken++ % tokens.length];
+  return {
+    headers: { 'content-type': 'application/json', 'x-operator-key': apiKey, 'idempotency-key': `${keyPrefix}-${++sequence}` },
+    body: JSON.stringify({ sessionToken, ...BET_BODY }),
+  };
+}
+
+/** The bet's status in a 2xx answer ("won", "lost", …). */
+export function answeredBetStatus(body: string): string {
+  return BET_STATUS.exec(body)?.[1] ?? 'unknown';
+}
+
+export function increment<K>(map: Map<K, number>, key: K, by = 1): void {
   map.set(key, (map.get(key) ?? 0) + by);
+}
+
+/** Counts a non-2xx answer by its problem+json code, and keeps the first few verbatim. */
+export function recordProblem(problems: Map<string, number>, samples: string[], status: number, body: string): void {
+  let code = 'non-json';
+  try {
+    code = String((JSON.parse(body) as { code?: unknown }).code ?? 'no-code');
+  } catch {
+    // keep "non-json"
+  }
+  increment(problems, `${status} ${code}`);
+  if (samples.length < 5) samples.push(`${status} ${body.slice(0, 400)}`);
 }
 
 /** Splits `total` connections over `parts` instances as evenly as possible. */
@@ -83,33 +109,13 @@ export async function runLevel(options: LevelOptions): Promise<LevelResult> {
               {
                 method: 'POST',
                 path: '/bets',
-                setupRequest: (request) => {
-                  const sessionToken = options.tokens[nextToken++ % options.tokens.length];
-                  return {
-                    ...request,
-                    method: 'POST',
-                    path: '/bets',
-                    headers: {
-                      'content-type': 'application/json',
-                      'x-operator-key': options.apiKey,
-                      'idempotency-key': `${options.keyPrefix}-${++sequence}`,
-                    },
-                    body: JSON.stringify({ sessionToken, ...BET_BODY }),
-                  };
-                },
+                setupRequest: (request) => ({ ...request, method: 'POST', path: '/bets', ...nextBet(options.apiKey, options.tokens, options.keyPrefix) }),
                 onResponse: (status, body) => {
                   if (status >= 200 && status < 300) {
-                    answeredState = BET_STATUS.exec(body)?.[1] ?? 'unknown';
+                    answeredState = answeredBetStatus(body);
                     return;
                   }
-                  let code = 'non-json';
-                  try {
-                    code = String((JSON.parse(body) as { code?: unknown }).code ?? 'no-code');
-                  } catch {
-                    // keep "non-json"
-                  }
-                  increment(problems, `${status} ${code}`);
-                  if (problemSamples.length < 5) problemSamples.push(`${status} ${body.slice(0, 400)}`);
+                  recordProblem(problems, problemSamples, status, body);
                 },
               },
             ],

@@ -7,6 +7,7 @@ import { runCeiling, type Ceiling } from './ceiling.ts';
 import { startOwnCluster, targetFromEnv, withAdmin, type BenchTarget } from './cluster.ts';
 import { cpuDelta, sampleCpu, type CpuTotals } from './cpu.ts';
 import { countOf, percentile, runLevel, type LevelResult } from './load.ts';
+import { runPacedLevel } from './paced.ts';
 import { PROJECT_ROOT, rssMb } from './processes.ts';
 import { summariseProfiles, type ProfileSummary } from './profile.ts';
 import { runSse, type SseResult } from './sse.ts';
@@ -23,6 +24,7 @@ import { runSse, type SseResult } from './sse.ts';
 // after the levels): BENCH_SSE=0 skips it, BENCH_SSE_CLIENTS (2000), BENCH_SSE_SAMPLE (200),
 // BENCH_SSE_DURATION (s, 10), BENCH_SSE_CONNECTIONS (8). BENCH_NODE_ROOTS=<checkout>,<checkout>
 // runs each node from its own checkout, to compare two versions under one load (cluster.ts).
+// BENCH_RATES=<bets/s>,… adds open-loop levels after the closed-loop ones (bench/paced.ts).
 
 function numberEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -40,6 +42,14 @@ const config = {
     if (!Number.isInteger(value) || value < 1) throw new Error(`BENCH_CONCURRENCIES: ${raw} is not a positive integer`);
     return value;
   }),
+  rates: (process.env.BENCH_RATES ?? '')
+    .split(',')
+    .filter((raw) => raw.trim() !== '')
+    .map((raw) => {
+      const value = Number(raw.trim());
+      if (!Number.isFinite(value) || value <= 0) throw new Error(`BENCH_RATES: ${raw} is not a positive number of bets/s`);
+      return value;
+    }),
   players: Math.floor(numberEnv('BENCH_PLAYERS', 2000)),
   profile: process.env.BENCH_PROFILE === '1' || process.env.BENCH_PROFILE === 'true',
   ceilingRuns: Math.min(2, Math.floor(numberEnv('BENCH_CEILING_RUNS', 2))),
@@ -56,6 +66,9 @@ const IDLE_PAUSE_MS = 11_000;
 // A level within this share of the best throughput counts as reaching it (the knee line).
 const KNEE_SHARE = 0.95;
 const FINAL_STATUSES = ['won', 'lost', 'rejected', 'cancelled'];
+// Open-loop levels: connections per node the generator may open, and the p99 they are read against (issue #4).
+const PACED_CONNECTIONS_PER_NODE = 256;
+const P99_TARGET_MS = 100;
 const runId = randomBytes(4).toString('hex');
 const startedAt = Date.now();
 const log = (line: string) => console.error(`bench ${((Date.now() - startedAt) / 1000).toFixed(1).padStart(5)}s  ${line}`);
@@ -168,6 +181,8 @@ async function postgresPids(databaseName: string | undefined): Promise<number[]>
 }
 
 interface Level {
+  /** "c=64" for a closed-loop level, "200/s offered" for an open-loop one. */
+  label: string;
   result: LevelResult;
   settledPerS: number;
   p50: number;
@@ -179,11 +194,12 @@ interface Level {
   settled: number;
 }
 
-function summarise(result: LevelResult, rss: (number | undefined)[], cpu: CpuTotals): Level {
+function summarise(label: string, result: LevelResult, rss: (number | undefined)[], cpu: CpuTotals): Level {
   const settled = countOf(result, (status) => status === 201);
   const accepted = countOf(result, (status) => status === 202);
   const non2xx = countOf(result, (status) => status < 200 || status >= 300);
   return {
+    label,
     result,
     settled,
     settledPerS: settled / result.durationS,
@@ -288,7 +304,7 @@ async function main(): Promise<number> {
     const result = await runLevel({ urls: target.nodeUrls, connections, durationS: config.durationS, apiKey: operator.apiKey, tokens, keyPrefix: `${keyPrefix}-c${connections}` });
     const cpuAfter = sampleCpu(target.nodePids, walletPid, [...new Set([...pgBefore, ...(await postgresPids(target.databaseName))])]);
     const cpu = cpuDelta(cpuBefore, cpuAfter);
-    const level = summarise(result, target.nodePids.map(rssMb), cpu);
+    const level = summarise(`c=${connections}`, result, target.nodePids.map(rssMb), cpu);
     levels.push(level);
     log(
       `c=${connections}: ${fmt(level.settledPerS, 1)} settled bets/s, p50 ${fmt(level.p50, 2)} ms, p99 ${fmt(level.p99, 2)} ms, ` +
@@ -302,6 +318,32 @@ async function main(): Promise<number> {
   }
   const loadEnd = Date.now();
   const nodesCpuMs = sampleCpu(target.nodePids, undefined, []).nodes - nodesCpuAtStart;
+
+  // Open loop: a fixed offered rate each, after the closed-loop levels (and outside the profile window).
+  const pacedLevels: (Level & { ratePerS: number })[] = [];
+  for (const ratePerS of config.rates) {
+    const pgBefore = await postgresPids(target.databaseName);
+    const cpuBefore = sampleCpu(target.nodePids, walletPid, pgBefore);
+    const result = await runPacedLevel({
+      urls: target.nodeUrls,
+      ratePerS,
+      durationS: config.durationS,
+      apiKey: operator.apiKey,
+      tokens,
+      keyPrefix: `${keyPrefix}-r${ratePerS}`,
+      connectionsPerUrl: PACED_CONNECTIONS_PER_NODE,
+    });
+    const cpuAfter = sampleCpu(target.nodePids, walletPid, [...new Set([...pgBefore, ...(await postgresPids(target.databaseName))])]);
+    const level = { ...summarise(`${ratePerS}/s offered`, result, target.nodePids.map(rssMb), cpuDelta(cpuBefore, cpuAfter)), ratePerS };
+    pacedLevels.push(level);
+    log(
+      `${ratePerS} bets/s offered: ${fmt(level.settledPerS, 1)} settled bets/s, p50 ${fmt(level.p50, 2)} ms, p99 ${fmt(level.p99, 2)} ms, ` +
+        `errors ${level.errors}, 202s ${level.accepted}, statuses ${JSON.stringify(Object.fromEntries(result.statuses))}`,
+    );
+    for (const [problem, count] of result.problems) log(`   non-2xx ${problem}: ${count}`);
+    for (const [message, count] of result.errorMessages) log(`   error "${message}": ${count}`);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
 
   // SSE: idle GET /stream clients on one node while bets run (its bets are in the database
   // checks below, not in the levels' figures).
@@ -348,7 +390,7 @@ async function main(): Promise<number> {
   // Sanity: every bet in the database was debited exactly once at the wallet mock.
   let dbLine = 'database checks skipped (BENCH_DATABASE_URL not set)';
   let commitLine = '';
-  const totalSettled = levels.reduce((sum, level) => sum + level.settled, 0);
+  const totalSettled = [...levels, ...pacedLevels].reduce((sum, level) => sum + level.settled, 0);
   if (betsDb) {
     const deadline = Date.now() + 30_000;
     let open = 0;
@@ -495,8 +537,8 @@ async function main(): Promise<number> {
   );
   report.push(
     table(
-      ['concurrency', 'nodes', 'each node (per bet it answered)', 'postgres', 'redis', 'walletmock', 'loadgen', 'total', 'machine busy', 'others'],
-      levels.map((level) => {
+      ['level', 'nodes', 'each node (per bet it answered)', 'postgres', 'redis', 'walletmock', 'loadgen', 'total', 'machine busy', 'others'],
+      [...levels, ...pacedLevels].map((level) => {
         const per = (ms: number) => fmt(ms / Math.max(1, level.settled), 3);
         const { cpu } = level;
         const answered = level.result.answeredByUrl;
@@ -505,7 +547,7 @@ async function main(): Promise<number> {
         const ours = cpu.nodes + cpu.postgres + cpu.redis + cpu.wallet + cpu.loadgen;
         const share = (ms: number) => `${fmt((100 * ms) / Math.max(1, cpu.machineTotal), 0)}%`;
         return [
-          String(level.result.connections),
+          level.label,
           per(cpu.nodes),
           eachNode,
           per(cpu.postgres),
@@ -519,6 +561,42 @@ async function main(): Promise<number> {
       }),
     ),
   );
+  if (pacedLevels.length) {
+    report.push('');
+    report.push(
+      `open loop (BENCH_RATES): bets sent at a fixed rate over all nodes, answered or not; latency from each request's due time; ` +
+        `up to ${PACED_CONNECTIONS_PER_NODE} connections per node:`,
+    );
+    report.push(
+      table(
+        ['offered bets/s', 'settled bets/s', 'p50 ms', 'p99 ms', 'won p99 ms', 'lost p99 ms', 'errors', '202s', 'CPU ms per bet', 'machine busy'],
+        pacedLevels.map((level) => {
+          const { cpu } = level;
+          const ours = cpu.nodes + cpu.postgres + cpu.redis + cpu.wallet + cpu.loadgen;
+          const p99Of = (state: string) => fmt(percentile(level.result.latenciesByState.get(state) ?? new Float64Array(), 0.99), 1);
+          return [
+            fmt(level.ratePerS, 0),
+            fmt(level.settledPerS, 1),
+            fmt(level.p50, 2),
+            fmt(level.p99, 2),
+            p99Of('won'),
+            p99Of('lost'),
+            String(level.errors),
+            String(level.accepted),
+            fmt(ours / Math.max(1, level.settled), 3),
+            `${fmt((100 * cpu.machineBusy) / Math.max(1, cpu.machineTotal), 0)}%`,
+          ];
+        }),
+      ),
+    );
+    const within = pacedLevels.filter((level) => level.errors === 0 && level.p99 <= P99_TARGET_MS);
+    const highest = within.reduce<(typeof pacedLevels)[number] | undefined>((a, b) => (a && a.ratePerS >= b.ratePerS ? a : b), undefined);
+    report.push(
+      highest
+        ? `highest offered rate with p99 ≤ ${P99_TARGET_MS} ms and no errors: ${fmt(highest.ratePerS, 0)} bets/s (p99 ${fmt(highest.p99, 2)} ms; ratio to the ceiling ${fmt(highest.settledPerS / ceilingTps, 3)})`
+        : `no offered rate measured kept p99 ≤ ${P99_TARGET_MS} ms without errors`,
+    );
+  }
   if (sse) {
     const settled = countOf(sse.load, (status) => status === 201);
     report.push('');
@@ -605,7 +683,7 @@ async function main(): Promise<number> {
     if (keepProfiles) report.push(`profiles kept in ${profileDir}`);
     else rmSync(profileDir!, { recursive: true, force: true });
   }
-  if (config.failOnErrors && levels.some((level) => level.errors > 0)) failures.push('errors during the load (BENCH_FAIL_ON_ERRORS=1)');
+  if (config.failOnErrors && [...levels, ...pacedLevels].some((level) => level.errors > 0)) failures.push('errors during the load (BENCH_FAIL_ON_ERRORS=1)');
   if (failures.length) {
     report.push('');
     report.push('FAILED:');
