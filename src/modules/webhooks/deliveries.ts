@@ -29,11 +29,12 @@ export async function createDeliveries(client: Queryable, events: { id: string; 
   if (events.length === 0) return [];
   // Postgres mints the delivery ids, and only for the events that get a delivery (their
   // operator has a webhook URL): the node sends only each event's id and operator.
-  const { rows } = await client.query<{ id: string }>(INSERT_DELIVERIES, [
-    events.map((event) => event.id),
-    events.map((event) => event.operatorId),
-    ENQUEUE_GRACE_MS,
-  ]);
+  // Named: prepared once per connection instead of planned on every relay pass.
+  const { rows } = await client.query<{ id: string }>({
+    name: 'webhook-deliveries-insert',
+    text: INSERT_DELIVERIES,
+    values: [events.map((event) => event.id), events.map((event) => event.operatorId), ENQUEUE_GRACE_MS],
+  });
   return rows.map((row) => row.id);
 }
 
