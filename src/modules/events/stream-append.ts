@@ -12,7 +12,12 @@ export const positionKey = (operatorId: string) => `stream-position:${operatorId
 // predates another node's pass. A Redis that restarted empty has no position, and gets
 // every event the cursor has not passed.
 // Retention (SPEC §7): trim only entries that are both beyond the length bound and older
-// than the age bound, so at least max(24 h, 100,000 events) stays.
+// than the age bound, so at least max(24 h, 100,000 events) stays. The range asked for
+// ends at the age bound, so a pass reads only entries it deletes: a stream past its length
+// bound whose entries are all younger (any operator with more than 100,000 events a day)
+// costs nothing here. (It used to read the oldest 1,000 entries on every pass and then
+// find them too young: the bench measured Redis at ~0.8 ms of CPU per bet once a stream
+// passed 100,000 events, against ~0.03 before.)
 const APPEND_EVENTS = `
 local function before(a, b)
   if #a ~= #b then return #a < #b end
@@ -34,11 +39,11 @@ end
 if appended > 0 then redis.call('SET', KEYS[2], lastTxid .. ':' .. lastSeq) end
 local excess = redis.call('XLEN', KEYS[1]) - tonumber(ARGV[1])
 if excess > 0 then
-  local oldest = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', math.min(excess, 1000))
-  for _, entry in ipairs(oldest) do
-    local ms = tonumber(string.match(entry[1], '^(%d+)'))
-    if ms >= tonumber(ARGV[2]) then break end
-    redis.call('XDEL', KEYS[1], entry[1])
+  local old = redis.call('XRANGE', KEYS[1], '-', ARGV[2], 'COUNT', math.min(excess, 1000))
+  if #old > 0 then
+    local ids = {}
+    for i, entry in ipairs(old) do ids[i] = entry[1] end
+    redis.call('XDEL', KEYS[1], unpack(ids))
   end
 end
 return appended`;
@@ -57,7 +62,8 @@ export interface StreamEvent {
 
 /** A connection or pipeline with the `appendEvents` script defined (EVALSHA, loaded on demand). */
 interface AppendCapable {
-  appendEvents(stream: string, position: string, maxLen: number, cutoffMs: number, ...events: string[]): unknown;
+  /** `lastTrimmableMs`: the newest millisecond whose entries are old enough to trim (a bare-ms end of XRANGE takes all of it). */
+  appendEvents(stream: string, position: string, maxLen: number, lastTrimmableMs: number, ...events: string[]): unknown;
 }
 
 export function defineAppendEvents(redis: Redis): void {
@@ -73,7 +79,7 @@ export function appendEvents(pipeline: ReturnType<Redis['pipeline']>, operatorId
     streamKey(operatorId),
     positionKey(operatorId),
     retention.maxLen,
-    Date.now() - retention.retentionMs,
+    Date.now() - retention.retentionMs - 1,
     ...events.flatMap((event) => [event.txid, event.seq, event.json]),
   );
 }
