@@ -4,6 +4,7 @@ import { DropUnusedEventsIndex0002 } from './0002-drop-unused-events-index.ts';
 import { DropUnusedWalletTransactionsIndex0003 } from './0003-drop-unused-wallet-transactions-index.ts';
 import { RoundsSeedPairWithoutForeignKey0004 } from './0004-rounds-seed-pair-without-foreign-key.ts';
 import { EventRelayCursor0005 } from './0005-event-relay-cursor.ts';
+import { AuditTimeOrderedIndexes0006 } from './0006-audit-time-ordered-indexes.ts';
 
 /** Every migration in order. Listed explicitly so the runner needs no file globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -12,4 +13,5 @@ export const migrationsList: MigrationObject[] = [
   { name: '0003-drop-unused-wallet-transactions-index', class: DropUnusedWalletTransactionsIndex0003 },
   { name: '0004-rounds-seed-pair-without-foreign-key', class: RoundsSeedPairWithoutForeignKey0004 },
   { name: '0005-event-relay-cursor', class: EventRelayCursor0005 },
+  { name: '0006-audit-time-ordered-indexes', class: AuditTimeOrderedIndexes0006 },
 ];

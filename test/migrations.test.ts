@@ -8,12 +8,12 @@ test('four nodes migrating one empty database at once apply each migration exact
   const database = await createEmptyDatabase();
   t.teardown(() => database.drop());
   const results = await Promise.all(Array.from({ length: 4 }, () => migrate(database.url)));
-  t.is(results.flat().length, 5, 'one caller applied the migrations; the others found them applied');
+  t.is(results.flat().length, 6, 'one caller applied the migrations; the others found them applied');
   const db = new pg.Client({ connectionString: database.url });
   await db.connect();
   t.teardown(() => db.end());
   const { rows } = await db.query('SELECT name FROM mikro_orm_migrations');
-  t.deepEqual(rows.map((row) => row.name), ['0001-initial-schema', '0002-drop-unused-events-index', '0003-drop-unused-wallet-transactions-index', '0004-rounds-seed-pair-without-foreign-key', '0005-event-relay-cursor']);
+  t.deepEqual(rows.map((row) => row.name), ['0001-initial-schema', '0002-drop-unused-events-index', '0003-drop-unused-wallet-transactions-index', '0004-rounds-seed-pair-without-foreign-key', '0005-event-relay-cursor', '0006-audit-time-ordered-indexes']);
   const { rows: eventIndexes } = await db.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'events' ORDER BY indexname");
   t.deepEqual(
     eventIndexes.map((row) => row.indexname),
@@ -27,6 +27,12 @@ test('four nodes migrating one empty database at once apply each migration exact
     walletIndexes.map((row) => row.indexname),
     ['wallet_transactions_pkey', 'wallet_tx_operator_created', 'wallet_tx_operator_player_created', 'wallet_tx_operator_round'],
     'wallet transactions keep the indexes something reads, and no other',
+  );
+  const { rows: auditIndexes } = await db.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'audit_log' ORDER BY indexname");
+  t.deepEqual(
+    auditIndexes.map((row) => row.indexname),
+    ['audit_log_pkey', 'audit_operator_action_created', 'audit_operator_created', 'audit_operator_player_created'],
+    'the audit trail is listed newest first by time, so its indexes are in that order (and from/to are index ranges)',
   );
   const { rows: roundKeys } = await db.query<{ conname: string }>(
     "SELECT conname FROM pg_constraint WHERE conrelid = 'rounds'::regclass AND contype = 'f'",

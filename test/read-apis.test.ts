@@ -295,12 +295,12 @@ test("another operator's transactions, rounds and audit entries are invisible", 
   t.deepEqual((await beta.client(nodeUrl(1)).get('/transactions?playerId=bob')).body, { items: [], nextCursor: null });
   t.deepEqual((await beta.client(nodeUrl(0)).get('/audit?playerId=bob')).body, { items: [], nextCursor: null });
   const betaAudit = await walk(beta, '/audit', 50);
-  const betaIds = (await db.query('SELECT id FROM audit_log WHERE operator_id = $1 ORDER BY id DESC', [beta.id])).rows.map((row) => String(row.id));
+  const betaIds = (await db.query('SELECT id FROM audit_log WHERE operator_id = $1 ORDER BY created_at DESC, id DESC', [beta.id])).rows.map((row) => String(row.id));
   t.deepEqual(ids(betaAudit.items), betaIds);
 });
 
-test('the audit trail pages newest first by id through every entry once, across both nodes', async (t) => {
-  const expected = await db.query('SELECT id, action, actor, player_id, bet_id, data, created_at FROM audit_log WHERE operator_id = $1 ORDER BY id DESC', [alpha.id]);
+test('the audit trail pages newest first (by time, then id) through every entry once, across both nodes', async (t) => {
+  const expected = await db.query('SELECT id, action, actor, player_id, bet_id, data, created_at FROM audit_log WHERE operator_id = $1 ORDER BY created_at DESC, id DESC', [alpha.id]);
   t.true(expected.rows.length >= 11);
   const { items } = await walk(alpha, '/audit', 2);
   t.deepEqual(
@@ -340,7 +340,7 @@ test('the audit trail filters by action, player and time', async (t) => {
   const from = rows[1].at;
   const to = rows[rows.length - 1].at;
   const expected = await db.query(
-    'SELECT id FROM audit_log WHERE operator_id = $1 AND created_at >= $2 AND created_at < $3 ORDER BY id DESC',
+    'SELECT id FROM audit_log WHERE operator_id = $1 AND created_at >= $2 AND created_at < $3 ORDER BY created_at DESC, id DESC',
     [alpha.id, from, to],
   );
   const byTime = await walk(alpha, `/audit?from=${from}&to=${to}`, 3);
@@ -373,7 +373,7 @@ test('bad cursors and bad filters are 400 VALIDATION_FAILED on every list', asyn
   const lists: { path: string; extraBadCursors: string[] }[] = [
     { path: '/players/alice/rounds', extraBadCursors: [b64(['2031-03-01T12:00:00.000000Z', 'not-a-uuid']), b64(['2031-03-01T12:00:00.000Z', roundId])] },
     { path: '/transactions', extraBadCursors: [b64(['2031-03-01T12:00:00Z', 'x:debit'])] },
-    { path: '/audit', extraBadCursors: [b64(['2031-03-01T12:00:00.000Z', '99999999999999999999']), b64(['2031-03-01T12:00:00.000Z', '-1']), b64(['2031-03-01T12:00:00.000Z', '1.5'])] },
+    { path: '/audit', extraBadCursors: [b64(['2031-03-01T12:00:00.000Z', '99999999999999999999']), b64(['2031-03-01T12:00:00.000Z', '-1']), b64(['2031-03-01T12:00:00.000Z', '1.5']), b64(['2031-03-01T12:00:00.000Z', '5']), b64(['0000-01-01T00:00:00.000000Z', '5']), b64(['2031-02-30T00:00:00.000000Z', '5'])] },
   ];
   for (const { path, extraBadCursors } of lists) {
     for (const cursor of [...commonBadCursors, ...extraBadCursors]) {

@@ -4,8 +4,12 @@ import { asciiId } from '../../shared/text.ts';
 import { isoTimestamp } from '../../shared/timestamp.ts';
 import { playerIdSchema } from '../sessions/schemas.ts';
 
-// The audit trail pages by id alone (its identity order); the time is there for readers.
-const auditPosition = z.tuple([z.iso.datetime(), z.string().regex(/^[1-9][0-9]{0,17}$/)]);
+// The audit trail pages by created_at to the microsecond, as Postgres keeps it (a
+// millisecond cursor would skip or repeat rows of one millisecond), then by id.
+const auditPosition = z.tuple([
+  z.iso.datetime({ precision: 6 }).refine((value) => !value.startsWith('0000-')),
+  z.string().regex(/^[1-9][0-9]{0,17}$/),
+]);
 
 /** `GET /audit` (SPEC §3): from is inclusive, to exclusive. */
 export const auditQuery = z

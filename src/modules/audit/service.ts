@@ -63,8 +63,8 @@ function toAuditView(row: AuditRow): AuditView {
 }
 
 /**
- * The operator's audit trail, newest first, keyset-paginated on id (the audit_operator_*
- * indexes). Ids only grow, so new rows never shift a page a reader is walking.
+ * The operator's audit trail, newest first (created_at, then id), keyset-paginated on both
+ * through the audit_operator_*_created indexes, so `from`/`to` are index ranges.
  */
 export async function listAudit(db: Queryable, operatorId: string, query: AuditQuery) {
   const params: unknown[] = [operatorId];
@@ -77,13 +77,18 @@ export async function listAudit(db: Queryable, operatorId: string, query: AuditQ
   if (query.playerId !== undefined) add((p) => `player_id = ${p}`, query.playerId);
   if (query.from !== undefined) add((p) => `created_at >= ${p}::timestamptz`, query.from);
   if (query.to !== undefined) add((p) => `created_at < ${p}::timestamptz`, query.to);
-  if (query.cursor !== undefined) add((p) => `id < ${p}::bigint`, query.cursor[1]);
+  if (query.cursor !== undefined) {
+    const [at, id] = query.cursor;
+    params.push(at);
+    add((p) => `(created_at, id) < ($${params.length - 1}::timestamptz, ${p}::bigint)`, id);
+  }
   params.push(query.limit + 1);
-  const { rows } = await db.query<AuditRow>(
-    `SELECT id, action, actor, player_id, bet_id, data, created_at
+  const { rows } = await db.query<AuditRow & { position_at: string }>(
+    `SELECT id, action, actor, player_id, bet_id, data, created_at,
+            to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position_at
        FROM audit_log WHERE ${where.join(' AND ')}
-      ORDER BY id DESC LIMIT $${params.length}`,
+      ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
     params,
   );
-  return toPage(rows, query.limit, toAuditView, (row) => [row.created_at.toISOString(), String(row.id)]);
+  return toPage(rows, query.limit, toAuditView, (row) => [row.position_at, String(row.id)]);
 }
