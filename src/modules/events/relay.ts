@@ -177,7 +177,7 @@ export function startEventRelay(deps: {
         if (relayed < BATCH) break;
       }
       // Under load commits keep kicking: pace the passes, so that each carries the
-      // events of many commits instead of a few (a pass costs four round trips however
+      // events of many commits instead of a few (a pass costs five round trips however
       // few events it carries).
       const pauseMs = Math.min(deps.intervalMs, COALESCE_MS * 2 ** stalledPasses);
       if (again && !stopped) await new Promise((resolve) => setTimeout(resolve, pauseMs));
