@@ -11,6 +11,7 @@ import { runPacedLevel } from './paced.ts';
 import { PROJECT_ROOT, rssMb } from './processes.ts';
 import { summariseProfiles, type ProfileSummary } from './profile.ts';
 import { runSse, type SseResult } from './sse.ts';
+import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.ts';
 
 // `npm run bench` (SPEC §12): settled bets/s, p50/p99 of POST /bets, errors and RSS of a
 // 2-node cluster under load at several concurrencies, next to the machine's ceiling
@@ -25,6 +26,7 @@ import { runSse, type SseResult } from './sse.ts';
 // BENCH_SSE_DURATION (s, 10), BENCH_SSE_CONNECTIONS (8). BENCH_NODE_ROOTS=<checkout>,<checkout>
 // runs each node from its own checkout, to compare two versions under one load (cluster.ts).
 // BENCH_RATES=<bets/s>,… adds open-loop levels after the closed-loop ones (bench/paced.ts).
+// BENCH_WEBHOOKS=1 gives the operator a webhook receiver (bench/webhook-receiver.ts).
 
 function numberEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -55,6 +57,7 @@ const config = {
   ceilingRuns: Math.min(2, Math.floor(numberEnv('BENCH_CEILING_RUNS', 2))),
   maxSeconds: numberEnv('BENCH_MAX_SECONDS', 300),
   failOnErrors: process.env.BENCH_FAIL_ON_ERRORS === '1',
+  webhooks: process.env.BENCH_WEBHOOKS === '1',
   sse: process.env.BENCH_SSE !== '0' && process.env.BENCH_SSE !== 'false',
   sseClients: Math.floor(numberEnv('BENCH_SSE_CLIENTS', 2_000)),
   sseSample: Math.floor(numberEnv('BENCH_SSE_SAMPLE', 200)),
@@ -108,13 +111,14 @@ async function post<T>(url: string, body: unknown, headers: Record<string, strin
   return { status: answer.status, body: parsed as T };
 }
 
-async function createOperator(target: BenchTarget): Promise<{ id: string; apiKey: string }> {
+async function createOperator(target: BenchTarget, webhookUrl: string | undefined): Promise<{ id: string; apiKey: string }> {
   const created = await post<{ id: string; apiKey: string }>(
     `${target.nodeUrls[0]}/admin/operators`,
     {
       name: `bench-${runId}`,
       walletUrl: target.walletUrl,
       ...(target.walletSecret && { walletSecret: target.walletSecret }),
+      ...(webhookUrl && { webhookUrl, webhookSecret: randomBytes(16).toString('hex') }),
       // SPEC §3's default limit (1,000 requests/s per operator) would cap the benchmark.
       rateLimitPerSecond: 1_000_000,
     },
@@ -235,6 +239,14 @@ async function main(): Promise<number> {
   log(`ceiling run 1 of ${config.ceilingRuns} (before anything of the benchmark runs)`);
   ceilings.push(await runCeiling(log));
 
+  let receiver: WebhookReceiver | undefined;
+  if (config.webhooks) {
+    if (targeted) throw new Error('BENCH_WEBHOOKS needs the bench\'s own cluster (its nodes must trust the receiver\'s certificate)');
+    receiver = await startWebhookReceiver();
+    // The nodes inherit the bench's environment (processes.ts).
+    process.env.NODE_EXTRA_CA_CERTS = receiver.caFile;
+    log(`webhook receiver at ${receiver.url}`);
+  }
   const target =
     targeted ??
     (await startOwnCluster({
@@ -256,7 +268,7 @@ async function main(): Promise<number> {
     });
   }
 
-  const operator = await createOperator(target);
+  const operator = await createOperator(target, receiver?.url);
   const playerPrefix = `bench-${runId}-p`;
   const launchStart = Date.now();
   const tokens = await launchSessions(target, operator.apiKey, playerPrefix);
@@ -387,6 +399,32 @@ async function main(): Promise<number> {
     if (sse.disconnects > 0) failures.push(`SSE: ${sse.disconnects} clients disconnected before the bench closed them`);
   }
 
+  // Webhooks: every event of the run reaches the receiver once its deliveries drain.
+  let webhookLine = '';
+  if (receiver && betsDb) {
+    const drainFrom = Date.now();
+    const deadline = drainFrom + 120_000;
+    let counts = { events: 0, pending: 0, delivered: 0, failed: 0 };
+    for (;;) {
+      const { rows } = await query<{ events: string; pending: string; delivered: string; failed: string }>(
+        `SELECT (SELECT count(*) FROM events WHERE operator_id = $1) AS events,
+                count(*) FILTER (WHERE status = 'pending') AS pending, count(*) FILTER (WHERE status = 'delivered') AS delivered,
+                count(*) FILTER (WHERE status = 'failed') AS failed
+           FROM webhook_deliveries WHERE operator_id = $1`,
+        [operator.id],
+      );
+      counts = { events: Number(rows[0]?.events), pending: Number(rows[0]?.pending), delivered: Number(rows[0]?.delivered), failed: Number(rows[0]?.failed) };
+      if ((counts.pending === 0 && counts.delivered + counts.failed >= counts.events) || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    webhookLine =
+      `webhooks: ${counts.events} events, ${counts.delivered} deliveries delivered, ${counts.failed} failed, ${counts.pending} pending; ` +
+      `the receiver got ${receiver.received()} POSTs (${receiver.distinct()} distinct events); drained ${fmt((Date.now() - drainFrom) / 1000, 1)} s after the load`;
+    log(webhookLine);
+    if (counts.failed > 0 || counts.pending > 0) failures.push(`webhooks: ${counts.failed} deliveries failed, ${counts.pending} still pending`);
+    if (receiver.distinct() < counts.events) failures.push(`webhooks: the receiver got ${receiver.distinct()} of ${counts.events} events`);
+  }
+
   // Sanity: every bet in the database was debited exactly once at the wallet mock.
   let dbLine = 'database checks skipped (BENCH_DATABASE_URL not set)';
   let commitLine = '';
@@ -445,6 +483,7 @@ async function main(): Promise<number> {
 
   stoppingNodes = true;
   const problems = await tearDownOnce();
+  await receiver?.close();
   failures.push(...problems);
   // Warnings and errors the processes logged (LOG_LEVEL=warn): counted by message.
   const logged = new Map<string, number>();
@@ -637,6 +676,7 @@ async function main(): Promise<number> {
   }
   report.push('');
   report.push(dbLine);
+  if (webhookLine) report.push(webhookLine);
   if (commitLine) report.push(commitLine);
   report.push(idleLine);
   if (target.cleanup.redisKeys !== undefined) {
