@@ -11,7 +11,7 @@ import type { RetryPolicy } from './modules/bets/retry-policy.ts';
 import { createOutboxService } from './modules/outbox/service.ts';
 import { startEventRelay } from './modules/events/relay.ts';
 import { createSessionsService } from './modules/sessions/service.ts';
-import { createDeliveries, enqueueDeliveries } from './modules/webhooks/deliveries.ts';
+import { createDeliveries } from './modules/webhooks/deliveries.ts';
 import { createWebhooksService } from './modules/webhooks/service.ts';
 import { createStreamHub } from './modules/stream/hub.ts';
 import { registerStateGauges } from './shared/gauges.ts';
@@ -38,21 +38,6 @@ export function createServices(env: Env, logger: Logger) {
     parkAfterMs: env.BET_PARK_AFTER_MS,
     leaseMs: env.WALLET_TIMEOUT_MS + 5_000,
   };
-  const relay = startEventRelay({
-    db,
-    redis,
-    logger,
-    retention: { maxLen: env.STREAM_MAX_LEN, retentionMs: env.STREAM_RETENTION_MS },
-    intervalMs: env.RELAY_INTERVAL_MS,
-    // SPEC §7: webhook deliveries are created in the relay's transaction and enqueued after it.
-    hooks: { inTransaction: createDeliveries, afterCommit: (deliveryIds) => enqueueDeliveries(enqueuer, deliveryIds, logger) },
-  });
-  // Every commit that wrote event rows asks the relay to append them at once.
-  const eventsCommitted = () => relay.kick();
-  const sessions = createSessionsService({ db, sessionTtlSeconds: env.SESSION_TTL_SECONDS, eventsCommitted });
-  const runtime = createBetRuntime({ db, wallet, operators, enqueuer, policy, logger, eventsCommitted });
-  const bets = createBetsService({ db, runtime, logger, policy, responseWaitMs: env.BET_RESPONSE_WAIT_MS, eventsCommitted });
-  const outbox = createOutboxService({ db, enqueuer });
   const webhooks = createWebhooksService({
     db,
     enqueuer,
@@ -66,6 +51,22 @@ export function createServices(env: Env, logger: Logger) {
       httpsOnly: env.NODE_ENV === 'production',
     },
   });
+  const relay = startEventRelay({
+    db,
+    redis,
+    logger,
+    retention: { maxLen: env.STREAM_MAX_LEN, retentionMs: env.STREAM_RETENTION_MS },
+    intervalMs: env.RELAY_INTERVAL_MS,
+    // SPEC §7: webhook deliveries are created in the relay's transaction; their first
+    // attempt runs in this node after the commit, retries through the queue.
+    hooks: { inTransaction: createDeliveries, afterCommit: async (deliveryIds) => webhooks.sendFirstAttempts(deliveryIds) },
+  });
+  // Every commit that wrote event rows asks the relay to append them at once.
+  const eventsCommitted = () => relay.kick();
+  const sessions = createSessionsService({ db, sessionTtlSeconds: env.SESSION_TTL_SECONDS, eventsCommitted });
+  const runtime = createBetRuntime({ db, wallet, operators, enqueuer, policy, logger, eventsCommitted });
+  const bets = createBetsService({ db, runtime, logger, policy, responseWaitMs: env.BET_RESPONSE_WAIT_MS, eventsCommitted });
+  const outbox = createOutboxService({ db, enqueuer });
 
   // SPEC §7 SSE: the hub opens its own Redis Stream reader connections (one per operator being watched).
   const stream = createStreamHub({
@@ -97,8 +98,10 @@ export function createServices(env: Env, logger: Logger) {
     async close() {
       await stream.close();
       await relay.stop();
+      // After the relay (no new first attempts), before the queues (a failed one enqueues its retry).
+      await webhooks.close();
       await operators.close();
-      await Promise.allSettled([enqueuer.close(), wallet.close(), webhooks.close()]);
+      await Promise.allSettled([enqueuer.close(), wallet.close()]);
       await Promise.allSettled([db.end(), redis.quit(), subscriber.quit()]);
     },
   };

@@ -23,7 +23,8 @@ const INSERT_DELIVERIES = `
 /**
  * Creates the webhook deliveries of relayed events inside the caller's transaction (SPEC §7:
  * every committed event reaches the webhook even if the node dies right after the commit).
- * Returns the ids of the deliveries it created; hand them to `enqueueDeliveries` after commit.
+ * Returns the ids of the deliveries it created; after commit, the relay hands them to the
+ * webhooks service for their first attempt (`sendFirstAttempts`), which queues any overflow.
  */
 export async function createDeliveries(client: Queryable, events: { id: string; operatorId: string }[]): Promise<string[]> {
   if (events.length === 0) return [];
@@ -39,7 +40,7 @@ export async function createDeliveries(client: Queryable, events: { id: string; 
 }
 
 /**
- * Enqueues the first attempt of each new delivery, after the commit that created them.
+ * Enqueues the first attempt of each delivery, after the commit that created them.
  * Never throws: a delivery whose job could not be enqueued is picked up by the webhook
  * sweeper once ENQUEUE_GRACE_MS has passed.
  */

@@ -6,7 +6,7 @@ import { notFound } from '../../http/errors.ts';
 import { toPage } from '../../http/pagination.ts';
 import type { Enqueuer } from '../../../queues/enqueue.ts';
 import type { OperatorsService } from '../operators/service.ts';
-import { ENQUEUE_GRACE_MS } from './deliveries.ts';
+import { ENQUEUE_GRACE_MS, enqueueDeliveries } from './deliveries.ts';
 import { webhookRetryDelayMs, type WebhookRetryPolicy } from './retry-policy.ts';
 import type { ListDeliveriesQuery } from './schemas.ts';
 import { createWebhookSender, type SendOutcome } from './sender.ts';
@@ -19,6 +19,8 @@ const deliveriesTotal = new Counter({
 });
 
 const MAX_ERROR_LENGTH = 500;
+/** Webhook first attempts one node sends at once; more go through the queue. */
+const MAX_FIRST_ATTEMPTS_IN_FLIGHT = 256;
 
 export interface WebhookSettings extends WebhookRetryPolicy {
   timeoutMs: number;
@@ -90,6 +92,25 @@ const RECORD_DELIVERED = `
          attempts = CASE WHEN attempts = $2 THEN attempts + 1 ELSE attempts END, updated_at = now()
    WHERE id = $1 AND status = 'pending'`;
 
+// The first attempt of new deliveries, for a whole relay pass at once: claimed like CLAIM
+// (round 0 only), and the delivered ones recorded in one statement.
+const CLAIM_FIRST_ATTEMPTS = `
+  WITH claimed AS (
+    UPDATE webhook_deliveries
+       SET next_attempt_at = now() + $2 * interval '1 millisecond', updated_at = now()
+     WHERE id = ANY($1::uuid[]) AND status = 'pending' AND attempts = 0
+       AND (next_attempt_at IS NULL OR next_attempt_at <= now() + $3 * interval '1 millisecond')
+    RETURNING id AS delivery_id, operator_id, event_id)
+  SELECT c.delivery_id, c.operator_id, e.id, e.type, e.data, e.occurred_at
+    FROM claimed c JOIN events e ON e.id = c.event_id`;
+
+const RECORD_FIRST_ATTEMPTS_DELIVERED = `
+  UPDATE webhook_deliveries d
+     SET status = 'delivered', delivered_at = now(), next_attempt_at = NULL, last_status_code = s.status_code, last_error = NULL,
+         attempts = CASE WHEN d.attempts = 0 THEN 1 ELSE d.attempts END, updated_at = now()
+    FROM unnest($1::uuid[], $2::int[]) AS s(id, status_code)
+   WHERE d.id = s.id AND d.status = 'pending'`;
+
 const RECORD_FAILED_ATTEMPT = `
   UPDATE webhook_deliveries
      SET attempts = attempts + 1, last_status_code = $3, last_error = $4,
@@ -113,6 +134,12 @@ const REDELIVER = `
 export interface WebhooksService {
   /** One delivery attempt (the `webhook` job of `round`); a stale or already-settled round does nothing. */
   deliver(deliveryId: string, round: number): Promise<void>;
+  /**
+   * The first attempt of deliveries the relay just committed, in this process and in the
+   * background; what does not fit under the in-flight bound goes to the queue instead.
+   * Never throws: a delivery no attempt reached is swept after ENQUEUE_GRACE_MS.
+   */
+  sendFirstAttempts(deliveryIds: string[]): void;
   list(operatorId: string, query: ListDeliveriesQuery): Promise<{ items: DeliveryView[]; nextCursor: string | null }>;
   /** Resets the delivery to a fresh `pending` series and sends it now. */
   redeliver(operatorId: string, deliveryId: string): Promise<DeliveryView>;
@@ -136,16 +163,10 @@ export function createWebhooksService(deps: {
   const attemptLeaseMs = settings.timeoutMs + ENQUEUE_GRACE_MS + 5_000;
   const warnedUnsigned = new Set<string>();
 
-  async function deliver(deliveryId: string, round: number): Promise<void> {
-    const { rows } = await db.query<{ operator_id: string; id: string; type: string; data: unknown; occurred_at: Date }>(CLAIM, [
-      deliveryId,
-      round,
-      attemptLeaseMs,
-      ENQUEUE_GRACE_MS,
-    ]);
-    const event = rows[0];
-    if (!event) return;
+  type EventRow = { operator_id: string; id: string; type: string; data: unknown; occurred_at: Date };
 
+  /** POSTs the event to its operator's current webhook URL. */
+  async function send(event: EventRow): Promise<SendOutcome> {
     // The same JSON the relay appends to the SSE stream: {id, type, operatorId, occurredAt, data}.
     const body = JSON.stringify({ id: event.id, type: event.type, operatorId: event.operator_id, occurredAt: event.occurred_at.toISOString(), data: event.data });
     const endpoint = await deps.operators.webhookEndpoint(event.operator_id);
@@ -154,15 +175,11 @@ export function createWebhooksService(deps: {
       warnedUnsigned.add(event.operator_id);
       logger.warn({ operatorId: event.operator_id }, 'operator has a webhook URL but no webhook secret: sending webhooks unsigned');
     }
-    const outcome: SendOutcome = endpoint
-      ? await sender.send(endpoint, event.id, body)
-      : { delivered: false, statusCode: null, error: 'the operator has no webhook URL' };
+    return endpoint ? sender.send(endpoint, event.id, body) : { delivered: false, statusCode: null, error: 'the operator has no webhook URL' };
+  }
 
-    if (outcome.delivered) {
-      const { rowCount } = await db.query(RECORD_DELIVERED, [deliveryId, round, outcome.statusCode]);
-      if (rowCount) deliveriesTotal.inc({ result: 'delivered' });
-      return;
-    }
+  /** Records a failed attempt of `round`, and enqueues the next one unless it was the last. */
+  async function recordFailure(deliveryId: string, round: number, eventId: string, outcome: Extract<SendOutcome, { delivered: false }>): Promise<void> {
     const delayMs = webhookRetryDelayMs(settings, round + 1);
     const { rows: recorded } = await db.query<{ status: string; attempts: number }>(RECORD_FAILED_ATTEMPT, [
       deliveryId,
@@ -176,14 +193,63 @@ export function createWebhooksService(deps: {
     if (!after) return;
     if (after.status === 'failed') {
       deliveriesTotal.inc({ result: 'failed' });
-      logger.warn({ deliveryId, eventId: event.id, attempts: after.attempts, error: outcome.error }, 'webhook delivery failed for good');
+      logger.warn({ deliveryId, eventId, attempts: after.attempts, error: outcome.error }, 'webhook delivery failed for good');
       return;
     }
     deliveriesTotal.inc({ result: 'retry' });
-    logger.info({ deliveryId, eventId: event.id, attempts: after.attempts, delayMs, error: outcome.error }, 'webhook attempt failed; retrying');
+    logger.info({ deliveryId, eventId, attempts: after.attempts, delayMs, error: outcome.error }, 'webhook attempt failed; retrying');
     await deps.enqueuer
       .enqueue('webhook', { deliveryId, round: after.attempts }, { delayMs })
       .catch((error: unknown) => logger.warn({ err: error, deliveryId }, 'next webhook attempt not enqueued; the webhook sweeper will pick it up'));
+  }
+
+  async function deliver(deliveryId: string, round: number): Promise<void> {
+    const { rows } = await db.query<EventRow>(CLAIM, [deliveryId, round, attemptLeaseMs, ENQUEUE_GRACE_MS]);
+    const event = rows[0];
+    if (!event) return;
+    const outcome = await send(event);
+    if (outcome.delivered) {
+      const { rowCount } = await db.query(RECORD_DELIVERED, [deliveryId, round, outcome.statusCode]);
+      if (rowCount) deliveriesTotal.inc({ result: 'delivered' });
+      return;
+    }
+    await recordFailure(deliveryId, round, event.id, outcome);
+  }
+
+  // First attempts run in the relay's node, off the relay's path: a pass does not wait for
+  // receivers. One claim and one record for the pass's deliveries instead of a queue job,
+  // a claim and a record for each (measured: with a receiver, a job per event cost more
+  // than the bet itself; docs/performance.md). Sends in flight are bounded, and deliveries
+  // over the bound take the queue, as all did before.
+  const inFlight = new Set<Promise<void>>();
+  let sendsInFlight = 0;
+
+  async function firstAttempts(deliveryIds: string[]): Promise<void> {
+    const { rows } = await db.query<EventRow & { delivery_id: string }>(CLAIM_FIRST_ATTEMPTS, [deliveryIds, attemptLeaseMs, ENQUEUE_GRACE_MS]);
+    const outcomes = await Promise.all(rows.map(async (row) => ({ row, outcome: await send(row) })));
+    const delivered = outcomes.flatMap(({ row, outcome }) => (outcome.delivered ? [{ id: row.delivery_id, statusCode: outcome.statusCode }] : []));
+    if (delivered.length) {
+      const { rowCount } = await db.query(RECORD_FIRST_ATTEMPTS_DELIVERED, [delivered.map((d) => d.id), delivered.map((d) => d.statusCode)]);
+      deliveriesTotal.inc({ result: 'delivered' }, rowCount ?? 0);
+    }
+    for (const { row, outcome } of outcomes) if (!outcome.delivered) await recordFailure(row.delivery_id, 0, row.id, outcome);
+  }
+
+  function sendFirstAttempts(deliveryIds: string[]): void {
+    if (deliveryIds.length === 0) return;
+    const room = Math.max(0, MAX_FIRST_ATTEMPTS_IN_FLIGHT - sendsInFlight);
+    const here = deliveryIds.slice(0, room);
+    const queued = deliveryIds.slice(room);
+    if (queued.length) void enqueueDeliveries(deps.enqueuer, queued, logger);
+    if (here.length === 0) return;
+    sendsInFlight += here.length;
+    const attempt = firstAttempts(here)
+      .catch((error: unknown) => logger.warn({ err: error, count: here.length }, 'first webhook attempts failed; the webhook sweeper will retry them'))
+      .finally(() => {
+        sendsInFlight -= here.length;
+        inFlight.delete(attempt);
+      });
+    inFlight.add(attempt);
   }
 
   async function list(operatorId: string, query: ListDeliveriesQuery) {
@@ -212,5 +278,15 @@ export function createWebhooksService(deps: {
     return toView(row);
   }
 
-  return { deliver, list, redeliver, close: () => sender.close() };
+  return {
+    deliver,
+    sendFirstAttempts,
+    list,
+    redeliver,
+    async close() {
+      // First attempts already sent get recorded; each send is bounded by its timeout.
+      await Promise.allSettled([...inFlight]);
+      await sender.close();
+    },
+  };
 }
