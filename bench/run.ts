@@ -404,21 +404,22 @@ async function main(): Promise<number> {
   if (receiver && betsDb) {
     const drainFrom = Date.now();
     const deadline = drainFrom + 120_000;
-    let counts = { events: 0, pending: 0, delivered: 0, failed: 0 };
+    let counts = { events: 0, pending: 0, delivered: 0, failed: 0, retried: 0 };
     for (;;) {
-      const { rows } = await query<{ events: string; pending: string; delivered: string; failed: string }>(
+      const { rows } = await query<{ events: string; pending: string; delivered: string; failed: string; retried: string }>(
         `SELECT (SELECT count(*) FROM events WHERE operator_id = $1) AS events,
                 count(*) FILTER (WHERE status = 'pending') AS pending, count(*) FILTER (WHERE status = 'delivered') AS delivered,
-                count(*) FILTER (WHERE status = 'failed') AS failed
+                count(*) FILTER (WHERE status = 'failed') AS failed, count(*) FILTER (WHERE attempts > 1) AS retried
            FROM webhook_deliveries WHERE operator_id = $1`,
         [operator.id],
       );
-      counts = { events: Number(rows[0]?.events), pending: Number(rows[0]?.pending), delivered: Number(rows[0]?.delivered), failed: Number(rows[0]?.failed) };
+      const row = rows[0];
+      counts = { events: Number(row?.events), pending: Number(row?.pending), delivered: Number(row?.delivered), failed: Number(row?.failed), retried: Number(row?.retried) };
       if ((counts.pending === 0 && counts.delivered + counts.failed >= counts.events) || Date.now() > deadline) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     webhookLine =
-      `webhooks: ${counts.events} events, ${counts.delivered} deliveries delivered, ${counts.failed} failed, ${counts.pending} pending; ` +
+      `webhooks: ${counts.events} events, ${counts.delivered} deliveries delivered (${counts.retried} after more than one attempt), ${counts.failed} failed, ${counts.pending} pending; ` +
       `the receiver got ${receiver.received()} POSTs (${receiver.distinct()} distinct events); drained ${fmt((Date.now() - drainFrom) / 1000, 1)} s after the load`;
     log(webhookLine);
     if (counts.failed > 0 || counts.pending > 0) failures.push(`webhooks: ${counts.failed} deliveries failed, ${counts.pending} still pending`);

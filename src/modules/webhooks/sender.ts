@@ -35,15 +35,21 @@ export function createWebhookSender(options: { timeoutMs: number; httpsOnly: boo
         dispatcher: agent,
         headers,
         body,
-        signal: AbortSignal.timeout(options.timeoutMs),
+        // Timed from when the request goes out on a connection, not from when it was asked
+        // for: a burst of events waits for one of the agent's connections, and that wait is
+        // ours, not the receiver's (an overall timer made such waits count as failed attempts).
+        headersTimeout: options.timeoutMs,
+        bodyTimeout: options.timeoutMs,
       });
       // The answer's body means nothing to us; read it off (bounded) so the connection is reused.
       await response.body.dump({ limit: 64 * 1024 }).catch(() => undefined);
       if (response.statusCode >= 200 && response.statusCode < 300) return { delivered: true, statusCode: response.statusCode };
       return { delivered: false, statusCode: response.statusCode, error: `receiver answered ${response.statusCode}` };
     } catch (error) {
-      const name = (error as Error).name;
-      if (name === 'TimeoutError' || name === 'AbortError') return { delivered: false, statusCode: null, error: `receiver timed out after ${options.timeoutMs} ms` };
+      const code = (error as { code?: string }).code;
+      if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+        return { delivered: false, statusCode: null, error: `receiver timed out after ${options.timeoutMs} ms` };
+      }
       const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       return { delivered: false, statusCode: null, error: `receiver unreachable: ${cause?.code ?? cause?.message ?? (error as Error).message}` };
     }

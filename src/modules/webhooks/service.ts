@@ -19,8 +19,13 @@ const deliveriesTotal = new Counter({
 });
 
 const MAX_ERROR_LENGTH = 500;
-/** Webhook first attempts one node sends at once; more go through the queue. */
-const MAX_FIRST_ATTEMPTS_IN_FLIGHT = 256;
+/**
+ * Webhook first attempts one node holds at once (sending, or waiting for one of the
+ * sender's connections); more go through the queue. Each is an event of a few hundred
+ * bytes. At 256, half of the deliveries of a c=64 bench run with webhooks overflowed to
+ * the queue, whose path costs a job, a claim and a record per event.
+ */
+const MAX_FIRST_ATTEMPTS_IN_FLIGHT = 4_096;
 
 export interface WebhookSettings extends WebhookRetryPolicy {
   timeoutMs: number;
@@ -72,6 +77,9 @@ const toView = (row: DeliveryRow): DeliveryView => ({
 const VIEW_COLUMNS = `d.id, d.event_id, e.type AS event_type, d.status, d.attempts, d.last_status_code, d.last_error,
        d.next_attempt_at, d.delivered_at, d.created_at, d.created_at::text AS cursor_at`;
 
+// The statements below are named (prepared once per connection): each runs once or twice
+// per event, and planning them cost Postgres more than running them (pg_stat_statements).
+//
 // An attempt claims its delivery before sending: only the job of the current round, and
 // only while no other attempt holds it (next_attempt_at is pushed past the send's timeout),
 // so a swept job and a late original never both send. Returns the event to send.
@@ -181,14 +189,11 @@ export function createWebhooksService(deps: {
   /** Records a failed attempt of `round`, and enqueues the next one unless it was the last. */
   async function recordFailure(deliveryId: string, round: number, eventId: string, outcome: Extract<SendOutcome, { delivered: false }>): Promise<void> {
     const delayMs = webhookRetryDelayMs(settings, round + 1);
-    const { rows: recorded } = await db.query<{ status: string; attempts: number }>(RECORD_FAILED_ATTEMPT, [
-      deliveryId,
-      round,
-      outcome.statusCode,
-      outcome.error.slice(0, MAX_ERROR_LENGTH),
-      settings.maxAttempts,
-      delayMs,
-    ]);
+    const { rows: recorded } = await db.query<{ status: string; attempts: number }>({
+      name: 'webhook-record-failed-attempt',
+      text: RECORD_FAILED_ATTEMPT,
+      values: [deliveryId, round, outcome.statusCode, outcome.error.slice(0, MAX_ERROR_LENGTH), settings.maxAttempts, delayMs],
+    });
     const after = recorded[0];
     if (!after) return;
     if (after.status === 'failed') {
@@ -204,12 +209,12 @@ export function createWebhooksService(deps: {
   }
 
   async function deliver(deliveryId: string, round: number): Promise<void> {
-    const { rows } = await db.query<EventRow>(CLAIM, [deliveryId, round, attemptLeaseMs, ENQUEUE_GRACE_MS]);
+    const { rows } = await db.query<EventRow>({ name: 'webhook-claim', text: CLAIM, values: [deliveryId, round, attemptLeaseMs, ENQUEUE_GRACE_MS] });
     const event = rows[0];
     if (!event) return;
     const outcome = await send(event);
     if (outcome.delivered) {
-      const { rowCount } = await db.query(RECORD_DELIVERED, [deliveryId, round, outcome.statusCode]);
+      const { rowCount } = await db.query({ name: 'webhook-record-delivered', text: RECORD_DELIVERED, values: [deliveryId, round, outcome.statusCode] });
       if (rowCount) deliveriesTotal.inc({ result: 'delivered' });
       return;
     }
@@ -225,11 +230,19 @@ export function createWebhooksService(deps: {
   let sendsInFlight = 0;
 
   async function firstAttempts(deliveryIds: string[]): Promise<void> {
-    const { rows } = await db.query<EventRow & { delivery_id: string }>(CLAIM_FIRST_ATTEMPTS, [deliveryIds, attemptLeaseMs, ENQUEUE_GRACE_MS]);
+    const { rows } = await db.query<EventRow & { delivery_id: string }>({
+      name: 'webhook-claim-first-attempts',
+      text: CLAIM_FIRST_ATTEMPTS,
+      values: [deliveryIds, attemptLeaseMs, ENQUEUE_GRACE_MS],
+    });
     const outcomes = await Promise.all(rows.map(async (row) => ({ row, outcome: await send(row) })));
     const delivered = outcomes.flatMap(({ row, outcome }) => (outcome.delivered ? [{ id: row.delivery_id, statusCode: outcome.statusCode }] : []));
     if (delivered.length) {
-      const { rowCount } = await db.query(RECORD_FIRST_ATTEMPTS_DELIVERED, [delivered.map((d) => d.id), delivered.map((d) => d.statusCode)]);
+      const { rowCount } = await db.query({
+        name: 'webhook-record-first-attempts-delivered',
+        text: RECORD_FIRST_ATTEMPTS_DELIVERED,
+        values: [delivered.map((d) => d.id), delivered.map((d) => d.statusCode)],
+      });
       deliveriesTotal.inc({ result: 'delivered' }, rowCount ?? 0);
     }
     for (const { row, outcome } of outcomes) if (!outcome.delivered) await recordFailure(row.delivery_id, 0, row.id, outcome);
