@@ -60,20 +60,58 @@ export function answeredBetStatus(body: string): string {
   return BET_STATUS.exec(body)?.[1] ?? 'unknown';
 }
 
-export function increment<K>(map: Map<K, number>, key: K, by = 1): void {
+function increment<K>(map: Map<K, number>, key: K, by = 1): void {
   map.set(key, (map.get(key) ?? 0) + by);
 }
 
-/** Counts a non-2xx answer by its problem+json code, and keeps the first few verbatim. */
-export function recordProblem(problems: Map<string, number>, samples: string[], status: number, body: string): void {
-  let code = 'non-json';
-  try {
-    code = String((JSON.parse(body) as { code?: unknown }).code ?? 'no-code');
-  } catch {
-    // keep "non-json"
-  }
-  increment(problems, `${status} ${code}`);
-  if (samples.length < 5) samples.push(`${status} ${body.slice(0, 400)}`);
+/** What one level saw, as its answers come in; both generators (closed and open loop) fill one. */
+export function createLevelRecorder(urlCount: number) {
+  const statuses = new Map<number, number>();
+  const problems = new Map<string, number>();
+  const problemSamples: string[] = [];
+  const errorMessages = new Map<string, number>();
+  const latencies: number[] = [];
+  const byState = new Map<string, number[]>();
+  const answeredByUrl = Array.from({ length: urlCount }, () => 0);
+  return {
+    /** An answer from the node at `urlIndex`; `state` is the bet's status for a 2xx. */
+    answer(urlIndex: number, status: number, latencyMs: number, state: string | undefined): void {
+      increment(statuses, status);
+      latencies.push(latencyMs);
+      if (status < 200 || status >= 300) return;
+      answeredByUrl[urlIndex]! += 1;
+      if (state === undefined) return;
+      const list = byState.get(state) ?? [];
+      list.push(latencyMs);
+      byState.set(state, list);
+    },
+    /** Counts a non-2xx answer by its problem+json code, and keeps the first few verbatim. */
+    problem(status: number, body: string): void {
+      let code = 'non-json';
+      try {
+        code = String((JSON.parse(body) as { code?: unknown }).code ?? 'no-code');
+      } catch {
+        // keep "non-json"
+      }
+      increment(problems, `${status} ${code}`);
+      if (problemSamples.length < 5) problemSamples.push(`${status} ${body.slice(0, 400)}`);
+    },
+    error(message: string): void {
+      increment(errorMessages, message);
+    },
+    result(run: Pick<LevelResult, 'connections' | 'durationS' | 'socketErrors' | 'timeouts'>): LevelResult {
+      return {
+        ...run,
+        statuses,
+        problems,
+        problemSamples,
+        errorMessages,
+        answeredByUrl,
+        latencies: Float64Array.from(latencies).sort(),
+        latenciesByState: new Map([...byState].map(([state, list]) => [state, Float64Array.from(list).sort()])),
+      };
+    },
+  };
 }
 
 /** Splits `total` connections over `parts` instances as evenly as possible. */
@@ -82,14 +120,8 @@ function split(total: number, parts: number): number[] {
 }
 
 export async function runLevel(options: LevelOptions): Promise<LevelResult> {
-  const statuses = new Map<number, number>();
-  const problems = new Map<string, number>();
-  const problemSamples: string[] = [];
-  const errorMessages = new Map<string, number>();
-  const latencies: number[] = [];
-  const byState = new Map<string, number[]>();
+  const recorder = createLevelRecorder(options.urls.length);
   const perInstance = split(options.connections, options.urls.length);
-  const answeredByUrl = options.urls.map(() => 0);
 
   const runs = options.urls.flatMap((url, index) => {
     const connections = perInstance[index] ?? 0;
@@ -111,11 +143,8 @@ export async function runLevel(options: LevelOptions): Promise<LevelResult> {
                 path: '/bets',
                 setupRequest: (request) => ({ ...request, method: 'POST', path: '/bets', ...nextBet(options.apiKey, options.tokens, options.keyPrefix) }),
                 onResponse: (status, body) => {
-                  if (status >= 200 && status < 300) {
-                    answeredState = answeredBetStatus(body);
-                    return;
-                  }
-                  recordProblem(problems, problemSamples, status, body);
+                  if (status >= 200 && status < 300) answeredState = answeredBetStatus(body);
+                  else recorder.problem(status, body);
                 },
               },
             ],
@@ -123,35 +152,20 @@ export async function runLevel(options: LevelOptions): Promise<LevelResult> {
           (error, result) => (error ? reject(error) : resolve(result)),
         );
         instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
-          increment(statuses, statusCode);
-          if (statusCode >= 200 && statusCode < 300) answeredByUrl[index]! += 1;
-          latencies.push(responseTime);
-          if (answeredState !== undefined) {
-            const list = byState.get(answeredState) ?? [];
-            list.push(responseTime);
-            byState.set(answeredState, list);
-            answeredState = undefined;
-          }
+          recorder.answer(index, statusCode, responseTime, answeredState);
+          answeredState = undefined;
         });
-        instance.on('reqError', (error: Error) => increment(errorMessages, error.message));
+        instance.on('reqError', (error: Error) => recorder.error(error.message));
       }),
     ];
   });
   const results = await Promise.all(runs);
-  const sorted = Float64Array.from(latencies).sort();
-  return {
+  return recorder.result({
     connections: options.connections,
     durationS: results.reduce((sum, result) => sum + result.duration, 0) / Math.max(1, results.length),
-    statuses,
-    problems,
-    problemSamples,
     socketErrors: results.reduce((sum, result) => sum + result.errors - result.timeouts, 0),
     timeouts: results.reduce((sum, result) => sum + result.timeouts, 0),
-    errorMessages,
-    answeredByUrl,
-    latencies: sorted,
-    latenciesByState: new Map([...byState].map(([state, list]) => [state, Float64Array.from(list).sort()])),
-  };
+  });
 }
 
 export function percentile(sorted: Float64Array, q: number): number {

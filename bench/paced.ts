@@ -1,5 +1,5 @@
 import { Pool } from 'undici';
-import { answeredBetStatus, increment, nextBet, recordProblem, type LevelResult } from './load.ts';
+import { answeredBetStatus, createLevelRecorder, nextBet, type LevelResult } from './load.ts';
 
 // One open-loop level: bets are sent at a fixed rate whether or not earlier ones were
 // answered, spread evenly over the nodes, and each latency runs from the moment its
@@ -27,13 +27,7 @@ export async function runPacedLevel(options: PacedLevelOptions): Promise<LevelRe
   const pools = options.urls.map(
     (url) => new Pool(url, { connections: options.connectionsPerUrl, pipelining: 1, headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS }),
   );
-  const statuses = new Map<number, number>();
-  const problems = new Map<string, number>();
-  const problemSamples: string[] = [];
-  const errorMessages = new Map<string, number>();
-  const latencies: number[] = [];
-  const byState = new Map<string, number[]>();
-  const answeredByUrl = options.urls.map(() => 0);
+  const recorder = createLevelRecorder(options.urls.length);
   let timeouts = 0;
   let socketErrors = 0;
 
@@ -43,23 +37,14 @@ export async function runPacedLevel(options: PacedLevelOptions): Promise<LevelRe
     try {
       const response = await pools[node]!.request({ method: 'POST', path: '/bets', headers, body });
       const text = await response.body.text();
-      const latency = performance.now() - dueAt;
-      increment(statuses, response.statusCode);
-      latencies.push(latency);
-      if (response.statusCode >= 200 && response.statusCode < 300) {
-        answeredByUrl[node]! += 1;
-        const state = answeredBetStatus(text);
-        const list = byState.get(state) ?? [];
-        list.push(latency);
-        byState.set(state, list);
-      } else {
-        recordProblem(problems, problemSamples, response.statusCode, text);
-      }
+      const ok = response.statusCode >= 200 && response.statusCode < 300;
+      recorder.answer(node, response.statusCode, performance.now() - dueAt, ok ? answeredBetStatus(text) : undefined);
+      if (!ok) recorder.problem(response.statusCode, text);
     } catch (error) {
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       if (/timeout/i.test(message)) timeouts += 1;
       else socketErrors += 1;
-      increment(errorMessages, message);
+      recorder.error(message);
     }
   }
 
@@ -76,17 +61,5 @@ export async function runPacedLevel(options: PacedLevelOptions): Promise<LevelRe
   await Promise.all(pending);
   await Promise.all(pools.map((pool) => pool.close()));
 
-  return {
-    connections: options.connectionsPerUrl * options.urls.length,
-    durationS: options.durationS,
-    statuses,
-    problems,
-    problemSamples,
-    socketErrors,
-    timeouts,
-    errorMessages,
-    answeredByUrl,
-    latencies: Float64Array.from(latencies).sort(),
-    latenciesByState: new Map([...byState].map(([state, list]) => [state, Float64Array.from(list).sort()])),
-  };
+  return recorder.result({ connections: options.connectionsPerUrl * options.urls.length, durationS: options.durationS, socketErrors, timeouts });
 }
