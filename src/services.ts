@@ -59,7 +59,7 @@ export function createServices(env: Env, logger: Logger) {
     intervalMs: env.RELAY_INTERVAL_MS,
     // SPEC §7: webhook deliveries are created in the relay's transaction; their first
     // attempt runs in this node after the commit, retries through the queue.
-    hooks: { inTransaction: createDeliveries, afterCommit: async (deliveryIds) => webhooks.sendFirstAttempts(deliveryIds) },
+    hooks: { inTransaction: createDeliveries, afterCommit: async (deliveries) => webhooks.sendFirstAttempts(deliveries) },
   });
   // Every commit that wrote event rows asks the relay to append them at once.
   const eventsCommitted = () => relay.kick();

@@ -78,9 +78,14 @@ async function insertEvent(operatorId: string, type = 'bet.placed') {
 
 /** The relay's path from the test process: deliveries created in a transaction, enqueued after commit. */
 async function createAndEnqueue(events: { id: string; operatorId: string }[]): Promise<string[]> {
-  const ids = await createDeliveries(db, events);
+  const ids = (await createDeliveries(db, events.map(relayed))).map((delivery) => delivery.id);
   await enqueueDeliveries(enqueuer, ids, { warn: () => undefined });
   return ids;
+}
+
+/** An event as the relay hands it to `createDeliveries` (the JSON is not read there). */
+function relayed(event: { id: string; operatorId: string }) {
+  return { ...event, json: JSON.stringify({ id: event.id, operatorId: event.operatorId }) };
 }
 
 async function deliveryRow(id: string) {
@@ -224,14 +229,13 @@ test('createDeliveries makes one delivery per event of operators with a webhook 
   const hooked = await insertEvent(withHook.operator.id);
   const unhooked = await insertEvent(without.id);
 
-  const created = await createDeliveries(db, [
-    { id: hooked.id, operatorId: withHook.operator.id },
-    { id: unhooked.id, operatorId: without.id },
-  ]);
+  const hookedEvent = relayed({ id: hooked.id, operatorId: withHook.operator.id });
+  const created = await createDeliveries(db, [hookedEvent, relayed({ id: unhooked.id, operatorId: without.id })]);
   t.is(created.length, 1);
+  t.deepEqual(created[0]?.event, hookedEvent, 'each delivery comes back with the event it sends');
   const rows = (await db.query('SELECT id, operator_id, event_id, status, attempts FROM webhook_deliveries WHERE event_id = ANY($1)', [[hooked.id, unhooked.id]])).rows;
-  t.deepEqual(rows, [{ id: created[0], operator_id: withHook.operator.id, event_id: hooked.id, status: 'pending', attempts: 0 }]);
-  t.deepEqual(await createDeliveries(db, [{ id: hooked.id, operatorId: withHook.operator.id }]), [], 'a repeated relay creates nothing');
+  t.deepEqual(rows, [{ id: created[0]?.id, operator_id: withHook.operator.id, event_id: hooked.id, status: 'pending', attempts: 0 }]);
+  t.deepEqual(await createDeliveries(db, [hookedEvent]), [], 'a repeated relay creates nothing');
   t.deepEqual(await createDeliveries(db, []), []);
 });
 

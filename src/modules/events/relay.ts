@@ -60,10 +60,20 @@ interface PassResult {
   heldBack: boolean;
 }
 
-/** What else happens to relayed events: webhook deliveries, created in the relay's transaction. */
-export interface RelayedEventHooks {
-  inTransaction(client: Queryable, events: { id: string; operatorId: string }[]): Promise<string[]>;
-  afterCommit(deliveryIds: string[]): Promise<void>;
+/** An event of a pass, with the JSON appended to its stream (`{id, type, operatorId, occurredAt, data}`). */
+export interface RelayedEvent {
+  id: string;
+  operatorId: string;
+  json: string;
+}
+
+/**
+ * What else happens to relayed events: webhook deliveries, created in the relay's
+ * transaction (`inTransaction`), whose first attempts go out after its commit (`afterCommit`).
+ */
+export interface RelayedEventHooks<Created> {
+  inTransaction(client: Queryable, events: RelayedEvent[]): Promise<Created>;
+  afterCommit(created: Created): Promise<void>;
 }
 
 export interface EventRelay {
@@ -78,13 +88,13 @@ export interface EventRelay {
  * a timer, which relays what a node that died after its commit never did. The append
  * itself is idempotent in Redis, so a pass repeated after a crash never duplicates.
  */
-export function startEventRelay(deps: {
+export function startEventRelay<Created>(deps: {
   db: Db;
   redis: Redis;
   logger: Logger;
   retention: StreamRetention;
   intervalMs: number;
-  hooks: RelayedEventHooks;
+  hooks: RelayedEventHooks<Created>;
 }): EventRelay {
   const { db, redis, logger } = deps;
   defineAppendEvents(redis);
@@ -121,9 +131,11 @@ export function startEventRelay(deps: {
         await client.query('COMMIT');
         return { relayed: 0, heldBack };
       }
+      const relayed: RelayedEvent[] = [];
       const byOperator = new Map<string, StreamEvent[]>();
       for (const row of rows) {
         const json = JSON.stringify({ id: row.id, type: row.type, operatorId: row.operator_id, occurredAt: row.occurred_at.toISOString(), data: row.data });
+        relayed.push({ id: row.id, operatorId: row.operator_id, json });
         const events = byOperator.get(row.operator_id) ?? [];
         events.push({ txid: row.txid, seq: String(row.seq), json });
         byOperator.set(row.operator_id, events);
@@ -134,15 +146,12 @@ export function startEventRelay(deps: {
       const results = (await pipeline.exec()) ?? [];
       for (const [error] of results) if (error) throw error;
       await client.query({ name: 'relay-advance-cursor', text: ADVANCE_CURSOR, values: [last.txid, last.seq] });
-      const deliveryIds = await deps.hooks.inTransaction(
-        client,
-        rows.map((row) => ({ id: row.id, operatorId: row.operator_id })),
-      );
+      const created = await deps.hooks.inTransaction(client, relayed);
       await client.query('COMMIT');
       const now = Date.now();
       eventsRelayedTotal.inc(rows.length);
       for (const row of rows) eventRelayLagSeconds.observe((now - row.occurred_at.getTime()) / 1000);
-      await deps.hooks.afterCommit(deliveryIds);
+      await deps.hooks.afterCommit(created);
       return { relayed: rows.length, heldBack };
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);

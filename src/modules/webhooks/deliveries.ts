@@ -1,11 +1,13 @@
 import type { Logger } from 'pino';
 import type { Queryable } from '../../shared/db.ts';
 import type { Enqueuer } from '../../../queues/enqueue.ts';
+import type { RelayedEvent } from '../events/relay.ts';
 
 /**
- * How long a new delivery waits for the job enqueued after its commit before the webhook
- * sweeper may assume that job was lost (the node died between commit and enqueue). A
- * delivery attempt may also start up to this long before its `next_attempt_at`.
+ * How long a new delivery is left to its first attempt (sent by the relaying node right
+ * after the commit, or by a job enqueued then) before the webhook sweeper may assume that
+ * attempt was lost (the node died first). A queued attempt may also start up to this long
+ * before its `next_attempt_at`.
  */
 export const ENQUEUE_GRACE_MS = 10_000;
 
@@ -18,25 +20,32 @@ const INSERT_DELIVERIES = `
     FROM unnest($1::uuid[], $2::uuid[]) AS e(event_id, operator_id)
     JOIN operators o ON o.id = e.operator_id AND o.webhook_url IS NOT NULL
   ON CONFLICT (event_id) DO NOTHING
-  RETURNING id`;
+  RETURNING id, event_id`;
+
+/** A delivery just created, with the event it is to send (the relay's JSON of it). */
+export interface NewDelivery {
+  id: string;
+  event: RelayedEvent;
+}
 
 /**
  * Creates the webhook deliveries of relayed events inside the caller's transaction (SPEC §7:
  * every committed event reaches the webhook even if the node dies right after the commit).
- * Returns the ids of the deliveries it created; after commit, the relay hands them to the
- * webhooks service for their first attempt (`sendFirstAttempts`), which queues any overflow.
+ * Returns the deliveries it created, each with its event; after commit, the relay hands
+ * them to the webhooks service for their first attempt (`sendFirstAttempts`).
  */
-export async function createDeliveries(client: Queryable, events: { id: string; operatorId: string }[]): Promise<string[]> {
+export async function createDeliveries(client: Queryable, events: RelayedEvent[]): Promise<NewDelivery[]> {
   if (events.length === 0) return [];
   // Postgres mints the delivery ids, and only for the events that get a delivery (their
   // operator has a webhook URL): the node sends only each event's id and operator.
   // Named: prepared once per connection instead of planned on every relay pass.
-  const { rows } = await client.query<{ id: string }>({
+  const { rows } = await client.query<{ id: string; event_id: string }>({
     name: 'webhook-deliveries-insert',
     text: INSERT_DELIVERIES,
     values: [events.map((event) => event.id), events.map((event) => event.operatorId), ENQUEUE_GRACE_MS],
   });
-  return rows.map((row) => row.id);
+  const byId = new Map(events.map((event) => [event.id, event]));
+  return rows.map((row) => ({ id: row.id, event: byId.get(row.event_id)! }));
 }
 
 /**

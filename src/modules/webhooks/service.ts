@@ -6,7 +6,7 @@ import { notFound } from '../../http/errors.ts';
 import { toPage } from '../../http/pagination.ts';
 import type { Enqueuer } from '../../../queues/enqueue.ts';
 import type { OperatorsService } from '../operators/service.ts';
-import { ENQUEUE_GRACE_MS, enqueueDeliveries } from './deliveries.ts';
+import { ENQUEUE_GRACE_MS, enqueueDeliveries, type NewDelivery } from './deliveries.ts';
 import { webhookRetryDelayMs, type WebhookRetryPolicy } from './retry-policy.ts';
 import type { ListDeliveriesQuery } from './schemas.ts';
 import { createWebhookSender, type SendOutcome } from './sender.ts';
@@ -100,18 +100,7 @@ const RECORD_DELIVERED = `
          attempts = CASE WHEN attempts = $2 THEN attempts + 1 ELSE attempts END, updated_at = now()
    WHERE id = $1 AND status = 'pending'`;
 
-// The first attempt of new deliveries, for a whole relay pass at once: claimed like CLAIM
-// (round 0 only), and the delivered ones recorded in one statement.
-const CLAIM_FIRST_ATTEMPTS = `
-  WITH claimed AS (
-    UPDATE webhook_deliveries
-       SET next_attempt_at = now() + $2 * interval '1 millisecond', updated_at = now()
-     WHERE id = ANY($1::uuid[]) AND status = 'pending' AND attempts = 0
-       AND (next_attempt_at IS NULL OR next_attempt_at <= now() + $3 * interval '1 millisecond')
-    RETURNING id AS delivery_id, operator_id, event_id)
-  SELECT c.delivery_id, c.operator_id, e.id, e.type, e.data, e.occurred_at
-    FROM claimed c JOIN events e ON e.id = c.event_id`;
-
+// The first attempts of a relay pass's deliveries, recorded in one statement when delivered.
 const RECORD_FIRST_ATTEMPTS_DELIVERED = `
   UPDATE webhook_deliveries d
      SET status = 'delivered', delivered_at = now(), next_attempt_at = NULL, last_status_code = s.status_code, last_error = NULL,
@@ -147,7 +136,7 @@ export interface WebhooksService {
    * background; what does not fit under the in-flight bound goes to the queue instead.
    * Never throws: a delivery no attempt reached is swept after ENQUEUE_GRACE_MS.
    */
-  sendFirstAttempts(deliveryIds: string[]): void;
+  sendFirstAttempts(deliveries: NewDelivery[]): void;
   list(operatorId: string, query: ListDeliveriesQuery): Promise<{ items: DeliveryView[]; nextCursor: string | null }>;
   /** Resets the delivery to a fresh `pending` series and sends it now. */
   redeliver(operatorId: string, deliveryId: string): Promise<DeliveryView>;
@@ -173,17 +162,15 @@ export function createWebhooksService(deps: {
 
   type EventRow = { operator_id: string; id: string; type: string; data: unknown; occurred_at: Date };
 
-  /** POSTs the event to its operator's current webhook URL. */
-  async function send(event: EventRow): Promise<SendOutcome> {
-    // The same JSON the relay appends to the SSE stream: {id, type, operatorId, occurredAt, data}.
-    const body = JSON.stringify({ id: event.id, type: event.type, operatorId: event.operator_id, occurredAt: event.occurred_at.toISOString(), data: event.data });
-    const endpoint = await deps.operators.webhookEndpoint(event.operator_id);
-    if (endpoint && endpoint.secret === null && !warnedUnsigned.has(event.operator_id)) {
+  /** POSTs the event (`json`: `{id, type, operatorId, occurredAt, data}`, as on the SSE stream) to its operator's current webhook URL. */
+  async function send(operatorId: string, eventId: string, json: string): Promise<SendOutcome> {
+    const endpoint = await deps.operators.webhookEndpoint(operatorId);
+    if (endpoint && endpoint.secret === null && !warnedUnsigned.has(operatorId)) {
       if (warnedUnsigned.size > 10_000) warnedUnsigned.clear();
-      warnedUnsigned.add(event.operator_id);
-      logger.warn({ operatorId: event.operator_id }, 'operator has a webhook URL but no webhook secret: sending webhooks unsigned');
+      warnedUnsigned.add(operatorId);
+      logger.warn({ operatorId }, 'operator has a webhook URL but no webhook secret: sending webhooks unsigned');
     }
-    return endpoint ? sender.send(endpoint, event.id, body) : { delivered: false, statusCode: null, error: 'the operator has no webhook URL' };
+    return endpoint ? sender.send(endpoint, eventId, json) : { delivered: false, statusCode: null, error: 'the operator has no webhook URL' };
   }
 
   /** Records a failed attempt of `round`, and enqueues the next one unless it was the last. */
@@ -212,7 +199,8 @@ export function createWebhooksService(deps: {
     const { rows } = await db.query<EventRow>({ name: 'webhook-claim', text: CLAIM, values: [deliveryId, round, attemptLeaseMs, ENQUEUE_GRACE_MS] });
     const event = rows[0];
     if (!event) return;
-    const outcome = await send(event);
+    const json = JSON.stringify({ id: event.id, type: event.type, operatorId: event.operator_id, occurredAt: event.occurred_at.toISOString(), data: event.data });
+    const outcome = await send(event.operator_id, event.id, json);
     if (outcome.delivered) {
       const { rowCount } = await db.query({ name: 'webhook-record-delivered', text: RECORD_DELIVERED, values: [deliveryId, round, outcome.statusCode] });
       if (rowCount) deliveriesTotal.inc({ result: 'delivered' });
@@ -222,21 +210,22 @@ export function createWebhooksService(deps: {
   }
 
   // First attempts run in the relay's node, off the relay's path: a pass does not wait for
-  // receivers. One claim and one record for the pass's deliveries instead of a queue job,
-  // a claim and a record for each (measured: with a receiver, a job per event cost more
-  // than the bet itself; docs/performance.md). Sends in flight are bounded, and deliveries
-  // over the bound take the queue, as all did before.
+  // receivers. They send the event JSON the relay already made, without a claim: a new
+  // delivery is not due for ENQUEUE_GRACE_MS, so until then the sweeper leaves it to this
+  // attempt (only deliveries over the in-flight bound get a queued job), and one record for the pass's delivered ones follows (measured: a queue job,
+  // a claim and a record per event cost more than the bet itself; a claim per pass still
+  // cost a row version and five index entries per event; docs/performance.md). An attempt
+  // still unrecorded after the grace (a receiver slower than that, or sends waiting for one
+  // of the sender's connections) may be sent again by the sweeper's: delivery is at least
+  // once (SPEC §7). Sends in flight are bounded, and deliveries over the bound take the queue.
   const inFlight = new Set<Promise<void>>();
   let sendsInFlight = 0;
 
-  async function firstAttempts(deliveryIds: string[]): Promise<void> {
-    const { rows } = await db.query<EventRow & { delivery_id: string }>({
-      name: 'webhook-claim-first-attempts',
-      text: CLAIM_FIRST_ATTEMPTS,
-      values: [deliveryIds, attemptLeaseMs, ENQUEUE_GRACE_MS],
-    });
-    const outcomes = await Promise.all(rows.map(async (row) => ({ row, outcome: await send(row) })));
-    const delivered = outcomes.flatMap(({ row, outcome }) => (outcome.delivered ? [{ id: row.delivery_id, statusCode: outcome.statusCode }] : []));
+  async function firstAttempts(deliveries: NewDelivery[]): Promise<void> {
+    const outcomes = await Promise.all(
+      deliveries.map(async ({ id, event }) => ({ id, eventId: event.id, outcome: await send(event.operatorId, event.id, event.json) })),
+    );
+    const delivered = outcomes.flatMap(({ id, outcome }) => (outcome.delivered ? [{ id, statusCode: outcome.statusCode }] : []));
     if (delivered.length) {
       const { rowCount } = await db.query({
         name: 'webhook-record-first-attempts-delivered',
@@ -245,15 +234,15 @@ export function createWebhooksService(deps: {
       });
       deliveriesTotal.inc({ result: 'delivered' }, rowCount ?? 0);
     }
-    for (const { row, outcome } of outcomes) if (!outcome.delivered) await recordFailure(row.delivery_id, 0, row.id, outcome);
+    for (const { id, eventId, outcome } of outcomes) if (!outcome.delivered) await recordFailure(id, 0, eventId, outcome);
   }
 
-  function sendFirstAttempts(deliveryIds: string[]): void {
-    if (deliveryIds.length === 0) return;
+  function sendFirstAttempts(deliveries: NewDelivery[]): void {
+    if (deliveries.length === 0) return;
     const room = Math.max(0, MAX_FIRST_ATTEMPTS_IN_FLIGHT - sendsInFlight);
-    const here = deliveryIds.slice(0, room);
-    const queued = deliveryIds.slice(room);
-    if (queued.length) void enqueueDeliveries(deps.enqueuer, queued, logger);
+    const here = deliveries.slice(0, room);
+    const queued = deliveries.slice(room);
+    if (queued.length) void enqueueDeliveries(deps.enqueuer, queued.map((delivery) => delivery.id), logger);
     if (here.length === 0) return;
     sendsInFlight += here.length;
     const attempt = firstAttempts(here)
