@@ -48,6 +48,7 @@ export function createServices(env: Env, logger: Logger) {
       maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
       baseMs: env.WEBHOOK_RETRY_BASE_MS,
       maxMs: env.WEBHOOK_RETRY_MAX_MS,
+      firstAttemptsInFlight: env.WEBHOOK_FIRST_ATTEMPTS_IN_FLIGHT,
       httpsOnly: env.NODE_ENV === 'production',
     },
   });

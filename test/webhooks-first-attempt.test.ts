@@ -8,7 +8,8 @@ import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-re
 // SPEC §7 webhooks, the first attempt: the node that relays an event sends its webhook
 // itself, right after the relay's commit, and only a retry goes through the queue. The
 // cluster starts with no queue worker at all (RGS_ROLES=api), so what reaches the receiver
-// was sent by the relaying node.
+// was sent by the relaying node. Its node sends at most two first attempts at once, so
+// that a burst of events goes over that bound.
 
 const SECRET = 'whsec-first-attempt-0123456789';
 
@@ -19,7 +20,7 @@ const receivers: WebhookReceiver[] = [];
 test.before(async () => {
   cluster = await startCluster({
     nodes: 1,
-    nodeEnv: { RGS_ROLES: 'api', WEBHOOK_TIMEOUT_MS: '1500', WEBHOOK_RETRY_BASE_MS: '50', WEBHOOK_RETRY_MAX_MS: '200', SWEEP_INTERVAL_MS: '300' },
+    nodeEnv: { RGS_ROLES: 'api', WEBHOOK_FIRST_ATTEMPTS_IN_FLIGHT: '2', WEBHOOK_TIMEOUT_MS: '1500', WEBHOOK_RETRY_BASE_MS: '50', WEBHOOK_RETRY_MAX_MS: '200', SWEEP_INTERVAL_MS: '300' },
   });
   db = new pg.Pool({ connectionString: cluster.database.url, max: 2 });
 });
@@ -70,6 +71,23 @@ test.serial('with no queue worker anywhere, the relaying node delivers each even
   t.true(accepted.every((requests) => requests.length === 1), 'each event was POSTed once');
   t.true(accepted.flat().every((request) => request.verified), 'every POST is signed');
   t.deepEqual(accepted.flat().map((request) => JSON.parse(request.rawBody).data.playerId).sort(), players);
+});
+
+test.serial('a burst over the in-flight bound waits in the node and is still sent at the first attempt, not through the queue', async (t) => {
+  const { receiver, operator, client } = await setup();
+  receiver.setDelayMs(150);
+  const players = Array.from({ length: 12 }, (_, index) => `burst-${index}`);
+  await Promise.all(players.map((player) => launch(client, player)));
+
+  // With two sends at once and 150 ms each, the last of the burst waits about a second:
+  // well inside the grace before a delivery would be left to the queue (no worker here).
+  const rows = await until(
+    () => deliveries(operator.id),
+    (found) => found.length === players.length && found.every((row) => row.status === 'delivered'),
+    'the burst was never all delivered',
+  );
+  t.true(rows.every((row) => row.attempts === 1 && row.last_status_code === 200));
+  t.true(rows.every((row) => receiver.acceptedFor(row.event_id).length === 1), 'each event was POSTed once');
 });
 
 test.serial('a first attempt the receiver refuses is recorded and retried through the queue, by whichever node runs workers', async (t) => {

@@ -58,6 +58,7 @@ export const envSchema = z.object({
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(12),
   WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(1_000),
   WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().min(100).max(24 * 3_600_000).default(600_000),
+  WEBHOOK_FIRST_ATTEMPTS_IN_FLIGHT: z.coerce.number().int().min(1).max(65_536).default(4_096),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000).max(60_000).default(12_000),
   // SPEC §3: requests per second per operator key, cluster-wide; an operator's own
   // `rateLimitPerSecond` (admin API) overrides it.

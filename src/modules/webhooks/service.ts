@@ -20,15 +20,20 @@ const deliveriesTotal = new Counter({
 
 const MAX_ERROR_LENGTH = 500;
 /**
- * Webhook first attempts one node holds at once (sending, or waiting for one of the
- * sender's connections); more go through the queue. Each is an event of a few hundred
- * bytes. At 256, half of the deliveries of a c=64 bench run with webhooks overflowed to
- * the queue, whose path costs a job, a claim and a record per event.
+ * New deliveries a node holds while its first attempts in flight are at their bound
+ * (`firstAttemptsInFlight`); more go through the queue. Each is its event's JSON, a few
+ * hundred bytes.
  */
-const MAX_FIRST_ATTEMPTS_IN_FLIGHT = 4_096;
+const MAX_FIRST_ATTEMPTS_WAITING = 65_536;
 
 export interface WebhookSettings extends WebhookRetryPolicy {
   timeoutMs: number;
+  /**
+   * First attempts a node sends at once (each sending, or waiting for one of the sender's
+   * connections). At 256, half of the deliveries of a c=64 bench run with webhooks took the
+   * queue, whose path costs a job, a claim and a record per event.
+   */
+  firstAttemptsInFlight: number;
   /** Production refuses plain-http webhook URLs (SPEC §7). */
   httpsOnly: boolean;
 }
@@ -212,14 +217,19 @@ export function createWebhooksService(deps: {
   // First attempts run in the relay's node, off the relay's path: a pass does not wait for
   // receivers. They send the event JSON the relay already made, without a claim: a new
   // delivery is not due for ENQUEUE_GRACE_MS, so until then the sweeper leaves it to this
-  // attempt (only deliveries over the in-flight bound get a queued job), and one record for the pass's delivered ones follows (measured: a queue job,
+  // attempt, and one record for the pass's delivered ones follows (measured: a queue job,
   // a claim and a record per event cost more than the bet itself; a claim per pass still
-  // cost a row version and five index entries per event; docs/performance.md). An attempt
-  // still unrecorded after the grace (a receiver slower than that, or sends waiting for one
-  // of the sender's connections) may be sent again by the sweeper's: delivery is at least
-  // once (SPEC §7). Sends in flight are bounded, and deliveries over the bound take the queue.
+  // cost a row version and five index entries per event; docs/performance.md). Deliveries
+  // over the in-flight bound wait here, in order, while a first attempt could still end
+  // (delivered, or timed out) before that grace is over, with a second to spare for the
+  // clocks of node and Postgres; those that cannot, take the queue, whose attempts claim.
+  // An attempt still unrecorded after the grace (sends waiting long for one of the sender's
+  // connections) may be sent again by the sweeper's: delivery is at least once (SPEC §7).
+  const firstAttemptWindowMs = ENQUEUE_GRACE_MS - settings.timeoutMs - 1_000;
+  const waiting: { delivery: NewDelivery; until: number }[] = [];
   const inFlight = new Set<Promise<void>>();
   let sendsInFlight = 0;
+  let closing = false;
 
   async function firstAttempts(deliveries: NewDelivery[]): Promise<void> {
     const outcomes = await Promise.all(
@@ -237,21 +247,38 @@ export function createWebhooksService(deps: {
     for (const { id, eventId, outcome } of outcomes) if (!outcome.delivered) await recordFailure(id, 0, eventId, outcome);
   }
 
-  function sendFirstAttempts(deliveries: NewDelivery[]): void {
-    if (deliveries.length === 0) return;
-    const room = Math.max(0, MAX_FIRST_ATTEMPTS_IN_FLIGHT - sendsInFlight);
-    const here = deliveries.slice(0, room);
-    const queued = deliveries.slice(room);
-    if (queued.length) void enqueueDeliveries(deps.enqueuer, queued.map((delivery) => delivery.id), logger);
-    if (here.length === 0) return;
-    sendsInFlight += here.length;
-    const attempt = firstAttempts(here)
-      .catch((error: unknown) => logger.warn({ err: error, count: here.length }, 'first webhook attempts failed; the webhook sweeper will retry them'))
+  function toQueue(deliveries: NewDelivery[]): void {
+    if (deliveries.length) void enqueueDeliveries(deps.enqueuer, deliveries.map((delivery) => delivery.id), logger);
+  }
+
+  /** Starts the first attempts there is room for; the ones that waited too long take the queue. */
+  function pump(): void {
+    const now = Date.now();
+    let expired = 0;
+    while (expired < waiting.length && waiting[expired]!.until <= now) expired += 1;
+    toQueue(waiting.splice(0, expired).map((entry) => entry.delivery));
+    const room = settings.firstAttemptsInFlight - sendsInFlight;
+    if (closing || room <= 0 || waiting.length === 0) return;
+    const batch = waiting.splice(0, room).map((entry) => entry.delivery);
+    sendsInFlight += batch.length;
+    const attempt = firstAttempts(batch)
+      .catch((error: unknown) => logger.warn({ err: error, count: batch.length }, 'first webhook attempts failed; the webhook sweeper will retry them'))
       .finally(() => {
-        sendsInFlight -= here.length;
+        sendsInFlight -= batch.length;
         inFlight.delete(attempt);
+        pump();
       });
     inFlight.add(attempt);
+  }
+
+  function sendFirstAttempts(deliveries: NewDelivery[]): void {
+    if (deliveries.length === 0) return;
+    if (closing || firstAttemptWindowMs <= 0) return toQueue(deliveries);
+    const until = Date.now() + firstAttemptWindowMs;
+    const room = Math.max(0, MAX_FIRST_ATTEMPTS_WAITING - waiting.length);
+    for (const delivery of deliveries.slice(0, room)) waiting.push({ delivery, until });
+    toQueue(deliveries.slice(room));
+    pump();
   }
 
   async function list(operatorId: string, query: ListDeliveriesQuery) {
@@ -286,7 +313,11 @@ export function createWebhooksService(deps: {
     list,
     redeliver,
     async close() {
-      // First attempts already sent get recorded; each send is bounded by its timeout.
+      // Deliveries still waiting go to the queue, for whichever node runs workers; first
+      // attempts already sent get recorded (each send is bounded by its timeout).
+      closing = true;
+      const left = waiting.splice(0).map((entry) => entry.delivery.id);
+      if (left.length) await enqueueDeliveries(deps.enqueuer, left, logger);
       await Promise.allSettled([...inFlight]);
       await sender.close();
     },
