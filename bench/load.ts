@@ -35,6 +35,8 @@ export interface LevelResult {
   latencies: Float64Array;
   /** Latencies of the 2xx answers (sorted), by the bet's status in the answer ("won", "lost", …). */
   latenciesByState: Map<string, Float64Array>;
+  /** Latencies of the 2xx answers (sorted) of each URL, in the order of `urls`. */
+  latenciesByUrl: Float64Array[];
 }
 
 export const BET_BODY = { amount: 100, game: 'dice', params: { target: 50, direction: 'under' } } as const;
@@ -73,6 +75,7 @@ export function createLevelRecorder(urlCount: number) {
   const latencies: number[] = [];
   const byState = new Map<string, number[]>();
   const answeredByUrl = Array.from({ length: urlCount }, () => 0);
+  const byUrl = Array.from({ length: urlCount }, (): number[] => []);
   return {
     /** An answer from the node at `urlIndex`; `state` is the bet's status for a 2xx. */
     answer(urlIndex: number, status: number, latencyMs: number, state: string | undefined): void {
@@ -80,6 +83,7 @@ export function createLevelRecorder(urlCount: number) {
       latencies.push(latencyMs);
       if (status < 200 || status >= 300) return;
       answeredByUrl[urlIndex]! += 1;
+      byUrl[urlIndex]!.push(latencyMs);
       if (state === undefined) return;
       const list = byState.get(state) ?? [];
       list.push(latencyMs);
@@ -109,6 +113,7 @@ export function createLevelRecorder(urlCount: number) {
         answeredByUrl,
         latencies: Float64Array.from(latencies).sort(),
         latenciesByState: new Map([...byState].map(([state, list]) => [state, Float64Array.from(list).sort()])),
+        latenciesByUrl: byUrl.map((list) => Float64Array.from(list).sort()),
       };
     },
   };

@@ -565,19 +565,20 @@ async function main(): Promise<number> {
       : `no level kept p99 ≤ ${P99_TARGET_MS} ms without errors`,
   );
   // Where the tail comes from: a won bet makes two more hops than a lost one (its credit
-  // call and that call's transition), so the two outcomes have different latencies.
+  // call and that call's transition), so the two outcomes have different latencies. By
+  // node: each node's answers, which tells two versions apart in a BENCH_NODE_ROOTS run.
   const states = [...new Set(levels.flatMap((level) => [...level.result.latenciesByState.keys()]))].sort();
+  const summary = (sorted: Float64Array | undefined) =>
+    sorted?.length ? `${sorted.length} / ${fmt(percentile(sorted, 0.5), 1)} / ${fmt(percentile(sorted, 0.99), 1)}` : '-';
   report.push('');
-  report.push('latency by the bet\'s status in the answer (n, p50 ms, p99 ms):');
+  report.push('latency of the 2xx answers by the bet\'s status in the answer, and by the node that answered (n / p50 ms / p99 ms):');
   report.push(
     table(
-      ['concurrency', ...states],
+      ['concurrency', ...states, ...nodeNames],
       levels.map((level) => [
         String(level.result.connections),
-        ...states.map((state) => {
-          const sorted = level.result.latenciesByState.get(state);
-          return sorted ? `${sorted.length} / ${fmt(percentile(sorted, 0.5), 1)} / ${fmt(percentile(sorted, 0.99), 1)}` : '-';
-        }),
+        ...states.map((state) => summary(level.result.latenciesByState.get(state))),
+        ...nodeNames.map((_, index) => summary(level.result.latenciesByUrl[index])),
       ]),
     ),
   );
