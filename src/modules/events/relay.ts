@@ -60,7 +60,12 @@ interface PassResult {
   heldBack: boolean;
 }
 
-/** An event of a pass, with the JSON appended to its stream (`{id, type, operatorId, occurredAt, data}`). */
+/** An event as SSE frames and webhook bodies carry it (SPEC §7): `{id, type, operatorId, occurredAt, data}`. */
+export function eventJson(row: { id: string; operator_id: string; type: string; data: unknown; occurred_at: Date }): string {
+  return JSON.stringify({ id: row.id, type: row.type, operatorId: row.operator_id, occurredAt: row.occurred_at.toISOString(), data: row.data });
+}
+
+/** An event of a pass, with the JSON appended to its stream (`eventJson`). */
 export interface RelayedEvent {
   id: string;
   operatorId: string;
@@ -134,7 +139,7 @@ export function startEventRelay<Created>(deps: {
       const relayed: RelayedEvent[] = [];
       const byOperator = new Map<string, StreamEvent[]>();
       for (const row of rows) {
-        const json = JSON.stringify({ id: row.id, type: row.type, operatorId: row.operator_id, occurredAt: row.occurred_at.toISOString(), data: row.data });
+        const json = eventJson(row);
         relayed.push({ id: row.id, operatorId: row.operator_id, json });
         const events = byOperator.get(row.operator_id) ?? [];
         events.push({ txid: row.txid, seq: String(row.seq), json });

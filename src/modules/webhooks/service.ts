@@ -5,6 +5,7 @@ import { registry } from '../../shared/metrics.ts';
 import { notFound } from '../../http/errors.ts';
 import { toPage } from '../../http/pagination.ts';
 import type { Enqueuer } from '../../../queues/enqueue.ts';
+import { eventJson } from '../events/relay.ts';
 import type { OperatorsService } from '../operators/service.ts';
 import { ENQUEUE_GRACE_MS, enqueueDeliveries, type NewDelivery } from './deliveries.ts';
 import { webhookRetryDelayMs, type WebhookRetryPolicy } from './retry-policy.ts';
@@ -138,8 +139,9 @@ export interface WebhooksService {
   deliver(deliveryId: string, round: number): Promise<void>;
   /**
    * The first attempt of deliveries the relay just committed, in this process and in the
-   * background; what does not fit under the in-flight bound goes to the queue instead.
-   * Never throws: a delivery no attempt reached is swept after ENQUEUE_GRACE_MS.
+   * background; over the in-flight bound they wait their turn, and those that could no
+   * longer be sent in time go to the queue instead. Never throws: a delivery no attempt
+   * reached is swept after ENQUEUE_GRACE_MS.
    */
   sendFirstAttempts(deliveries: NewDelivery[]): void;
   list(operatorId: string, query: ListDeliveriesQuery): Promise<{ items: DeliveryView[]; nextCursor: string | null }>;
@@ -204,8 +206,7 @@ export function createWebhooksService(deps: {
     const { rows } = await db.query<EventRow>({ name: 'webhook-claim', text: CLAIM, values: [deliveryId, round, attemptLeaseMs, ENQUEUE_GRACE_MS] });
     const event = rows[0];
     if (!event) return;
-    const json = JSON.stringify({ id: event.id, type: event.type, operatorId: event.operator_id, occurredAt: event.occurred_at.toISOString(), data: event.data });
-    const outcome = await send(event.operator_id, event.id, json);
+    const outcome = await send(event.operator_id, event.id, eventJson(event));
     if (outcome.delivered) {
       const { rowCount } = await db.query({ name: 'webhook-record-delivered', text: RECORD_DELIVERED, values: [deliveryId, round, outcome.statusCode] });
       if (rowCount) deliveriesTotal.inc({ result: 'delivered' });
