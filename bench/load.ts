@@ -74,7 +74,6 @@ export function createLevelRecorder(urlCount: number) {
   const errorMessages = new Map<string, number>();
   const latencies: number[] = [];
   const byState = new Map<string, number[]>();
-  const answeredByUrl = Array.from({ length: urlCount }, () => 0);
   const byUrl = Array.from({ length: urlCount }, (): number[] => []);
   return {
     /** An answer from the node at `urlIndex`; `state` is the bet's status for a 2xx. */
@@ -82,7 +81,6 @@ export function createLevelRecorder(urlCount: number) {
       increment(statuses, status);
       latencies.push(latencyMs);
       if (status < 200 || status >= 300) return;
-      answeredByUrl[urlIndex]! += 1;
       byUrl[urlIndex]!.push(latencyMs);
       if (state === undefined) return;
       const list = byState.get(state) ?? [];
@@ -110,7 +108,7 @@ export function createLevelRecorder(urlCount: number) {
         problems,
         problemSamples,
         errorMessages,
-        answeredByUrl,
+        answeredByUrl: byUrl.map((list) => list.length),
         latencies: Float64Array.from(latencies).sort(),
         latenciesByState: new Map([...byState].map(([state, list]) => [state, Float64Array.from(list).sort()])),
         latenciesByUrl: byUrl.map((list) => Float64Array.from(list).sort()),
