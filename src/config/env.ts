@@ -63,6 +63,35 @@ export const envSchema = z.object({
   // SPEC §3: requests per second per operator key, cluster-wide; an operator's own
   // `rateLimitPerSecond` (admin API) overrides it.
   RATE_LIMIT_PER_SECOND: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+  // SPEC §11: the key that encrypts wallet/webhook secrets and unrevealed server seeds at
+  // rest (AES-256-GCM); previous keys still decrypt values not yet re-encrypted.
+  SECRETS_KEY: z.string().min(1).default('demo-secrets-key-LOCAL-ONLY-0123456789'),
+  SECRETS_KEYS_PREVIOUS: z.string().default(''),
+  // SPEC §2: the admin API, Bull Board and /metrics listen here, never on PORT. Unset:
+  // PORT + 1000 (0 when PORT is 0, so tests get a free port for both).
+  ADMIN_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
+  // SPEC §6/§7: wallet and webhook URLs may reach private/loopback/link-local addresses
+  // only when this is true. Unset: true outside production, false in production.
+  ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false']).optional(),
+  // SPEC §2/§11: nodes connect as this application role (no ownership, append-only audit);
+  // `npm run migrate` creates it. The password is required in production.
+  APP_DB_ROLE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lowercase Postgres role name')
+    .default('rgs_app'),
+  APP_DB_PASSWORD: z.string().optional(),
+  // SPEC §7/§11: SSE connection caps and per-client bounds.
+  SSE_MAX_CLIENTS_PER_OPERATOR: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  SSE_MAX_CLIENTS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  SSE_MAX_BACKLOG_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
+  SSE_MAX_REPLAY: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
+  // SPEC §11: failed authentications per client address per second, cluster-wide.
+  AUTH_FAILURES_PER_SECOND: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  // One operator's slow wallet or webhook receiver cannot starve the others: per node,
+  // at most this many wallet calls / webhook first attempts of one operator in flight.
+  WALLET_CALLS_PER_OPERATOR: z.coerce.number().int().min(1).max(65_536).default(64),
+  WEBHOOK_FIRST_ATTEMPTS_PER_OPERATOR: z.coerce.number().int().min(1).max(65_536).default(256),
 });
 
 export type Env = z.infer<typeof envSchema>;
