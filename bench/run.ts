@@ -116,8 +116,9 @@ async function createOperator(target: BenchTarget, webhookUrl: string | undefine
     `${target.nodeUrls[0]}/admin/operators`,
     {
       name: `bench-${runId}`,
-      walletUrl: target.walletUrl,
-      ...(target.walletSecret && { walletSecret: target.walletSecret }),
+      // An operator's own wallet needs its own secret (SPEC §6); without one known, the
+      // operator uses the nodes' default wallet (their WALLET_URL, then BENCH_WALLET_URL's mock).
+      ...(target.walletSecret && { walletUrl: target.walletUrl, walletSecret: target.walletSecret }),
       ...(webhookUrl && { webhookUrl, webhookSecret: randomBytes(16).toString('hex') }),
       // SPEC §3's default limit (1,000 requests/s per operator) would cap the benchmark.
       rateLimitPerSecond: 1_000_000,
@@ -444,7 +445,7 @@ async function main(): Promise<number> {
       [operator.id],
     );
     const bets = byStatus.reduce((sum, row) => sum + Number(row.count), 0);
-    const ledger = (await (await fetch(`${target.walletUrl}/__ledger`)).json()) as { items: { kind: string; playerId: string; status: string }[] };
+    const ledger = (await (await fetch(`${target.walletUrl}/__ledger?operatorId=${operator.id}`)).json()) as { items: { kind: string; playerId: string; status: string }[] };
     const debits = ledger.items.filter((item) => item.kind === 'debit' && item.playerId.startsWith(playerPrefix));
     const applied = debits.filter((item) => item.status === 'applied').length;
     const ok = debits.length === bets;
@@ -476,7 +477,7 @@ async function main(): Promise<number> {
     }
     await betsDb.end();
   } else {
-    const ledger = (await (await fetch(`${target.walletUrl}/__ledger`)).json()) as { items: { kind: string; playerId: string }[] };
+    const ledger = (await (await fetch(`${target.walletUrl}/__ledger?operatorId=${operator.id}`)).json()) as { items: { kind: string; playerId: string }[] };
     const debits = ledger.items.filter((item) => item.kind === 'debit' && item.playerId.startsWith(playerPrefix)).length;
     dbLine = `verification: wallet-mock ledger debits = ${debits}; 201 answers = ${totalSettled} (${debits >= totalSettled ? 'OK' : 'MISMATCH'}); database not checked`;
     if (debits < totalSettled) failures.push(`fewer ledger debits (${debits}) than 201 answers (${totalSettled})`);

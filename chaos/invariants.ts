@@ -103,7 +103,8 @@ export async function checkInvariants(input: {
   const players: PlayerBalance[] = [];
   for (const operator of operators) {
     for (const player of operator.players) {
-      const { body } = await requestJson<{ balance: number }>('GET', `${cluster.walletUrl}/wallet/balance/${encodeURIComponent(player.playerId)}?currency=EUR`);
+      const query = new URLSearchParams({ currency: 'EUR', operatorId: operator.id });
+      const { body } = await requestJson<{ balance: number }>('GET', `${cluster.walletUrl}/wallet/balance/${encodeURIComponent(player.playerId)}?${query}`);
       players.push({ operatorId: operator.id, playerId: player.playerId, startBalance: player.startBalance, balance: body.balance });
     }
   }

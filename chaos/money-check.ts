@@ -5,7 +5,7 @@
 import type { LedgerItem as WalletLedgerItem } from '../walletmock/ledger.ts';
 
 /** The ledger fields the check reads (the wallet mock's GET /__ledger items). */
-export type LedgerItem = Pick<WalletLedgerItem, 'transactionId' | 'kind' | 'playerId' | 'amount' | 'betId' | 'status'>;
+export type LedgerItem = Pick<WalletLedgerItem, 'transactionId' | 'kind' | 'operatorId' | 'playerId' | 'amount' | 'betId' | 'status'>;
 
 export interface RecordedTransaction {
   kind: 'debit' | 'credit' | 'rollback';
@@ -27,12 +27,12 @@ export interface PlayerBalance {
   operatorId: string;
   playerId: string;
   startBalance: number;
-  /** The wallet's balance now (GET /wallet/balance/:playerId). */
+  /** The wallet's balance now (GET /wallet/balance/:playerId?operatorId=). */
   balance: number;
 }
 
 export interface MoneyReport {
-  /** Σ over players of |balance − by the ledger| + |balance − by the RGS records|. */
+  /** Σ over (operator, player) of |balance − by the ledger| + |balance − by the RGS records|. */
   delta: number;
   /** Applied wallet transactions beyond the first of their bet and kind, in either source. */
   doubleApplied: number;
@@ -107,15 +107,17 @@ export function checkMoney(input: {
     }
   }
 
-  const ledgerByPlayer = groupBy(input.ledger, (item) => item.playerId);
+  // SPEC §10.1 per player, and a player is an operator's: the wallet keeps p1 of operator A
+  // and p1 of operator B apart, and so does the check.
+  const ledgerByPlayer = groupBy(input.ledger, (item) => `${item.operatorId}/${item.playerId}`);
   const betsByPlayer = groupBy(input.bets, (bet) => `${bet.operator_id}/${bet.player_id}`);
   for (const player of input.players) {
-    const byLedger = player.startBalance + ledgerNet(ledgerByPlayer.get(player.playerId) ?? []);
+    const byLedger = player.startBalance + ledgerNet(ledgerByPlayer.get(`${player.operatorId}/${player.playerId}`) ?? []);
     const byRecords =
       player.startBalance + (betsByPlayer.get(`${player.operatorId}/${player.playerId}`) ?? []).reduce((sum, bet) => sum + recordedNet(recordedByBet.get(bet.id) ?? []), 0);
     const delta = Math.abs(player.balance - byLedger) + Math.abs(player.balance - byRecords);
     report.delta += delta;
-    if (delta) report.mismatchedPlayers.push(`${player.playerId}: balance ${player.balance}, ledger says ${byLedger}, RGS records say ${byRecords}`);
+    if (delta) report.mismatchedPlayers.push(`${player.operatorId}/${player.playerId}: balance ${player.balance}, ledger says ${byLedger}, RGS records say ${byRecords}`);
   }
   return report;
 }

@@ -75,7 +75,7 @@ export async function setUpOperators(options: {
       const { operator, n, playerId } = item;
       const poor = n < POOR_PLAYERS_PER_OPERATOR;
       if (poor) {
-        const set = await requestJson('PUT', `${cluster.walletUrl}/__players/${encodeURIComponent(playerId)}`, { body: { balance: { EUR: POOR_BALANCE } } });
+        const set = await requestJson('PUT', `${cluster.walletUrl}/__players/${encodeURIComponent(playerId)}?operatorId=${operator.id}`, { body: { balance: { EUR: POOR_BALANCE } } });
         if (set.status !== 200) throw new Error(`wallet mock refused the balance of ${playerId}: ${set.status}`);
       }
       const nodeChoice = seededRandom(options.seed, 'launch', playerId).int(0, 1_000_000);

@@ -78,6 +78,7 @@ function books() {
   const item = (betId: string, kind: LedgerItem['kind'], amount: number, status: LedgerItem['status'], player = 'p1'): LedgerItem => ({
     transactionId: `${betId}:${kind}`,
     kind,
+    operatorId: 'op',
     playerId: player,
     amount,
     betId,
@@ -119,11 +120,27 @@ test('the money check catches a debit never rolled back, a second credit and a t
 
   const paidTwice = books();
   paidTwice.ledger.push({ ...paidTwice.ledger[1]!, transactionId: 'won:credit-again' });
-  paidTwice.ledger.push({ transactionId: 'ghost:debit', kind: 'debit', playerId: 'p1', amount: 5, betId: 'ghost', status: 'applied' });
+  paidTwice.ledger.push({ transactionId: 'ghost:debit', kind: 'debit', operatorId: 'op', playerId: 'p1', amount: 5, betId: 'ghost', status: 'applied' });
   const doubled = checkMoney(paidTwice);
   t.is(doubled.doubleApplied, 1);
   t.deepEqual(doubled.strangers, ['ghost:debit']);
-  t.true(doubled.mismatchedPlayers.some((line) => line.startsWith('p1:')));
+  t.true(doubled.mismatchedPlayers.some((line) => line.startsWith('op/p1:')));
+});
+
+test("the money check reconciles each operator's player on its own, even under the same player id", (t) => {
+  const shared = books();
+  shared.bets.push({ id: 'elsewhere', operator_id: 'op2', player_id: 'p1', status: 'lost', amount: 40, payout: 0 });
+  shared.ledger.push({ transactionId: 'elsewhere:debit', kind: 'debit', operatorId: 'op2', playerId: 'p1', amount: 40, betId: 'elsewhere', status: 'applied' });
+  shared.recorded.push({ betId: 'elsewhere', kind: 'debit', amount: 40, status: 'applied' });
+  shared.players.push({ operatorId: 'op2', playerId: 'p1', startBalance: 1_000, balance: 960 });
+  t.like(checkMoney(shared), { delta: 0, mismatchedPlayers: [] });
+
+  // The same debit booked to the other operator's p1: both players are off.
+  const misbooked = books();
+  misbooked.ledger[2]!.operatorId = 'op2';
+  misbooked.players.push({ operatorId: 'op2', playerId: 'p1', startBalance: 1_000, balance: 1_000 });
+  const report = checkMoney(misbooked);
+  t.deepEqual(report.mismatchedPlayers.map((line) => line.split(':')[0]).sort(), ['op/p1', 'op2/p1']);
 });
 
 test('one seed gives one schedule, with every kill, SIGTERM and Redis restart in it', (t) => {
@@ -192,5 +209,5 @@ test.serial('a won bet whose node dies after its credit and before its commit en
   for (let deadline = Date.now() + 10_000; Date.now() < deadline && !FINAL.has(bet.status); bet = await statusNow()) await new Promise((resolve) => setTimeout(resolve, 200));
   t.log(JSON.stringify({ status: bet.status, history: bet.history, ledger: (await ledger(wallet, 'doomed-winner')).map((item) => `${item.kind}:${item.status}:${item.code ?? ''}`) }));
   t.is(bet.status, 'won', 'the wallet debited and credited the round: the bet is won');
-  t.is(await balance(wallet, 'doomed-winner'), 100_000_000 - 100 + bet.payout);
+  t.is(await balance(wallet, operator.id, 'doomed-winner'), 100_000_000 - 100 + bet.payout);
 });

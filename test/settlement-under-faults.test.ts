@@ -100,7 +100,8 @@ test('every bet ends final and every player balance reconciles after wallet faul
 
   const bets = (await db.query("SELECT id, player_id, status, amount::int, payout::int FROM bets WHERE operator_id = $1", [operator.id])).rows;
   t.is(bets.length, BETS, 'one bet per request, however often it was retried');
-  const items = await ledger(cluster.wallet.url);
+  // SPEC §10.1 per (operator, player): the mock's books of this operator.
+  const items = await ledger(cluster.wallet.url, undefined, operator.id);
   const ids = items.map((item) => item.transactionId);
   t.is(new Set(ids).size, ids.length, 'no transaction id twice in the ledger');
 
@@ -126,7 +127,7 @@ test('every bet ends final and every player balance reconciles after wallet faul
       START -
       ours.filter((bet) => bet.status === 'won' || bet.status === 'lost').reduce((sum, bet) => sum + bet.amount, 0) +
       ours.filter((bet) => bet.status === 'won').reduce((sum, bet) => sum + bet.payout, 0);
-    const actual = await balance(cluster.wallet.url, playerId);
+    const actual = await balance(cluster.wallet.url, operator.id, playerId);
     if (actual !== START - debited + credited || actual !== expected) mismatches++;
   }
   t.is(mismatches, 0, 'wallet balance = start − debits not rolled back + credits = the RGS records, for every player');

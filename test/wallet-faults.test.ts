@@ -2,7 +2,7 @@ import test from 'ava';
 import pg from 'pg';
 import { startCluster, startWalletMock, TEST_WALLET_SECRET, type TestCluster } from './support/cluster.ts';
 import { createOperator } from './support/operators.ts';
-import { balance, launch, ledger, paramsFor, placeBet, setFaults, waitForBet } from './support/bets.ts';
+import { balance, launch, ledger, paramsFor, placeBet, setFaults, setPlayer, waitForBet } from './support/bets.ts';
 import type { RunningProcess } from './support/process.ts';
 import { operatorClient } from './support/http.ts';
 
@@ -51,8 +51,8 @@ async function setup(playerId = 'player-1') {
     other: operator.client(cluster.nodes[1]!.url),
     faults: (faults: Record<string, unknown>) => setFaults(wallet.url, faults),
     bet: async (want: 'win' | 'lose', amount = 1_000) => placeBet(client, session, amount, await paramsFor(db, operator.id, playerId, want)),
-    ledger: () => ledger(wallet.url, playerId),
-    balance: () => balance(wallet.url, playerId),
+    ledger: () => ledger(wallet.url, playerId, operator.id),
+    balance: () => balance(wallet.url, operator.id, playerId),
   };
 }
 
@@ -88,7 +88,7 @@ test('a won bet: debit then credit, each once, with deterministic transaction id
 
 test('debit refused for insufficient funds: rejected, nothing taken', async (t) => {
   const s = await setup();
-  await fetch(`${s.wallet.url}/__players/player-1`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ balance: { EUR: 500 } }) });
+  await setPlayer(s.wallet.url, s.operator.id, 'player-1', { balance: { EUR: 500 } });
   const placed = await s.bet('win', 1_000);
   t.is(placed.status, 201);
   t.like(placed.body, { status: 'rejected', rejectReason: 'INSUFFICIENT_FUNDS', payout: 0 });
@@ -98,7 +98,7 @@ test('debit refused for insufficient funds: rejected, nothing taken', async (t) 
 
 test('debit refused for a blocked player: rejected, nothing taken', async (t) => {
   const s = await setup();
-  await fetch(`${s.wallet.url}/__players/player-1`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ blocked: true }) });
+  await setPlayer(s.wallet.url, s.operator.id, 'player-1', { blocked: true });
   const placed = await s.bet('lose');
   t.like(placed.body, { status: 'rejected', rejectReason: 'PLAYER_BLOCKED' });
   t.is(await s.balance(), START);

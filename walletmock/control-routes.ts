@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultInjector } from './faults.ts';
 import { parseJson, parseValue, readBody, sendJson, sendValidationFailed } from './http-json.ts';
 import type { Ledger } from './ledger.ts';
-import { faultsBody, ledgerQuery, playerBody, playerIdParam } from './schemas.ts';
+import { faultsBody, ledgerQuery, playerBody, playerIdParam, playerQuery } from './schemas.ts';
 import type { RequestStats } from './stats.ts';
 
 // The mock's own test and ops routes (SPEC §6): unsigned, because only tests and chaos
@@ -28,14 +28,14 @@ export async function handleFaults(deps: ControlRouteDeps, req: IncomingMessage,
   sendJson(res, 200, deps.faults.configure(parsed.value));
 }
 
-/** GET /__ledger?playerId= — one item per transactionId, in arrival order. */
+/** GET /__ledger?operatorId=&playerId= — one item per operator and transactionId, in arrival order. */
 export function handleLedger(deps: ControlRouteDeps, search: URLSearchParams, res: ServerResponse): void {
   const query = parseValue(Object.fromEntries(search), ledgerQuery);
   if (!query.ok) {
     sendValidationFailed(res, query.issues);
     return;
   }
-  sendJson(res, 200, { items: deps.ledger.items({ playerId: query.value.playerId }) });
+  sendJson(res, 200, { items: deps.ledger.items(query.value) });
 }
 
 /** GET /__stats — wallet requests counted by operation and outcome. */
@@ -43,20 +43,22 @@ export function handleStats(deps: ControlRouteDeps, res: ServerResponse): void {
   sendJson(res, 200, deps.stats.snapshot());
 }
 
-/** PUT /__players/:playerId {blocked?, balance?: {CUR: n}, debitLimit?} */
+/** PUT /__players/:playerId?operatorId= {blocked?, balance?: {CUR: n}, debitLimit?} */
 export async function handlePlayer(
   deps: ControlRouteDeps,
   rawPlayerId: string,
+  search: URLSearchParams,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
   const playerId = parseValue(rawPlayerId, playerIdParam);
+  const query = parseValue(Object.fromEntries(search), playerQuery);
   const body = parseJson(await readBody(req), playerBody);
-  if (!playerId.ok || !body.ok) {
-    sendValidationFailed(res, [...(playerId.ok ? [] : playerId.issues), ...(body.ok ? [] : body.issues)]);
+  if (!playerId.ok || !query.ok || !body.ok) {
+    sendValidationFailed(res, [playerId, query, body].flatMap((parsed) => (parsed.ok ? [] : parsed.issues)));
     return;
   }
-  sendJson(res, 200, deps.ledger.updatePlayer(playerId.value, body.value));
+  sendJson(res, 200, deps.ledger.updatePlayer(query.value.operatorId, playerId.value, body.value));
 }
 
 /** POST /__reset — forgets balances, players, transactions, faults and counts, so one

@@ -1,8 +1,10 @@
 import type { CreditBody, DebitBody, PlayerBody, RollbackBody } from './schemas.ts';
 
-// The wallet's books (SPEC §6): balances per player and currency, and one record per
-// transactionId. Pure in-memory logic, no I/O, so every rule is one synchronous step and
-// two requests can never interleave inside it.
+// The wallet's books (SPEC §6): one set of books per operator — balances per player and
+// currency, one record per transactionId, tombstones — so player `p1` of operator A and
+// `p1` of operator B are two players, and nothing one operator's requests name can touch
+// the other's. Pure in-memory logic, no I/O, so every rule is one synchronous step and two
+// requests can never interleave inside it.
 
 type Kind = 'debit' | 'credit' | 'rollback';
 type LedgerStatus = 'applied' | 'rolled_back' | 'refused' | 'tombstone';
@@ -27,6 +29,7 @@ export interface LedgerResult {
 export interface LedgerItem {
   transactionId: string;
   kind: Kind;
+  operatorId: string;
   playerId: string;
   currency: string;
   amount: number;
@@ -39,6 +42,7 @@ export interface LedgerItem {
 }
 
 interface PlayerView {
+  operatorId: string;
   playerId: string;
   blocked: boolean;
   currency: string | null;
@@ -50,6 +54,7 @@ interface PlayerView {
 interface TransactionRecord {
   transactionId: string;
   kind: Kind;
+  operatorId: string;
   playerId: string;
   currency: string;
   amount: number;
@@ -78,38 +83,56 @@ type Request =
   | ({ kind: 'credit' } & CreditBody)
   | ({ kind: 'rollback' } & RollbackBody);
 
+/** Every money operation is booked to the operator whose signature it carries. */
 export interface Ledger {
-  debit(body: DebitBody): LedgerResult;
-  credit(body: CreditBody): LedgerResult;
-  rollback(body: RollbackBody): LedgerResult;
-  balanceOf(playerId: string, currency: string): number;
-  currencyOf(playerId: string): string | null;
-  updatePlayer(playerId: string, patch: PlayerBody): PlayerView;
-  items(filter: { playerId?: string | undefined }): LedgerItem[];
+  debit(operatorId: string, body: DebitBody): LedgerResult;
+  credit(operatorId: string, body: CreditBody): LedgerResult;
+  rollback(operatorId: string, body: RollbackBody): LedgerResult;
+  balanceOf(operatorId: string, playerId: string, currency: string): number;
+  currencyOf(operatorId: string, playerId: string): string | null;
+  updatePlayer(operatorId: string, playerId: string, patch: PlayerBody): PlayerView;
+  items(filter: { operatorId?: string | undefined; playerId?: string | undefined }): LedgerItem[];
   reset(): void;
+}
+
+/** One operator's wallet. */
+interface Books {
+  transactions: Map<string, TransactionRecord>;
+  players: Map<string, Player>;
+  // Rollbacks of debits the wallet never saw: debitTransactionId → rollback transactionId.
+  tombstones: Map<string, string>;
+  // Debits whose round was credited, which therefore can no longer be rolled back.
+  creditedDebits: Set<string>;
 }
 
 export function createLedger(options: { startBalance: number; now?: () => number }): Ledger {
   const { startBalance } = options;
   const now = options.now ?? Date.now;
-  let transactions = new Map<string, TransactionRecord>();
-  let players = new Map<string, Player>();
-  // Rollbacks of debits the wallet never saw: debitTransactionId → rollback transactionId.
-  let tombstones = new Map<string, string>();
-  // Debits whose round was credited, which therefore can no longer be rolled back.
-  let creditedDebits = new Set<string>();
+  let booksByOperator = new Map<string, Books>();
+  // Every operator's records in arrival order, for GET /__ledger (a record's status may
+  // change later: the same objects as in the books).
+  let arrivals: TransactionRecord[] = [];
 
-  function playerOf(playerId: string): Player {
-    let player = players.get(playerId);
+  function booksOf(operatorId: string): Books {
+    let books = booksByOperator.get(operatorId);
+    if (books === undefined) {
+      books = { transactions: new Map(), players: new Map(), tombstones: new Map(), creditedDebits: new Set() };
+      booksByOperator.set(operatorId, books);
+    }
+    return books;
+  }
+
+  function playerOf(books: Books, playerId: string): Player {
+    let player = books.players.get(playerId);
     if (player === undefined) {
       player = { blocked: false, currency: null, balances: new Map(), debitLimit: null, staked: 0 };
-      players.set(playerId, player);
+      books.players.set(playerId, player);
     }
     return player;
   }
 
-  function balanceOf(playerId: string, currency: string): number {
-    return players.get(playerId)?.balances.get(currency) ?? startBalance;
+  function balanceOf(operatorId: string, playerId: string, currency: string): number {
+    return booksByOperator.get(operatorId)?.players.get(playerId)?.balances.get(currency) ?? startBalance;
   }
 
   /** Same transactionId and same parameters: the repeat of an earlier request. */
@@ -128,18 +151,19 @@ export function createLedger(options: { startBalance: number; now?: () => number
     return record.roundId === roundId && record.debitTransactionId === debitTransactionId;
   }
 
-  function repeatOf(request: Request): LedgerResult | null {
-    const record = transactions.get(request.transactionId);
+  function repeatOf(books: Books, request: Request): LedgerResult | null {
+    const record = books.transactions.get(request.transactionId);
     if (record === undefined) return null;
     if (sameRequest(record, request)) return { outcome: 'duplicate', reply: record.reply };
     return { outcome: 'duplicate', reply: { status: 409, body: { code: 'DUPLICATE_TRANSACTION' } } };
   }
 
-  function record(request: Request, status: LedgerStatus, reply: WalletReply): LedgerResult {
+  function record(operatorId: string, request: Request, status: LedgerStatus, reply: WalletReply): LedgerResult {
     const code = reply.status === 200 ? null : String(reply.body.code);
-    transactions.set(request.transactionId, {
+    const entry: TransactionRecord = {
       transactionId: request.transactionId,
       kind: request.kind,
+      operatorId,
       playerId: request.playerId,
       currency: request.currency,
       amount: request.amount,
@@ -150,17 +174,19 @@ export function createLedger(options: { startBalance: number; now?: () => number
       code,
       at: now(),
       reply,
-    });
+    };
+    booksOf(operatorId).transactions.set(request.transactionId, entry);
+    arrivals.push(entry);
     return { outcome: status === 'refused' ? 'refused' : 'applied', reply };
   }
 
-  function refuse(request: Request, status: 402 | 403 | 409, code: string, extra?: { balance: number }): LedgerResult {
-    return record(request, 'refused', { status, body: { code, ...extra } });
+  function refuse(operatorId: string, request: Request, status: 402 | 403 | 409, code: string, extra?: { balance: number }): LedgerResult {
+    return record(operatorId, request, 'refused', { status, body: { code, ...extra } });
   }
 
-  function accept(request: Request, status: 'applied' | 'tombstone'): LedgerResult {
-    const balance = balanceOf(request.playerId, request.currency);
-    return record(request, status, { status: 200, body: { transactionId: request.transactionId, balance } });
+  function accept(operatorId: string, request: Request, status: 'applied' | 'tombstone'): LedgerResult {
+    const balance = balanceOf(operatorId, request.playerId, request.currency);
+    return record(operatorId, request, status, { status: 200, body: { transactionId: request.transactionId, balance } });
   }
 
   function move(player: Player, currency: string, delta: number): void {
@@ -181,83 +207,87 @@ export function createLedger(options: { startBalance: number; now?: () => number
   }
 
   return {
-    debit(body) {
+    debit(operatorId, body) {
+      const books = booksOf(operatorId);
       const request: Request = { kind: 'debit', ...body };
-      const repeat = repeatOf(request);
+      const repeat = repeatOf(books, request);
       if (repeat !== null) return repeat;
       // A rollback overtook this debit; applying it now would take money for a bet
       // the RGS has already given up on.
-      if (tombstones.has(body.transactionId)) return refuse(request, 409, 'TRANSACTION_ROLLED_BACK');
-      const player = playerOf(body.playerId);
-      if (player.blocked) return refuse(request, 403, 'PLAYER_BLOCKED');
+      if (books.tombstones.has(body.transactionId)) return refuse(operatorId, request, 409, 'TRANSACTION_ROLLED_BACK');
+      const player = playerOf(books, body.playerId);
+      if (player.blocked) return refuse(operatorId, request, 403, 'PLAYER_BLOCKED');
       if (player.currency !== null && player.currency !== body.currency) {
-        return refuse(request, 409, 'CURRENCY_MISMATCH');
+        return refuse(operatorId, request, 409, 'CURRENCY_MISMATCH');
       }
       if (player.debitLimit !== null && player.staked + body.amount > player.debitLimit) {
-        return refuse(request, 403, 'LIMIT_REACHED');
+        return refuse(operatorId, request, 403, 'LIMIT_REACHED');
       }
-      const balance = balanceOf(body.playerId, body.currency);
-      if (balance < body.amount) return refuse(request, 402, 'INSUFFICIENT_FUNDS', { balance });
+      const balance = balanceOf(operatorId, body.playerId, body.currency);
+      if (balance < body.amount) return refuse(operatorId, request, 402, 'INSUFFICIENT_FUNDS', { balance });
       move(player, body.currency, -body.amount);
       player.staked += body.amount;
-      return accept(request, 'applied');
+      return accept(operatorId, request, 'applied');
     },
 
-    credit(body) {
+    credit(operatorId, body) {
+      const books = booksOf(operatorId);
       const request: Request = { kind: 'credit', ...body };
-      const repeat = repeatOf(request);
+      const repeat = repeatOf(books, request);
       if (repeat !== null) return repeat;
-      const debit = transactions.get(body.debitTransactionId);
-      if (tombstones.has(body.debitTransactionId) || debit?.status === 'rolled_back') {
-        return refuse(request, 409, 'DEBIT_ROLLED_BACK');
+      const debit = books.transactions.get(body.debitTransactionId);
+      if (books.tombstones.has(body.debitTransactionId) || debit?.status === 'rolled_back') {
+        return refuse(operatorId, request, 409, 'DEBIT_ROLLED_BACK');
       }
       // A credit for an unseen debit is paid: the mock cannot tell a lost debit from
       // one still in flight, and money owed is always paid (SPEC §6).
       if (debit !== undefined) {
-        if (mismatchedDebit(debit, request)) return refuse(request, 409, 'DEBIT_MISMATCH');
-        if (debit.status === 'refused') return refuse(request, 409, 'DEBIT_REFUSED');
+        if (mismatchedDebit(debit, request)) return refuse(operatorId, request, 409, 'DEBIT_MISMATCH');
+        if (debit.status === 'refused') return refuse(operatorId, request, 409, 'DEBIT_REFUSED');
       }
-      const player = playerOf(body.playerId);
+      const player = playerOf(books, body.playerId);
       if (player.currency !== null && player.currency !== body.currency) {
-        return refuse(request, 409, 'CURRENCY_MISMATCH');
+        return refuse(operatorId, request, 409, 'CURRENCY_MISMATCH');
       }
       move(player, body.currency, body.amount);
-      creditedDebits.add(body.debitTransactionId);
-      return accept(request, 'applied');
+      books.creditedDebits.add(body.debitTransactionId);
+      return accept(operatorId, request, 'applied');
     },
 
-    rollback(body) {
+    rollback(operatorId, body) {
+      const books = booksOf(operatorId);
       const request: Request = { kind: 'rollback', ...body };
-      const repeat = repeatOf(request);
+      const repeat = repeatOf(books, request);
       if (repeat !== null) return repeat;
-      if (creditedDebits.has(body.debitTransactionId)) return refuse(request, 409, 'ALREADY_SETTLED');
-      const debit = transactions.get(body.debitTransactionId);
+      if (books.creditedDebits.has(body.debitTransactionId)) return refuse(operatorId, request, 409, 'ALREADY_SETTLED');
+      const debit = books.transactions.get(body.debitTransactionId);
       if (debit === undefined) {
-        tombstones.set(body.debitTransactionId, body.transactionId);
-        return accept(request, 'tombstone');
+        books.tombstones.set(body.debitTransactionId, body.transactionId);
+        return accept(operatorId, request, 'tombstone');
       }
-      if (mismatchedDebit(debit, request)) return refuse(request, 409, 'DEBIT_MISMATCH');
+      if (mismatchedDebit(debit, request)) return refuse(operatorId, request, 409, 'DEBIT_MISMATCH');
       // A refused or already rolled-back debit moved no money that is still held:
       // acknowledge, so the RGS can finish the bet.
       if (debit.status === 'applied') {
-        const player = playerOf(body.playerId);
+        const player = playerOf(books, body.playerId);
         move(player, body.currency, body.amount);
         player.staked -= body.amount;
         debit.status = 'rolled_back';
       }
-      return accept(request, 'applied');
+      return accept(operatorId, request, 'applied');
     },
 
     balanceOf,
 
-    currencyOf: (playerId) => players.get(playerId)?.currency ?? null,
+    currencyOf: (operatorId, playerId) => booksByOperator.get(operatorId)?.players.get(playerId)?.currency ?? null,
 
-    updatePlayer(playerId, patch) {
-      const player = playerOf(playerId);
+    updatePlayer(operatorId, playerId, patch) {
+      const player = playerOf(booksOf(operatorId), playerId);
       if (patch.blocked !== undefined) player.blocked = patch.blocked;
       if (patch.debitLimit !== undefined) player.debitLimit = patch.debitLimit;
       for (const [currency, balance] of Object.entries(patch.balance ?? {})) player.balances.set(currency, balance);
       return {
+        operatorId,
         playerId,
         blocked: player.blocked,
         currency: player.currency,
@@ -269,11 +299,13 @@ export function createLedger(options: { startBalance: number; now?: () => number
 
     items(filter) {
       const items: LedgerItem[] = [];
-      for (const record of transactions.values()) {
+      for (const record of arrivals) {
+        if (filter.operatorId !== undefined && record.operatorId !== filter.operatorId) continue;
         if (filter.playerId !== undefined && record.playerId !== filter.playerId) continue;
         items.push({
           transactionId: record.transactionId,
           kind: record.kind,
+          operatorId: record.operatorId,
           playerId: record.playerId,
           currency: record.currency,
           amount: record.amount,
@@ -289,10 +321,8 @@ export function createLedger(options: { startBalance: number; now?: () => number
     },
 
     reset() {
-      transactions = new Map();
-      players = new Map();
-      tombstones = new Map();
-      creditedDebits = new Set();
+      booksByOperator = new Map();
+      arrivals = [];
     },
   };
 }

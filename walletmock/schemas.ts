@@ -42,9 +42,13 @@ export type RollbackBody = z.infer<typeof rollbackBody>;
 
 export const playerIdParam = id;
 
-export const balanceQuery = z.strictObject({ currency: currency.optional() });
+// Balances are kept per (operator, player) (SPEC §6): a player id alone names no wallet, so
+// the routes about one player need the operator too. The ledger's filters are optional.
+export const balanceQuery = z.strictObject({ currency: currency.optional(), operatorId: id });
 
-export const ledgerQuery = z.strictObject({ playerId: id.optional() });
+export const playerQuery = z.strictObject({ operatorId: id });
+
+export const ledgerQuery = z.strictObject({ playerId: id.optional(), operatorId: id.optional() });
 
 export const playerBody = z.strictObject({
   blocked: z.boolean().optional(),

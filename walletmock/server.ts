@@ -66,7 +66,7 @@ export function createWalletMock(options: WalletMockOptions): WalletMock {
     }
     if (path.startsWith(playersPrefix)) {
       const playerId = decodeURIComponent(path.slice(playersPrefix.length));
-      return method === 'PUT' ? handlePlayer(controlDeps, playerId, req, res) : methodNotAllowed(res);
+      return method === 'PUT' ? handlePlayer(controlDeps, playerId, search(), req, res) : methodNotAllowed(res);
     }
     switch (path) {
       case '/health':

@@ -24,7 +24,7 @@ test('a body changed after signing is 401 BAD_SIGNATURE', async (t) => {
   const bet = newBet();
   const timestamp = String(Date.now());
   const requestId = 'a5b2d9e0-6c5e-4f8e-9a43-1f0c2a6b7d11';
-  const signature = sign(testSecret, timestamp, requestId, JSON.stringify(bet.debit(100)));
+  const signature = sign(testSecret, { timestamp, requestId, path: '/wallet/debit', rawBody: JSON.stringify(bet.debit(100)) });
   const reply = await wallet.call('debit', undefined, {
     rawBody: JSON.stringify(bet.debit(1)),
     timestamp,
@@ -35,10 +35,52 @@ test('a body changed after signing is 401 BAD_SIGNATURE', async (t) => {
   await assertNothingApplied(t, wallet, bet.playerId);
 });
 
+// SPEC §6: the signature covers the method, the path and the operator, not only the body,
+// so a signed request is valid only as the request it was signed as.
+test('a signature made for another path is 401 BAD_SIGNATURE and applies nothing', async (t) => {
+  const wallet = await startMock(t);
+  const bet = newBet();
+  // A debit sent to /wallet/debit but signed for another route, under a base path, or with a query.
+  for (const path of ['/wallet/rollback', '/wallet/credit', '/api/wallet/debit', '/wallet/debit?x=1']) {
+    const reply = await wallet.call('debit', bet.debit(100), { signedFor: { path } });
+    t.deepEqual(reply, { status: 401, body: { code: 'BAD_SIGNATURE' } }, path);
+  }
+  await assertNothingApplied(t, wallet, bet.playerId);
+});
+
+test('a signature made for another method is 401 BAD_SIGNATURE and applies nothing', async (t) => {
+  const wallet = await startMock(t);
+  const bet = newBet();
+  for (const method of ['GET', 'PUT', 'post']) {
+    const reply = await wallet.call('debit', bet.debit(100), { signedFor: { method } });
+    t.deepEqual(reply, { status: 401, body: { code: 'BAD_SIGNATURE' } }, method);
+  }
+  await assertNothingApplied(t, wallet, bet.playerId);
+});
+
+test("a signature made for another operator is 401 BAD_SIGNATURE and touches neither operator's books", async (t) => {
+  const wallet = await startMock(t);
+  const bet = newBet();
+  const reply = await wallet.call('debit', bet.debit(100), { operatorId: 'operator-b', signedFor: { operatorId: 'operator-a' } });
+  t.deepEqual(reply, { status: 401, body: { code: 'BAD_SIGNATURE' } });
+  t.deepEqual(await wallet.ledger(), []);
+  t.is(await wallet.balance(bet.playerId, 'EUR', 'operator-a'), startBalance);
+  t.is(await wallet.balance(bet.playerId, 'EUR', 'operator-b'), startBalance);
+});
+
+test('a request is booked to the operator its signature names', async (t) => {
+  const wallet = await startMock(t);
+  const bet = newBet();
+  t.is((await wallet.call('debit', bet.debit(100), { operatorId: 'operator-b' })).status, 200);
+  t.like(await wallet.ledger(), [{ transactionId: bet.debitId, operatorId: 'operator-b' }]);
+  t.is(await wallet.balance(bet.playerId, 'EUR', 'operator-b'), startBalance - 100);
+  t.is(await wallet.balance(bet.playerId, 'EUR', 'operator-a'), startBalance);
+});
+
 test('missing signature headers or a malformed signature are 401 BAD_SIGNATURE', async (t) => {
   const wallet = await startMock(t);
   const bet = newBet();
-  for (const header of ['x-signature', 'x-timestamp', 'x-request-id'] as const) {
+  for (const header of ['x-signature', 'x-timestamp', 'x-request-id', 'x-operator-id'] as const) {
     const reply = await wallet.call('debit', bet.debit(100), { omit: [header] });
     t.deepEqual(reply, { status: 401, body: { code: 'BAD_SIGNATURE' } }, header);
   }
@@ -123,7 +165,7 @@ test('every configured secret is accepted, so operators can share one mock', asy
 
 test('test and ops routes need no signature', async (t) => {
   const wallet = await startMock(t);
-  for (const path of ['/__faults', '/__ledger', '/__stats', '/wallet/balance/someone?currency=EUR', '/health']) {
+  for (const path of ['/__faults', '/__ledger', '/__stats', '/wallet/balance/someone?currency=EUR&operatorId=operator-a', '/health']) {
     t.is((await wallet.request('GET', path)).status, 200, path);
   }
 });

@@ -8,6 +8,8 @@ import { createWalletMock, type WalletMock, type WalletMockOptions } from './ser
 // real HTTP, signing requests the way SPEC §6 says the RGS does.
 
 export const testSecret = 'walletmock-test-secret';
+/** The operator the helpers below sign for unless told otherwise. */
+export const testOperator = 'operator-a';
 export const startBalance = 10_000;
 
 export interface Reply {
@@ -19,17 +21,26 @@ export interface SignOptions {
   secret?: string;
   timestamp?: string;
   requestId?: string;
+  /** Sent as X-Operator-Id and signed (default testOperator). */
+  operatorId?: string;
+  /** Signed in place of what is sent: a signature made for another request. */
+  signedFor?: { method?: string; path?: string; operatorId?: string };
   /** Replaces the computed signature. */
   signature?: string;
   /** Sent instead of JSON.stringify(body) (and signed as sent). */
   rawBody?: string;
   /** Leave out these headers entirely. */
-  omit?: ('x-timestamp' | 'x-request-id' | 'x-signature')[];
+  omit?: ('x-timestamp' | 'x-request-id' | 'x-operator-id' | 'x-signature')[];
   signal?: AbortSignal;
 }
 
-export function sign(secret: string, timestamp: string, requestId: string, rawBody: string): string {
-  return createHmac('sha256', secret).update(`${timestamp}.${requestId}.${rawBody}`).digest('hex');
+/** SPEC §6: hex(HMAC_SHA256(secret, "{timestamp}.{requestId}.{METHOD} {path}.{operatorId}.{rawBody}")). */
+export function sign(
+  secret: string,
+  request: { timestamp: string; requestId: string; method?: string; path: string; operatorId?: string; rawBody: string },
+): string {
+  const { timestamp, requestId, method = 'POST', path, operatorId = testOperator, rawBody } = request;
+  return createHmac('sha256', secret).update(`${timestamp}.${requestId}.${method} ${path}.${operatorId}.${rawBody}`).digest('hex');
 }
 
 export class MockClient {
@@ -43,14 +54,18 @@ export class MockClient {
     const rawBody = options.rawBody ?? JSON.stringify(body);
     const timestamp = options.timestamp ?? String(Date.now());
     const requestId = options.requestId ?? randomUUID();
+    const operatorId = options.operatorId ?? testOperator;
+    const path = `/wallet/${operation}`;
+    const signedFor = { method: 'POST', path, operatorId, ...options.signedFor };
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'x-timestamp': timestamp,
       'x-request-id': requestId,
-      'x-signature': options.signature ?? sign(options.secret ?? testSecret, timestamp, requestId, rawBody),
+      'x-operator-id': operatorId,
+      'x-signature': options.signature ?? sign(options.secret ?? testSecret, { timestamp, requestId, rawBody, ...signedFor }),
     };
     for (const name of options.omit ?? []) delete headers[name];
-    const response = await fetch(`${this.baseUrl}/wallet/${operation}`, {
+    const response = await fetch(`${this.baseUrl}${path}`, {
       method: 'POST',
       headers,
       body: rawBody,
@@ -68,14 +83,15 @@ export class MockClient {
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   }
 
-  async balance(playerId: string, currency = 'EUR'): Promise<number> {
-    const reply = await this.request('GET', `/wallet/balance/${encodeURIComponent(playerId)}?currency=${currency}`);
+  async balance(playerId: string, currency = 'EUR', operatorId = testOperator): Promise<number> {
+    const query = new URLSearchParams({ currency, operatorId });
+    const reply = await this.request('GET', `/wallet/balance/${encodeURIComponent(playerId)}?${query}`);
     return reply.body.balance as number;
   }
 
-  async ledger(playerId?: string): Promise<LedgerItem[]> {
-    const query = playerId === undefined ? '' : `?playerId=${encodeURIComponent(playerId)}`;
-    return (await this.request('GET', `/__ledger${query}`)).body.items as LedgerItem[];
+  async ledger(playerId?: string, operatorId?: string): Promise<LedgerItem[]> {
+    const query = new URLSearchParams({ ...(playerId !== undefined && { playerId }), ...(operatorId !== undefined && { operatorId }) });
+    return (await this.request('GET', `/__ledger?${query}`)).body.items as LedgerItem[];
   }
 
   async stats(operation: Operation): Promise<Record<string, number>> {
@@ -86,8 +102,8 @@ export class MockClient {
     return this.request('PUT', '/__faults', config);
   }
 
-  async setPlayer(playerId: string, patch: unknown): Promise<Reply> {
-    return this.request('PUT', `/__players/${encodeURIComponent(playerId)}`, patch);
+  async setPlayer(playerId: string, patch: unknown, operatorId = testOperator): Promise<Reply> {
+    return this.request('PUT', `/__players/${encodeURIComponent(playerId)}?operatorId=${encodeURIComponent(operatorId)}`, patch);
   }
 }
 

@@ -54,13 +54,27 @@ test('unknown routes are 404 and wrong methods 405', async (t) => {
 test('bad test-route input is 400, never 500', async (t) => {
   const wallet = await startMock(t);
   t.is((await wallet.request('PUT', '/__faults', 'not json')).status, 400);
-  t.is((await wallet.request('PUT', '/__players/p1', { balance: { EUR: -1 } })).status, 400);
-  t.is((await wallet.request('PUT', '/__players/p1', { balance: { eur: 1 } })).status, 400);
-  t.is((await wallet.request('PUT', '/__players/p1', { blocked: 'yes' })).status, 400);
-  t.is((await wallet.request('PUT', '/__players/', { blocked: true })).status, 400);
-  t.is((await wallet.request('GET', '/wallet/balance/p1?currency=euro')).status, 400);
+  t.is((await wallet.request('PUT', '/__players/p1?operatorId=operator-a', { balance: { EUR: -1 } })).status, 400);
+  t.is((await wallet.request('PUT', '/__players/p1?operatorId=operator-a', { balance: { eur: 1 } })).status, 400);
+  t.is((await wallet.request('PUT', '/__players/p1?operatorId=operator-a', { blocked: 'yes' })).status, 400);
+  t.is((await wallet.request('PUT', '/__players/?operatorId=operator-a', { blocked: true })).status, 400);
+  t.is((await wallet.request('GET', '/wallet/balance/p1?currency=euro&operatorId=operator-a')).status, 400);
   t.is((await wallet.request('GET', '/wallet/balance/%E0%A4%A')).status, 400);
   t.is((await wallet.request('GET', '/__ledger?player=p1')).status, 400);
+});
+
+test('a player id names no wallet without its operator: the balance and player routes need ?operatorId=', async (t) => {
+  const wallet = await startMock(t);
+  for (const [method, path, body] of [
+    ['GET', '/wallet/balance/p1?currency=EUR', undefined],
+    ['GET', '/wallet/balance/p1?currency=EUR&operatorId=', undefined],
+    ['PUT', '/__players/p1', { blocked: true }],
+  ] as const) {
+    const reply = await wallet.request(method, path, body);
+    t.is(reply.status, 400, path);
+    t.like(reply.body, { code: 'VALIDATION_FAILED', issues: [{ path: 'operatorId' }] }, path);
+  }
+  t.deepEqual(await wallet.ledger(), []);
 });
 
 test('setting a player balance and block flag shows in the answer and the balance route', async (t) => {
@@ -68,7 +82,7 @@ test('setting a player balance and block flag shows in the answer and the balanc
   const reply = await wallet.setPlayer('p-7', { blocked: true, balance: { EUR: 42, USD: 7 }, debitLimit: 100 });
   t.deepEqual(reply, {
     status: 200,
-    body: { playerId: 'p-7', blocked: true, currency: null, balances: { EUR: 42, USD: 7 }, debitLimit: 100, staked: 0 },
+    body: { operatorId: 'operator-a', playerId: 'p-7', blocked: true, currency: null, balances: { EUR: 42, USD: 7 }, debitLimit: 100, staked: 0 },
   });
   t.is(await wallet.balance('p-7', 'USD'), 7);
 });

@@ -42,6 +42,7 @@ test('the ledger lists one item per transaction with every field', async (t) => 
   t.deepEqual({ ...debit, at: undefined }, {
     transactionId: bet.debitId,
     kind: 'debit',
+    operatorId: 'operator-a',
     playerId: bet.playerId,
     currency: 'EUR',
     amount: 300,
@@ -68,6 +69,39 @@ test('the ledger can be filtered by player', async (t) => {
     (await wallet.ledger(second.playerId)).map((item) => item.transactionId),
     [second.debitId],
   );
+});
+
+// SPEC §6: the wallet's books are kept per (operator, playerId).
+test('the same player id under two operators is two wallets', async (t) => {
+  const wallet = await startMock(t);
+  const bet = newBet();
+  await wallet.setPlayer(bet.playerId, { balance: { EUR: 500 } }, 'operator-b');
+  t.is((await wallet.call('debit', bet.debit(300), { operatorId: 'operator-a' })).status, 200);
+  t.is(await wallet.balance(bet.playerId, 'EUR', 'operator-a'), startBalance - 300);
+  t.is(await wallet.balance(bet.playerId, 'EUR', 'operator-b'), 500, "operator A's debit leaves B's player untouched");
+
+  // The same bet's debit under B is B's own transaction: not a repeat of A's, and B's funds decide.
+  const underB = await wallet.call('debit', bet.debit(600), { operatorId: 'operator-b' });
+  t.deepEqual(underB, { status: 402, body: { code: 'INSUFFICIENT_FUNDS', balance: 500 } });
+  t.like(await wallet.ledger(bet.playerId), [
+    { transactionId: bet.debitId, operatorId: 'operator-a', status: 'applied' },
+    { transactionId: bet.debitId, operatorId: 'operator-b', status: 'refused' },
+  ]);
+  t.deepEqual(
+    (await wallet.ledger(undefined, 'operator-b')).map((item) => `${item.operatorId}:${item.status}`),
+    ['operator-b:refused'],
+  );
+});
+
+test("a rollback under one operator neither refunds nor tombstones another operator's debit", async (t) => {
+  const wallet = await startMock(t);
+  const bet = newBet();
+  t.is((await wallet.call('debit', bet.debit(300), { operatorId: 'operator-a' })).status, 200);
+  t.like(await wallet.call('rollback', bet.rollback(300), { operatorId: 'operator-b' }), { status: 200 });
+  t.is(await wallet.balance(bet.playerId, 'EUR', 'operator-a'), startBalance - 300, "A's debit is still held");
+  t.is(await wallet.balance(bet.playerId, 'EUR', 'operator-b'), startBalance);
+  t.like(await wallet.ledger(undefined, 'operator-b'), [{ kind: 'rollback', status: 'tombstone' }]);
+  t.like(await wallet.ledger(undefined, 'operator-a'), [{ kind: 'debit', status: 'applied' }]);
 });
 
 test('a repeated debit returns the first answer, moves no money and adds no ledger item', async (t) => {
@@ -263,11 +297,11 @@ test('a credit for a debit the wallet never saw is still paid', async (t) => {
 test('the balance route defaults to the player currency and needs one for unknown players', async (t) => {
   const wallet = await startMock(t);
   const bet = newBet('GBP');
-  t.is((await wallet.request('GET', `/wallet/balance/${bet.playerId}`)).status, 400);
+  t.is((await wallet.request('GET', `/wallet/balance/${bet.playerId}?operatorId=operator-a`)).status, 400);
   await wallet.call('debit', bet.debit(10));
-  t.deepEqual(await wallet.request('GET', `/wallet/balance/${bet.playerId}`), {
+  t.deepEqual(await wallet.request('GET', `/wallet/balance/${bet.playerId}?operatorId=operator-a`), {
     status: 200,
-    body: { playerId: bet.playerId, currency: 'GBP', balance: startBalance - 10 },
+    body: { operatorId: 'operator-a', playerId: bet.playerId, currency: 'GBP', balance: startBalance - 10 },
   });
 });
 

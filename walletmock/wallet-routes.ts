@@ -49,14 +49,14 @@ function parseRequest(operation: Operation, raw: Buffer): Parsed<WalletRequest> 
   }
 }
 
-function applyRequest(ledger: Ledger, request: WalletRequest): LedgerResult {
+function applyRequest(ledger: Ledger, operatorId: string, request: WalletRequest): LedgerResult {
   switch (request.operation) {
     case 'debit':
-      return ledger.debit(request.body);
+      return ledger.debit(operatorId, request.body);
     case 'credit':
-      return ledger.credit(request.body);
+      return ledger.credit(operatorId, request.body);
     case 'rollback':
-      return ledger.rollback(request.body);
+      return ledger.rollback(operatorId, request.body);
   }
 }
 
@@ -71,10 +71,11 @@ export async function handleWalletOperation(
   const raw = await readBody(req);
 
   // Authentication comes first: an unsigned request learns nothing and changes nothing.
-  const refusal = verifier.verify(req.headers, raw);
-  if (refusal !== null) {
+  // The operator whose books it touches is the one its signature names.
+  const verified = verifier.verify({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, rawBody: raw });
+  if (!verified.ok) {
     stats.count(operation, 'unauthorized');
-    sendJson(res, 401, { code: refusal });
+    sendJson(res, 401, { code: verified.refusal });
     return;
   }
 
@@ -102,9 +103,9 @@ export async function handleWalletOperation(
     return;
   }
 
-  const { outcome, reply } = applyRequest(ledger, request.value);
+  const { outcome, reply } = applyRequest(ledger, verified.operatorId, request.value);
   if (logger.isLevelEnabled('debug')) {
-    logger.debug({ operation, outcome, status: reply.status, fault, requestId: req.headers['x-request-id'] }, 'wallet request');
+    logger.debug({ operation, operatorId: verified.operatorId, outcome, status: reply.status, fault, requestId: req.headers['x-request-id'] }, 'wallet request');
   }
 
   if (fault === 'lost-error' || fault === 'lost-cut') {
@@ -117,7 +118,7 @@ export async function handleWalletOperation(
   sendJson(res, reply.status, reply.body);
 }
 
-/** GET /wallet/balance/:playerId?currency= — unsigned, a test and ops route. */
+/** GET /wallet/balance/:playerId?operatorId=&currency= — unsigned, a test and ops route. */
 export function handleBalance(ledger: Ledger, rawPlayerId: string, search: URLSearchParams, res: ServerResponse): void {
   const playerId = parseValue(rawPlayerId, playerIdParam);
   const query = parseValue(Object.fromEntries(search), balanceQuery);
@@ -125,11 +126,12 @@ export function handleBalance(ledger: Ledger, rawPlayerId: string, search: URLSe
     sendValidationFailed(res, [...(playerId.ok ? [] : playerId.issues), ...(query.ok ? [] : query.issues)]);
     return;
   }
+  const { operatorId } = query.value;
   // Without ?currency= the player's own currency is meant; a player never seen has none.
-  const currency = query.value.currency ?? ledger.currencyOf(playerId.value);
+  const currency = query.value.currency ?? ledger.currencyOf(operatorId, playerId.value);
   if (currency === null) {
     sendValidationFailed(res, [{ path: 'currency', message: 'required for a player without transactions' }]);
     return;
   }
-  sendJson(res, 200, { playerId: playerId.value, currency, balance: ledger.balanceOf(playerId.value, currency) });
+  sendJson(res, 200, { operatorId, playerId: playerId.value, currency, balance: ledger.balanceOf(operatorId, playerId.value, currency) });
 }

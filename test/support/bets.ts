@@ -49,12 +49,26 @@ export async function setFaults(walletUrl: string, faults: Record<string, unknow
   if (answer.status !== 200) throw new Error(`faults not set: ${answer.status} ${await answer.text()}`);
 }
 
-export async function ledger(walletUrl: string, playerId?: string): Promise<LedgerItem[]> {
-  const answer = await fetch(`${walletUrl}/__ledger${playerId ? `?playerId=${encodeURIComponent(playerId)}` : ''}`);
+/** The wallet mock's ledger (SPEC §6 GET /__ledger), of one player and/or one operator if given. */
+export async function ledger(walletUrl: string, playerId?: string, operatorId?: string): Promise<LedgerItem[]> {
+  const query = new URLSearchParams({ ...(playerId && { playerId }), ...(operatorId && { operatorId }) });
+  const answer = await fetch(`${walletUrl}/__ledger?${query}`);
   return ((await answer.json()) as { items: LedgerItem[] }).items;
 }
 
-export async function balance(walletUrl: string, playerId: string, currency = 'EUR'): Promise<number> {
-  const answer = await fetch(`${walletUrl}/wallet/balance/${encodeURIComponent(playerId)}?currency=${currency}`);
+/** A player's balance in the wallet mock: its wallets are per (operator, player). */
+export async function balance(walletUrl: string, operatorId: string, playerId: string, currency = 'EUR'): Promise<number> {
+  const answer = await fetch(`${walletUrl}/wallet/balance/${encodeURIComponent(playerId)}?${new URLSearchParams({ currency, operatorId })}`);
+  if (answer.status !== 200) throw new Error(`balance not read: ${answer.status} ${await answer.text()}`);
   return ((await answer.json()) as { balance: number }).balance;
+}
+
+/** Sets a player's state in the wallet mock (PUT /__players/:playerId). */
+export async function setPlayer(walletUrl: string, operatorId: string, playerId: string, patch: Record<string, unknown>): Promise<void> {
+  const answer = await fetch(`${walletUrl}/__players/${encodeURIComponent(playerId)}?${new URLSearchParams({ operatorId })}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(patch),
+  });
+  if (answer.status !== 200) throw new Error(`player not set: ${answer.status} ${await answer.text()}`);
 }

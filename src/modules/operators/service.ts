@@ -76,8 +76,11 @@ const isUniqueViolation = (error: unknown) => (error as { code?: string }).code 
 
 export interface OperatorsService {
   authenticate(apiKey: string): Promise<OperatorContext | undefined>;
-  /** The operator's wallet, or the node's default (WALLET_URL/WALLET_SECRET) for what it did not set. */
-  walletEndpoint(operatorId: string): Promise<{ url: string; secret: string }>;
+  /**
+   * The operator's own wallet and secret, or, for an operator without a wallet URL, the
+   * node's default (WALLET_URL/WALLET_SECRET). Never the default secret for its own wallet.
+   */
+  walletEndpoint(operatorId: string): Promise<{ operatorId: string; url: string; secret: string | null }>;
   /** The operator's current webhook URL and secret (SPEC §7), or null when it set no URL. */
   webhookEndpoint(operatorId: string): Promise<{ url: string; secret: string | null } | null>;
   create(input: CreateOperatorInput): Promise<{ id: string; name: string; apiKey: string }>;
@@ -138,7 +141,8 @@ export function createOperatorsService(deps: {
 
   async function walletEndpoint(operatorId: string) {
     const operator = await byId(operatorId);
-    return { url: operator?.walletUrl ?? deps.defaultWallet.url, secret: operator?.walletSecret ?? deps.defaultWallet.secret };
+    if (operator?.walletUrl) return { operatorId, url: operator.walletUrl, secret: operator.walletSecret };
+    return { operatorId, ...deps.defaultWallet };
   }
 
   async function webhookEndpoint(operatorId: string) {

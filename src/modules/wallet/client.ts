@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Pool } from 'undici';
-import { z } from 'zod';
 import { signWalletRequest } from './signing.ts';
 import type { WalletCallKind } from './transaction-ids.ts';
+import { walletOutcomeOf } from './wallet-answer.ts';
 
-/** Where and how to reach one operator's wallet (SPEC §6: each operator has its own). */
+/** Where and how to reach one operator's wallet (SPEC §6: each operator has its own URL and secret). */
 export interface WalletEndpoint {
+  /** Sent as X-Operator-Id and signed: the wallet knows whose player a request is about. */
+  operatorId: string;
   url: string;
-  secret: string;
+  /** null when an operator's own wallet has no secret (a row older than that rule): nothing is sent. */
+  secret: string | null;
 }
 
 export interface DebitRequest {
@@ -41,21 +44,14 @@ export type WalletOutcome =
   | { kind: 'refused'; code: string; httpStatus: number }
   | { kind: 'unknown'; error: string };
 
-const appliedBody = z.object({ transactionId: z.string(), balance: z.number().int().optional() }).loose();
-const refusedBody = z.object({ code: z.string().max(100) }).loose();
-
-// Refusals that are the wallet's final word (SPEC §6): insufficient funds, limits,
-// blocked players, conflicts. 401/408/429 and 5xx say nothing about the transaction.
-function isDefinitiveRefusal(status: number): boolean {
-  return status >= 400 && status < 500 && status !== 401 && status !== 408 && status !== 429;
-}
-
 export interface WalletClient {
   call(endpoint: WalletEndpoint, kind: 'debit', body: DebitRequest): Promise<WalletOutcome>;
   call(endpoint: WalletEndpoint, kind: 'credit', body: CreditRequest): Promise<WalletOutcome>;
   call(endpoint: WalletEndpoint, kind: 'rollback', body: RollbackRequest): Promise<WalletOutcome>;
   close(): Promise<void>;
 }
+
+const errorCode = /^[A-Z][A-Z0-9_]{0,63}$/;
 
 /** Signed calls to operators' wallets over keep-alive connections, each bounded by a timeout. */
 export function createWalletClient(options: { timeoutMs: number }): WalletClient {
@@ -77,11 +73,15 @@ export function createWalletClient(options: { timeoutMs: number }): WalletClient
     return wallet;
   }
 
-  async function call(endpoint: WalletEndpoint, kind: WalletCallKind, body: object): Promise<WalletOutcome> {
+  async function call(endpoint: WalletEndpoint, kind: WalletCallKind, body: { transactionId: string }): Promise<WalletOutcome> {
+    // Never sign an operator's own wallet's calls with the deployment's secret (SPEC §6):
+    // with no secret of its own the call cannot be made, and the bet retries, then parks.
+    if (endpoint.secret === null) return { kind: 'unknown', error: 'the operator has a wallet URL but no wallet secret' };
     const rawBody = JSON.stringify(body);
     const timestamp = String(Date.now());
     const requestId = randomUUID();
     const wallet = walletAt(endpoint.url);
+    const path = `${wallet.basePath}/wallet/${kind}`;
     // The whole call is bounded by a timer of our own, cleared as soon as the call ends. An
     // EventEmitter is the signal (undici takes one in place of an AbortSignal): emitting
     // 'abort' ends the request as an abort would, without an AbortController per call.
@@ -89,39 +89,25 @@ export function createWalletClient(options: { timeoutMs: number }): WalletClient
     const timer = setTimeout(() => deadline.emit('abort'), options.timeoutMs);
     try {
       const response = await wallet.pool.request({
-        path: `${wallet.basePath}/wallet/${kind}`,
+        path,
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           'x-timestamp': timestamp,
           'x-request-id': requestId,
-          'x-signature': signWalletRequest(endpoint.secret, timestamp, requestId, rawBody),
+          'x-operator-id': endpoint.operatorId,
+          'x-signature': signWalletRequest(endpoint.secret, { timestamp, requestId, method: 'POST', path, operatorId: endpoint.operatorId, rawBody }),
         },
         body: rawBody,
         signal: deadline,
       });
-      const text = await response.body.text();
-      const json = (() => {
-        try {
-          return JSON.parse(text) as unknown;
-        } catch {
-          return undefined;
-        }
-      })();
-      if (response.statusCode === 200) {
-        const parsed = appliedBody.safeParse(json);
-        return parsed.success
-          ? { kind: 'applied', balance: parsed.data.balance ?? null }
-          : { kind: 'unknown', error: 'wallet answered 200 with an unreadable body' };
-      }
-      if (isDefinitiveRefusal(response.statusCode)) {
-        const parsed = refusedBody.safeParse(json);
-        return { kind: 'refused', code: parsed.success ? parsed.data.code : `HTTP_${response.statusCode}`, httpStatus: response.statusCode };
-      }
-      return { kind: 'unknown', error: `wallet answered ${response.statusCode}` };
+      return await walletOutcomeOf(response, body.transactionId);
     } catch (error) {
-      const name = (error as Error).name;
-      return { kind: 'unknown', error: name === 'AbortError' ? 'wallet timed out' : `wallet unreachable: ${(error as Error).message}` };
+      const { name, code } = error as { name?: string; code?: unknown };
+      if (name === 'AbortError') return { kind: 'unknown', error: 'wallet timed out' };
+      // Only the error's code (ECONNREFUSED, UND_ERR_SOCKET, HPE_…): a parser's message may
+      // quote what the wallet sent, and the error is shown to the operator (SPEC §6).
+      return { kind: 'unknown', error: `wallet unreachable (${typeof code === 'string' && errorCode.test(code) ? code : 'no code'})` };
     } finally {
       clearTimeout(timer);
     }
