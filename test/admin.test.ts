@@ -63,29 +63,88 @@ test('a key rotated through node A is refused on node B at once, and the new key
   t.is((await operatorClient(nodeA(), oldKey).post('/sessions/launch', launch)).status, 401);
 });
 
-test('an admin patches wallet and webhook settings; clearing a secret is allowed', async (t) => {
+test('an admin patches wallet and webhook settings; clearing the wallet clears its URL and secret together', async (t) => {
   const admin = adminClient(nodeA(), TEST_ADMIN_TOKEN);
-  const created = await admin.post('/admin/operators', { name: 'patching-casino', walletSecret: 'initial-secret-0123456789' });
+  const created = await admin.post('/admin/operators', {
+    name: 'patching-casino',
+    walletUrl: 'https://old-wallet.example.com',
+    walletSecret: 'initial-secret-0123456789',
+  });
   const patched = await admin.patch(`/admin/operators/${created.body.id}`, {
     walletUrl: 'https://wallet.example.com',
     webhookUrl: 'https://hooks.example.com/rgs',
     webhookSecret: 'hook-secret-0123456789',
-    walletSecret: null,
   });
   t.is(patched.status, 200);
   t.like(patched.body, {
     walletUrl: 'https://wallet.example.com',
-    walletSecretSet: false,
+    walletSecretSet: true,
     webhookUrl: 'https://hooks.example.com/rgs',
     webhookSecretSet: true,
   });
+  const cleared = await admin.patch(`/admin/operators/${created.body.id}`, { walletUrl: null, walletSecret: null });
+  t.is(cleared.status, 200);
+  t.like(cleared.body, { walletUrl: null, walletSecretSet: false });
   const missing = await admin.patch('/admin/operators/00000000-0000-4000-8000-000000000000', { walletUrl: 'https://x.example.com' });
   t.is(missing.status, 404);
 });
 
+// SPEC §6: each operator's wallet is signed with its own secret; the deployment-wide
+// WALLET_SECRET serves only operators without a wallet URL.
+test("an operator's wallet URL and wallet secret are set together: one without the other is 400 and changes nothing", async (t) => {
+  const admin = adminClient(nodeA(), TEST_ADMIN_TOKEN);
+  const problemPaths = (answer: { body: { errors?: { path: string }[] } }) => (answer.body.errors ?? []).map((error) => error.path);
+
+  const urlOnly = await admin.post('/admin/operators', { name: 'half-wallet-casino', walletUrl: 'https://wallet.example.com' });
+  t.is(urlOnly.status, 400);
+  t.is(urlOnly.body.code, 'VALIDATION_FAILED');
+  t.deepEqual(problemPaths(urlOnly), ['body.walletSecret']);
+  const secretOnly = await admin.post('/admin/operators', { name: 'half-wallet-casino', walletSecret: 'a-wallet-secret-0123456789' });
+  t.is(secretOnly.status, 400);
+  t.deepEqual(problemPaths(secretOnly), ['body.walletUrl']);
+  t.is(Number((await db.query("SELECT count(*) FROM operators WHERE name = 'half-wallet-casino'")).rows[0].count), 0, 'no operator was created');
+
+  // PATCH is judged by the settings it would leave: the stored ones with the change applied.
+  const bare = await admin.post('/admin/operators', { name: 'walletless-casino' });
+  const id = bare.body.id as string;
+  const patch = (body: Record<string, unknown>) => admin.patch(`/admin/operators/${id}`, body);
+  const auditRows = async () =>
+    Number((await db.query("SELECT count(*) FROM audit_log WHERE operator_id = $1 AND action = 'admin.operator_updated'", [id])).rows[0].count);
+  const stored = async () => (await db.query('SELECT wallet_url, wallet_secret IS NOT NULL AS secret_set, updated_at FROM operators WHERE id = $1', [id])).rows[0];
+
+  const before = await stored();
+  const refusedUrl = await patch({ walletUrl: 'https://wallet.example.com', name: 'renamed-casino' });
+  t.is(refusedUrl.status, 400);
+  t.deepEqual(problemPaths(refusedUrl), ['body.walletSecret']);
+  const refusedSecret = await patch({ walletSecret: 'a-wallet-secret-0123456789' });
+  t.is(refusedSecret.status, 400);
+  t.deepEqual(problemPaths(refusedSecret), ['body.walletUrl']);
+  t.deepEqual(await stored(), before, 'a refused change changes nothing');
+  t.is((await admin.get(`/admin/operators/${id}`)).body.name, 'walletless-casino');
+
+  t.is((await patch({ walletUrl: 'https://wallet.example.com', walletSecret: 'a-wallet-secret-0123456789' })).status, 200);
+  const paired = await stored();
+  const clearSecret = await patch({ walletSecret: null });
+  t.is(clearSecret.status, 400, 'clearing the secret would leave the wallet URL without one');
+  t.deepEqual(problemPaths(clearSecret), ['body.walletSecret']);
+  const clearUrl = await patch({ walletUrl: null });
+  t.is(clearUrl.status, 400, 'clearing the URL would leave a secret no wallet uses');
+  t.deepEqual(problemPaths(clearUrl), ['body.walletUrl']);
+  t.deepEqual(await stored(), paired);
+
+  // Either half may change on its own while the other stays set.
+  t.like((await patch({ walletUrl: 'https://other-wallet.example.com' })).body, { walletUrl: 'https://other-wallet.example.com', walletSecretSet: true });
+  t.is((await patch({ walletSecret: 'another-wallet-secret-0123' })).status, 200);
+  t.is(await auditRows(), 3, 'only the accepted changes are audited');
+});
+
 test('admin actions are audited without their secrets', async (t) => {
   const admin = adminClient(nodeA(), TEST_ADMIN_TOKEN);
-  const created = await admin.post('/admin/operators', { name: 'audited-casino', walletSecret: 'audited-secret-0123456789' });
+  const created = await admin.post('/admin/operators', {
+    name: 'audited-casino',
+    walletUrl: 'https://wallet.example.com',
+    walletSecret: 'audited-secret-0123456789',
+  });
   await admin.patch(`/admin/operators/${created.body.id}`, { webhookSecret: 'audited-hook-secret-0123' });
   await admin.post(`/admin/operators/${created.body.id}/keys/rotate`);
   const audit = await db.query("SELECT action, actor, data FROM audit_log WHERE operator_id = $1 AND action LIKE 'admin.%' ORDER BY id", [

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { withTransaction, type Db } from '../../shared/db.ts';
 import { channelName } from '../../shared/redis.ts';
-import { conflict, notFound } from '../../http/errors.ts';
+import { conflict, notFound, ValidationError } from '../../http/errors.ts';
 import { appendAudit } from '../audit/service.ts';
 import { generateApiKey, hashApiKey } from './api-keys.ts';
 import type { CreateOperatorInput, PatchOperatorInput } from './schemas.ts';
+import { walletPairingProblems } from './wallet-pairing.ts';
 
 /** What a request knows about its authenticated operator. Secrets stay server-side. */
 export interface OperatorContext {
@@ -151,6 +152,8 @@ export function createOperatorsService(deps: {
   }
 
   async function create(input: CreateOperatorInput) {
+    const pairing = walletPairingProblems({ walletUrl: input.walletUrl !== undefined, walletSecret: input.walletSecret !== undefined });
+    if (pairing.length > 0) throw new ValidationError(pairing);
     const id = randomUUID();
     const apiKey = generateApiKey();
     try {
@@ -194,6 +197,20 @@ export function createOperatorsService(deps: {
     const sets = entries.map((field, index) => `${columns[field]} = $${index + 2}`);
     try {
       const row = await withTransaction(db, async (client) => {
+        if (input.walletUrl !== undefined || input.walletSecret !== undefined) {
+          // The settings as they will be after this change (the row locked, so a concurrent
+          // change cannot pair them differently in between).
+          const { rows: current } = await client.query<{ wallet_url_set: boolean; wallet_secret_set: boolean }>(
+            'SELECT wallet_url IS NOT NULL AS wallet_url_set, wallet_secret IS NOT NULL AS wallet_secret_set FROM operators WHERE id = $1 FOR UPDATE',
+            [id],
+          );
+          if (!current[0]) throw notFound('operator');
+          const pairing = walletPairingProblems({
+            walletUrl: input.walletUrl === undefined ? current[0].wallet_url_set : input.walletUrl !== null,
+            walletSecret: input.walletSecret === undefined ? current[0].wallet_secret_set : input.walletSecret !== null,
+          });
+          if (pairing.length > 0) throw new ValidationError(pairing);
+        }
         const { rows } = await client.query<OperatorRow>(
           `UPDATE operators SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = $1 RETURNING *`,
           [id, ...entries.map((field) => input[field])],
