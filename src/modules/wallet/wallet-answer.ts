@@ -7,7 +7,7 @@ import type { WalletOutcome } from './client.ts';
  * between it and us) that sends more gets the call counted as unknown, and the rest is
  * never read, so a hostile answer costs a node no more memory than this.
  */
-export const WALLET_ANSWER_LIMIT_BYTES = 64 * 1024;
+const WALLET_ANSWER_LIMIT_BYTES = 64 * 1024;
 
 const appliedBody = z.object({ transactionId: z.string(), balance: z.number().int().optional() }).loose();
 const refusedBody = z.object({ code: z.string() }).loose();
