@@ -26,7 +26,8 @@ export function registerAdminOperatorsPaths(registry: OpenAPIRegistry): void {
     operationId: 'createOperator',
     tags: ['Admin'],
     summary: 'Create an operator',
-    description: 'Returns its API key, this once (only a hash is stored).',
+    description:
+      'Returns its API key, this once (only a hash is stored). `walletUrl` and `walletSecret` come together (each operator signs its wallet calls with its own secret): one without the other is 400 VALIDATION_FAILED.',
     security: adminSecurity,
     request: { body: jsonRequestBody(createOperatorBody) },
     responses: {
@@ -68,7 +69,8 @@ export function registerAdminOperatorsPaths(registry: OpenAPIRegistry): void {
     operationId: 'updateOperator',
     tags: ['Admin'],
     summary: 'Change an operator',
-    description: 'Sets the given fields; null clears a wallet or webhook setting or the rate limit.',
+    description:
+      'Sets the given fields; null clears a wallet or webhook setting or the rate limit. The wallet settings the change would leave must pair `walletUrl` with `walletSecret`, or have neither (400 VALIDATION_FAILED otherwise).',
     security: adminSecurity,
     request: { params: operatorIdParams, body: jsonRequestBody(patchOperatorBody) },
     responses: {
