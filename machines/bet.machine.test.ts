@@ -1,5 +1,14 @@
 import test from 'ava';
-import { DEFAULT_PARK_AFTER_MS, isMoneyDecided, type BetEvent, type BetInput } from './bet.machine.ts';
+import {
+  BET_STATES,
+  DEFAULT_PARK_AFTER_MS,
+  isDebitApplied,
+  isFinalBetStatus,
+  isMoneyDecided,
+  isParkedBetStatus,
+  type BetEvent,
+  type BetInput,
+} from './bet.machine.ts';
 import { advanceBet, betStatus, restoreBetSnapshot, startBet, type BetStep } from './bet.runtime-api.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -66,7 +75,7 @@ test('a failed credit defers to the outbox, which retries with a growing attempt
 });
 
 test('a refused debit rejects the bet with the wallet code and touches nothing else', (t) => {
-  const [, rejected] = run(win, { type: 'DEBIT_REFUSED', at: T0, code: 'INSUFFICIENT_FUNDS' });
+  const [, rejected] = run(win, { type: 'DEBIT_REFUSED', at: T0, code: 'INSUFFICIENT_FUNDS', afterUnknown: false });
   t.is(rejected!.status, 'rejected');
   t.is(rejected!.persisted.context.rejectReason, 'INSUFFICIENT_FUNDS');
   t.deepEqual(rejected!.events, ['wallet.debit_failed', 'bet.rejected']);
@@ -87,6 +96,73 @@ test('a debit with an unknown result is rolled back, then the bet is cancelled',
   t.deepEqual(cancelled!.events, ['wallet.rolled_back', 'bet.cancelled']);
 });
 
+test('a refusal after an unknown debit attempt is not final: the debit is rolled back, then the bet is cancelled', (t) => {
+  const [, rollingBack, cancelled] = run(
+    win,
+    { type: 'DEBIT_REFUSED', at: T0, code: 'HTTP_404', afterUnknown: true },
+    { type: 'ROLLBACK_SUCCEEDED', at: T0 + 1 },
+  );
+  t.is(rollingBack!.status, 'rolling_back');
+  t.deepEqual(rollingBack!.events, ['wallet.debit_failed']);
+  t.deepEqual(rollingBack!.effects, [{ type: 'requestRollback', params: { betId: 'b-1', amount: 1000, attempt: 1 } }]);
+  t.is(rollingBack!.persisted.context.rollbackStartedAt, T0, 'the park bound counts from the refusal');
+  t.is(rollingBack!.persisted.context.rejectReason, null, 'not rejected');
+  t.is(rollingBack!.persisted.context.lastError, 'HTTP_404');
+  t.is(cancelled!.status, 'cancelled');
+  t.deepEqual(cancelled!.events, ['wallet.rolled_back', 'bet.cancelled']);
+});
+
+test('a refused credit parks the bet for an operator and alerts, whether it was the first attempt or a retry', (t) => {
+  const [, , fromCrediting] = run(win, { type: 'DEBIT_SUCCEEDED', at: T0 }, { type: 'CREDIT_REFUSED', at: T0 + 1, code: 'DEBIT_REFUSED' });
+  t.is(fromCrediting!.status, 'credit_parked');
+  t.deepEqual(fromCrediting!.events, ['wallet.credit_failed', 'settlement.deferred', 'bet.parked']);
+  t.deepEqual(fromCrediting!.effects, [
+    { type: 'alertParked', params: { betId: 'b-1', step: 'credit', amount: 1980, attempts: 1, lastError: 'DEBIT_REFUSED' } },
+  ]);
+  t.is(fromCrediting!.snapshot.status, 'active', 'money is owed: not final');
+
+  const [, , , fromOutbox] = run(
+    win,
+    { type: 'DEBIT_SUCCEEDED', at: T0 },
+    { type: 'CREDIT_FAILED', at: T0 + 1, error: 'timeout' },
+    { type: 'CREDIT_REFUSED', at: T0 + 2, code: 'HTTP_404' },
+  );
+  t.is(fromOutbox!.status, 'credit_parked');
+  t.deepEqual(fromOutbox!.events, ['wallet.credit_failed', 'bet.parked']);
+  t.deepEqual(fromOutbox!.effects, [
+    { type: 'alertParked', params: { betId: 'b-1', step: 'credit', amount: 1980, attempts: 2, lastError: 'HTTP_404' } },
+  ]);
+  t.true(isMoneyDecided('credit_parked'), 'the win is owed, as in credit_pending');
+  t.false(isFinalBetStatus('credit_parked'));
+});
+
+test('a credit-parked bet waits for a forced credit: failures and refusals change nothing, a credit that lands wins it', (t) => {
+  const parked = run(win, { type: 'DEBIT_SUCCEEDED', at: T0 }, { type: 'CREDIT_REFUSED', at: T0 + 1, code: 'HTTP_409' }).at(-1)!;
+  for (const event of [
+    { type: 'CREDIT_FAILED', at: T0 + 2, error: 'timeout' },
+    { type: 'CREDIT_REFUSED', at: T0 + 2, code: 'HTTP_404' },
+    { type: 'ROLLBACK_SUCCEEDED', at: T0 + 2 },
+    { type: 'MANUAL_RESOLVED', at: T0 + 2, resolution: 'cancelled' },
+  ] satisfies BetEvent[]) {
+    const next = advanceBet(parked.persisted, event);
+    t.false(next.changed, event.type);
+    t.deepEqual(next.persisted, parked.persisted);
+  }
+  const won = advanceBet(parked.persisted, { type: 'CREDIT_SUCCEEDED', at: T0 + 3 });
+  t.is(won.status, 'won');
+  t.deepEqual(won.events, ['wallet.credited', 'settlement.completed', 'bet.won']);
+  t.deepEqual(won.effects, []);
+});
+
+test('the outcome may show only in states after an applied debit; both parked states are parked', (t) => {
+  const applied = BET_STATES.filter((status) => isDebitApplied(status));
+  t.deepEqual(applied, ['crediting', 'credit_pending', 'credit_parked', 'won', 'lost']);
+  t.deepEqual(
+    BET_STATES.filter((status) => isParkedBetStatus(status)),
+    ['parked', 'credit_parked'],
+  );
+});
+
 test('a failing rollback is asked for again until the park bound, then the bet is parked and alerted', (t) => {
   const steps = run(
     loss,
@@ -103,7 +179,7 @@ test('a failing rollback is asked for again until the park bound, then the bet i
   t.is(parked!.status, 'parked');
   t.deepEqual(parked!.events, ['bet.parked']);
   t.deepEqual(parked!.effects, [
-    { type: 'alertParked', params: { betId: 'b-2', amount: 1000, rollbackAttempts: 2, lastError: 'HTTP 504' } },
+    { type: 'alertParked', params: { betId: 'b-2', step: 'rollback', amount: 1000, attempts: 2, lastError: 'HTTP 504' } },
   ]);
   t.is(parked!.snapshot.status, 'active');
   t.false(isMoneyDecided('parked'));

@@ -19,6 +19,7 @@ export const BET_STATES = [
   'credit_pending',
   'rolling_back',
   'parked',
+  'credit_parked',
   'won',
   'lost',
   'rejected',
@@ -35,10 +36,35 @@ export function isFinalBetStatus(status: BetStatus): status is FinalBetStatus {
 
 /**
  * True once the player's money is decided, which is when POST /bets answers 201 (§3):
- * every final state, and `credit_pending` (the win is owed and the outbox will pay it).
+ * every final state, `credit_pending` (the win is owed and the outbox will pay it) and
+ * `credit_parked` (the win is owed and an operator will have it paid).
  */
 export function isMoneyDecided(status: BetStatus): boolean {
-  return isFinalBetStatus(status) || status === 'credit_pending';
+  return isFinalBetStatus(status) || status === 'credit_pending' || status === 'credit_parked';
+}
+
+/**
+ * The states a bet can only be in once the wallet applied its debit: the stake is taken,
+ * so the outcome may be shown (SPEC §5). Before that — `debiting`, or a debit that was
+ * refused or rolled back — the outcome must stay secret, or a wallet could look the bet
+ * up and refuse only the debits of winning bets.
+ */
+export const DEBIT_APPLIED_STATES = ['crediting', 'credit_pending', 'credit_parked', 'won', 'lost'] as const;
+
+export function isDebitApplied(status: BetStatus): boolean {
+  return (DEBIT_APPLIED_STATES as readonly BetStatus[]).includes(status);
+}
+
+/**
+ * Parked for an operator (§4: never dropped, visible in the API and a metric): a rollback
+ * that kept failing (`parked`), or a credit the wallet refused (`credit_parked`: the win
+ * is owed, and asking again on its own would either be refused forever or, if the wallet
+ * is wrong, never stop). Neither is final, so seed rotation waits for them.
+ */
+export const PARKED_BET_STATES = ['parked', 'credit_parked'] as const;
+
+export function isParkedBetStatus(status: BetStatus): boolean {
+  return (PARKED_BET_STATES as readonly BetStatus[]).includes(status);
 }
 
 export interface BetInput {
@@ -62,13 +88,13 @@ export interface BetContext {
   parkAfterMs: number;
   /** Accepted transitions so far (self-transitions included); unchanged = event ignored. */
   transitions: number;
-  /** The wallet's refusal code (DEBIT_REFUSED). */
+  /** The wallet's refusal code (DEBIT_REFUSED, when it rejects the bet). */
   rejectReason: string | null;
-  /** The last wallet error reported by a *_FAILED event. */
+  /** The last wallet error reported by a *_FAILED event, or the code of a refusal that did not reject the bet. */
   lastError: string | null;
   /** `at` of the DEBIT_FAILED that started the rollback; the park bound counts from it. */
   rollbackStartedAt: number | null;
-  /** Failed credit calls so far. */
+  /** Failed or refused credit calls so far. */
   creditAttempts: number;
   /** Failed rollback calls so far. */
   rollbackAttempts: number;
@@ -77,10 +103,17 @@ export interface BetContext {
 
 export type BetEvent =
   | { type: 'DEBIT_SUCCEEDED'; at: number }
-  | { type: 'DEBIT_REFUSED'; at: number; code: string }
+  /**
+   * A definitive 4xx. `afterUnknown`: an earlier attempt of this debit ended without an
+   * answer we could read (timeout, 5xx, cut connection), so the wallet may hold that
+   * attempt whatever this one says (SPEC §6): the refusal is not final.
+   */
+  | { type: 'DEBIT_REFUSED'; at: number; code: string; afterUnknown: boolean }
   | { type: 'DEBIT_FAILED'; at: number; error: string }
   | { type: 'CREDIT_SUCCEEDED'; at: number }
   | { type: 'CREDIT_FAILED'; at: number; error: string }
+  /** A definitive 4xx to a credit, first attempt or retry. */
+  | { type: 'CREDIT_REFUSED'; at: number; code: string }
   | { type: 'ROLLBACK_SUCCEEDED'; at: number }
   | { type: 'ROLLBACK_FAILED'; at: number; error: string }
   | { type: 'MANUAL_RESOLVED'; at: number; resolution: ManualResolution };
@@ -114,8 +147,12 @@ export interface WalletCallParams {
 
 export interface AlertParkedParams {
   betId: string;
+  /** The wallet call that is stuck: a rollback (state `parked`) or a credit (`credit_parked`). */
+  step: 'rollback' | 'credit';
+  /** That call's amount: the stake for a rollback, the payout for a credit. */
   amount: number;
-  rollbackAttempts: number;
+  /** That call's failed or refused attempts so far. */
+  attempts: number;
   lastError: string | null;
 }
 
@@ -167,11 +204,13 @@ export const betMachine = setup({
       manualResolution: ({ event }) => (event.type === 'MANUAL_RESOLVED' ? event.resolution : null),
     }),
     recordError: assign({
-      lastError: ({ event }) => ('error' in event ? event.error : null),
+      lastError: ({ event }) => ('error' in event ? event.error : 'code' in event ? event.code : null),
     }),
+    countCreditAttempt: assign({ creditAttempts: ({ context }) => context.creditAttempts + 1 }),
   },
   guards: {
     isWin: ({ context }) => context.win,
+    refusedAfterUnknown: ({ event }) => event.type === 'DEBIT_REFUSED' && event.afterUnknown,
     parkBoundReached: ({ context, event }) =>
       context.rollbackStartedAt !== null &&
       event.at - context.rollbackStartedAt >= context.parkAfterMs,
@@ -215,14 +254,28 @@ export const betMachine = setup({
           { guard: 'isWin', target: 'crediting', actions: ['countTransition', ...emit('wallet.debited')] },
           { target: 'lost', actions: ['countTransition', ...emit('wallet.debited', 'bet.lost')] },
         ],
-        DEBIT_REFUSED: {
-          target: 'rejected',
-          actions: [
-            'countTransition',
-            assign({ rejectReason: ({ event }) => event.code }),
-            ...emit('wallet.debit_failed', 'bet.rejected'),
-          ],
-        },
+        DEBIT_REFUSED: [
+          {
+            // An earlier attempt may stand in the wallet although this one was refused
+            // (a gateway's 404 during a deploy, a 409): the same as an unknown result.
+            guard: 'refusedAfterUnknown',
+            target: 'rolling_back',
+            actions: [
+              'countTransition',
+              'recordError',
+              assign({ rollbackStartedAt: ({ event }) => event.at }),
+              ...emit('wallet.debit_failed'),
+            ],
+          },
+          {
+            target: 'rejected',
+            actions: [
+              'countTransition',
+              assign({ rejectReason: ({ event }) => event.code }),
+              ...emit('wallet.debit_failed', 'bet.rejected'),
+            ],
+          },
+        ],
         DEBIT_FAILED: {
           // Unknown result: the money may have moved, so it must be rolled back (§4).
           target: 'rolling_back',
@@ -247,8 +300,17 @@ export const betMachine = setup({
           actions: [
             'countTransition',
             'recordError',
-            assign({ creditAttempts: ({ context }) => context.creditAttempts + 1 }),
+            'countCreditAttempt',
             ...emit('wallet.credit_failed', 'settlement.deferred'),
+          ],
+        },
+        CREDIT_REFUSED: {
+          target: 'credit_parked',
+          actions: [
+            'countTransition',
+            'recordError',
+            'countCreditAttempt',
+            ...emit('wallet.credit_failed', 'settlement.deferred', 'bet.parked'),
           ],
         },
       },
@@ -265,10 +327,36 @@ export const betMachine = setup({
           actions: [
             'countTransition',
             'recordError',
-            assign({ creditAttempts: ({ context }) => context.creditAttempts + 1 }),
+            'countCreditAttempt',
             ...emit('wallet.credit_failed'),
             { type: 'requestCredit', params: ({ context }) => creditCall(context) },
           ],
+        },
+        CREDIT_REFUSED: {
+          target: 'credit_parked',
+          actions: ['countTransition', 'recordError', 'countCreditAttempt', ...emit('wallet.credit_failed', 'bet.parked')],
+        },
+      },
+    },
+    credit_parked: {
+      // The wallet refused a credit it owes. Asking again on our own would most likely be
+      // refused again, and a refusal after an unknown attempt may hide a credit already
+      // paid: a person looks, then forces the retry (POST /outbox/:id/retry). Only a credit
+      // that lands leaves this state; a forced retry that fails again leaves it parked.
+      entry: {
+        type: 'alertParked',
+        params: ({ context }) => ({
+          betId: context.betId,
+          step: 'credit' as const,
+          amount: context.payout,
+          attempts: context.creditAttempts,
+          lastError: context.lastError,
+        }),
+      },
+      on: {
+        CREDIT_SUCCEEDED: {
+          target: 'won',
+          actions: ['countTransition', ...emit('wallet.credited', 'settlement.completed', 'bet.won')],
         },
       },
     },
@@ -307,8 +395,9 @@ export const betMachine = setup({
         type: 'alertParked',
         params: ({ context }) => ({
           betId: context.betId,
+          step: 'rollback' as const,
           amount: context.amount,
-          rollbackAttempts: context.rollbackAttempts,
+          attempts: context.rollbackAttempts,
           lastError: context.lastError,
         }),
       },

@@ -37,10 +37,12 @@ function eventsFor(snapshot: BetSnapshot): BetEvent[] {
   const startedAt = snapshot.context.rollbackStartedAt ?? DEBIT_FAILED_AT;
   return [
     { type: 'DEBIT_SUCCEEDED', at: DEBIT_FAILED_AT },
-    { type: 'DEBIT_REFUSED', at: DEBIT_FAILED_AT, code: 'INSUFFICIENT_FUNDS' },
+    { type: 'DEBIT_REFUSED', at: DEBIT_FAILED_AT, code: 'INSUFFICIENT_FUNDS', afterUnknown: false },
+    { type: 'DEBIT_REFUSED', at: DEBIT_FAILED_AT, code: 'HTTP_404', afterUnknown: true },
     { type: 'DEBIT_FAILED', at: DEBIT_FAILED_AT, error: 'timeout' },
     { type: 'CREDIT_SUCCEEDED', at: DEBIT_FAILED_AT + 10 },
     { type: 'CREDIT_FAILED', at: DEBIT_FAILED_AT + 10, error: 'HTTP 503' },
+    { type: 'CREDIT_REFUSED', at: DEBIT_FAILED_AT + 10, code: 'HTTP_409' },
     { type: 'ROLLBACK_SUCCEEDED', at: startedAt + 10 },
     { type: 'ROLLBACK_FAILED', at: startedAt + 1, error: 'HTTP 502' },
     { type: 'ROLLBACK_FAILED', at: startedAt + DEFAULT_PARK_AFTER_MS - 1, error: 'HTTP 502' },
@@ -74,7 +76,10 @@ function specStep(from: BetStatus, event: BetEvent, bet: BetSnapshot['context'])
         ? { to: 'crediting', events: ['wallet.debited'], effects: ['requestCredit'] }
         : { to: 'lost', events: ['wallet.debited', 'bet.lost'], effects: [] };
     case 'debiting DEBIT_REFUSED':
-      return { to: 'rejected', events: ['wallet.debit_failed', 'bet.rejected'], effects: [] };
+      // SPEC §6: a refusal after an unknown attempt is not final; the wallet may hold that attempt.
+      return event.type === 'DEBIT_REFUSED' && event.afterUnknown
+        ? { to: 'rolling_back', events: ['wallet.debit_failed'], effects: ['requestRollback'] }
+        : { to: 'rejected', events: ['wallet.debit_failed', 'bet.rejected'], effects: [] };
     case 'debiting DEBIT_FAILED':
       return { to: 'rolling_back', events: ['wallet.debit_failed'], effects: ['requestRollback'] };
     case 'crediting CREDIT_SUCCEEDED':
@@ -89,6 +94,12 @@ function specStep(from: BetStatus, event: BetEvent, bet: BetSnapshot['context'])
       return { to: 'won', events: ['wallet.credited', 'settlement.completed', 'bet.won'], effects: [] };
     case 'credit_pending CREDIT_FAILED':
       return { to: 'credit_pending', events: ['wallet.credit_failed'], effects: ['requestCredit'] };
+    case 'crediting CREDIT_REFUSED':
+      return { to: 'credit_parked', events: ['wallet.credit_failed', 'settlement.deferred', 'bet.parked'], effects: ['alertParked'] };
+    case 'credit_pending CREDIT_REFUSED':
+      return { to: 'credit_parked', events: ['wallet.credit_failed', 'bet.parked'], effects: ['alertParked'] };
+    case 'credit_parked CREDIT_SUCCEEDED':
+      return { to: 'won', events: ['wallet.credited', 'settlement.completed', 'bet.won'], effects: [] };
     case 'rolling_back ROLLBACK_SUCCEEDED':
     case 'parked ROLLBACK_SUCCEEDED':
       return { to: 'cancelled', events: ['wallet.rolled_back', 'bet.cancelled'], effects: [] };
@@ -141,7 +152,7 @@ const paths = [winningBet, losingBet].flatMap((input) =>
   generatedPaths(input).map((path) => ({ ...path, replay: replay(input, path.events) })),
 );
 
-test('the machine has exactly the states of SPEC §4 (plus parked)', (t) => {
+test('the machine has exactly the states of SPEC §4 (plus parked and credit_parked)', (t) => {
   t.deepEqual(machineStates, [...BET_STATES].sort());
 });
 
@@ -163,12 +174,17 @@ test('the generated paths take every transition SPEC §4 allows, on wins and los
     'false debiting DEBIT_SUCCEEDED lost',
     'true debiting DEBIT_REFUSED rejected',
     'false debiting DEBIT_REFUSED rejected',
+    'true debiting DEBIT_REFUSED rolling_back',
+    'false debiting DEBIT_REFUSED rolling_back',
     'true debiting DEBIT_FAILED rolling_back',
     'false debiting DEBIT_FAILED rolling_back',
     'true crediting CREDIT_SUCCEEDED won',
     'true crediting CREDIT_FAILED credit_pending',
     'true credit_pending CREDIT_FAILED credit_pending',
     'true credit_pending CREDIT_SUCCEEDED won',
+    'true crediting CREDIT_REFUSED credit_parked',
+    'true credit_pending CREDIT_REFUSED credit_parked',
+    'true credit_parked CREDIT_SUCCEEDED won',
     'true rolling_back ROLLBACK_SUCCEEDED cancelled',
     'true rolling_back ROLLBACK_FAILED rolling_back',
     'true rolling_back ROLLBACK_FAILED parked',
@@ -209,7 +225,7 @@ test('every generated path replays through startBet/advanceBet exactly as SPEC �
   }
 });
 
-test('on every path: one debit at most, credit only after a debit that stood on a win, rollback only after DEBIT_FAILED', (t) => {
+test('on every path: one debit at most, credit only after a debit that stood on a win, rollback only after an unknown debit', (t) => {
   for (const { replay: run } of paths) {
     const effects = run.steps.flatMap((step, i) => step.effects.map((effect) => ({ effect, after: run.events.slice(0, i) })));
     t.is(effects.filter(({ effect }) => effect.type === 'requestDebit').length, 1);
@@ -223,7 +239,10 @@ test('on every path: one debit at most, credit only after a debit that stood on 
         t.is(effect.params.amount, run.input.payout);
       }
       if (effect.type === 'requestRollback') {
-        t.true(after.some((event) => event.type === 'DEBIT_FAILED'), 'rollback requested without DEBIT_FAILED');
+        t.true(
+          after.some((event) => event.type === 'DEBIT_FAILED' || (event.type === 'DEBIT_REFUSED' && event.afterUnknown)),
+          'rollback requested without a debit whose result is unknown',
+        );
         t.false(debitStood);
         t.is(effect.params.amount, run.input.amount);
       }
@@ -255,7 +274,7 @@ test('each state accepts exactly the events SPEC allows, and an ignored event ch
   }
 });
 
-test('final states are final, and parked is not', (t) => {
+test('final states are final, and neither parked state is', (t) => {
   for (const { replay: run } of paths) {
     const last = run.steps.at(-1)!;
     t.is(last.snapshot.status === 'done', (FINAL_BET_STATES as readonly string[]).includes(last.status));

@@ -135,7 +135,7 @@ test('rotation is refused with 409 BETS_IN_PROGRESS while a bet of the player is
   const token = session.sessionToken;
   const { betId, roundId } = await insertBet(operator.id, 'carol', token, 'debiting');
   const pairsBefore = await seedPairs(operator.id);
-  for (const status of ['debiting', 'crediting', 'credit_pending', 'rolling_back', 'parked']) {
+  for (const status of ['debiting', 'crediting', 'credit_pending', 'rolling_back', 'parked', 'credit_parked']) {
     await db.query('UPDATE bets SET status = $2 WHERE id = $1', [betId, status]);
     const refused = await operator.client(nodeUrl(Number(status.length % 2))).post(`/sessions/${token}/seeds/rotate`, { clientSeed: 'x' });
     t.is(refused.status, 409, status);

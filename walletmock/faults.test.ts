@@ -89,6 +89,26 @@ test('the retry after a lost response gets the first result and moves no money a
   t.is(await wallet.balance(bet.playerId), startBalance - 100);
 });
 
+test('with repeatRefusalRate, a retry of an applied-but-lost debit is refused 404 and the ledger keeps the first attempt', async (t) => {
+  const wallet = await startMock(t);
+  const bet = newBet();
+  await wallet.setFaults({ debit: { lostResponseRate: 1, repeatRefusalRate: 1 } });
+  t.not(await outcomeOf(wallet, bet.debit(100)), 200, 'the first attempt is applied and its answer lost');
+  t.deepEqual(await wallet.call('debit', bet.debit(100)), { status: 404, body: { code: 'NOT_FOUND' } });
+  t.deepEqual(await wallet.call('debit', bet.debit(100)), { status: 404, body: { code: 'NOT_FOUND' } });
+  t.like(await wallet.stats('debit'), { lost: 1, repeatRefused: 2, duplicate: 0 });
+  t.deepEqual(
+    (await wallet.ledger()).map((item) => `${item.kind}:${item.status}`),
+    ['debit:applied'],
+  );
+  t.is(await wallet.balance(bet.playerId), startBalance - 100);
+  // Other operations are untouched; without the option, the retry gets the first result again.
+  t.is((await wallet.call('credit', bet.credit(100))).status, 200);
+  await wallet.setFaults({});
+  t.is((await wallet.call('debit', bet.debit(100))).status, 200);
+  t.is(await wallet.balance(bet.playerId), startBalance);
+});
+
 test('faults hit only the configured operation', async (t) => {
   const wallet = await startMock(t);
   await wallet.setFaults({ debit: { errorRate: 1 } });
@@ -108,7 +128,7 @@ test('putting an empty configuration clears all faults', async (t) => {
   const wallet = await startMock(t);
   await wallet.setFaults({ seed: 3, debit: { errorRate: 1, latencyMs: 5 }, credit: { timeoutRate: 0.5 } });
   const cleared = await wallet.setFaults({});
-  const none = { errorRate: 0, timeoutRate: 0, lostResponseRate: 0, latencyMs: 0 };
+  const none = { errorRate: 0, timeoutRate: 0, lostResponseRate: 0, latencyMs: 0, repeatRefusalRate: 0 };
   const expected = { seed: null, debit: none, credit: none, rollback: none };
   t.deepEqual(cleared, { status: 200, body: expected });
   t.deepEqual((await wallet.request('GET', '/__faults')).body, expected);

@@ -12,7 +12,7 @@ interface FaultConfig {
 }
 
 /**
- * What happens to one signed, valid wallet request (SPEC §6):
+ * What happens to one signed, valid wallet request (SPEC §6), after `refusesRepeat`:
  * - error: 500, nothing applied;
  * - timeout: no answer at all, nothing applied;
  * - lost-error / lost-cut: applied, then a 500 or a cut connection, so the caller
@@ -20,19 +20,29 @@ interface FaultConfig {
  */
 type FaultDecision = 'none' | 'error' | 'timeout' | 'lost-error' | 'lost-cut';
 
-const noFaults = (): OperationFaults => ({ errorRate: 0, timeoutRate: 0, lostResponseRate: 0, latencyMs: 0 });
+const noFaults = (): OperationFaults => ({ errorRate: 0, timeoutRate: 0, lostResponseRate: 0, latencyMs: 0, repeatRefusalRate: 0 });
 
 export interface FaultInjector {
   /** Replaces the whole configuration: omitted operations and fields are 0. */
   configure(body: FaultsBody): FaultConfig;
   current(): FaultConfig;
   latencyOf(operation: Operation): number;
+  /**
+   * `repeatRefusalRate`: true when this request repeats a transactionId seen before (while
+   * the rate was set) and is to be refused without touching the ledger. So an attempt that
+   * was applied and lost, or timed out, can have its retry refused with a 4xx, which the
+   * RGS must not take for the wallet's final word.
+   */
+  refusesRepeat(operation: Operation, transactionId: string): boolean;
   decide(operation: Operation): FaultDecision;
 }
 
 export function createFaultInjector(): FaultInjector {
   let config: FaultConfig = { seed: null, debit: noFaults(), credit: noFaults(), rollback: noFaults() };
   let random: () => number = Math.random;
+  // Transaction ids seen while their operation had a repeatRefusalRate; never forgotten
+  // (a PUT must not turn a retry into a first attempt), and empty unless the option is used.
+  const seen = new Set<string>();
 
   return {
     configure(body) {
@@ -49,6 +59,15 @@ export function createFaultInjector(): FaultInjector {
     },
     current: () => config,
     latencyOf: (operation) => config[operation].latencyMs,
+    refusesRepeat(operation, transactionId) {
+      const rate = config[operation].repeatRefusalRate;
+      if (rate === 0) return false;
+      if (!seen.has(transactionId)) {
+        seen.add(transactionId);
+        return false;
+      }
+      return random() < rate;
+    },
     decide(operation) {
       const { errorRate, timeoutRate, lostResponseRate } = config[operation];
       // No draw when the operation has no faults: the fault-free hot path stays cheap

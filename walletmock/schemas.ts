@@ -66,6 +66,10 @@ const operationFaults = z
     timeoutRate: rate.default(0),
     lostResponseRate: rate.default(0),
     latencyMs: z.int().min(0).max(60_000).default(0),
+    // An adversarial wallet (SPEC §6): a repeat of a transactionId the mock already saw —
+    // an RGS retry — is answered 404 {code:"NOT_FOUND"}, as a gateway in the middle of a
+    // deploy would, and changes nothing. Drawn apart from the three rates above.
+    repeatRefusalRate: rate.default(0),
   })
   // One draw decides the fault, so the three rates share the unit interval; the
   // epsilon forgives float sums such as 0.1 + 0.2 + 0.7.

@@ -91,6 +91,12 @@ export async function handleWalletOperation(
   const latencyMs = faults.latencyOf(operation);
   if (latencyMs > 0) await delay(latencyMs);
 
+  if (faults.refusesRepeat(operation, request.value.body.transactionId)) {
+    stats.count(operation, 'repeatRefused');
+    sendJson(res, 404, { code: 'NOT_FOUND' });
+    return;
+  }
+
   const fault = faults.decide(operation);
   if (fault === 'error') {
     stats.count(operation, 'error');

@@ -15,13 +15,14 @@ const READ_TIMEOUT_MS = 2_000;
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 
 // The outbox's own definition (src/modules/outbox): deferred credits are credit_pending
-// bets, parked bets wait for a forced rollback. Both are open bets, so Postgres answers
-// from the partial index bets_open_due and never scans settled history.
+// bets; parked bets wait for a person, with a rollback that kept failing (parked) or a
+// credit the wallet refused (credit_parked). All are open bets, so Postgres answers from
+// the partial index bets_open_due and never scans settled history.
 const BET_BACKLOG = `
   SELECT count(*) FILTER (WHERE status = 'credit_pending')::int AS credit_pending,
-         count(*) FILTER (WHERE status = 'parked')::int AS parked
+         count(*) FILTER (WHERE status IN ('parked', 'credit_parked'))::int AS parked
     FROM bets
-   WHERE status IN ('credit_pending', 'parked')`;
+   WHERE status IN ('credit_pending', 'parked', 'credit_parked')`;
 
 /** `read`, shared by callers within READ_CACHE_MS; a failure is logged and read as undefined. */
 function cachedRead<T>(source: string, read: () => Promise<T>, logger: Logger): () => Promise<T | undefined> {
@@ -88,7 +89,7 @@ export function registerStateGauges(deps: { db: Db; queues: Queue[]; logger: Log
 
   new Gauge({
     name: 'rgs_bets_parked',
-    help: 'Bets parked for manual resolution (a rollback that kept failing), all operators',
+    help: 'Bets parked for manual resolution (a rollback that kept failing, or a credit the wallet refused), all operators',
     registers: [registry],
     async collect() {
       const backlog = await betBacklog();

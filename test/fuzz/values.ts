@@ -349,7 +349,7 @@ export function invalidQuery(kind: Kind): fc.Arbitrary<string> | undefined {
     case 'action':
       return malformedAsciiId(100);
     case 'betStatus':
-      return notInList(['debiting', 'crediting', 'credit_pending', 'rolling_back', 'won', 'lost', 'rejected', 'cancelled', 'parked']);
+      return notInList(['debiting', 'crediting', 'credit_pending', 'credit_parked', 'rolling_back', 'won', 'lost', 'rejected', 'cancelled', 'parked']);
     case 'deliveryStatus':
       return notInList(['pending', 'delivered', 'failed']);
     case 'eventTypes':

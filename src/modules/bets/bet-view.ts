@@ -1,4 +1,5 @@
 import type { BetStatus } from '../../../machines/bet.machine.ts';
+import { outcomeShown, payoutShown } from './outcome-secrecy.ts';
 
 /** A bet row joined with its round: everything the API shows of a bet. */
 export interface BetRecord {
@@ -22,14 +23,16 @@ export interface BetRecord {
   server_seed_hash: string;
   client_seed: string;
   nonce: number;
+  /** The bet's seed pair was revealed by a rotation: anyone can recompute its outcome now. */
+  seed_revealed: boolean;
 }
 
-/** Selects BetRecord columns; append `WHERE …` (alias b = bets, r = rounds). */
+/** Selects BetRecord columns; append `WHERE …` (alias b = bets, r = rounds, sp = seed_pairs). */
 export const SELECT_BET_RECORD = `
   SELECT b.id, b.operator_id, b.player_id, b.round_id, b.currency, b.amount, b.payout, b.game, b.params,
          b.status, b.snapshot, b.version, b.history, b.reject_reason, b.created_at, b.settled_at,
-         r.outcome, r.server_seed_hash, r.client_seed, r.nonce
-    FROM bets b JOIN rounds r ON r.id = b.round_id`;
+         r.outcome, r.server_seed_hash, r.client_seed, r.nonce, sp.revealed_at IS NOT NULL AS seed_revealed
+    FROM bets b JOIN rounds r ON r.id = b.round_id LEFT JOIN seed_pairs sp ON sp.id = r.seed_pair_id`;
 
 /** SPEC §3 bet shape. */
 export interface BetView {
@@ -42,17 +45,14 @@ export interface BetView {
   game: string;
   params: { target: number; direction: 'over' | 'under' };
   roundId: string;
-  outcome: { roll: number; win: boolean };
+  /** Null while the outcome is secret (outcome-secrecy.ts). */
+  outcome: { roll: number; win: boolean } | null;
   fairness: { serverSeedHash: string; clientSeed: string; nonce: number };
   rejectReason?: string;
   createdAt: string;
   settledAt: string | null;
   history: { state: string; at: string }[];
 }
-
-// The payout shows once the player's money is decided as a win (SPEC §3: 0 unless won);
-// a credit still being retried is owed, so it shows too.
-const PAYOUT_SHOWN: ReadonlySet<BetStatus> = new Set(['won', 'crediting', 'credit_pending']);
 
 export function toBetView(bet: BetRecord): BetView {
   return {
@@ -61,11 +61,11 @@ export function toBetView(bet: BetRecord): BetView {
     playerId: bet.player_id,
     amount: bet.amount,
     currency: bet.currency.trim(),
-    payout: PAYOUT_SHOWN.has(bet.status) ? bet.payout : 0,
+    payout: payoutShown(bet.status) ? bet.payout : 0,
     game: bet.game,
     params: bet.params,
     roundId: bet.round_id,
-    outcome: bet.outcome,
+    outcome: outcomeShown(bet.status, bet.seed_revealed) ? bet.outcome : null,
     fairness: { serverSeedHash: bet.server_seed_hash, clientSeed: bet.client_seed, nonce: bet.nonce },
     ...(bet.reject_reason !== null && { rejectReason: bet.reject_reason }),
     createdAt: bet.created_at.toISOString(),

@@ -26,7 +26,7 @@ export function registerBetsPaths(registry: OpenAPIRegistry): void {
     security: operatorSecurity,
     request: { headers: idempotencyKeyRequired, body: jsonRequestBody(placeBetBody) },
     responses: {
-      201: jsonResponse(betView, "the bet, once the player's money is decided (a final state or credit_pending)"),
+      201: jsonResponse(betView, "the bet, once the player's money is decided (a final state, credit_pending or credit_parked)"),
       202: {
         ...jsonResponse(betView, 'the bet, still in progress (the wallet is slow): poll Location'),
         headers: z.object({ Location: z.string().meta({ description: '/bets/{id}' }) }),
@@ -48,7 +48,7 @@ export function registerBetsPaths(registry: OpenAPIRegistry): void {
     operationId: 'getBet',
     tags: ['Bets'],
     summary: 'Get a bet',
-    description: 'The bet with its state history.',
+    description: 'The bet with its state history. Its outcome is null and its payout 0 until the debit is applied.',
     security: operatorSecurity,
     request: { params: betIdParams },
     responses: {

@@ -240,6 +240,7 @@ async function attemptPlacement(
       server_seed_hash: seed.server_seed_hash,
       client_seed: seed.client_seed,
       nonce: seed.nonce,
+      seed_revealed: false,
     },
   };
 }

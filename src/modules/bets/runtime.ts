@@ -4,7 +4,7 @@ import type { Db } from '../../shared/db.ts';
 import { inSpan } from '../../telemetry/spans.ts';
 import { betSettlementSeconds, betsParkedTotal, walletCallsTotal, walletDebitCallsTotal, walletDebitFailuresTotal } from '../../shared/metrics.ts';
 import { advanceBet } from '../../../machines/bet.runtime-api.ts';
-import { isFinalBetStatus, type BetEffect, type BetEvent, type BetStatus } from '../../../machines/bet.machine.ts';
+import { isFinalBetStatus, isParkedBetStatus, type BetEffect, type BetEvent, type BetStatus } from '../../../machines/bet.machine.ts';
 import type { Enqueuer } from '../../../queues/enqueue.ts';
 import type { BetStepName } from '../../../queues/catalog.ts';
 import type { OperatorsService } from '../operators/service.ts';
@@ -16,17 +16,26 @@ import { retryDelayMs, type RetryPolicy } from './retry-policy.ts';
 import { recordUnansweredAttempt } from './transitions.ts';
 import { createTransitionWriter } from './transition-writer.ts';
 
-/** The states in which each wallet step is the bet's next move. */
+/** The states in which each wallet step is the bet's next move (the parked ones only when an operator forces it). */
 const STEP_STATES: Record<BetStepName, readonly BetStatus[]> = {
   debit: ['debiting'],
-  credit: ['crediting', 'credit_pending'],
+  credit: ['crediting', 'credit_pending', 'credit_parked'],
   rollback: ['rolling_back', 'parked'],
 };
 
+/**
+ * Where an attempt comes from. The first debit attempt runs in the process that placed the
+ * bet; any later one runs from a job, which exists only because an earlier attempt gave no
+ * answer we could read (recorded as such, or lost with a node: the sweeper's job).
+ */
+type AttemptOrigin = 'in-process' | 'job';
+
+// seed_revealed is false without a look: a seed pair is revealed only once every bet drawn
+// from it is final, and a final bet has no step left to run.
 const LOAD_FOR_STEP = `
   SELECT b.id, b.operator_id, b.player_id, b.round_id, b.currency, b.amount, b.payout, b.game, b.params,
          b.status, b.snapshot, b.version, b.history, b.reject_reason, b.created_at, b.settled_at,
-         r.outcome, r.server_seed_hash, r.client_seed, r.nonce, COALESCE(wt.attempts, 0) AS step_attempts
+         r.outcome, r.server_seed_hash, r.client_seed, r.nonce, false AS seed_revealed, COALESCE(wt.attempts, 0) AS step_attempts
     FROM bets b
     JOIN rounds r ON r.id = b.round_id
     LEFT JOIN wallet_transactions wt ON wt.id = $2
@@ -107,22 +116,32 @@ export function createBetRuntime(deps: {
     };
   }
 
-  /** The machine event a wallet answer is, or undefined while a debit is still within its retry bound. */
-  function eventFor(step: BetStepName, call: WalletCallReport, attempt: number): BetEvent | undefined {
+  /**
+   * The machine event a wallet answer is, or undefined while a debit is still within its
+   * retry bound. `afterUnknown`: an earlier attempt of this call may have reached the wallet
+   * without an answer we could read. Every answered debit attempt moves the bet out of
+   * `debiting` (applied or refused), so a debit attempt after the first, or one from a job
+   * (see AttemptOrigin), follows an unknown one.
+   */
+  function eventFor(step: BetStepName, call: WalletCallReport, attempt: number, afterUnknown: boolean): BetEvent | undefined {
     const at = Date.now();
     const error = call.error ?? call.code ?? 'unknown';
+    const code = call.code ?? 'REFUSED';
     if (step === 'debit') {
       if (call.result === 'applied') return { type: 'DEBIT_SUCCEEDED', at };
-      if (call.result === 'refused') return { type: 'DEBIT_REFUSED', at, code: call.code ?? 'REFUSED' };
+      if (call.result === 'refused') return { type: 'DEBIT_REFUSED', at, code, afterUnknown };
       return attempt >= policy.debitAttempts ? { type: 'DEBIT_FAILED', at, error } : undefined;
     }
-    if (step === 'credit') return call.result === 'applied' ? { type: 'CREDIT_SUCCEEDED', at } : { type: 'CREDIT_FAILED', at, error };
+    if (step === 'credit') {
+      if (call.result === 'applied') return { type: 'CREDIT_SUCCEEDED', at };
+      return call.result === 'refused' ? { type: 'CREDIT_REFUSED', at, code } : { type: 'CREDIT_FAILED', at, error };
+    }
     return call.result === 'applied' ? { type: 'ROLLBACK_SUCCEEDED', at } : { type: 'ROLLBACK_FAILED', at, error };
   }
 
   /** When the next effect of a newly entered state is due (null: nothing automatic is left). */
   function nextAttemptAt(status: BetStatus, effects: BetEffect[]): Date | null {
-    if (isFinalBetStatus(status) || status === 'parked') return null;
+    if (isFinalBetStatus(status) || isParkedBetStatus(status)) return null;
     const request = effects.find((effect) => effect.type !== 'alertParked');
     const attempt = request && 'attempt' in request.params ? request.params.attempt : 1;
     const delay = attempt <= 1 ? 0 : retryDelayMs(policy, attempt);
@@ -147,7 +166,7 @@ export function createBetRuntime(deps: {
       const step: BetStepName = effect.type === 'requestDebit' ? 'debit' : effect.type === 'requestCredit' ? 'credit' : 'rollback';
       if (step === 'debit' && effect.params.attempt > 1) continue; // debit retries are scheduled by `attempt`
       if (effect.params.attempt <= 1) {
-        current = (await attempt(step, current, 0)) ?? current;
+        current = (await attempt(step, current, 0, 'in-process')) ?? current;
       } else {
         await enqueueSafely(step, bet.id, effect.params.attempt, retryDelayMs(policy, effect.params.attempt));
       }
@@ -155,20 +174,21 @@ export function createBetRuntime(deps: {
     return current;
   }
 
-  async function attempt(step: BetStepName, bet: BetRecord, previousAttempts: number): Promise<BetRecord | undefined> {
+  async function attempt(step: BetStepName, bet: BetRecord, previousAttempts: number, origin: AttemptOrigin): Promise<BetRecord | undefined> {
     if (!STEP_STATES[step].includes(bet.status)) return bet;
+    const afterUnknown = previousAttempts > 0 || origin === 'job';
     // SPEC §9: one span per wallet attempt, holding the call, the transition it led to and
     // whatever the new state does next in this process (a rollback after a failed debit).
-    return inSpan(step === 'debit' ? 'bet.debit' : 'bet.settle', (span) => attemptInSpan(span, step, bet, previousAttempts + 1));
+    return inSpan(step === 'debit' ? 'bet.debit' : 'bet.settle', (span) => attemptInSpan(span, step, bet, previousAttempts + 1, afterUnknown));
   }
 
-  async function attemptInSpan(span: Span, step: BetStepName, bet: BetRecord, attemptNumber: number): Promise<BetRecord | undefined> {
+  async function attemptInSpan(span: Span, step: BetStepName, bet: BetRecord, attemptNumber: number, afterUnknown: boolean): Promise<BetRecord | undefined> {
     span.setAttribute('rgs.bet.id', bet.id);
     span.setAttribute('rgs.bet.step', step);
     span.setAttribute('rgs.bet.attempt', attemptNumber);
     const call = await callWallet(step, bet);
     span.setAttribute('rgs.wallet.result', call.result);
-    const event = eventFor(step, call, attemptNumber);
+    const event = eventFor(step, call, attemptNumber, afterUnknown);
     if (!event) {
       const delay = retryDelayMs(policy, attemptNumber + 1);
       await recordUnansweredAttempt(db, { bet, call, attempt: attemptNumber, nextAttemptAt: new Date(Date.now() + delay + policy.leaseMs) });
@@ -177,7 +197,7 @@ export function createBetRuntime(deps: {
     }
     const next = advanceBet(bet.snapshot, event);
     if (!next.changed) {
-      // e.g. a parked bet whose forced rollback failed again: record the attempt only.
+      // e.g. a parked bet whose forced rollback or credit failed again: record the attempt only.
       await recordUnansweredAttempt(db, { bet, call, attempt: attemptNumber, nextAttemptAt: new Date(Date.now() + policy.maxMs) });
       return bet;
     }
@@ -202,7 +222,7 @@ export function createBetRuntime(deps: {
     const loaded = rows[0];
     if (!loaded) return undefined;
     const { step_attempts: previousAttempts, ...bet } = loaded;
-    return attempt(step, bet, previousAttempts);
+    return attempt(step, bet, previousAttempts, 'job');
   }
 
   return {

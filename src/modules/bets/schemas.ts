@@ -30,7 +30,11 @@ export const listBetsQuery = z
   })
   .strict();
 
-/** SPEC §3 bet shape (`BetView`): `payout` is 0 unless won; `history` is every state the bet went through. */
+/**
+ * SPEC §3 bet shape (`BetView`): `history` is every state the bet went through. SPEC §5:
+ * `outcome` is null and `payout` 0 until the debit is applied; a rejected or cancelled bet
+ * shows its outcome once its seed pair is revealed, and its payout stays 0.
+ */
 export const betView = z
   .object({
     id: z.uuid(),
@@ -38,11 +42,14 @@ export const betView = z
     playerId: playerIdSchema,
     amount: amountSchema,
     currency: currencySchema,
-    payout: z.int().min(0),
+    payout: z.int().min(0).meta({ description: '0 until the debit is applied, and 0 unless won' }),
     game: z.string(),
     params: diceParams,
     roundId: z.uuid(),
-    outcome: z.object({ roll: z.number().min(0).max(100), win: z.boolean() }),
+    outcome: z
+      .object({ roll: z.number().min(0).max(100), win: z.boolean() })
+      .nullable()
+      .meta({ description: 'null until the debit is applied (or, for a rejected or cancelled bet, until its seed pair is revealed)' }),
     fairness: seedCommitment,
     rejectReason: z.string().optional(),
     createdAt: z.iso.datetime(),

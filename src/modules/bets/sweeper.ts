@@ -7,7 +7,10 @@ import { runPeriodically } from '../../shared/periodic.ts';
 const BATCH = 500;
 
 // Bets whose next wallet step is overdue: committed, but its job never ran (the node
-// died between commit and enqueue, Redis lost its queues, a job failed for good).
+// died between commit and enqueue, Redis lost its queues, a job failed for good). The
+// parked states (parked, credit_parked) are left out: they wait for a person.
+// A debit job the sweeper starts counts as following an unknown attempt (runtime.ts):
+// the process that placed the bet may have died with its first attempt in flight.
 const OVERDUE = `
   SELECT b.id, b.status, COALESCE(wt.attempts, 0) AS attempts
     FROM bets b

@@ -18,7 +18,8 @@ export function registerOutboxPaths(registry: OpenAPIRegistry): void {
     operationId: 'listOutbox',
     tags: ['Outbox'],
     summary: 'List pending deferred credits',
-    description: 'Won bets whose credit is still being retried (credit_pending), newest first, with counts of pending and parked bets.',
+    description:
+      'Won bets whose credit is still owed, newest first: being retried (credit_pending) or parked after the wallet refused it (credit_parked, retried only by POST /outbox/{id}/retry). With counts of pending and parked bets (parked rollbacks included).',
     security: operatorSecurity,
     request: { query: listOutboxQuery },
     responses: {
@@ -33,7 +34,7 @@ export function registerOutboxPaths(registry: OpenAPIRegistry): void {
     operationId: 'retryOutboxItem',
     tags: ['Outbox'],
     summary: 'Retry a deferred credit now',
-    description: "Runs the bet's next credit (or a parked bet's rollback) now instead of at its backoff time. Takes no body.",
+    description: "Runs the bet's next credit (a credit_pending or credit_parked bet) or a parked bet's rollback now instead of at its backoff time. Takes no body.",
     security: operatorSecurity,
     request: { params: outboxIdParams },
     responses: {

@@ -5,13 +5,13 @@ import { currencySchema, playerIdSchema } from '../sessions/schemas.ts';
 export const listOutboxQuery = z.object({ cursor: cursorSchema.pipe(createdAtPosition).optional(), limit: limitSchema }).strict();
 export const outboxIdParams = z.object({ id: z.uuid() }).strict();
 
-/** A deferred credit (a won bet whose credit is being retried), or a parked bet's rollback (`OutboxItem`). */
+/** A deferred credit (a won bet whose credit is being retried, or parked after the wallet refused it), or a parked bet's rollback (`OutboxItem`). */
 export const outboxItem = z
   .object({
     id: z.uuid().meta({ description: 'the bet id' }),
     betId: z.uuid(),
     playerId: playerIdSchema,
-    status: z.enum(['credit_pending', 'parked']),
+    status: z.enum(['credit_pending', 'credit_parked', 'parked']),
     kind: z.enum(['credit', 'rollback']),
     transactionId: z.string(),
     amount: z.int().min(0),
@@ -25,7 +25,10 @@ export const outboxItem = z
 
 export const outboxPage = pageSchema(outboxItem).extend({
   pendingCount: z.int().min(0).meta({ description: 'credit_pending bets of the operator' }),
-  parkedCount: z.int().min(0).meta({ description: 'parked bets (a rollback that kept failing) of the operator' }),
+  parkedCount: z
+    .int()
+    .min(0)
+    .meta({ description: 'bets of the operator parked for a person: a rollback that kept failing (parked) or a credit the wallet refused (credit_parked)' }),
 });
 
 export type ListOutboxQuery = z.infer<typeof listOutboxQuery>;

@@ -4,7 +4,7 @@ import { toPage } from '../../http/pagination.ts';
 import type { Enqueuer } from '../../../queues/enqueue.ts';
 import type { ListOutboxQuery } from './schemas.ts';
 
-/** A deferred credit (a won bet whose credit is being retried), or a parked bet. */
+/** A deferred credit (a won bet whose credit is being retried, or parked after a refusal), or a parked bet. */
 export interface OutboxItem {
   id: string;
   betId: string;
@@ -50,7 +50,7 @@ const toItem = (row: OutboxRow): OutboxItem => ({
   createdAt: row.created_at.toISOString(),
 });
 
-// The outbox is keyed by bet id: a credit_pending bet's credit, or a parked bet's rollback.
+// The outbox is keyed by bet id: a credit_pending or credit_parked bet's credit, or a parked bet's rollback.
 const SELECT_OUTBOX = `
   SELECT b.id, b.player_id, b.status, b.created_at, b.created_at::text AS cursor_at,
          wt.id AS transaction_id, wt.kind, wt.amount, wt.currency, wt.attempts, wt.last_error, b.next_attempt_at
@@ -70,14 +70,15 @@ export function createOutboxService(deps: { db: Db; enqueuer: Enqueuer }): Outbo
     const [{ rows }, counts] = await Promise.all([
       db.query<OutboxRow>(
         `${SELECT_OUTBOX}
-          WHERE b.operator_id = $1 AND b.status = 'credit_pending'
+          WHERE b.operator_id = $1 AND b.status IN ('credit_pending', 'credit_parked')
             AND ($2::timestamptz IS NULL OR (b.created_at, b.id) < ($2::timestamptz, $3::uuid))
           ORDER BY b.created_at DESC, b.id DESC LIMIT $4`,
         [operatorId, cursorAt, cursorId, query.limit + 1],
       ),
       db.query<{ pending: number; parked: number }>(
-        `SELECT count(*) FILTER (WHERE status = 'credit_pending')::int AS pending, count(*) FILTER (WHERE status = 'parked')::int AS parked
-           FROM bets WHERE operator_id = $1 AND status IN ('credit_pending', 'parked')`,
+        `SELECT count(*) FILTER (WHERE status = 'credit_pending')::int AS pending,
+                count(*) FILTER (WHERE status IN ('parked', 'credit_parked'))::int AS parked
+           FROM bets WHERE operator_id = $1 AND status IN ('credit_pending', 'parked', 'credit_parked')`,
         [operatorId],
       ),
     ]);
@@ -88,13 +89,13 @@ export function createOutboxService(deps: { db: Db; enqueuer: Enqueuer }): Outbo
     };
   }
 
-  /** Runs the bet's next attempt now instead of at its backoff time (credit, or a parked bet's rollback). */
+  /** Runs the bet's next attempt now instead of at its backoff time (a credit, parked or not, or a parked bet's rollback). */
   async function retry(operatorId: string, betId: string) {
     const { rows } = await db.query<OutboxRow>(`${SELECT_OUTBOX} WHERE b.operator_id = $1 AND b.id = $2`, [operatorId, betId]);
     const row = rows[0];
     if (!row) throw notFound('outbox item');
-    if (row.status !== 'credit_pending' && row.status !== 'parked') {
-      throw conflict('NOT_RETRYABLE', `the bet is ${row.status}: only credit_pending and parked bets can be retried`);
+    if (row.status !== 'credit_pending' && row.status !== 'credit_parked' && row.status !== 'parked') {
+      throw conflict('NOT_RETRYABLE', `the bet is ${row.status}: only credit_pending, credit_parked and parked bets can be retried`);
     }
     await deps.enqueuer.runNow(row.kind, { betId, attempt: row.attempts + 1 });
     return toItem(row);

@@ -17,7 +17,8 @@ export function registerRoundsPaths(registry: OpenAPIRegistry): void {
     operationId: 'getRound',
     tags: ['Rounds'],
     summary: 'Get a round',
-    description: 'The round with its game version, config, outcome and seeds; the server seed once revealed.',
+    description:
+      "The round with its game version, config, outcome and seeds; the server seed once revealed. The outcome is null until the bet's debit is applied (for a rejected or cancelled bet, until the seed pair is revealed).",
     security: operatorSecurity,
     request: { params: roundIdParams },
     responses: {
@@ -32,7 +33,8 @@ export function registerRoundsPaths(registry: OpenAPIRegistry): void {
     operationId: 'listPlayerRounds',
     tags: ['Rounds'],
     summary: "A player's last rounds (game recall)",
-    description: 'Newest first, each with its bet: enough to replay it. A player never launched is 404.',
+    description:
+      "Newest first, each with its bet: enough to replay it once the outcome shows (null until the bet's debit is applied). A player never launched is 404.",
     security: operatorSecurity,
     request: { params: playerRoundsParams, query: playerRoundsQuery },
     responses: {

@@ -19,7 +19,7 @@ export const playerRoundsQuery = z
   })
   .strict();
 
-/** SPEC §3 round (`RoundView`): everything needed to recompute it (§5), the server seed once revealed. */
+/** SPEC §3 round (`RoundView`): everything needed to recompute it (§5), the server seed once revealed; the outcome as its bet's. */
 export const roundView = z
   .object({
     id: z.uuid(),
@@ -28,7 +28,10 @@ export const roundView = z
     game: z.string(),
     gameVersion: z.string(),
     config: z.looseObject({ houseEdge: z.number().meta({ description: 'percent' }) }),
-    outcome: z.looseObject({ roll: z.number(), win: z.boolean() }),
+    outcome: z
+      .looseObject({ roll: z.number(), win: z.boolean() })
+      .nullable()
+      .meta({ description: "null until the bet's debit is applied (or, for a rejected or cancelled bet, until the seed pair is revealed)" }),
     fairness: seedCommitment.extend({
       serverSeed: z.string().nullable().meta({ description: 'null until the seed pair is rotated' }),
     }),
@@ -45,7 +48,7 @@ const recalledRound = roundView
       currency: currencySchema,
       params: z.record(z.string(), z.unknown()),
       status: z.enum(BET_STATES),
-      payout: z.int().min(0),
+      payout: z.int().min(0).meta({ description: '0 until the debit is applied, and 0 unless won' }),
     }),
   })
   .meta({ id: 'RecalledRound' });

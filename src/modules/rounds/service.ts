@@ -1,6 +1,8 @@
 import type { Queryable } from '../../shared/db.ts';
+import type { BetStatus } from '../../../machines/bet.machine.ts';
 import { notFound } from '../../http/errors.ts';
 import { toPage } from '../../http/pagination.ts';
+import { outcomeShown, payoutShown } from '../bets/outcome-secrecy.ts';
 import type { PlayerRoundsQuery } from './schemas.ts';
 
 /** SPEC §3 round: everything needed to recompute it (§5), the server seed once revealed. */
@@ -11,7 +13,8 @@ export interface RoundView {
   game: string;
   gameVersion: string;
   config: Record<string, unknown>;
-  outcome: Record<string, unknown>;
+  /** Null while it is secret: the same rule as the bet's (bets/outcome-secrecy.ts). */
+  outcome: Record<string, unknown> | null;
   fairness: { serverSeedHash: string; clientSeed: string; nonce: number; serverSeed: string | null };
   createdAt: string;
 }
@@ -35,13 +38,15 @@ interface RoundRow {
   /** Null until the seed pair is rotated: a server seed never leaves the server before (§11). */
   server_seed: string | null;
   created_at: Date;
+  seed_revealed: boolean;
+  /** The round's bet's state: its outcome is secret until the debit is applied. */
+  status: BetStatus;
 }
 
 interface RecalledRoundRow extends RoundRow {
   amount: number;
   currency: string;
   params: Record<string, unknown>;
-  status: string;
   payout: number;
   /** created_at to the microsecond: the page position (a Date keeps milliseconds only). */
   position_at: string;
@@ -49,7 +54,8 @@ interface RecalledRoundRow extends RoundRow {
 
 const ROUND_COLUMNS = `
   r.id, r.bet_id, r.player_id, r.game, r.game_version, r.config, r.outcome, r.server_seed_hash, r.client_seed, r.nonce,
-  r.created_at, CASE WHEN sp.revealed_at IS NOT NULL THEN sp.server_seed END AS server_seed`;
+  r.created_at, CASE WHEN sp.revealed_at IS NOT NULL THEN sp.server_seed END AS server_seed,
+  sp.revealed_at IS NOT NULL AS seed_revealed, b.status`;
 
 function toView(row: RoundRow): RoundView {
   return {
@@ -59,7 +65,7 @@ function toView(row: RoundRow): RoundView {
     game: row.game,
     gameVersion: row.game_version,
     config: row.config,
-    outcome: row.outcome,
+    outcome: outcomeShown(row.status, row.seed_revealed) ? row.outcome : null,
     fairness: { serverSeedHash: row.server_seed_hash, clientSeed: row.client_seed, nonce: row.nonce, serverSeed: row.server_seed },
     createdAt: row.created_at.toISOString(),
   };
@@ -74,7 +80,7 @@ function toRecalledView(row: RecalledRoundRow): RecalledRoundView {
       currency: row.currency.trim(),
       params: row.params,
       status: row.status,
-      payout: row.payout,
+      payout: payoutShown(row.status) ? row.payout : 0,
     },
   };
 }
@@ -83,7 +89,9 @@ function toRecalledView(row: RecalledRoundRow): RecalledRoundView {
 export async function getRound(db: Queryable, operatorId: string, roundId: string): Promise<RoundView> {
   const { rows } = await db.query<RoundRow>(
     `SELECT ${ROUND_COLUMNS}
-       FROM rounds r JOIN seed_pairs sp ON sp.id = r.seed_pair_id
+       FROM rounds r
+       JOIN seed_pairs sp ON sp.id = r.seed_pair_id
+       JOIN bets b ON b.id = r.bet_id AND b.operator_id = r.operator_id
       WHERE r.operator_id = $1 AND r.id = $2`,
     [operatorId, roundId],
   );
@@ -104,7 +112,7 @@ export async function listPlayerRounds(db: Queryable, operatorId: string, player
     after = 'AND (r.created_at, r.id) < ($4::timestamptz, $5::uuid)';
   }
   const { rows } = await db.query<RecalledRoundRow>(
-    `SELECT ${ROUND_COLUMNS}, b.amount, b.currency, b.params, b.status, b.payout,
+    `SELECT ${ROUND_COLUMNS}, b.amount, b.currency, b.params, b.payout,
             to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position_at
        FROM rounds r
        JOIN seed_pairs sp ON sp.id = r.seed_pair_id
