@@ -3,8 +3,9 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { appDatabaseUrl, APPEND_ONLY_TABLES, OWNER_ONLY_TABLES } from '../src/shared/app-role.ts';
 import { migrate } from '../src/shared/migrate.ts';
+import { scramVerifier } from '../src/shared/scram-verifier.ts';
 import { startCluster } from './support/cluster.ts';
-import { APP_ROLE, createEmptyDatabase, createTestDatabase } from './support/database.ts';
+import { ADMIN_URL, APP_ROLE, createEmptyDatabase, createTestDatabase } from './support/database.ts';
 import { createOperator } from './support/operators.ts';
 import { launch, placeBet } from './support/bets.ts';
 
@@ -135,7 +136,7 @@ test('a node connects to Postgres only as the application role, even when it mig
 test('two fresh databases migrating at once both create and grant the same new role', async (t) => {
   const role = { name: `rgs_app_test_${randomBytes(4).toString('hex')}`, password: `pw-${randomBytes(8).toString('hex')}` };
   const databases = await Promise.all([createEmptyDatabase(), createEmptyDatabase()]);
-  const admin = await connect(t, new URL('/postgres', databases[0].url).toString());
+  const admin = await connect(t, ADMIN_URL);
   t.teardown(async () => {
     await Promise.all(databases.map((database) => database.drop()));
     await admin.query(`DROP ROLE IF EXISTS ${admin.escapeIdentifier(role.name)}`);
@@ -147,11 +148,33 @@ test('two fresh databases migrating at once both create and grant the same new r
     role.name,
   ]);
   t.deepEqual(rows, [{ rolsuper: false, rolcanlogin: true, has_password: true }], 'created once, with the password given');
+  t.true(await storedVerifierMatches(admin, role.name, role.password), 'the stored verifier is that of the password');
   for (const database of databases) {
     const app = await connect(t, appDatabaseUrl({ DATABASE_URL: database.url, APP_DB_ROLE: role.name, APP_DB_PASSWORD: role.password }));
     await app.query("INSERT INTO audit_log (actor, action) VALUES ('system', 'test.appended')");
     await t.throwsAsync(app.query('DELETE FROM audit_log'), { code: '42501', message: /permission denied/ });
   }
+});
+
+/** Whether the role's stored SCRAM verifier is the one of `password` (recomputed with its salt). */
+async function storedVerifierMatches(admin: pg.Client, role: string, password: string): Promise<boolean> {
+  const { rows } = await admin.query<{ stored: string }>('SELECT rolpassword AS stored FROM pg_authid WHERE rolname = $1', [role]);
+  const [, iterations, salt] = /^SCRAM-SHA-256\$(\d+):([^$]+)\$/.exec(rows[0]?.stored ?? '') ?? [];
+  return scramVerifier(password, Buffer.from(salt ?? '', 'base64'), Number(iterations)) === rows[0]?.stored;
+}
+
+test('the application role password reaches Postgres only as the SCRAM verifier Postgres itself would compute', async (t) => {
+  const admin = await connect(t, ADMIN_URL);
+  const role = `rgs_scram_test_${randomBytes(4).toString('hex')}`;
+  t.teardown(async () => {
+    await admin.query(`DROP ROLE IF EXISTS ${admin.escapeIdentifier(role)}`);
+  });
+  const password = 'correct horse battery staple: 1 $ \' "quoted"';
+  // Postgres hashes a clear-text password itself (password_encryption = scram-sha-256).
+  await admin.query(`CREATE ROLE ${admin.escapeIdentifier(role)} LOGIN PASSWORD ${admin.escapeLiteral(password)}`);
+  t.true(await storedVerifierMatches(admin, role, password));
+  t.false(await storedVerifierMatches(admin, role, `${password}x`));
+  t.is(scramVerifier('pässword'), undefined, 'non-ASCII needs SASLprep: left to the server');
 });
 
 test('APP_DB_ROLE naming the owner role is refused before anything changes', async (t) => {

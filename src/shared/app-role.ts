@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { envSchema, type Env } from '../config/env.ts';
+import { scramVerifier } from './scram-verifier.ts';
 
 // SPEC §11: two database roles. Migrations run as the owner (DATABASE_URL); a node
 // connects as the application role, which owns nothing and holds only the DML the code
@@ -85,7 +86,8 @@ export async function ensureAppRole(ownerUrl: string, role: AppRole): Promise<vo
       // that merely has CREATEROLE must still be able to migrate a correct setup.
       await client.query(`ALTER ROLE ${name} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS`);
     }
-    if (role.password) await client.query(`ALTER ROLE ${name} PASSWORD ${client.escapeLiteral(role.password)}`);
+    // Hashed here when possible, so the password itself never reaches the server's log.
+    if (role.password) await client.query(`ALTER ROLE ${name} PASSWORD ${client.escapeLiteral(scramVerifier(role.password) ?? role.password)}`);
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [APP_ROLE_LOCK_KEY]).catch(() => undefined);
     await client.end();

@@ -4,7 +4,8 @@ import pg from 'pg';
 import { migrate } from '../../src/shared/migrate.ts';
 import { appRoleOfEnvironment } from '../../src/shared/app-role.ts';
 
-const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** The owner's connection to the `postgres` database: creates, clones and drops test databases. */
+export const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const TEMPLATE_LOCK_KEY = 7_346_202;
 
 /**
