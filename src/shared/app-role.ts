@@ -69,7 +69,9 @@ export async function ensureAppRole(ownerUrl: string, role: AppRole): Promise<vo
     await client.query('SELECT pg_advisory_lock($1)', [APP_ROLE_LOCK_KEY]);
     const { rows: owner } = await client.query<{ name: string }>('SELECT current_user AS name');
     // ALTER ROLE below would strip the owner of its rights, and the nodes would own the schema.
-    if (owner[0]?.name === role.name) throw new Error(`APP_DB_ROLE ${role.name} is the owner role of DATABASE_URL; it must be another role`);
+    if (owner[0]?.name === role.name) {
+      throw new Error(`DATABASE_URL connects as ${role.name}, the application role (APP_DB_ROLE): migrations need the owner, another role`);
+    }
     const name = client.escapeIdentifier(role.name);
     const { rows } = await client.query<{ safe: boolean }>(
       `SELECT rolcanlogin AND NOT (rolsuper OR rolcreatedb OR rolcreaterole OR rolreplication OR rolbypassrls) AS safe
