@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { migrate } from '../src/shared/migrate.ts';
+import { appRoleOfEnvironment } from '../src/shared/app-role.ts';
 import { startBenchProcess, type BenchProcess } from './processes.ts';
 
 // What the benchmark runs against: either a cluster of its own (a fresh database
@@ -140,6 +141,8 @@ export async function startOwnCluster(options: {
   const redisPrefix = `rgsbench:${options.runId}:`;
   const adminToken = `bench-admin-${randomBytes(12).toString('hex')}`;
   const walletSecret = `bench-wallet-${randomBytes(12).toString('hex')}`;
+  // The nodes run as production, which needs the application role's password.
+  const appDbPassword = process.env.APP_DB_PASSWORD ?? `bench-app-db-${randomBytes(12).toString('hex')}`;
   const started: BenchProcess[] = [];
   const cleanup: BenchTarget['cleanup'] = {};
   let databaseCreated = false;
@@ -172,7 +175,8 @@ export async function startOwnCluster(options: {
 
   await withAdmin((client) => client.query(`CREATE DATABASE ${databaseName}`));
   databaseCreated = true;
-  const applied = await migrate(databaseUrl);
+  // As the owner; the nodes derive the application role's URL from the same DATABASE_URL.
+  const applied = await migrate(databaseUrl, appRoleOfEnvironment({ ...process.env, APP_DB_PASSWORD: appDbPassword }));
   options.log(`postgres: created ${databaseName}, applied ${applied.length} migrations`);
 
   const walletPromise = startBenchProcess({
@@ -210,6 +214,7 @@ export async function startOwnCluster(options: {
           ADMIN_TOKEN: adminToken,
           WALLET_URL: wallet.url,
           WALLET_SECRET: walletSecret,
+          APP_DB_PASSWORD: appDbPassword,
           // Migrated above, once; DB_POOL_SIZE and the rest stay at their defaults.
           MIGRATE_ON_START: 'false',
           LOG_LEVEL: 'warn',

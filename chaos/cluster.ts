@@ -3,6 +3,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { migrate } from '../src/shared/migrate.ts';
+import { appRoleOfEnvironment } from '../src/shared/app-role.ts';
 import { spawnNodeService, spawnRedis, type ChaosProcess } from './processes.ts';
 import { freePort } from '../test/support/local-service.ts';
 
@@ -111,7 +112,8 @@ export async function startChaosCluster(options: {
 
   await withAdmin(options.postgresAdminUrl, (client) => client.query(`CREATE DATABASE ${databaseName}`));
   databaseCreated = true;
-  await migrate(databaseUrl);
+  // As the owner; the nodes (this process's environment and DATABASE_URL) connect as the application role.
+  await migrate(databaseUrl, appRoleOfEnvironment(process.env));
 
   // Distinct ports, picked one after the other (the OS could hand a just-closed one out twice).
   const ports = new Set<number>();

@@ -4,6 +4,7 @@ import httpProxy from 'http-proxy';
 import { env } from '../src/config/env.ts';
 import { createDb } from '../src/shared/db.ts';
 import { ensureDatabase, migrate } from '../src/shared/migrate.ts';
+import { appRoleOf } from '../src/shared/app-role.ts';
 import { DEMO_OPERATORS, seedDemoOperators } from '../src/modules/operators/demo-operators.ts';
 
 // `npm start`: the local cluster a newcomer talks to — database, migrations, demo
@@ -16,7 +17,8 @@ const WALLET_PORT = Number(process.env.WALLET_PORT ?? 4000);
 const walletUrl = `http://127.0.0.1:${WALLET_PORT}`;
 
 await ensureDatabase(env.DATABASE_URL);
-const applied = await migrate(env.DATABASE_URL);
+// Also creates the application role the nodes connect as (they derive its URL from DATABASE_URL).
+const applied = await migrate(env.DATABASE_URL, appRoleOf(env));
 console.log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema is up to date');
 const db = createDb(env.DATABASE_URL, 1);
 await seedDemoOperators(db);

@@ -5,6 +5,7 @@ import { createServices } from './services.ts';
 import { rebaseEventRelayAfterRestore } from './modules/events/relay-rebase.ts';
 import { logger } from './shared/logger.ts';
 import { ensureDatabase, migrate } from './shared/migrate.ts';
+import { appDatabaseUrl, appRoleOf } from './shared/app-role.ts';
 import { startWorkers } from '../queues/worker.ts';
 import { debitProcessor } from '../queues/processors/debit.ts';
 import { creditProcessor } from '../queues/processors/credit.ts';
@@ -19,16 +20,18 @@ import { answerClientErrors } from './http/client-errors.ts';
 // One RGS node: parse env → migrate (under a lock) → serve HTTP and/or run workers by
 // RGS_ROLES → stop gracefully on SIGTERM (SPEC §2).
 
+// As the owner, and every connection closed before the node serves: from here on the node
+// connects as the application role only (src/shared/app-role.ts, SPEC §11).
 if (env.MIGRATE_ON_START) {
   await ensureDatabase(env.DATABASE_URL);
-  const applied = await migrate(env.DATABASE_URL);
+  const applied = await migrate(env.DATABASE_URL, appRoleOf(env));
   if (applied.length) logger.info({ applied }, 'migrations applied');
 }
 
 // Before anything of this node can write an event (src/modules/events/relay-rebase.ts). A
 // node still starts without Postgres or Redis (it reports not ready); its relay then
 // refuses to relay while the order is wrong, loudly (src/modules/events/relay.ts).
-await rebaseEventRelayAfterRestore({ databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL, redisPrefix: env.REDIS_PREFIX, logger }).catch(
+await rebaseEventRelayAfterRestore({ databaseUrl: appDatabaseUrl(env), redisUrl: env.REDIS_URL, redisPrefix: env.REDIS_PREFIX, logger }).catch(
   (error: unknown) => logger.warn({ err: error }, 'event relay: could not check the relay order at startup; the relay checks it on every pass'),
 );
 

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Env } from './config/env.ts';
 import { createDb } from './shared/db.ts';
+import { appDatabaseUrl } from './shared/app-role.ts';
 import { createRedis } from './shared/redis.ts';
 import { createEnqueuer } from '../queues/enqueue.ts';
 import { createOperatorsService } from './modules/operators/service.ts';
@@ -18,7 +19,8 @@ import { registerStateGauges } from './shared/gauges.ts';
 
 /** Everything a node runs on, built once from the environment (plain factories, no DI framework). */
 export function createServices(env: Env, logger: Logger) {
-  const db = createDb(env.DATABASE_URL, env.DB_POOL_SIZE);
+  // As the application role, never the owner: the database keeps the audit trail append-only.
+  const db = createDb(appDatabaseUrl(env), env.DB_POOL_SIZE);
   const redis = createRedis(env.REDIS_URL, env.REDIS_PREFIX, 'commands');
   const subscriber = createRedis(env.REDIS_URL, env.REDIS_PREFIX, 'subscriber');
   const queueSettings = { redisUrl: env.REDIS_URL, redisPrefix: env.REDIS_PREFIX };

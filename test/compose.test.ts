@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { envSchema } from '../src/config/env.ts';
+import { appDatabaseUrl } from '../src/shared/app-role.ts';
 import { parseWalletMockEnv } from '../walletmock/config.ts';
 
 // No Docker engine runs these files in CI, so this test reads them the way a reviewer
@@ -352,15 +353,27 @@ test("the wallet mock listens on the port the rgs nodes' WALLET_URL names and si
   t.regex(healthcheckOf('walletmock'), new RegExp(`:${mock.port}/health\\b`));
 });
 
-test('DATABASE_URL points at the postgres service with its credentials, REDIS_URL at the redis service', (t) => {
+test('the migrate job connects as the owner, the rgs nodes as the application role without the owner password; REDIS_URL names redis', (t) => {
   const postgres = environmentOf('postgres');
+  const migrate = environmentOf('migrate');
   for (const name of [...rgsNodes, 'migrate']) {
     const database = new URL(environmentOf(name).DATABASE_URL!);
     t.is(database.hostname, 'postgres');
     t.is(portOf(database.href), 5432);
-    t.is(decodeURIComponent(database.username), postgres.POSTGRES_USER ?? 'postgres');
-    t.is(decodeURIComponent(database.password), postgres.POSTGRES_PASSWORD ?? '(unset)');
     t.is(database.pathname, `/${postgres.POSTGRES_DB}`, 'the database the postgres image creates');
+  }
+  const owner = new URL(migrate.DATABASE_URL!);
+  t.is(decodeURIComponent(owner.username), postgres.POSTGRES_USER ?? 'postgres', 'migrations run as the owner');
+  t.is(decodeURIComponent(owner.password), postgres.POSTGRES_PASSWORD ?? '(unset)');
+  t.truthy(migrate.APP_DB_PASSWORD, 'the migrate job sets the application role password (production requires one)');
+  for (const name of rgsNodes) {
+    const environment = environmentOf(name);
+    const node = envSchema.parse(environment);
+    const connectsAs = new URL(appDatabaseUrl(node));
+    t.is(decodeURIComponent(connectsAs.username), envSchema.parse(migrate).APP_DB_ROLE, `${name} connects as the role the migrate job creates`);
+    t.not(connectsAs.username, postgres.POSTGRES_USER ?? 'postgres', `${name} does not connect as the owner`);
+    t.is(migrate.APP_DB_PASSWORD, decodeURIComponent(connectsAs.password), `${name} uses the password the migrate job sets`);
+    t.is(new URL(environment.DATABASE_URL!).password, '', `${name} is not given the owner password`);
   }
   for (const name of rgsNodes) {
     const redis = new URL(environmentOf(name).REDIS_URL!);

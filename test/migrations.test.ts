@@ -2,12 +2,12 @@ import test from 'ava';
 import pg from 'pg';
 import { initOrm } from '../src/shared/orm.ts';
 import { migrate } from '../src/shared/migrate.ts';
-import { createEmptyDatabase, createTestDatabase } from './support/database.ts';
+import { APP_ROLE, createEmptyDatabase, createTestDatabase } from './support/database.ts';
 
 test('four nodes migrating one empty database at once apply each migration exactly once', async (t) => {
   const database = await createEmptyDatabase();
   t.teardown(() => database.drop());
-  const results = await Promise.all(Array.from({ length: 4 }, () => migrate(database.url)));
+  const results = await Promise.all(Array.from({ length: 4 }, () => migrate(database.url, APP_ROLE)));
   t.is(results.flat().length, 6, 'one caller applied the migrations; the others found them applied');
   const db = new pg.Client({ connectionString: database.url });
   await db.connect();

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { initOrm } from './orm.ts';
+import { ensureAppRole, grantAppRole, type AppRole } from './app-role.ts';
 
 // An arbitrary constant that names "RGS schema migration" among advisory locks.
 const MIGRATION_LOCK_KEY = 7_346_201;
@@ -25,21 +26,27 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
 }
 
 /**
- * Applies pending migrations under a Postgres advisory lock, so nodes that start at the
- * same moment run them once, one after the other. Returns the names applied now.
+ * Creates the application role if it is missing, applies pending migrations under a
+ * Postgres advisory lock (nodes that start at the same moment run them once, one after the
+ * other), then grants the application role what the nodes need (src/shared/app-role.ts).
+ * Runs as the owner (`databaseUrl`) and closes every connection it opened. Returns the
+ * names of the migrations applied now.
  */
-export async function migrate(databaseUrl: string): Promise<string[]> {
+export async function migrate(databaseUrl: string, appRole: AppRole): Promise<string[]> {
+  await ensureAppRole(databaseUrl, appRole);
   const lock = new pg.Client({ connectionString: databaseUrl });
   await lock.connect();
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     const orm = await initOrm(databaseUrl);
+    let applied: string[];
     try {
-      const applied = await orm.getMigrator().up();
-      return applied.map((migration) => migration.name);
+      applied = (await orm.getMigrator().up()).map((migration) => migration.name);
     } finally {
       await orm.close();
     }
+    await grantAppRole(lock, appRole);
+    return applied;
   } finally {
     await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
     await lock.end();

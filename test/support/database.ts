@@ -2,9 +2,17 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import pg from 'pg';
 import { migrate } from '../../src/shared/migrate.ts';
+import { appRoleOfEnvironment } from '../../src/shared/app-role.ts';
 
-const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/** The owner's connection to the `postgres` database: creates, clones and drops test databases. */
+export const ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const TEMPLATE_LOCK_KEY = 7_346_202;
+
+/**
+ * The application role the nodes of the tests connect as: the one they derive from their
+ * environment (they inherit this process's). The template's grants name it, and clones keep them.
+ */
+export const APP_ROLE = appRoleOfEnvironment(process.env);
 
 function urlFor(database: string): string {
   const url = new URL(ADMIN_URL);
@@ -12,11 +20,15 @@ function urlFor(database: string): string {
   return url.toString();
 }
 
-/** The template is named after the migrations' content, so a changed migration builds a new one. */
+/**
+ * The template is named after the migrations' content and the grants' code, so a changed
+ * migration or grant builds a new one.
+ */
 function templateName(): string {
   const dir = new URL('../../migrations/', import.meta.url);
   const hash = createHash('sha256');
   for (const file of readdirSync(dir).sort()) hash.update(file).update(readFileSync(new URL(file, dir)));
+  hash.update(readFileSync(new URL('../../src/shared/app-role.ts', import.meta.url)));
   return `rgs_tmpl_${hash.digest('hex').slice(0, 12)}`;
 }
 
@@ -45,7 +57,7 @@ async function ensureTemplate(): Promise<string> {
       const building = `${name}_build`;
       await client.query(`DROP DATABASE IF EXISTS ${building} WITH (FORCE)`);
       await client.query(`CREATE DATABASE ${building}`);
-      await migrate(urlFor(building));
+      await migrate(urlFor(building), APP_ROLE);
       // Renamed only once complete: a crash mid-build never leaves a half-migrated template.
       await client.query(`ALTER DATABASE ${building} RENAME TO ${name}`);
     } finally {
