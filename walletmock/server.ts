@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
+import { answerClientErrors } from './client-errors.ts';
 import { handleFaults, handleLedger, handlePlayer, handleReset, handleSpy, handleStats } from './control-routes.ts';
 import { createFaultInjector, type Operation } from './faults.ts';
 import { createHeldResponses } from './held-responses.ts';
@@ -105,6 +106,7 @@ export function createWalletMock(options: WalletMockOptions): WalletMock {
       fail(res, error);
     }
   });
+  answerClientErrors(server);
 
   return {
     server,
