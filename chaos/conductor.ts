@@ -14,6 +14,8 @@ export interface WalletFaultRates {
   errorRate: number;
   timeoutRate: number;
   lostResponseRate: number;
+  /** The adversary's: retries of debits and credits refused with a 4xx (rollbacks keep 0). */
+  refuseRetryRate: number;
 }
 
 export interface ConductorReport {
@@ -26,19 +28,21 @@ export interface ConductorReport {
   problems: string[];
 }
 
-/** SPEC §6 PUT /__faults: the same rates on every operation, each with its own latency. */
+/** SPEC §6 PUT /__faults: the same rates on every operation, each with its own latency; refused retries on debits and credits only. */
 export async function setWalletFaults(
   walletUrl: string,
   rates: WalletFaultRates | undefined,
   latencyMs: { debit: number; credit: number; rollback: number },
   seed: number,
 ): Promise<void> {
+  // The option is left out when 0, so a run without the adversary sends what it always did.
+  const retries = (refuseRetryRate: number) => (refuseRetryRate > 0 ? { refuseRetryRate } : {});
   const body = rates
     ? {
         seed,
-        debit: { ...rates, latencyMs: latencyMs.debit },
-        credit: { ...rates, latencyMs: latencyMs.credit },
-        rollback: { ...rates, latencyMs: latencyMs.rollback },
+        debit: { errorRate: rates.errorRate, timeoutRate: rates.timeoutRate, lostResponseRate: rates.lostResponseRate, ...retries(rates.refuseRetryRate), latencyMs: latencyMs.debit },
+        credit: { errorRate: rates.errorRate, timeoutRate: rates.timeoutRate, lostResponseRate: rates.lostResponseRate, ...retries(rates.refuseRetryRate), latencyMs: latencyMs.credit },
+        rollback: { errorRate: rates.errorRate, timeoutRate: rates.timeoutRate, lostResponseRate: rates.lostResponseRate, latencyMs: latencyMs.rollback },
       }
     : {};
   const answer = await requestJson('PUT', `${walletUrl}/__faults`, { body });

@@ -23,6 +23,9 @@ const envSchema = z
     CHAOS_TIMEOUT_RATE: rate.default(0.1),
     CHAOS_LOST_RATE: rate.default(0.1),
     CHAOS_MAX_LATENCY_MS: count(0, 5_000).default(20),
+    // The adversarial wallet (docs/chaos.md): on unless 0.
+    CHAOS_ADVERSARY: z.enum(['0', '1']).default('1'),
+    CHAOS_REFUSE_RETRY_RATE: rate.default(0.3),
     CHAOS_DRAIN_SECONDS: count(10, 3_600).default(180),
     CHAOS_MAX_SECONDS: count(30, 24 * 3_600).optional(),
     CHAOS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('warn'),
@@ -47,6 +50,11 @@ export interface ChaosConfig {
   sseClients: number;
   /** Wallet fault rates, the same on debit, credit and rollback (SPEC §6 PUT /__faults). */
   faults: { errorRate: number; timeoutRate: number; lostResponseRate: number; maxLatencyMs: number };
+  /**
+   * The adversarial wallet, or null: retries of debits and credits refused with a 4xx at
+   * this rate, and the outcome spy looking every held debit's bet up (issue #17).
+   */
+  adversary: { refuseRetryRate: number } | null;
   drainSeconds: number;
   /** Watchdog: the whole run, setup and checks included (default: 5 min + 0.2 s per bet + the drain bound). */
   maxSeconds: number;
@@ -80,6 +88,7 @@ export function chaosConfigFromEnv(source: NodeJS.ProcessEnv): ChaosConfig {
       lostResponseRate: env.CHAOS_LOST_RATE,
       maxLatencyMs: env.CHAOS_MAX_LATENCY_MS,
     },
+    adversary: env.CHAOS_ADVERSARY === '1' ? { refuseRetryRate: env.CHAOS_REFUSE_RETRY_RATE } : null,
     drainSeconds: env.CHAOS_DRAIN_SECONDS,
     maxSeconds: env.CHAOS_MAX_SECONDS ?? Math.ceil(300 + env.CHAOS_BETS / 5 + env.CHAOS_DRAIN_SECONDS),
     logLevel: env.CHAOS_LOG_LEVEL,

@@ -5,6 +5,7 @@ import type { DrainState } from './drain.ts';
 import { requestJson, type HttpTally } from './http.ts';
 import type { LoadResult } from './load.ts';
 import { checkMoney, type BetRow, type LedgerItem, type PlayerBalance, type RecordedTransaction } from './money-check.ts';
+import { checkOutcomeSpy, readOutcomeSpy } from './outcome-spy.ts';
 import type { ChaosOperator } from './operators.ts';
 import { checkSseFrames } from './sse-check.ts';
 import type { SseFollower } from './sse-follower.ts';
@@ -23,6 +24,8 @@ export interface ChaosFigures {
   bets: number;
   events: number;
   faults: number;
+  /** Retries of debits and credits the adversarial wallet refused with a 4xx. */
+  refusedRetries: number;
   moneyDelta: number;
   moneyBetsMismatched: number;
   doubleApplied: number;
@@ -36,6 +39,9 @@ export interface ChaosFigures {
   sseReconnects: number;
   webhooksDelivered: number;
   webhooksBadSignature: number;
+  /** Debits whose bet the adversarial wallet looked up while it held them, and those that showed the outcome. */
+  outcomeLookups: number;
+  outcomeLeaks: number;
 }
 
 /** How long before a Redis kill a committed event may have been appended and lost with it unseen. */
@@ -85,6 +91,8 @@ export async function checkInvariants(input: {
   tally: HttpTally;
   conductor: ConductorReport;
   drained: DrainState;
+  /** The adversarial wallet was on: its spy's report is judged. */
+  adversary: boolean;
 }): Promise<{ figures: ChaosFigures; failures: string[] }> {
   const { db, cluster, operators, tally } = input;
   const failures: string[] = [];
@@ -251,6 +259,11 @@ export async function checkInvariants(input: {
 
   const stats = (await requestJson<Record<string, Record<string, number>>>('GET', `${cluster.walletUrl}/__stats`)).body;
   const faults = Object.values(stats).reduce((sum, counts) => sum + (counts.error ?? 0) + (counts.timeout ?? 0) + (counts.lost ?? 0), 0);
+  const refusedRetries = Object.values(stats).reduce((sum, counts) => sum + (counts.refusedRetry ?? 0), 0);
+
+  // --- issue #17 §1: no outcome while the wallet holds the stake -------------------------
+  const outcome = checkOutcomeSpy(input.adversary ? await readOutcomeSpy(cluster.walletUrl) : null);
+  failures.push(...outcome.failures);
 
   return {
     failures,
@@ -258,6 +271,7 @@ export async function checkInvariants(input: {
       bets: bets.length,
       events: events.length,
       faults,
+      refusedRetries,
       moneyDelta: money.delta,
       moneyBetsMismatched: money.mismatchedBets.length,
       doubleApplied: money.doubleApplied,
@@ -270,6 +284,7 @@ export async function checkInvariants(input: {
       sseReconnects,
       webhooksDelivered,
       webhooksBadSignature,
+      ...outcome.figures,
     },
   };
 }

@@ -11,6 +11,7 @@ import { drain } from './drain.ts';
 import { createHttpTally } from './http.ts';
 import { checkInvariants, type ChaosFigures } from './invariants.ts';
 import { startLoad } from './load.ts';
+import { startOutcomeSpy } from './outcome-spy.ts';
 import { setUpOperators, START_BALANCE, type ChaosOperator } from './operators.ts';
 import { seededRandom } from './random.ts';
 import { chaosSchedule } from './schedule.ts';
@@ -81,7 +82,18 @@ export function startChaosRun(config: ChaosConfig, log: (line: string) => void):
     const connectBy = Date.now() + 20_000;
     while (followers.some((follower) => follower.connections === 0) && Date.now() < connectBy) await sleep(50);
 
-    const rates = { errorRate: config.faults.errorRate, timeoutRate: config.faults.timeoutRate, lostResponseRate: config.faults.lostResponseRate };
+    const rates = {
+      errorRate: config.faults.errorRate,
+      timeoutRate: config.faults.timeoutRate,
+      lostResponseRate: config.faults.lostResponseRate,
+      refuseRetryRate: config.adversary?.refuseRetryRate ?? 0,
+    };
+    // The adversarial wallet looks every held debit's bet up, from the first bet to the
+    // end of the drain (retried debits are held then too).
+    if (config.adversary) {
+      await startOutcomeSpy(cluster.walletUrl, cluster.nodeUrls(), operators);
+      log(`adversary: retries of debits and credits refused with a 4xx at rate ${config.adversary.refuseRetryRate}; the wallet looks up every bet whose debit it holds`);
+    }
     await setWalletFaults(cluster.walletUrl, rates, { debit: 0, credit: 0, rollback: 0 }, seededRandom(config.seed, 'faults').seed());
     const schedule = chaosSchedule({
       seed: config.seed,
@@ -116,11 +128,12 @@ export function startChaosRun(config: ChaosConfig, log: (line: string) => void):
       const drained = await drain({ db, operators, followers, recorder, boundMs: config.drainSeconds * 1000, log });
       log(`drain: ${(drained.ms / 1000).toFixed(0)} s`);
       await Promise.all(followers.map((follower) => follower.stop()));
-      const { figures, failures } = await checkInvariants({ db, cluster, operators, followers, recorder, load: loadResult, tally, conductor, drained: drained.state });
+      const { figures, failures } = await checkInvariants({ db, cluster, operators, followers, recorder, load: loadResult, tally, conductor, drained: drained.state, adversary: config.adversary !== null });
       await recorder.stop();
       const ok = failures.length === 0;
       const summary = summaryLine({
         seed: config.seed,
+        adversary: config.adversary !== null,
         figures,
         conductor,
         tally,

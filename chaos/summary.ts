@@ -9,6 +9,7 @@ import type { ChaosFigures } from './invariants.ts';
  */
 export function summaryLine(input: {
   seed: number;
+  adversary: boolean;
   figures: ChaosFigures;
   conductor: ConductorReport;
   tally: HttpTally;
@@ -20,15 +21,19 @@ export function summaryLine(input: {
   const fields: [string, string | number][] = [
     ['result', input.ok ? 'ok' : 'FAIL'],
     ['seed', input.seed],
+    ['adversary', input.adversary ? 'on' : 'off'],
     ['bets', figures.bets],
     ['events', figures.events],
     ['kills', conductor.kills],
     ['sigterms', conductor.sigterms],
     ['redis_restarts', conductor.redisRestarts],
     ['faults', figures.faults],
+    ['refused_retries', figures.refusedRetries],
     ['money_delta', figures.moneyDelta],
     ['money_bets_mismatched', figures.moneyBetsMismatched],
     ['double_applied', figures.doubleApplied],
+    ['outcome_leaks', figures.outcomeLeaks],
+    ['outcome_lookups', figures.outcomeLookups],
     ['non_final', figures.nonFinal],
     ['parked', figures.parked],
     ['events_lost_with_redis', figures.eventsLostWithRedis],

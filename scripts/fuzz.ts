@@ -3,8 +3,10 @@ import { startFuzzTarget } from '../test/fuzz/target.ts';
 
 // `npm run fuzz`: SPEC §10.4 at scale. Starts a database, Redis prefix, wallet mock and
 // RGS node of its own (as the tests do), sends FUZZ_RUNS invalid requests (10,000 by
-// default) and exits non-zero with the shrunk counterexample if any was not answered
-// 4xx problem+json or changed the database. FUZZ_SEED replays a run.
+// default) to the node's public and admin routes and to the wallet mock, and exits
+// non-zero with the shrunk counterexample if any was not answered 4xx (problem+json from
+// the node, JSON with a code from the mock) or changed the database or the mock's books.
+// FUZZ_SEED replays a run.
 
 function positiveInteger(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -35,8 +37,10 @@ try {
     .join('\n');
   console.log(`fuzz: ${report.runs} cases over ${Object.keys(report.byRoute).length} routes in ${(report.durationMs / 1000).toFixed(1)} s, seed ${report.seed}`);
   console.log(`fuzz: answers by status\n${histogram}`);
+  const perListener = Object.entries(report.byListener).map(([listener, count]) => `${listener} ${count}`).join(', ');
+  console.log(`fuzz: cases by listener: ${perListener}`);
   if (report.failure) console.error(`fuzz: FAILED\n${report.failure}`);
-  else console.log('fuzz: every answer was a 4xx problem+json and the database never changed');
+  else console.log('fuzz: every answer was a 4xx (problem+json from the node, JSON with a code from the wallet mock); neither the database nor the mock\'s books changed');
   exitCode = report.failure ? 1 : 0;
 } finally {
   await target.stop();

@@ -5,9 +5,13 @@ import pg from 'pg';
 import { chaosConfigFromEnv } from '../chaos/config.ts';
 import { startChaosRun } from '../chaos/run-chaos.ts';
 import { checkMoney, type BetRow, type LedgerItem, type RecordedTransaction } from '../chaos/money-check.ts';
+import { checkOutcomeSpy, type SpyReport } from '../chaos/outcome-spy.ts';
 import { chaosSchedule } from '../chaos/schedule.ts';
 import { checkSseFrames } from '../chaos/sse-check.ts';
 import type { FollowerFrame } from '../chaos/sse-follower.ts';
+import { summaryLine } from '../chaos/summary.ts';
+import { createHttpTally } from '../chaos/http.ts';
+import type { ChaosFigures } from '../chaos/invariants.ts';
 import { balance, FINAL, launch, ledger, paramsFor, placeBet, setFaults } from './support/bets.ts';
 import { startCluster, TEST_WALLET_SECRET } from './support/cluster.ts';
 import { operatorClient } from './support/http.ts';
@@ -16,7 +20,9 @@ import { createOperator } from './support/operators.ts';
 // SPEC §10 under chaos, on every `npm test`: `npm run chaos` (docs/chaos.md) in miniature —
 // the same harness and the same invariant checks, two hundred bets over three nodes with
 // wallet faults on every operation, one node SIGKILLed and restarted, Redis restarted empty,
-// SSE clients reconnecting through random nodes. The seed is random and printed in the
+// SSE clients reconnecting through random nodes, and the adversarial wallet (issue #17):
+// retries refused with a 4xx, every held debit's bet looked up for its outcome
+// (CHAOS_ADVERSARY=0 turns it off). The seed is random and printed in the
 // summary; CHAOS_SEED=<n> replays a failing schedule.
 
 test.serial('a short chaos run keeps every invariant: money, finality, events, no 5xx', async (t) => {
@@ -32,6 +38,7 @@ test.serial('a short chaos run keeps every invariant: money, finality, events, n
     CHAOS_SSE_CLIENTS: '1',
     CHAOS_DRAIN_SECONDS: '90',
     CHAOS_SEED: process.env.CHAOS_SEED,
+    CHAOS_ADVERSARY: process.env.CHAOS_ADVERSARY,
   });
   const run = startChaosRun(config, (line) => t.log(line));
   let finished = false;
@@ -141,6 +148,43 @@ test("the money check reconciles each operator's player on its own, even under t
   misbooked.players.push({ operatorId: 'op2', playerId: 'p1', startBalance: 1_000, balance: 1_000 });
   const report = checkMoney(misbooked);
   t.deepEqual(report.mismatchedPlayers.map((line) => line.split(':')[0]).sort(), ['op/p1', 'op2/p1']);
+});
+
+// The adversary's check, on made-up spy reports: a spy that cannot fail a run proves nothing.
+const spyReport = (counts: Partial<SpyReport>): SpyReport => ({ enabled: true, lookups: 0, leaks: 0, skipped: 0, errors: 0, examples: [], ...counts });
+
+test('the outcome check passes a run whose wallet looked bets up and never saw an outcome', (t) => {
+  t.deepEqual(checkOutcomeSpy(spyReport({ lookups: 120, errors: 3 })), { figures: { outcomeLookups: 120, outcomeLeaks: 0 }, failures: [] });
+  t.deepEqual(checkOutcomeSpy(null), { figures: { outcomeLookups: 0, outcomeLeaks: 0 }, failures: [] }, 'no adversary, nothing to judge');
+});
+
+test('the outcome check fails a run whose wallet saw an outcome while it held the stake, or looked nothing up', (t) => {
+  const leaked = checkOutcomeSpy(
+    spyReport({
+      lookups: 40,
+      leaks: 2,
+      examples: [{ transactionId: 'b1:debit', betId: 'b1', roundId: 'r1', route: 'bets', status: 'debiting', outcome: { roll: 7.5, win: true }, payout: 0, at: '2031-01-01T00:00:00.000Z' }],
+    }),
+  );
+  t.deepEqual(leaked.figures, { outcomeLookups: 40, outcomeLeaks: 2 });
+  t.is(leaked.failures.length, 1);
+  t.regex(leaked.failures[0]!, /^outcome: 2 of 40 debits .* bet b1 \(bets: status debiting, outcome \{"roll":7.5,"win":true\}/);
+  t.deepEqual(checkOutcomeSpy(spyReport({ errors: 9 })).failures, ['outcome: the wallet found no bet to look up (9 lookups failed, 0 skipped)']);
+});
+
+test('the adversary is on unless CHAOS_ADVERSARY=0', (t) => {
+  t.deepEqual(chaosConfigFromEnv({}).adversary, { refuseRetryRate: 0.3 });
+  t.deepEqual(chaosConfigFromEnv({ CHAOS_REFUSE_RETRY_RATE: '0.5' }).adversary, { refuseRetryRate: 0.5 });
+  t.is(chaosConfigFromEnv({ CHAOS_ADVERSARY: '0' }).adversary, null);
+  t.throws(() => chaosConfigFromEnv({ CHAOS_ADVERSARY: 'yes' }), { message: /CHAOS_ADVERSARY/ });
+});
+
+test('the summary line carries the adversary, its refused retries and outcome_leaks beside money_delta', (t) => {
+  const figures = { bets: 10, events: 50, faults: 4, refusedRetries: 3, moneyDelta: 0, outcomeLeaks: 2, outcomeLookups: 12 } as ChaosFigures;
+  const conductor = { kills: 1, sigterms: 0, redisRestarts: 1, sigtermExits: [], problems: [] };
+  const line = summaryLine({ seed: 5, adversary: true, figures, conductor, tally: createHttpTally(), drainSeconds: 1, seconds: 9, ok: false });
+  t.regex(line, /^CHAOS result=FAIL seed=5 adversary=on .* refused_retries=3 money_delta=0 .* outcome_leaks=2 outcome_lookups=12 /);
+  t.regex(summaryLine({ seed: 5, adversary: false, figures, conductor, tally: createHttpTally(), drainSeconds: 1, seconds: 9, ok: true }), / adversary=off /);
 });
 
 test('one seed gives one schedule, with every kill, SIGTERM and Redis restart in it', (t) => {

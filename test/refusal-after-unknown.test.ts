@@ -8,8 +8,8 @@ import type { RunningProcess } from './support/process.ts';
 import { waitUntil } from './support/wait.ts';
 
 // SPEC §6 / issue #17 point 2: a wallet's 4xx is its final word only when no earlier
-// attempt of the same transaction went unanswered. The wallet mock's repeatRefusalRate
-// answers every retry of a transaction id 404 without touching its ledger, as a gateway
+// attempt of the same transaction went unanswered. The wallet mock's refuseRetryRate
+// answers every retry of a transaction id with a 4xx (404, 409 or 400) without touching its ledger, as a gateway
 // might during a deploy, after the first attempt was applied and its answer lost (or
 // timed out, or failed). Each test has a wallet mock of its own.
 
@@ -73,16 +73,16 @@ for (const [fault, rates, walletKept] of [
   ['timed out', { timeoutRate: 1 }, ['rollback:tombstone']],
   ['answered 500', { errorRate: 1 }, ['rollback:tombstone']],
 ] as const) {
-  test(`a debit attempt ${fault}, then a 404 on the retry: rolled back and cancelled, never rejected, balance whole`, async (t) => {
+  test(`a debit attempt ${fault}, then a 4xx on the retry: rolled back and cancelled, never rejected, balance whole`, async (t) => {
     const s = await setup();
-    await s.faults({ debit: { ...rates, repeatRefusalRate: 1 } });
+    await s.faults({ debit: { ...rates, refuseRetryRate: 1 } });
     const placed = await s.bet('win');
     const bet = await waitForBet(s.other, placed.body.id);
     t.is(bet.status, 'cancelled');
     t.deepEqual(states(bet), ['debiting', 'rolling_back', 'cancelled']);
     t.is(bet.rejectReason, undefined, 'a refusal after an unknown attempt is not a rejection');
     t.is(bet.payout, 0);
-    t.true((await s.stats()).debit!.repeatRefused! >= 1, 'the retry was refused');
+    t.true((await s.stats()).debit!.refusedRetry! >= 1, 'the retry was refused');
     // The wallet held (or never saw) the first attempt; the rollback left it whole.
     t.deepEqual(byKind(await s.ledger()), [...walletKept]);
     t.is(await s.balance(), START);
@@ -100,9 +100,9 @@ for (const [fault, rates, walletKept] of [
   });
 }
 
-test('a credit applied and its answer lost, then a 404 on the retry: credit_parked, listed, counted, and paid exactly once by a forced retry', async (t) => {
+test('a credit applied and its answer lost, then a 4xx on the retry: credit_parked, listed, counted, and paid exactly once by a forced retry', async (t) => {
   const s = await setup();
-  await s.faults({ credit: { lostResponseRate: 1, repeatRefusalRate: 1 } });
+  await s.faults({ credit: { lostResponseRate: 1, refuseRetryRate: 1 } });
   const placed = await s.bet('win');
   t.is(placed.status, 201, 'the win is owed: money decided');
   const parked = await waitForBet(s.client, placed.body.id, new Set(['credit_parked']));

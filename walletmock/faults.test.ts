@@ -89,26 +89,6 @@ test('the retry after a lost response gets the first result and moves no money a
   t.is(await wallet.balance(bet.playerId), startBalance - 100);
 });
 
-test('with repeatRefusalRate, a retry of an applied-but-lost debit is refused 404 and the ledger keeps the first attempt', async (t) => {
-  const wallet = await startMock(t);
-  const bet = newBet();
-  await wallet.setFaults({ debit: { lostResponseRate: 1, repeatRefusalRate: 1 } });
-  t.not(await outcomeOf(wallet, bet.debit(100)), 200, 'the first attempt is applied and its answer lost');
-  t.deepEqual(await wallet.call('debit', bet.debit(100)), { status: 404, body: { code: 'NOT_FOUND' } });
-  t.deepEqual(await wallet.call('debit', bet.debit(100)), { status: 404, body: { code: 'NOT_FOUND' } });
-  t.like(await wallet.stats('debit'), { lost: 1, repeatRefused: 2, duplicate: 0 });
-  t.deepEqual(
-    (await wallet.ledger()).map((item) => `${item.kind}:${item.status}`),
-    ['debit:applied'],
-  );
-  t.is(await wallet.balance(bet.playerId), startBalance - 100);
-  // Other operations are untouched; without the option, the retry gets the first result again.
-  t.is((await wallet.call('credit', bet.credit(100))).status, 200);
-  await wallet.setFaults({});
-  t.is((await wallet.call('debit', bet.debit(100))).status, 200);
-  t.is(await wallet.balance(bet.playerId), startBalance);
-});
-
 test('faults hit only the configured operation', async (t) => {
   const wallet = await startMock(t);
   await wallet.setFaults({ debit: { errorRate: 1 } });
@@ -128,7 +108,7 @@ test('putting an empty configuration clears all faults', async (t) => {
   const wallet = await startMock(t);
   await wallet.setFaults({ seed: 3, debit: { errorRate: 1, latencyMs: 5 }, credit: { timeoutRate: 0.5 } });
   const cleared = await wallet.setFaults({});
-  const none = { errorRate: 0, timeoutRate: 0, lostResponseRate: 0, latencyMs: 0, repeatRefusalRate: 0 };
+  const none = { errorRate: 0, timeoutRate: 0, lostResponseRate: 0, refuseRetryRate: 0, latencyMs: 0 };
   const expected = { seed: null, debit: none, credit: none, rollback: none };
   t.deepEqual(cleared, { status: 200, body: expected });
   t.deepEqual((await wallet.request('GET', '/__faults')).body, expected);
@@ -178,6 +158,8 @@ test('an invalid fault configuration is 400 and keeps the current one', async (t
     { debit: { latencyMs: 1.5 } },
     { withdraw: { errorRate: 1 } },
     { debit: { errorrate: 1 } },
+    { debit: { refuseRetryRate: 1.01 } },
+    { credit: { refuseRetryRate: '0.5' } },
   ]) {
     const reply = await wallet.setFaults(bad);
     t.is(reply.status, 400, JSON.stringify(bad));
@@ -190,4 +172,73 @@ test('rates that sum to one despite float rounding are accepted', async (t) => {
   const wallet = await startMock(t);
   const reply = await wallet.setFaults({ debit: { errorRate: 0.1, timeoutRate: 0.2, lostResponseRate: 0.7 } });
   t.is(reply.status, 200);
+});
+
+// Issue #17: a 4xx after an attempt that ended unknown is not final. The mock plays the
+// gateway that refuses retries during a deploy, whatever the first attempt did.
+
+const retryRefusals = [
+  { status: 404, body: { code: 'NOT_FOUND' } },
+  { status: 409, body: { code: 'DUPLICATE_TRANSACTION' } },
+  { status: 400, body: { code: 'BAD_REQUEST' } },
+];
+
+test('a retry refused by refuseRetryRate is a 404, 409 or 400 and changes nothing; a first attempt is never refused', async (t) => {
+  const wallet = await startMock(t);
+  await wallet.setFaults({ seed: 7, debit: { refuseRetryRate: 1 }, credit: { refuseRetryRate: 1 } });
+  const seen = new Set<number>();
+  for (let i = 0; i < 12; i++) {
+    const bet = newBet();
+    t.is((await wallet.call('debit', bet.debit(100))).status, 200, 'the first attempt is applied');
+    const retry = await wallet.call('debit', bet.debit(100));
+    t.true(
+      retryRefusals.some((refusal) => refusal.status === retry.status && refusal.body.code === retry.body.code),
+      JSON.stringify(retry),
+    );
+    seen.add(retry.status);
+    t.is((await wallet.call('credit', bet.credit(50))).status, 200);
+    t.true([400, 404, 409].includes((await wallet.call('credit', bet.credit(50))).status));
+    t.is(await wallet.balance(bet.playerId), startBalance - 100 + 50, 'one debit and one credit, whatever the retries got');
+  }
+  t.deepEqual([...seen].sort(), [400, 404, 409], 'every kind of refusal is drawn');
+  const items = await wallet.ledger();
+  t.is(items.length, 24);
+  t.true(items.every((item) => item.status === 'applied'));
+  t.like(await wallet.stats('debit'), { applied: 12, refusedRetry: 12, duplicate: 0 });
+});
+
+test('with lost responses, a debit is applied and answered 500 or cut, and its retry is refused with a 4xx', async (t) => {
+  const wallet = await startMock(t);
+  await wallet.setFaults({ seed: 3, debit: { lostResponseRate: 1, refuseRetryRate: 1 } });
+  const bet = newBet();
+  t.true([500, 'cut'].includes(await outcomeOf(wallet, bet.debit(100))));
+  t.true([400, 404, 409].includes((await wallet.call('debit', bet.debit(100))).status));
+  t.like(await wallet.ledger(bet.playerId), [{ kind: 'debit', status: 'applied' }]);
+  t.is(await wallet.balance(bet.playerId), startBalance - 100, 'the wallet holds the stake the RGS was refused');
+  // Once the gateway is back, the retry gets the first result.
+  await wallet.setFaults({});
+  t.is((await wallet.call('debit', bet.debit(100))).status, 200);
+});
+
+test('a retry after an injected error may be refused too, and nothing is applied then', async (t) => {
+  const wallet = await startMock(t);
+  const bet = newBet();
+  await wallet.setFaults({ credit: { errorRate: 1 } });
+  t.is((await wallet.call('credit', bet.credit(100))).status, 500);
+  await wallet.setFaults({ credit: { refuseRetryRate: 1 } });
+  t.true([400, 404, 409].includes((await wallet.call('credit', bet.credit(100))).status));
+  t.deepEqual(await wallet.ledger(), []);
+});
+
+test('refuseRetryRate 0 keeps the seeded sequence of the other faults', async (t) => {
+  const wallet = await startMock(t);
+  const run = async (faults: Record<string, number>) => {
+    await wallet.setFaults({ seed: 42, debit: faults });
+    const bet = newBet();
+    const outcomes: (number | 'cut')[] = [];
+    for (let i = 0; i < 10; i++) outcomes.push(await outcomeOf(wallet, bet.debit(1)));
+    return outcomes;
+  };
+  const without = await run({ errorRate: 0.5 });
+  t.deepEqual(await run({ errorRate: 0.5, refuseRetryRate: 0 }), without);
 });

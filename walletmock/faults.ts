@@ -12,37 +12,62 @@ interface FaultConfig {
 }
 
 /**
- * What happens to one signed, valid wallet request (SPEC §6), after `refusesRepeat`:
+ * What happens to one signed, valid wallet request (SPEC §6):
  * - error: 500, nothing applied;
  * - timeout: no answer at all, nothing applied;
  * - lost-error / lost-cut: applied, then a 500 or a cut connection, so the caller
- *   cannot tell it from an error or a timeout and must retry idempotently.
+ *   cannot tell it from an error or a timeout and must retry idempotently;
+ * - refuse-*: a retry (a transactionId seen before) refused with a 4xx and nothing
+ *   applied, as a gateway answers while the wallet behind it is being deployed. After an
+ *   earlier attempt that ended unknown, such a refusal says nothing about that attempt.
  */
-type FaultDecision = 'none' | 'error' | 'timeout' | 'lost-error' | 'lost-cut';
+type FaultDecision = 'none' | 'error' | 'timeout' | 'lost-error' | 'lost-cut' | RetryRefusal;
+type RetryRefusal = 'refuse-not-found' | 'refuse-duplicate' | 'refuse-bad-request';
 
-const noFaults = (): OperationFaults => ({ errorRate: 0, timeoutRate: 0, lostResponseRate: 0, latencyMs: 0, repeatRefusalRate: 0 });
+/** The answers a refused retry gets, one drawn per answer: what gateways and wallets say. */
+export const retryRefusals: Readonly<Record<RetryRefusal, { status: 400 | 404 | 409; body: { code: string } }>> = {
+  'refuse-not-found': { status: 404, body: { code: 'NOT_FOUND' } },
+  'refuse-duplicate': { status: 409, body: { code: 'DUPLICATE_TRANSACTION' } },
+  'refuse-bad-request': { status: 400, body: { code: 'BAD_REQUEST' } },
+};
+const refusalKinds = Object.keys(retryRefusals) as RetryRefusal[];
+
+export function isRetryRefusal(decision: FaultDecision): decision is RetryRefusal {
+  return decision in retryRefusals;
+}
+
+// The transactionIds seen, to tell a retry from a first attempt. A retry comes within
+// seconds of its first attempt, so the most recent ids are enough; the bound keeps a
+// long benchmark from growing the set forever.
+const seenLimit = 200_000;
+
+const noFaults = (): OperationFaults => ({ errorRate: 0, timeoutRate: 0, lostResponseRate: 0, refuseRetryRate: 0, latencyMs: 0 });
 
 export interface FaultInjector {
   /** Replaces the whole configuration: omitted operations and fields are 0. */
   configure(body: FaultsBody): FaultConfig;
   current(): FaultConfig;
   latencyOf(operation: Operation): number;
-  /**
-   * `repeatRefusalRate`: true when this request repeats a transactionId seen before (while
-   * the rate was set) and is to be refused without touching the ledger. So an attempt that
-   * was applied and lost, or timed out, can have its retry refused with a 4xx, which the
-   * RGS must not take for the wallet's final word.
-   */
-  refusesRepeat(operation: Operation, transactionId: string): boolean;
-  decide(operation: Operation): FaultDecision;
+  /** Decides the fault of one request; `transactionId` is remembered, so its repeats are retries. */
+  decide(operation: Operation, transactionId: string): FaultDecision;
+  /** Forgets the transactionIds seen (POST /__reset). */
+  reset(): void;
 }
 
 export function createFaultInjector(): FaultInjector {
   let config: FaultConfig = { seed: null, debit: noFaults(), credit: noFaults(), rollback: noFaults() };
   let random: () => number = Math.random;
-  // Transaction ids seen while their operation had a repeatRefusalRate; never forgotten
-  // (a PUT must not turn a retry into a first attempt), and empty unless the option is used.
-  const seen = new Set<string>();
+  // Per operation: a debit's id seen says nothing about a credit's.
+  let seen: Record<Operation, Set<string>> = { debit: new Set(), credit: new Set(), rollback: new Set() };
+
+  /** true if this operation saw the id before; remembers it either way. */
+  function isRetry(operation: Operation, transactionId: string): boolean {
+    const ids = seen[operation];
+    if (ids.has(transactionId)) return true;
+    ids.add(transactionId);
+    if (ids.size > seenLimit) ids.delete(ids.values().next().value as string);
+    return false;
+  }
 
   return {
     configure(body) {
@@ -59,17 +84,14 @@ export function createFaultInjector(): FaultInjector {
     },
     current: () => config,
     latencyOf: (operation) => config[operation].latencyMs,
-    refusesRepeat(operation, transactionId) {
-      const rate = config[operation].repeatRefusalRate;
-      if (rate === 0) return false;
-      if (!seen.has(transactionId)) {
-        seen.add(transactionId);
-        return false;
+    decide(operation, transactionId) {
+      const { errorRate, timeoutRate, lostResponseRate, refuseRetryRate } = config[operation];
+      const retry = isRetry(operation, transactionId);
+      // No draw unless the rate can apply: a seeded sequence is not shifted by requests
+      // that cannot be refused, and configurations without this option replay as before.
+      if (retry && refuseRetryRate > 0 && random() < refuseRetryRate) {
+        return refusalKinds[Math.floor(random() * refusalKinds.length)] ?? 'refuse-not-found';
       }
-      return random() < rate;
-    },
-    decide(operation) {
-      const { errorRate, timeoutRate, lostResponseRate } = config[operation];
       // No draw when the operation has no faults: the fault-free hot path stays cheap
       // and a seeded sequence is not shifted by operations that cannot fail.
       if (errorRate === 0 && timeoutRate === 0 && lostResponseRate === 0) return 'none';
@@ -80,6 +102,9 @@ export function createFaultInjector(): FaultInjector {
         return random() < 0.5 ? 'lost-error' : 'lost-cut';
       }
       return 'none';
+    },
+    reset() {
+      seen = { debit: new Set(), credit: new Set(), rollback: new Set() };
     },
   };
 }

@@ -65,11 +65,11 @@ const operationFaults = z
     errorRate: rate.default(0),
     timeoutRate: rate.default(0),
     lostResponseRate: rate.default(0),
+    // A repeat of a transactionId the mock has seen (a retry) is refused with a 4xx and
+    // nothing applied, as a gateway in front of a wallet answers during a deploy. Its own
+    // draw, taken before the others: it is not part of their shared unit interval.
+    refuseRetryRate: rate.default(0),
     latencyMs: z.int().min(0).max(60_000).default(0),
-    // An adversarial wallet (SPEC §6): a repeat of a transactionId the mock already saw —
-    // an RGS retry — is answered 404 {code:"NOT_FOUND"}, as a gateway in the middle of a
-    // deploy would, and changes nothing. Drawn apart from the three rates above.
-    repeatRefusalRate: rate.default(0),
   })
   // One draw decides the fault, so the three rates share the unit interval; the
   // epsilon forgives float sums such as 0.1 + 0.2 + 0.7.
@@ -85,3 +85,17 @@ export const faultsBody = z.strictObject({
   rollback: operationFaults.optional(),
 });
 export type FaultsBody = z.infer<typeof faultsBody>;
+
+// PUT /__spy: where the RGS's operator API is and each operator's key; `{}` turns it off.
+const httpUrl = z.url({ protocol: /^https?$/ }).max(2048);
+export const spyBody = z.strictObject({
+  // Several nodes may be given: lookups go round them, and past one that does not answer.
+  rgsUrl: z.union([httpUrl, z.array(httpUrl).min(1).max(16)]).optional(),
+  keys: z
+    .record(id, z.string().min(1).max(512))
+    .refine((keys) => Object.keys(keys).length >= 1 && Object.keys(keys).length <= 64, { message: '1 to 64 operators' })
+    .optional(),
+}).refine((body) => (body.rgsUrl === undefined) === (body.keys === undefined), {
+  message: 'rgsUrl and keys go together ({} turns the spy off)',
+});
+export type SpyBody = z.infer<typeof spyBody>;

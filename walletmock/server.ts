@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
-import { handleFaults, handleLedger, handlePlayer, handleReset, handleStats } from './control-routes.ts';
+import { answerClientErrors } from './client-errors.ts';
+import { handleFaults, handleLedger, handlePlayer, handleReset, handleSpy, handleStats } from './control-routes.ts';
 import { createFaultInjector, type Operation } from './faults.ts';
 import { createHeldResponses } from './held-responses.ts';
 import { PayloadTooLarge, sendJson } from './http-json.ts';
 import { createLedger } from './ledger.ts';
+import { createOutcomeSpy } from './outcome-spy.ts';
 import { createSignatureVerifier } from './signature.ts';
 import { createRequestStats } from './stats.ts';
 import { handleBalance, handleWalletOperation } from './wallet-routes.ts';
@@ -46,8 +48,9 @@ export function createWalletMock(options: WalletMockOptions): WalletMock {
   const faults = createFaultInjector();
   const held = createHeldResponses();
   const stats = createRequestStats();
-  const walletDeps = { ledger, verifier, faults, held, stats, logger };
-  const controlDeps = { ledger, faults, stats };
+  const spy = createOutcomeSpy({ now: options.now });
+  const walletDeps = { ledger, verifier, faults, held, stats, spy, logger };
+  const controlDeps = { ledger, faults, stats, spy };
 
   function route(req: IncomingMessage, res: ServerResponse): Promise<void> | void {
     const url = req.url ?? '/';
@@ -73,6 +76,8 @@ export function createWalletMock(options: WalletMockOptions): WalletMock {
         return method === 'GET' ? sendJson(res, 200, { status: 'ok' }) : methodNotAllowed(res);
       case '/__faults':
         return method === 'GET' || method === 'PUT' ? handleFaults(controlDeps, req, res) : methodNotAllowed(res);
+      case '/__spy':
+        return method === 'GET' || method === 'PUT' ? handleSpy(controlDeps, req, res) : methodNotAllowed(res);
       case '/__ledger':
         return method === 'GET' ? handleLedger(controlDeps, search(), res) : methodNotAllowed(res);
       case '/__stats':
@@ -101,6 +106,7 @@ export function createWalletMock(options: WalletMockOptions): WalletMock {
       fail(res, error);
     }
   });
+  answerClientErrors(server);
 
   return {
     server,

@@ -4,11 +4,11 @@ import type { LedgerOutcome } from './ledger.ts';
 /**
  * Each wallet request is counted once, under how it ended: by the ledger (applied,
  * refused, duplicate), by an injected fault (error, timeout, lost: applied but the
- * answer dropped, repeatRefused: a retry refused with 404 without reaching the ledger),
- * or before reaching either (unauthorized = 401, invalid = 400).
+ * answer dropped, refusedRetry: a retry refused with a 4xx), or before reaching either
+ * (unauthorized = 401, invalid = 400).
  * Lets tests assert what the RGS actually sent, e.g. that a retry happened.
  */
-type RequestOutcome = LedgerOutcome | 'error' | 'timeout' | 'lost' | 'repeatRefused' | 'unauthorized' | 'invalid';
+type RequestOutcome = LedgerOutcome | 'error' | 'timeout' | 'lost' | 'refusedRetry' | 'unauthorized' | 'invalid';
 
 type Counts = Record<RequestOutcome, number>;
 
@@ -19,7 +19,7 @@ const zeroCounts = (): Counts => ({
   error: 0,
   timeout: 0,
   lost: 0,
-  repeatRefused: 0,
+  refusedRetry: 0,
   unauthorized: 0,
   invalid: 0,
 });

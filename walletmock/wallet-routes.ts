@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { FaultInjector, Operation } from './faults.ts';
+import { isRetryRefusal, retryRefusals, type FaultInjector, type Operation } from './faults.ts';
 import type { HeldResponses } from './held-responses.ts';
 import { parseJson, parseValue, readBody, sendJson, sendValidationFailed, type Parsed } from './http-json.ts';
 import type { Ledger, LedgerResult } from './ledger.ts';
+import type { OutcomeSpy } from './outcome-spy.ts';
 import {
   balanceQuery,
   creditBody,
@@ -24,6 +25,7 @@ export interface WalletRouteDeps {
   faults: FaultInjector;
   held: HeldResponses;
   stats: RequestStats;
+  spy: OutcomeSpy;
   logger: Logger;
 }
 
@@ -67,7 +69,7 @@ export async function handleWalletOperation(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<void> {
-  const { ledger, verifier, faults, held, stats, logger } = deps;
+  const { ledger, verifier, faults, held, stats, spy, logger } = deps;
   const raw = await readBody(req);
 
   // Authentication comes first: an unsigned request learns nothing and changes nothing.
@@ -88,16 +90,19 @@ export async function handleWalletOperation(
     return;
   }
 
+  // The mock holds the request (latency, and the spy's lookup of a debit's bet) before
+  // deciding or applying anything: meanwhile the RGS cannot know whether the stake is taken.
   const latencyMs = faults.latencyOf(operation);
+  const lookup = request.value.operation === 'debit' && spy.isOn() ? spy.observeDebit(req.headers, request.value.body) : null;
   if (latencyMs > 0) await delay(latencyMs);
+  if (lookup !== null) await lookup;
 
-  if (faults.refusesRepeat(operation, request.value.body.transactionId)) {
-    stats.count(operation, 'repeatRefused');
-    sendJson(res, 404, { code: 'NOT_FOUND' });
+  const fault = faults.decide(operation, request.value.body.transactionId);
+  if (isRetryRefusal(fault)) {
+    stats.count(operation, 'refusedRetry');
+    sendJson(res, retryRefusals[fault].status, retryRefusals[fault].body);
     return;
   }
-
-  const fault = faults.decide(operation);
   if (fault === 'error') {
     stats.count(operation, 'error');
     sendJson(res, 500, { code: 'INTERNAL_ERROR' });
@@ -121,6 +126,7 @@ export async function handleWalletOperation(
     return;
   }
   stats.count(operation, outcome);
+  if (operation === 'debit' && reply.status === 200) spy.debitAnswered(request.value.body.transactionId);
   sendJson(res, reply.status, reply.body);
 }
 

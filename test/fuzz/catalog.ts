@@ -82,6 +82,13 @@ export function authOf(route: RouteEntry): AuthKind {
 
 export const routeKey = (route: RouteEntry) => `${route.method} ${route.path}`;
 
+/** Where a request goes: the node's public port, its admin listener (issue #17 §6: `/admin/*` and `/metrics`), or the wallet mock. */
+export type Listener = 'public' | 'admin' | 'walletmock';
+
+export function listenerOf(route: RouteEntry): Exclude<Listener, 'walletmock'> {
+  return route.path === '/admin' || route.path.startsWith('/admin/') || route.path === '/metrics' ? 'admin' : 'public';
+}
+
 // A valid cursor only comes from a page: the base request has none.
 const page = (limitKind: Kind = 'limit'): Record<string, Field> => ({
   cursor: { kind: 'cursor', valid: undefined },
@@ -110,6 +117,8 @@ export function routeInputs(fx: Fixtures): Record<string, RouteInputs> {
       },
     },
     'POST /admin/operators': { body: operatorSettings(false) },
+    // No inputs: its own breakers are an extra path segment (never an operator id).
+    'GET /admin/operators': {},
     'GET /admin/operators/:id': { params: operatorParam },
     'PATCH /admin/operators/:id': { params: operatorParam, body: operatorSettings(true) },
     'POST /admin/operators/:id/keys/rotate': { params: operatorParam, body: 'none' },

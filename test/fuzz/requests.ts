@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { RouteEntry } from '../support/app-routes.ts';
-import { authOf, routeInputs, routeKey, type AuthKind, type Field, type Fixtures, type RouteInputs } from './catalog.ts';
+import { authOf, listenerOf, routeInputs, routeKey, type AuthKind, type Field, type Fixtures, type Listener, type RouteInputs } from './catalog.ts';
 import {
   brokenPercentEncoding,
   invalidJson,
@@ -31,6 +31,8 @@ export interface FuzzCase {
   /** What makes this request invalid, for the report. */
   breaker: string;
   expect: Expectation;
+  /** Which server the request is sent to. */
+  listener: Listener;
   request: WireRequest;
 }
 
@@ -400,7 +402,7 @@ export function fuzzCases(routes: RouteEntry[], fx: Fixtures): fc.Arbitrary<Fuzz
       })
       .map(({ breaker, noise: noiseHeaders, body, query, launchKey }): FuzzCase => {
         const draft = breaker.apply(validDraft(route, inputs, fx, { body, query, launchKey }));
-        return { route: routeKey(route), breaker: breaker.label, expect: breaker.expect ?? 'problem', request: toWire(route, draft, noiseHeaders) };
+        return { route: routeKey(route), breaker: breaker.label, expect: breaker.expect ?? 'problem', listener: listenerOf(route), request: toWire(route, draft, noiseHeaders) };
       });
   });
   return fc.oneof(...perRoute);

@@ -3,11 +3,14 @@ import fc from 'fast-check';
 import { appRoutes } from '../support/app-routes.ts';
 import { fuzzCases, staleCatalogEntries, type FuzzCase } from './requests.ts';
 import { stateDiff, type FuzzTarget } from './target.ts';
+import { WALLET_MOCK_ROUTES, walletMockCases, walletMockRouteKey } from './walletmock-cases.ts';
 import { send, type WireAnswer } from './wire.ts';
 
 // SPEC §3/§10.4 as a property: every request that is invalid in at least one respect,
-// to every endpoint, is answered 4xx application/problem+json with a string `code`
-// (never 2xx, never 5xx), and leaves every table of the database as it was.
+// to every endpoint — the node's public and admin listeners, and the wallet mock — is
+// answered 4xx (never 2xx, never 5xx): application/problem+json with a string `code`
+// from the node, JSON with a string `code` from the mock (its format, SPEC §6). It leaves
+// every table of the database and the mock's books as they were.
 
 export interface FuzzOptions {
   runs: number;
@@ -22,8 +25,10 @@ export interface FuzzReport {
   durationMs: number;
   /** Answers by HTTP status, over every request sent (shrinking included). */
   statuses: Record<string, number>;
-  /** Cases sent per route (`METHOD /path`), shrinking included. */
+  /** Cases sent per route (`METHOD /path`, the mock's as `walletmock METHOD /path`), shrinking included. */
   byRoute: Record<string, number>;
+  /** Cases sent per listener (public, admin, walletmock), shrinking included. */
+  byListener: Record<string, number>;
   /** Set when the property failed: the shrunk counterexample and what was wrong. */
   failure?: string;
 }
@@ -32,6 +37,7 @@ const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0,
 
 /** What is wrong with an answer to a case; empty when it is right. */
 export function judge(fuzzCase: FuzzCase, answer: WireAnswer): string[] {
+  if (fuzzCase.listener === 'walletmock') return judgeWalletMock(answer);
   if (fuzzCase.expect === 'stream-reset') {
     const firstEvent = /^event: ?(.*)$/m.exec(answer.text)?.[1];
     if (answer.status !== 200 || !answer.contentType.startsWith('text/event-stream')) return [`expected a 200 event stream, got ${answer.status} ${answer.contentType}`];
@@ -51,11 +57,25 @@ export function judge(fuzzCase: FuzzCase, answer: WireAnswer): string[] {
   return wrong;
 }
 
+/** The wallet mock's errors: 4xx, `application/json`, an object with a non-empty string `code`. */
+function judgeWalletMock(answer: WireAnswer): string[] {
+  const wrong: string[] = [];
+  if (answer.status < 400 || answer.status > 499) wrong.push(`status ${answer.status}`);
+  if (!answer.contentType.startsWith('application/json')) wrong.push(`content-type ${JSON.stringify(answer.contentType)}`);
+  try {
+    const body = JSON.parse(answer.text) as { code?: unknown } | null;
+    if (typeof body?.code !== 'string' || body.code === '') wrong.push('no code');
+  } catch {
+    wrong.push('body is not JSON');
+  }
+  return wrong;
+}
+
 export function describeCase(fuzzCase: FuzzCase): string {
   const { request } = fuzzCase;
   const headers = Object.entries(request.headers).map(([name, value]) => `  ${name}: ${cut(JSON.stringify(value), 200)}`);
   const body = request.body === undefined ? '  (no body)' : `  body: ${cut(JSON.stringify(request.body.toString()), 400)}`;
-  return [`${fuzzCase.route} — breaker: ${fuzzCase.breaker}`, `  ${request.method} ${cut(request.path, 300)}`, ...headers, body].join('\n');
+  return [`${fuzzCase.route} (${fuzzCase.listener}) — breaker: ${fuzzCase.breaker}`, `  ${request.method} ${cut(request.path, 300)}`, ...headers, body].join('\n');
 }
 
 /** Runs the property against a running target; never throws for a failed property (see `failure`). */
@@ -66,16 +86,27 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
 
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const statuses: Record<string, number> = {};
-  const byRoute: Record<string, number> = Object.fromEntries(routes.map((route) => [`${route.method} ${route.path}`, 0]));
+  const byListener: Record<string, number> = {};
+  const byRoute: Record<string, number> = Object.fromEntries([
+    ...routes.map((route) => [`${route.method} ${route.path}`, 0]),
+    ...WALLET_MOCK_ROUTES.map((route) => [walletMockRouteKey(route), 0]),
+  ]);
+  const urlOf = { public: target.baseUrl, admin: target.adminUrl, walletmock: target.walletUrl };
+  // Each route equally likely, the node's and the mock's alike.
+  const cases = fc.oneof(
+    { arbitrary: fuzzCases(routes, target.fixtures), weight: routes.length },
+    { arbitrary: walletMockCases(target.walletFixtures), weight: WALLET_MOCK_ROUTES.length },
+  );
   let known = await target.state();
   let done = 0;
   const started = Date.now();
 
-  const property = fc.asyncProperty(fuzzCases(routes, target.fixtures), async (fuzzCase) => {
+  const property = fc.asyncProperty(cases, async (fuzzCase) => {
     byRoute[fuzzCase.route] = (byRoute[fuzzCase.route] ?? 0) + 1;
+    byListener[fuzzCase.listener] = (byListener[fuzzCase.listener] ?? 0) + 1;
     let answer: WireAnswer;
     try {
-      answer = await send(target.baseUrl, fuzzCase.request, agent);
+      answer = await send(urlOf[fuzzCase.listener], fuzzCase.request, agent);
     } catch (error) {
       statuses['no answer'] = (statuses['no answer'] ?? 0) + 1;
       throw new Error(`no answer: ${(error as Error).message}`, { cause: error });
@@ -85,7 +116,7 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
     const now = await target.state();
     const changed = stateDiff(known, now);
     known = now;
-    if (changed.length) wrong.push(`the database changed: ${changed.join('; ')}`);
+    if (changed.length) wrong.push(`the state changed: ${changed.join('; ')}`);
     done++;
     if (options.progress && done % options.progress.every === 0) options.progress.report(done);
     if (wrong.length) throw new Error(`${wrong.join('; ')}\n  answer: ${answer.status} ${answer.contentType} ${cut(answer.text, 300)}`);
@@ -93,7 +124,7 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
 
   const details = await fc.check(property, { numRuns: options.runs, seed: options.seed });
   agent.destroy();
-  const report: FuzzReport = { runs: details.numRuns, seed: details.seed, durationMs: Date.now() - started, statuses, byRoute };
+  const report: FuzzReport = { runs: details.numRuns, seed: details.seed, durationMs: Date.now() - started, statuses, byRoute, byListener };
   if (details.failed) {
     const counterexample = details.counterexample?.[0];
     const error = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);

@@ -1,17 +1,41 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { startCluster, TEST_ADMIN_TOKEN, type TestCluster } from '../support/cluster.ts';
+import { startCluster, TEST_ADMIN_TOKEN, TEST_WALLET_SECRET, type TestCluster } from '../support/cluster.ts';
 import { createOperator } from '../support/operators.ts';
 import { launch, paramsFor, placeBet, waitForBet } from '../support/bets.ts';
 import type { Fixtures } from './catalog.ts';
+import type { WalletMockFixtures } from './walletmock-cases.ts';
 
-/** Rows and a content hash per table of the public schema: what "no state change" is checked against. */
+/**
+ * Rows and a content hash per table of the public schema, and per book of the wallet mock
+ * (`walletmock /__ledger`, its fault and spy settings): what "no state change" is checked
+ * against.
+ */
 export type DatabaseState = Record<string, { rows: number; hash: string }>;
 
 export interface FuzzTarget {
+  /** The node's public port. */
   baseUrl: string;
+  /** The node's admin listener (`/admin/*`, `/metrics`); the public port until the node has one of its own. */
+  adminUrl: string;
+  walletUrl: string;
   fixtures: Fixtures;
+  walletFixtures: WalletMockFixtures;
   state(): Promise<DatabaseState>;
   stop(): Promise<void>;
+}
+
+/** The mock's books as the fuzzer compares them: each GET's body, hashed. Its request counts (`/__stats`) change with every request, by design. */
+async function walletMockState(walletUrl: string): Promise<DatabaseState> {
+  const state: DatabaseState = {};
+  for (const path of ['/__ledger', '/__faults', '/__spy']) {
+    const response = await fetch(`${walletUrl}${path}`);
+    const text = await response.text();
+    if (response.status !== 200) throw new Error(`walletmock GET ${path}: ${response.status} ${text}`);
+    const items = (JSON.parse(text) as { items?: unknown[] }).items;
+    state[`walletmock ${path}`] = { rows: items?.length ?? 1, hash: createHash('sha256').update(text).digest('hex') };
+  }
+  return state;
 }
 
 /** Tables whose rows differ between two states, with their row counts. */
@@ -47,7 +71,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
       .join(' UNION ALL ');
     const state = async (): Promise<DatabaseState> => {
       const { rows } = await db.query<{ name: string; rows: number; hash: string }>(stateQuery);
-      return Object.fromEntries(rows.map((row) => [row.name, { rows: row.rows, hash: row.hash }]));
+      return { ...Object.fromEntries(rows.map((row) => [row.name, { rows: row.rows, hash: row.hash }])), ...(await walletMockState(cluster.wallet.url)) };
     };
 
     // The fixtures' own after-effects (event relay, settlement audit) finish before the run.
@@ -63,6 +87,9 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
 
     return {
       baseUrl,
+      adminUrl: baseUrl,
+      walletUrl: cluster.wallet.url,
+      walletFixtures: { secret: TEST_WALLET_SECRET, operatorId: operator.id, playerId },
       fixtures: { operatorId: operator.id, apiKey: operator.apiKey, adminToken: TEST_ADMIN_TOKEN, sessionToken, playerId, betId: bet.id, roundId: bet.roundId },
       state,
       async stop() {

@@ -160,8 +160,11 @@ const malformedAmount = fc.oneof(
 );
 
 const malformedRateLimit = fc.oneof(
-  fc.constantFrom<unknown>(0, -1, 1.5, 1_000_001, 2 ** 53, '10'),
+  fc.constantFrom<unknown>(0, -1, 1.5, 1_000_001, 2 ** 53, '10', Number.MAX_VALUE, -Number.MAX_VALUE),
   fc.integer({ min: 1_000_001, max: 2 ** 40 }),
+  // Huge numbers written out: beyond what a double or a Postgres integer holds.
+  fc.bigInt({ min: 2n ** 31n, max: 10n ** 400n }).map((value) => raw(value.toString())),
+  fc.constantFrom('1e400', '-1e400', '2147483648', '9223372036854775808', '1e-400', '1.0e6000').map(raw),
   fc.integer({ max: 0 }),
   wrongType('number', true),
 );
