@@ -15,6 +15,8 @@ import { startWebhookSweeper } from './modules/webhooks/sweeper.ts';
 import { createQueueBoard } from '../bull-board/board.ts';
 import { flushTelemetry } from './telemetry/flush.ts';
 import { answerClientErrors } from './http/client-errors.ts';
+import { resealOperatorSecrets } from './modules/operators/sealed-secrets.ts';
+import { resealServerSeeds } from './modules/fairness/sealed-seeds.ts';
 
 // One RGS node: parse env → migrate (under a lock) → serve HTTP and/or run workers by
 // RGS_ROLES → stop gracefully on SIGTERM (SPEC §2).
@@ -33,6 +35,19 @@ await rebaseEventRelayAfterRestore({ databaseUrl: env.DATABASE_URL, redisUrl: en
 );
 
 const services = createServices(env, logger);
+
+// SPEC §11: secrets and unrevealed seeds stored in clear before migration 0007 are sealed
+// before this node serves (every node, MIGRATE_ON_START or not: it only reads when there
+// is nothing left to seal). Postgres refuses any write to such a row until then.
+await Promise.all([
+  resealOperatorSecrets(services.db, services.keyring, { mode: 'clear', batchSize: 500 }),
+  resealServerSeeds(services.db, services.keyring, { mode: 'clear', batchSize: 500 }),
+]).then(
+  ([operators, seedPairs]) => {
+    if (operators.resealed + seedPairs.resealed > 0) logger.info({ operators: operators.resealed, seedPairs: seedPairs.resealed }, 'sealed the secrets stored in clear');
+  },
+  (error: unknown) => logger.error({ err: error }, 'could not seal the secrets stored in clear; `npm run secrets:reencrypt` does it'),
+);
 let shuttingDown = false;
 let server: Server | undefined;
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Pool } from 'undici';
 import { z } from 'zod';
+import { guardedConnect } from '../../shared/outbound-target.ts';
 import { signWalletRequest } from './signing.ts';
 import type { WalletCallKind } from './transaction-ids.ts';
 
@@ -42,7 +43,9 @@ export type WalletOutcome =
   | { kind: 'unknown'; error: string };
 
 const appliedBody = z.object({ transactionId: z.string(), balance: z.number().int().optional() }).loose();
-const refusedBody = z.object({ code: z.string().max(100) }).loose();
+// A refusal's code is recorded and shown to the operator; anything but a short
+// upper-case code (a page of some other service, say) becomes HTTP_<status>.
+const refusedBody = z.object({ code: z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/) }).loose();
 
 // Refusals that are the wallet's final word (SPEC §6): insufficient funds, limits,
 // blocked players, conflicts. 401/408/429 and 5xx say nothing about the transaction.
@@ -58,7 +61,7 @@ export interface WalletClient {
 }
 
 /** Signed calls to operators' wallets over keep-alive connections, each bounded by a timeout. */
-export function createWalletClient(options: { timeoutMs: number }): WalletClient {
+export function createWalletClient(options: { timeoutMs: number; allowPrivateTargets: boolean }): WalletClient {
   // One connection pool per wallet URL, made on first use. A pool's own `request` costs
   // about half of what the global dispatcher's does with an AbortSignal (measured: 26 µs
   // against 49 µs per call on a local wallet), most of it the AbortSignal's machinery.
@@ -69,7 +72,12 @@ export function createWalletClient(options: { timeoutMs: number }): WalletClient
     if (!wallet) {
       const parsed = new URL(url);
       wallet = {
-        pool: new Pool(parsed.origin, { connections: 64, keepAliveTimeout: 30_000, connect: { timeout: options.timeoutMs } }),
+        pool: new Pool(parsed.origin, {
+          connections: 64,
+          keepAliveTimeout: 30_000,
+          // SPEC §6: each new connection checks the address it goes to (DNS rebinding).
+          connect: guardedConnect({ timeout: options.timeoutMs }, options),
+        }),
         basePath: parsed.pathname.replace(/\/$/, ''),
       };
       wallets.set(url, wallet);
@@ -120,8 +128,10 @@ export function createWalletClient(options: { timeoutMs: number }): WalletClient
       }
       return { kind: 'unknown', error: `wallet answered ${response.statusCode}` };
     } catch (error) {
-      const name = (error as Error).name;
-      return { kind: 'unknown', error: name === 'AbortError' ? 'wallet timed out' : `wallet unreachable: ${(error as Error).message}` };
+      // A code or a name, never a message: operators read this (GET /transactions), and a
+      // message can carry addresses of the network the RGS runs in.
+      const { name, code } = error as { name?: string; code?: string };
+      return { kind: 'unknown', error: name === 'AbortError' ? 'wallet timed out' : `wallet unreachable: ${code ?? name}` };
     } finally {
       clearTimeout(timer);
     }
