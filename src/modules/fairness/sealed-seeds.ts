@@ -1,5 +1,5 @@
 import type { Queryable } from '../../shared/db.ts';
-import { resealColumn, type ResealResult, type SealedColumn } from '../../shared/reseal-column.ts';
+import { resealTable, type ResealResult, type SealedTable } from '../../shared/reseal-table.ts';
 import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
 
 // SPEC §5/§11: a server seed is stored sealed (src/shared/secrets-keyring.ts) for as long
@@ -7,16 +7,17 @@ import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
 // round views read it straight from the row). Migration 0007 makes Postgres refuse an
 // unrevealed seed in clear.
 
-const serverSeeds: SealedColumn = {
+const context = (pairId: string) => `seed_pairs.server_seed:${pairId}`;
+
+const seedPairs: SealedTable = {
   table: 'seed_pairs',
-  column: 'server_seed',
   // Unrevealed: active, or (never, but kept sealed if so) retired without a reveal.
   scope: 'active OR revealed_at IS NULL',
-  context: (pairId) => `seed_pairs.server_seed:${pairId}`,
+  columns: { server_seed: context },
 };
 
 export function sealServerSeed(keyring: SecretsKeyring, pairId: string, serverSeed: string): string {
-  return keyring.seal(serverSeed, serverSeeds.context(pairId));
+  return keyring.seal(serverSeed, context(pairId));
 }
 
 /**
@@ -25,10 +26,10 @@ export function sealServerSeed(keyring: SecretsKeyring, pairId: string, serverSe
  * characters, so it cannot be mistaken for a sealed one.
  */
 export function openServerSeed(keyring: SecretsKeyring, pairId: string, stored: string): string {
-  return keyring.isSealed(stored) ? keyring.open(stored, serverSeeds.context(pairId)) : stored;
+  return keyring.isSealed(stored) ? keyring.open(stored, context(pairId)) : stored;
 }
 
 /** Seals unrevealed seeds again: those in clear (`clear`), or all not under the current key (`not-current`). */
 export function resealServerSeeds(db: Queryable, keyring: SecretsKeyring, options: { mode: 'clear' | 'not-current'; batchSize: number }): Promise<ResealResult> {
-  return resealColumn(db, keyring, serverSeeds, options);
+  return resealTable(db, keyring, seedPairs, options);
 }

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../shared/db.ts';
-import { resealColumn, type ResealResult, type SealedColumn } from '../../shared/reseal-column.ts';
+import { resealTable, type ResealResult, type SealedTable } from '../../shared/reseal-table.ts';
 import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
 
 // SPEC §11: an operator's wallet and webhook secrets are stored sealed
@@ -8,13 +8,16 @@ import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
 
 export type OperatorSecret = 'wallet_secret' | 'webhook_secret';
 
-const columns: Record<OperatorSecret, SealedColumn> = {
-  wallet_secret: { table: 'operators', column: 'wallet_secret', scope: 'true', context: (id) => `operators.wallet_secret:${id}` },
-  webhook_secret: { table: 'operators', column: 'webhook_secret', scope: 'true', context: (id) => `operators.webhook_secret:${id}` },
+const context = (operatorId: string, which: OperatorSecret) => `operators.${which}:${operatorId}`;
+
+const operators: SealedTable = {
+  table: 'operators',
+  scope: 'true',
+  columns: { wallet_secret: (id) => context(id, 'wallet_secret'), webhook_secret: (id) => context(id, 'webhook_secret') },
 };
 
 export function sealOperatorSecret(keyring: SecretsKeyring, operatorId: string, which: OperatorSecret, secret: string): string {
-  return keyring.seal(secret, columns[which].context(operatorId));
+  return keyring.seal(secret, context(operatorId, which));
 }
 
 /**
@@ -23,16 +26,10 @@ export function sealOperatorSecret(keyring: SecretsKeyring, operatorId: string, 
  */
 export function openOperatorSecret(keyring: SecretsKeyring, operatorId: string, which: OperatorSecret, stored: string | null): string | null {
   if (stored === null) return null;
-  return keyring.isSealed(stored) ? keyring.open(stored, columns[which].context(operatorId)) : stored;
+  return keyring.isSealed(stored) ? keyring.open(stored, context(operatorId, which)) : stored;
 }
 
-/** Seals both secrets of every operator again: those in clear (`clear`), or all not under the current key (`not-current`). */
-export async function resealOperatorSecrets(
-  db: Queryable,
-  keyring: SecretsKeyring,
-  options: { mode: 'clear' | 'not-current'; batchSize: number },
-): Promise<ResealResult> {
-  const wallet = await resealColumn(db, keyring, columns.wallet_secret, options);
-  const webhook = await resealColumn(db, keyring, columns.webhook_secret, options);
-  return { resealed: wallet.resealed + webhook.resealed, unopenable: wallet.unopenable + webhook.unopenable };
+/** Seals every operator's secrets again: those in clear (`clear`), or all not under the current key (`not-current`). */
+export function resealOperatorSecrets(db: Queryable, keyring: SecretsKeyring, options: { mode: 'clear' | 'not-current'; batchSize: number }): Promise<ResealResult> {
+  return resealTable(db, keyring, operators, options);
 }
