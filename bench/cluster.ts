@@ -210,6 +210,8 @@ export async function startOwnCluster(options: {
           ADMIN_TOKEN: adminToken,
           WALLET_URL: wallet.url,
           WALLET_SECRET: walletSecret,
+          // The wallet mock and the webhook receiver are on loopback, which production refuses by default.
+          ALLOW_PRIVATE_TARGETS: 'true',
           // Migrated above, once; DB_POOL_SIZE and the rest stay at their defaults.
           MIGRATE_ON_START: 'false',
           LOG_LEVEL: 'warn',
