@@ -215,6 +215,8 @@ export async function startOwnCluster(options: {
           WALLET_URL: wallet.url,
           WALLET_SECRET: walletSecret,
           APP_DB_PASSWORD: appDbPassword,
+          // The wallet mock and the webhook receiver are on loopback, which production refuses by default.
+          ALLOW_PRIVATE_TARGETS: 'true',
           // Migrated above, once; DB_POOL_SIZE and the rest stay at their defaults.
           MIGRATE_ON_START: 'false',
           LOG_LEVEL: 'warn',

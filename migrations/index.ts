@@ -5,6 +5,7 @@ import { DropUnusedWalletTransactionsIndex0003 } from './0003-drop-unused-wallet
 import { RoundsSeedPairWithoutForeignKey0004 } from './0004-rounds-seed-pair-without-foreign-key.ts';
 import { EventRelayCursor0005 } from './0005-event-relay-cursor.ts';
 import { AuditTimeOrderedIndexes0006 } from './0006-audit-time-ordered-indexes.ts';
+import { SecretsSealedAtRest0007 } from './0007-secrets-sealed-at-rest.ts';
 
 /** Every migration in order. Listed explicitly so the runner needs no file globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -14,4 +15,5 @@ export const migrationsList: MigrationObject[] = [
   { name: '0004-rounds-seed-pair-without-foreign-key', class: RoundsSeedPairWithoutForeignKey0004 },
   { name: '0005-event-relay-cursor', class: EventRelayCursor0005 },
   { name: '0006-audit-time-ordered-indexes', class: AuditTimeOrderedIndexes0006 },
+  { name: '0007-secrets-sealed-at-rest', class: SecretsSealedAtRest0007 },
 ];

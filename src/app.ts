@@ -64,7 +64,7 @@ export function createApp(deps: AppDeps): Express {
   // No two of these routers share a path.
   operatorRoutes.use(betsRoutes(deps.services.bets));
   operatorRoutes.use(sessionsRoutes(deps.services.sessions));
-  operatorRoutes.use(fairnessRoutes(db));
+  operatorRoutes.use(fairnessRoutes(db, deps.services.keyring));
   operatorRoutes.use(roundsRoutes(db));
   operatorRoutes.use(transactionsRoutes(db));
   operatorRoutes.use(auditRoutes(db));

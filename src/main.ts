@@ -16,6 +16,9 @@ import { startWebhookSweeper } from './modules/webhooks/sweeper.ts';
 import { createQueueBoard } from '../bull-board/board.ts';
 import { flushTelemetry } from './telemetry/flush.ts';
 import { answerClientErrors } from './http/client-errors.ts';
+import { resealOperatorSecrets } from './modules/operators/sealed-secrets.ts';
+import { resealServerSeeds } from './modules/fairness/sealed-seeds.ts';
+import { runPeriodically } from './shared/periodic.ts';
 
 // One RGS node: parse env → migrate (under a lock) → serve HTTP and/or run workers by
 // RGS_ROLES → stop gracefully on SIGTERM (SPEC §2).
@@ -36,6 +39,30 @@ await rebaseEventRelayAfterRestore({ databaseUrl: appDatabaseUrl(env), redisUrl:
 );
 
 const services = createServices(env, logger);
+
+// SPEC §11: secrets and unrevealed seeds stored in clear before migration 0007 are sealed
+// before this node serves (every node, MIGRATE_ON_START or not: it only reads when there
+// is nothing left to seal). Postgres refuses any write to such a row until then, so if
+// Postgres cannot be reached now, this is tried again until it is done.
+async function sealSecretsStoredInClear(): Promise<void> {
+  const options = { mode: 'clear', batchSize: 500 } as const;
+  const [operators, seedPairs] = await Promise.all([
+    resealOperatorSecrets(services.db, services.keyring, options),
+    resealServerSeeds(services.db, services.keyring, options),
+  ]);
+  if (operators.resealed + seedPairs.resealed > 0) logger.info({ operators: operators.resealed, seedPairs: seedPairs.resealed }, 'sealed the secrets stored in clear');
+}
+await sealSecretsStoredInClear().catch((error: unknown) => {
+  logger.error({ err: error }, 'could not seal the secrets stored in clear; trying again every 5 s');
+  const retry = runPeriodically(
+    async () => {
+      await sealSecretsStoredInClear();
+      retry.stop();
+    },
+    { intervalMs: 5_000, logger, name: 'sealing the secrets stored in clear' },
+  );
+});
+
 let shuttingDown = false;
 let server: Server | undefined;
 

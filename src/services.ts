@@ -3,6 +3,8 @@ import type { Env } from './config/env.ts';
 import { createDb } from './shared/db.ts';
 import { appDatabaseUrl } from './shared/app-role.ts';
 import { createRedis } from './shared/redis.ts';
+import { outboundTargetPolicy } from './shared/outbound-target.ts';
+import { createSecretsKeyring, previousKeys } from './shared/secrets-keyring.ts';
 import { createEnqueuer } from '../queues/enqueue.ts';
 import { createOperatorsService } from './modules/operators/service.ts';
 import { createWalletClient } from './modules/wallet/client.ts';
@@ -25,14 +27,20 @@ export function createServices(env: Env, logger: Logger) {
   const subscriber = createRedis(env.REDIS_URL, env.REDIS_PREFIX, 'subscriber');
   const queueSettings = { redisUrl: env.REDIS_URL, redisPrefix: env.REDIS_PREFIX };
   const enqueuer = createEnqueuer(queueSettings, { logger });
+  // SPEC §11: seals wallet/webhook secrets and unrevealed server seeds at rest.
+  const keyring = createSecretsKeyring(env.SECRETS_KEY, previousKeys(env.SECRETS_KEYS_PREVIOUS));
+  // SPEC §6/§7: which addresses wallet and webhook calls may reach.
+  const targets = outboundTargetPolicy(env);
   const operators = createOperatorsService({
     db,
     redis,
     subscriber,
     redisPrefix: env.REDIS_PREFIX,
     defaultWallet: { url: env.WALLET_URL, secret: env.WALLET_SECRET },
+    keyring,
+    targets,
   });
-  const wallet = createWalletClient({ timeoutMs: env.WALLET_TIMEOUT_MS });
+  const wallet = createWalletClient({ timeoutMs: env.WALLET_TIMEOUT_MS, allowPrivateTargets: targets.allowPrivateTargets });
   const policy: RetryPolicy = {
     debitAttempts: env.BET_DEBIT_ATTEMPTS,
     baseMs: env.BET_RETRY_BASE_MS,
@@ -51,7 +59,8 @@ export function createServices(env: Env, logger: Logger) {
       baseMs: env.WEBHOOK_RETRY_BASE_MS,
       maxMs: env.WEBHOOK_RETRY_MAX_MS,
       firstAttemptsInFlight: env.WEBHOOK_FIRST_ATTEMPTS_IN_FLIGHT,
-      httpsOnly: env.NODE_ENV === 'production',
+      httpsOnly: targets.requireHttps,
+      allowPrivateTargets: targets.allowPrivateTargets,
     },
   });
   const relay = startEventRelay({
@@ -66,9 +75,9 @@ export function createServices(env: Env, logger: Logger) {
   });
   // Every commit that wrote event rows asks the relay to append them at once.
   const eventsCommitted = () => relay.kick();
-  const sessions = createSessionsService({ db, sessionTtlSeconds: env.SESSION_TTL_SECONDS, eventsCommitted });
+  const sessions = createSessionsService({ db, keyring, sessionTtlSeconds: env.SESSION_TTL_SECONDS, eventsCommitted });
   const runtime = createBetRuntime({ db, wallet, operators, enqueuer, policy, logger, eventsCommitted });
-  const bets = createBetsService({ db, runtime, logger, policy, responseWaitMs: env.BET_RESPONSE_WAIT_MS, eventsCommitted });
+  const bets = createBetsService({ db, keyring, runtime, logger, policy, responseWaitMs: env.BET_RESPONSE_WAIT_MS, eventsCommitted });
   const outbox = createOutboxService({ db, enqueuer });
 
   // SPEC §7 SSE: the hub opens its own Redis Stream reader connections (one per operator being watched).
@@ -87,6 +96,7 @@ export function createServices(env: Env, logger: Logger) {
   return {
     db,
     redis,
+    keyring,
     queueSettings,
     enqueuer,
     operators,

@@ -6,6 +6,7 @@ import { adminClient, operatorClient } from './support/http.ts';
 import { FINAL, launch, paramsFor, placeBet, setFaults, waitForBet } from './support/bets.ts';
 import type { RunningProcess } from './support/process.ts';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.ts';
+import { serverSeedOf } from './support/secrets.ts';
 
 // SPEC §9/§11: logs never hold API keys, the admin token, wallet or webhook secrets, or a
 // server seed before its reveal. A whole operator's life runs on real nodes logging at
@@ -84,14 +85,14 @@ test('no key, token, secret or unrevealed server seed reaches any log line', asy
 
   const processes = [...cluster.nodes, cluster.wallet, wallet];
   const beforeReveal = new Map(processes.map((proc) => [proc, proc.logs.length]));
-  const { rows: used } = await db.query<{ server_seed: string }>('SELECT server_seed FROM seed_pairs WHERE operator_id = $1', [created.body.id]);
+  const used = (await db.query<{ id: string; server_seed: string }>('SELECT id, server_seed FROM seed_pairs WHERE operator_id = $1', [created.body.id])).rows.map(serverSeedOf);
   const seedRotation = await client.post(`/sessions/${session}/seeds/rotate`, { clientSeed: 'my-own-client-seed' });
   t.is(seedRotation.status, 200);
   const last = await bet(other, 'win');
   t.is(last.status, 'won');
   await webhooks.waitFor((received) => received.some((request) => request.rawBody.includes(last.id)));
 
-  const { rows: unrevealed } = await db.query<{ server_seed: string }>('SELECT server_seed FROM seed_pairs WHERE operator_id = $1 AND revealed_at IS NULL', [
+  const { rows: unrevealed } = await db.query<{ id: string; server_seed: string }>('SELECT id, server_seed FROM seed_pairs WHERE operator_id = $1 AND revealed_at IS NULL', [
     created.body.id,
   ]);
   t.is(unrevealed.length, 1);
@@ -102,11 +103,11 @@ test('no key, token, secret or unrevealed server seed reaches any log line', asy
     "the operator's wallet secret": walletSecret,
     'the default wallet secret': TEST_WALLET_SECRET,
     'the webhook secret': webhookSecret,
-    'the current server seed': unrevealed[0]!.server_seed,
+    'the current server seed': serverSeedOf(unrevealed[0]!),
   };
   for (const [what, secret] of Object.entries(secrets)) t.deepEqual(linesWith(processes, secret), [], what);
   // The rotated-out seed was a secret until the rotation revealed it.
-  for (const { server_seed: seed } of used) t.deepEqual(linesWith(processes, seed, beforeReveal), [], 'a server seed before its reveal');
+  for (const seed of used) t.deepEqual(linesWith(processes, seed, beforeReveal), [], 'a server seed before its reveal');
 
   // Not vacuous: the nodes did log every request, with node and request ids.
   const requestLines = cluster.nodes

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { rollDice, settleDice } from '../src/modules/fairness/dice.ts';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { createOperator } from './support/operators.ts';
+import { serverSeedOf } from './support/secrets.ts';
 
 // SPEC §3 read APIs: GET /rounds/:id, game recall, reconciliation (/transactions) and the
 // audit trail. Rounds, bets and wallet transactions are written by the bet path; here they
@@ -43,7 +44,7 @@ async function insertPlayedBet(operatorId: string, playerId: string, at: { round
   const nonce = Number(pair.nonce);
   const params = { target: 50.5, direction: nonce % 2 ? 'over' : 'under' } as const;
   const amount = 100 + nonce;
-  const roll = rollDice(pair.server_seed, pair.client_seed, nonce);
+  const roll = rollDice(serverSeedOf(pair), pair.client_seed, nonce);
   const { win, payout } = settleDice({ amount, params, roll });
   const betId = randomUUID();
   const roundId = randomUUID();
@@ -140,8 +141,9 @@ test('a round shows its game, config, outcome and fairness, the server seed hidd
     fairness: { serverSeedHash: stored.server_seed_hash, clientSeed: stored.client_seed, nonce: 0, serverSeed: null },
     createdAt: stored.created_at.toISOString(),
   });
-  t.is(answer.body.outcome.roll, rollDice(stored.server_seed, stored.client_seed, 0).roll);
-  t.false(JSON.stringify(answer.body).includes(stored.server_seed), 'the secret seed appears nowhere');
+  const serverSeed = serverSeedOf({ id: stored.seed_pair_id, server_seed: stored.server_seed });
+  t.is(answer.body.outcome.roll, rollDice(serverSeed, stored.client_seed, 0).roll);
+  t.false(JSON.stringify(answer.body).includes(serverSeed), 'the secret seed appears nowhere');
 });
 
 test("a round is 404 for an unknown id and for another operator's round, 400 for a malformed id", async (t) => {
@@ -162,7 +164,7 @@ test('game recall lists the last 10 rounds newest first, each with its bet, enou
   const answer = await alpha.client(nodeUrl(0)).get('/players/alice/rounds');
   t.is(answer.status, 200);
   const expected = await db.query(
-    `SELECT r.id, r.nonce, r.outcome, sp.server_seed, r.client_seed, b.id AS bet_id, b.amount, b.params, b.status, b.payout
+    `SELECT r.id, r.nonce, r.outcome, sp.id AS seed_pair_id, sp.server_seed, r.client_seed, b.id AS bet_id, b.amount, b.params, b.status, b.payout
        FROM rounds r JOIN bets b ON b.id = r.bet_id JOIN seed_pairs sp ON sp.id = r.seed_pair_id
       WHERE r.operator_id = $1 AND r.player_id = 'alice' ORDER BY r.created_at DESC, r.id DESC LIMIT 10`,
     [alpha.id],
@@ -174,7 +176,7 @@ test('game recall lists the last 10 rounds newest first, each with its bet, enou
     t.deepEqual(item.bet, { id: row.bet_id, amount: Number(row.amount), currency: 'EUR', params: row.params, status: row.status, payout: Number(row.payout) });
     t.is(item.fairness.serverSeed, null);
     // Replay: the roll from the seeds, and the settlement from the roll and the bet.
-    const roll = rollDice(row.server_seed, item.fairness.clientSeed, item.fairness.nonce);
+    const roll = rollDice(serverSeedOf({ id: row.seed_pair_id, server_seed: row.server_seed }), item.fairness.clientSeed, item.fairness.nonce);
     t.is(item.outcome.roll, roll.roll);
     const settled = settleDice({ amount: item.bet.amount, params: item.bet.params, roll: item.outcome.roll, config: item.config });
     t.is(settled.win, item.outcome.win);

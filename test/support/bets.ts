@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { rollDice } from '../../src/modules/fairness/dice.ts';
 import type { LedgerItem } from '../../walletmock/ledger.ts';
 import type { operatorClient } from './http.ts';
+import { serverSeedOf } from './secrets.ts';
 
 type Client = ReturnType<typeof operatorClient>;
 
@@ -19,11 +20,11 @@ export async function launch(client: Client, playerId: string, currency = 'EUR',
  * the test's own database: tests of settlement need to know which way a bet goes.
  */
 export async function paramsFor(db: pg.Pool, operatorId: string, playerId: string, want: 'win' | 'lose') {
-  const { rows } = await db.query('SELECT server_seed, client_seed, next_nonce FROM seed_pairs WHERE operator_id = $1 AND player_id = $2 AND active', [
+  const { rows } = await db.query('SELECT id, server_seed, client_seed, next_nonce FROM seed_pairs WHERE operator_id = $1 AND player_id = $2 AND active', [
     operatorId,
     playerId,
   ]);
-  const { roll } = rollDice(rows[0].server_seed, rows[0].client_seed, Number(rows[0].next_nonce));
+  const { roll } = rollDice(serverSeedOf(rows[0]), rows[0].client_seed, Number(rows[0].next_nonce));
   if (want === 'win') return roll < 98 ? { target: 98, direction: 'under' } : { target: 2, direction: 'over' };
   return roll >= 0.01 ? { target: 0.01, direction: 'under' } : { target: 99.99, direction: 'over' };
 }

@@ -1,6 +1,7 @@
 import { createTestDatabase, type TestDatabase } from './database.ts';
 import { createRedisPrefix, REDIS_URL } from './redis.ts';
 import { startProcess, type RunningProcess } from './process.ts';
+import { TEST_SECRETS_KEY } from './secrets.ts';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const TEST_WALLET_SECRET = 'test-wallet-secret-0123456789';
@@ -28,6 +29,7 @@ export function startNode(options: { databaseUrl: string; redisPrefix: string; w
       REDIS_PREFIX: options.redisPrefix,
       ADMIN_TOKEN: TEST_ADMIN_TOKEN,
       WALLET_SECRET: TEST_WALLET_SECRET,
+      SECRETS_KEY: TEST_SECRETS_KEY,
       WALLET_URL: options.walletUrl ?? 'http://127.0.0.1:9',
       MIGRATE_ON_START: 'false',
       LOG_LEVEL: 'info',

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { withTransaction, type Db, type Queryable } from '../../shared/db.ts';
+import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
 import { requestHash } from '../../shared/request-hash.ts';
 import { inSpan } from '../../telemetry/spans.ts';
 import { betsPlacedTotal, betsRefusedTotal } from '../../shared/metrics.ts';
@@ -62,6 +63,8 @@ export interface PlacementDeps {
   db: Db;
   policy: RetryPolicy;
   statements: PlacementStatements;
+  /** Opens the sealed server seed the locked read returns. */
+  keyring: SecretsKeyring;
 }
 
 /**
@@ -109,7 +112,7 @@ async function placeSerialised(deps: PlacementDeps, request: PlacementRequest): 
       const result =
         attempt === 0
           ? await attemptPlacement(deps.db, deps.policy, request, deps.statements)
-          : await withTransaction(deps.db, (client) => attemptPlacement(client, deps.policy, request, lockedPlacementStatements(client)));
+          : await withTransaction(deps.db, (client) => attemptPlacement(client, deps.policy, request, lockedPlacementStatements(client, deps.keyring)));
       if (result.kind !== 'retry') return result;
     } catch (error) {
       if (error instanceof Refusal) {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Db } from '../../shared/db.ts';
+import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
 import { notFound } from '../../http/errors.ts';
 import { toPage } from '../../http/pagination.ts';
 import { isMoneyDecided } from '../../../machines/bet.machine.ts';
@@ -21,9 +22,9 @@ export interface BetsService {
   drain(): Promise<void>;
 }
 
-export function createBetsService(deps: { db: Db; runtime: BetRuntime; logger: Logger; policy: RetryPolicy; responseWaitMs: number; eventsCommitted: () => void }): BetsService {
+export function createBetsService(deps: { db: Db; keyring: SecretsKeyring; runtime: BetRuntime; logger: Logger; policy: RetryPolicy; responseWaitMs: number; eventsCommitted: () => void }): BetsService {
   const { db } = deps;
-  const placementDeps = { db, policy: deps.policy, statements: createPlacementStatements(db) };
+  const placementDeps = { db, policy: deps.policy, keyring: deps.keyring, statements: createPlacementStatements(db, deps.keyring) };
   const inFlight = new Set<Promise<unknown>>();
 
   async function load(operatorId: string, betId: string): Promise<BetRecord> {

@@ -1,6 +1,9 @@
 import { EntitySchema } from '@mikro-orm/core';
 
-/** SPEC §5: a player's seed pair; `serverSeed` never leaves the server before reveal. */
+/**
+ * SPEC §5: a player's seed pair; `serverSeed` never leaves the server before reveal, and
+ * is stored sealed until then (sealed-seeds.ts), in clear once revealed.
+ */
 export interface SeedPair {
   id: string;
   operatorId: string;

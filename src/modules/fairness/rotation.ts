@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { withTransaction, type Db, type DbClient } from '../../shared/db.ts';
 import { conflict, forbidden, notFound } from '../../http/errors.ts';
+import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
 import { appendAudit } from '../audit/service.ts';
+import { openServerSeed, sealServerSeed } from './sealed-seeds.ts';
 import { generateClientSeed, generateServerSeed, hashServerSeed } from './seeds.ts';
 
 /** SPEC §3 rotate: the revealed pair (and how many nonces it used), and the new commitment. */
@@ -46,7 +48,7 @@ async function lockActivePair(client: DbClient, operatorId: string, playerId: st
  * never revealed while one of the player's bets is unsettled (parked ones included):
  * its outcome would be known before the money is.
  */
-export async function rotateSeeds(db: Db, operatorId: string, token: string, clientSeed?: string): Promise<SeedRotation> {
+export async function rotateSeeds(db: Db, keyring: SecretsKeyring, operatorId: string, token: string, clientSeed?: string): Promise<SeedRotation> {
   return withTransaction(db, async (client) => {
     const { rows: sessions } = await client.query<{ player_id: string; status: string; expired: boolean }>(
       'SELECT player_id, status, expires_at <= now() AS expired FROM sessions WHERE operator_id = $1 AND token = $2',
@@ -66,13 +68,17 @@ export async function rotateSeeds(db: Db, operatorId: string, token: string, cli
     );
     if (open.rowCount) throw conflict('BETS_IN_PROGRESS', 'a bet of this player is not settled yet; rotate once it is');
 
-    await client.query('UPDATE seed_pairs SET active = false, revealed_at = now() WHERE id = $1', [previous.id]);
+    // Revealed, the seed is public: it is stored in clear from now on, so the round views
+    // can show it straight from the row (SPEC §5).
+    const revealed = openServerSeed(keyring, previous.id, previous.server_seed);
+    await client.query('UPDATE seed_pairs SET active = false, revealed_at = now(), server_seed = $2 WHERE id = $1', [previous.id, revealed]);
     const serverSeed = generateServerSeed();
     const current = { serverSeedHash: hashServerSeed(serverSeed), clientSeed: clientSeed ?? generateClientSeed(), nonce: 0 };
+    const pairId = randomUUID();
     await client.query(
       `INSERT INTO seed_pairs (id, operator_id, player_id, server_seed, server_seed_hash, client_seed, next_nonce)
        VALUES ($1, $2, $3, $4, $5, $6, 0)`,
-      [randomUUID(), operatorId, playerId, serverSeed, current.serverSeedHash, current.clientSeed],
+      [pairId, operatorId, playerId, sealServerSeed(keyring, pairId, serverSeed), current.serverSeedHash, current.clientSeed],
     );
     // Hashes only: the audit trail never holds a server seed.
     await appendAudit(client, [
@@ -91,7 +97,7 @@ export async function rotateSeeds(db: Db, operatorId: string, token: string, cli
     ]);
     return {
       previous: {
-        serverSeed: previous.server_seed,
+        serverSeed: revealed,
         serverSeedHash: previous.server_seed_hash,
         clientSeed: previous.client_seed,
         nonce: previous.next_nonce,

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { Db } from '../../shared/db.ts';
+import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
 import { operatorOf } from '../../http/auth.ts';
 import { parse } from '../../http/validate.ts';
 import { sessionTokenParams } from '../sessions/schemas.ts';
@@ -19,13 +20,13 @@ export function fairnessPublicRoutes(): Router {
 }
 
 /** SPEC §3: seed rotation, on behalf of a session's player. */
-export function fairnessRoutes(db: Db): Router {
+export function fairnessRoutes(db: Db, keyring: SecretsKeyring): Router {
   const router = Router();
 
   router.post('/sessions/:token/seeds/rotate', async (req, res) => {
     const { token } = parse(sessionTokenParams, req.params, 'params');
     const body = parse(rotateSeedsBody, req.body, 'body');
-    res.json(await rotateSeeds(db, operatorOf(req).id, token, body?.clientSeed));
+    res.json(await rotateSeeds(db, keyring, operatorOf(req).id, token, body?.clientSeed));
   });
 
   return router;

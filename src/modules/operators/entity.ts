@@ -1,5 +1,6 @@
 import { EntitySchema } from '@mikro-orm/core';
 
+/** `walletSecret` and `webhookSecret` are stored sealed (sealed-secrets.ts, SPEC §11). */
 export interface Operator {
   id: string;
   name: string;

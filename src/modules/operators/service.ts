@@ -2,9 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { withTransaction, type Db } from '../../shared/db.ts';
 import { channelName } from '../../shared/redis.ts';
-import { conflict, notFound, ValidationError } from '../../http/errors.ts';
+import { conflict, notFound, ValidationError, type FieldProblem } from '../../http/errors.ts';
+import { outboundUrlProblem, type OutboundTargetPolicy } from '../../shared/outbound-target.ts';
+import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
 import { appendAudit } from '../audit/service.ts';
 import { generateApiKey, hashApiKey } from './api-keys.ts';
+import { openOperatorSecret, sealOperatorSecret } from './sealed-secrets.ts';
 import type { CreateOperatorInput, PatchOperatorInput } from './schemas.ts';
 import { walletPairingProblems } from './wallet-pairing.ts';
 
@@ -47,14 +50,14 @@ interface OperatorRow {
 const KEYS_CHANGED_CHANNEL = 'operators:changed';
 const CACHE_TTL_MS = 2_000;
 
-function toContext(row: OperatorRow): OperatorContext {
+function toContext(row: OperatorRow, keyring: SecretsKeyring): OperatorContext {
   return {
     id: row.id,
     name: row.name,
     walletUrl: row.wallet_url,
-    walletSecret: row.wallet_secret,
+    walletSecret: openOperatorSecret(keyring, row.id, 'wallet_secret', row.wallet_secret),
     webhookUrl: row.webhook_url,
-    webhookSecret: row.webhook_secret,
+    webhookSecret: openOperatorSecret(keyring, row.id, 'webhook_secret', row.webhook_secret),
     rateLimitPerSecond: row.rate_limit_per_second,
   };
 }
@@ -103,8 +106,12 @@ export function createOperatorsService(deps: {
   subscriber: Redis;
   redisPrefix: string;
   defaultWallet: { url: string; secret: string };
+  /** Seals the wallet and webhook secrets at rest (SPEC §11). */
+  keyring: SecretsKeyring;
+  /** Which wallet and webhook URLs an admin may set (SPEC §6/§7). */
+  targets: OutboundTargetPolicy;
 }): OperatorsService {
-  const { db, redis, subscriber } = deps;
+  const { db, redis, subscriber, keyring } = deps;
   const channel = channelName(deps.redisPrefix, KEYS_CHANGED_CHANNEL);
   // Keyed by `key:<hash>` and `id:<uuid>`; one clear() drops both views.
   const cache = new Map<string, { operator: OperatorContext | undefined; expiresAt: number }>();
@@ -113,7 +120,7 @@ export function createOperatorsService(deps: {
     const hit = cache.get(cacheKey);
     if (hit && hit.expiresAt > Date.now()) return hit.operator;
     const row = await load();
-    const operator = row ? toContext(row) : undefined;
+    const operator = row ? toContext(row, keyring) : undefined;
     if (cache.size > 10_000) cache.clear();
     cache.set(cacheKey, { operator, expiresAt: Date.now() + CACHE_TTL_MS });
     return operator;
@@ -151,9 +158,27 @@ export function createOperatorsService(deps: {
     return operator?.webhookUrl ? { url: operator.webhookUrl, secret: operator.webhookSecret } : null;
   }
 
+  /** 400 naming each URL that points where the RGS may not call (SPEC §6/§7: SSRF). */
+  async function checkTargets(input: PatchOperatorInput): Promise<void> {
+    const problems: FieldProblem[] = [];
+    for (const [field, kind] of [
+      ['walletUrl', 'wallet'],
+      ['webhookUrl', 'webhook'],
+    ] as const) {
+      const url = input[field];
+      const problem = url ? await outboundUrlProblem(url, kind, deps.targets) : undefined;
+      if (problem) problems.push({ path: `body.${field}`, message: problem });
+    }
+    if (problems.length > 0) throw new ValidationError(problems);
+  }
+
+  const sealed = (operatorId: string, which: 'wallet_secret' | 'webhook_secret', secret: string | null | undefined) =>
+    secret ? sealOperatorSecret(keyring, operatorId, which, secret) : secret;
+
   async function create(input: CreateOperatorInput) {
     const pairing = walletPairingProblems({ walletUrl: input.walletUrl !== undefined, walletSecret: input.walletSecret !== undefined });
     if (pairing.length > 0) throw new ValidationError(pairing);
+    await checkTargets(input);
     const id = randomUUID();
     const apiKey = generateApiKey();
     try {
@@ -166,9 +191,9 @@ export function createOperatorsService(deps: {
             input.name,
             hashApiKey(apiKey),
             input.walletUrl ?? null,
-            input.walletSecret ?? null,
+            sealed(id, 'wallet_secret', input.walletSecret) ?? null,
             input.webhookUrl ?? null,
-            input.webhookSecret ?? null,
+            sealed(id, 'webhook_secret', input.webhookSecret) ?? null,
             input.rateLimitPerSecond ?? null,
           ],
         );
@@ -185,6 +210,12 @@ export function createOperatorsService(deps: {
   }
 
   async function update(id: string, input: PatchOperatorInput): Promise<OperatorView> {
+    await checkTargets(input);
+    const values: PatchOperatorInput = {
+      ...input,
+      walletSecret: sealed(id, 'wallet_secret', input.walletSecret),
+      webhookSecret: sealed(id, 'webhook_secret', input.webhookSecret),
+    };
     const columns: Record<keyof PatchOperatorInput, string> = {
       name: 'name',
       walletUrl: 'wallet_url',
@@ -213,7 +244,7 @@ export function createOperatorsService(deps: {
         }
         const { rows } = await client.query<OperatorRow>(
           `UPDATE operators SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = $1 RETURNING *`,
-          [id, ...entries.map((field) => input[field])],
+          [id, ...entries.map((field) => values[field])],
         );
         if (!rows[0]) throw notFound('operator');
         await appendAudit(client, [{ operatorId: id, actor: 'admin', action: 'admin.operator_updated', data: describeSettings(input) }]);

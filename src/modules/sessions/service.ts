@@ -7,6 +7,8 @@ import { recordEvents } from '../events/service.ts';
 import { isJurisdictionBlocked } from '../compliance/service.ts';
 import { claimIdempotencyKey, completeIdempotencyKey } from '../idempotency/service.ts';
 import { generateClientSeed, generateServerSeed, hashServerSeed } from '../fairness/seeds.ts';
+import { sealServerSeed } from '../fairness/sealed-seeds.ts';
+import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
 import type { LaunchInput } from './schemas.ts';
 
 export type SessionStatus = 'active' | 'revoked' | 'expired';
@@ -77,7 +79,7 @@ export interface SessionsService {
   revoke(operatorId: string, token: string): Promise<SessionView>;
 }
 
-export function createSessionsService(deps: { db: Db; sessionTtlSeconds: number; eventsCommitted: () => void }): SessionsService {
+export function createSessionsService(deps: { db: Db; keyring: SecretsKeyring; sessionTtlSeconds: number; eventsCommitted: () => void }): SessionsService {
   const { db } = deps;
 
   async function launch(operatorId: string, input: LaunchInput, idempotencyKey?: string) {
@@ -110,11 +112,12 @@ export function createSessionsService(deps: { db: Db; sessionTtlSeconds: number;
         input.playerId,
       ]);
       const serverSeed = generateServerSeed();
+      const pairId = randomUUID();
       await client.query(
         `INSERT INTO seed_pairs (id, operator_id, player_id, server_seed, server_seed_hash, client_seed)
          VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (operator_id, player_id) WHERE active DO NOTHING`,
-        [randomUUID(), operatorId, input.playerId, serverSeed, hashServerSeed(serverSeed), input.clientSeed ?? generateClientSeed()],
+        [pairId, operatorId, input.playerId, sealServerSeed(deps.keyring, pairId, serverSeed), hashServerSeed(serverSeed), input.clientSeed ?? generateClientSeed()],
       );
       // A client seed given at launch replaces the current one; the nonce sequence goes on,
       // so no (seed pair, nonce) is ever reused (SPEC §5).

@@ -1,4 +1,5 @@
 import { Agent, request } from 'undici';
+import { guardedConnect } from '../../shared/outbound-target.ts';
 import { signWebhook } from './signing.ts';
 
 /** What one POST to a receiver came to. Only a 2xx answer counts as delivered (SPEC §7). */
@@ -15,8 +16,9 @@ export interface WebhookSender {
  * timeout. Redirects are not followed (undici's `request` never does): a 3xx is a failed
  * attempt, so a receiver cannot bounce signed events to a host the operator never set.
  */
-export function createWebhookSender(options: { timeoutMs: number; httpsOnly: boolean }): WebhookSender {
-  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 16 });
+export function createWebhookSender(options: { timeoutMs: number; httpsOnly: boolean; allowPrivateTargets: boolean }): WebhookSender {
+  // SPEC §7: each new connection checks the address it goes to (DNS rebinding).
+  const agent = new Agent({ keepAliveTimeout: 30_000, connections: 16, connect: guardedConnect({}, options) });
 
   async function send(target: { url: string; secret: string | null }, eventId: string, body: string): Promise<SendOutcome> {
     // SPEC §7: plain http (e.g. a receiver on loopback) is for outside production only.
@@ -50,8 +52,10 @@ export function createWebhookSender(options: { timeoutMs: number; httpsOnly: boo
       if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
         return { delivered: false, statusCode: null, error: `receiver timed out after ${options.timeoutMs} ms` };
       }
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      return { delivered: false, statusCode: null, error: `receiver unreachable: ${cause?.code ?? cause?.message ?? (error as Error).message}` };
+      // A code or a name, never a message: operators read this (GET /webhooks/deliveries),
+      // and a message can carry addresses of the network the RGS runs in.
+      const { name, cause } = error as { name?: string; cause?: { code?: string } };
+      return { delivered: false, statusCode: null, error: `receiver unreachable: ${cause?.code ?? code ?? name}` };
     }
   }
 

@@ -37,6 +37,8 @@ export interface WebhookSettings extends WebhookRetryPolicy {
   firstAttemptsInFlight: number;
   /** Production refuses plain-http webhook URLs (SPEC §7). */
   httpsOnly: boolean;
+  /** ALLOW_PRIVATE_TARGETS (src/shared/outbound-target.ts). */
+  allowPrivateTargets: boolean;
 }
 
 /** A delivery as its operator sees it (GET /webhooks/deliveries). */
@@ -163,7 +165,7 @@ export function createWebhooksService(deps: {
   settings: WebhookSettings;
 }): WebhooksService {
   const { db, settings, logger } = deps;
-  const sender = createWebhookSender({ timeoutMs: settings.timeoutMs, httpsOnly: settings.httpsOnly });
+  const sender = createWebhookSender({ timeoutMs: settings.timeoutMs, httpsOnly: settings.httpsOnly, allowPrivateTargets: settings.allowPrivateTargets });
   const attemptLeaseMs = settings.timeoutMs + ENQUEUE_GRACE_MS + 5_000;
   const warnedUnsigned = new Set<string>();
 
