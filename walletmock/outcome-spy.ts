@@ -100,16 +100,11 @@ export function createOutcomeSpy(options: { now?: () => number } = {}): OutcomeS
     return { status: 'no-answer' };
   }
 
-  /** The key(s) to try: the request's operator's, or every key when the request names none. */
+  /** The key of the operator the (signed) request names: X-Operator-Id is part of the signature (SPEC §6). */
   function keysFor(spy: SpyConfig, headers: IncomingHttpHeaders): string[] {
     const operatorId = headers['x-operator-id'];
-    if (typeof operatorId === 'string' && operatorId !== '') {
-      const key = spy.keys.get(operatorId);
-      return key === undefined ? [] : [key];
-    }
-    // Without X-Operator-Id the bet's operator is unknown: another operator's key only
-    // gets a 404 (SPEC §3 isolation), so trying each in turn finds it.
-    return [...spy.keys.values()];
+    const key = typeof operatorId === 'string' ? spy.keys.get(operatorId) : undefined;
+    return key === undefined ? [] : [key];
   }
 
   function recordLeak(debit: DebitBody, route: LeakExample['route'], view: unknown): void {
