@@ -77,6 +77,10 @@ export function createServices(env: Env, logger: Logger) {
     heartbeatMs: env.SSE_HEARTBEAT_MS,
     retryMs: env.SSE_RETRY_MS,
     clientBuffer: env.SSE_CLIENT_BUFFER,
+    maxBacklogBytes: env.SSE_MAX_BACKLOG_BYTES,
+    maxClientsPerOperator: env.SSE_MAX_CLIENTS_PER_OPERATOR,
+    maxClients: env.SSE_MAX_CLIENTS,
+    maxReplay: env.SSE_MAX_REPLAY,
   });
 
   // SPEC §9: queue depths, outbox depth and parked bets, read from Redis and Postgres at scrape time.
