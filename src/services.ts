@@ -7,6 +7,7 @@ import { createOperatorsService } from './modules/operators/service.ts';
 import { createWalletClient } from './modules/wallet/client.ts';
 import { createBetRuntime } from './modules/bets/runtime.ts';
 import { createBetsService } from './modules/bets/service.ts';
+import { createDecidedBets } from './modules/bets/decided-bets.ts';
 import type { RetryPolicy } from './modules/bets/retry-policy.ts';
 import { createOutboxService } from './modules/outbox/service.ts';
 import { startEventRelay } from './modules/events/relay.ts';
@@ -65,8 +66,10 @@ export function createServices(env: Env, logger: Logger) {
   // Every commit that wrote event rows asks the relay to append them at once.
   const eventsCommitted = () => relay.kick();
   const sessions = createSessionsService({ db, sessionTtlSeconds: env.SESSION_TTL_SECONDS, eventsCommitted });
-  const runtime = createBetRuntime({ db, wallet, operators, enqueuer, policy, logger, eventsCommitted });
-  const bets = createBetsService({ db, runtime, logger, policy, responseWaitMs: env.BET_RESPONSE_WAIT_MS, eventsCommitted });
+  // POST /bets waits on these announcements, never by polling Postgres (one subscription per node).
+  const decidedBets = createDecidedBets({ redis, subscriber, redisPrefix: env.REDIS_PREFIX, logger });
+  const runtime = createBetRuntime({ db, wallet, operators, enqueuer, policy, logger, eventsCommitted, moneyDecided: decidedBets.announce });
+  const bets = createBetsService({ db, runtime, decidedBets, logger, policy, responseWaitMs: env.BET_RESPONSE_WAIT_MS, eventsCommitted });
   const outbox = createOutboxService({ db, enqueuer });
 
   // SPEC §7 SSE: the hub opens its own Redis Stream reader connections (one per operator being watched).
@@ -106,6 +109,7 @@ export function createServices(env: Env, logger: Logger) {
       // After the relay (no new first attempts), before the queues (a failed one enqueues its retry).
       await webhooks.close();
       await operators.close();
+      await decidedBets.close();
       await Promise.allSettled([enqueuer.close(), wallet.close()]);
       await Promise.allSettled([db.end(), redis.quit(), subscriber.quit()]);
     },

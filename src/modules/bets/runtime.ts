@@ -4,7 +4,7 @@ import type { Db } from '../../shared/db.ts';
 import { inSpan } from '../../telemetry/spans.ts';
 import { betSettlementSeconds, betsParkedTotal, walletCallsTotal, walletDebitCallsTotal, walletDebitFailuresTotal } from '../../shared/metrics.ts';
 import { advanceBet } from '../../../machines/bet.runtime-api.ts';
-import { isFinalBetStatus, type BetEffect, type BetEvent, type BetStatus } from '../../../machines/bet.machine.ts';
+import { isFinalBetStatus, isMoneyDecided, type BetEffect, type BetEvent, type BetStatus } from '../../../machines/bet.machine.ts';
 import type { Enqueuer } from '../../../queues/enqueue.ts';
 import type { BetStepName } from '../../../queues/catalog.ts';
 import type { OperatorsService } from '../operators/service.ts';
@@ -51,6 +51,8 @@ export function createBetRuntime(deps: {
   policy: RetryPolicy;
   logger: Logger;
   eventsCommitted: () => void;
+  /** After the commit that decided a bet's money (SPEC §3 201): requests waiting for it, on any node, answer. */
+  moneyDecided: (bet: BetRecord) => void;
 }): BetRuntime {
   const { db, policy, logger } = deps;
   const transitions = createTransitionWriter(db);
@@ -185,6 +187,7 @@ export function createBetRuntime(deps: {
     if (!updated) return undefined; // another runner advanced this bet first
     span.setAttribute('rgs.bet.status', updated.status);
     deps.eventsCommitted();
+    if (isMoneyDecided(updated.status) && !isMoneyDecided(bet.status)) deps.moneyDecided(updated);
     if (isFinalBetStatus(updated.status)) {
       betSettlementSeconds.observe({ status: updated.status }, (Date.now() - updated.created_at.getTime()) / 1000);
     }
