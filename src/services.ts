@@ -5,6 +5,7 @@ import { createRedis } from './shared/redis.ts';
 import { createEnqueuer } from '../queues/enqueue.ts';
 import { createOperatorsService } from './modules/operators/service.ts';
 import { createWalletClient } from './modules/wallet/client.ts';
+import { createWalletCallBounds } from './modules/wallet/operator-bounds.ts';
 import { createBetRuntime } from './modules/bets/runtime.ts';
 import { createBetsService } from './modules/bets/service.ts';
 import { createDecidedBets } from './modules/bets/decided-bets.ts';
@@ -32,6 +33,9 @@ export function createServices(env: Env, logger: Logger) {
     defaultWallet: { url: env.WALLET_URL, secret: env.WALLET_SECRET },
   });
   const wallet = createWalletClient({ timeoutMs: env.WALLET_TIMEOUT_MS });
+  // A call over its operator's bound waits at most one wallet timeout (by then every call in
+  // flight when it came has ended), else goes through the queue.
+  const walletCalls = createWalletCallBounds({ perOperator: env.WALLET_CALLS_PER_OPERATOR, maxWaitMs: env.WALLET_TIMEOUT_MS });
   const policy: RetryPolicy = {
     debitAttempts: env.BET_DEBIT_ATTEMPTS,
     baseMs: env.BET_RETRY_BASE_MS,
@@ -50,6 +54,7 @@ export function createServices(env: Env, logger: Logger) {
       baseMs: env.WEBHOOK_RETRY_BASE_MS,
       maxMs: env.WEBHOOK_RETRY_MAX_MS,
       firstAttemptsInFlight: env.WEBHOOK_FIRST_ATTEMPTS_IN_FLIGHT,
+      firstAttemptsPerOperator: env.WEBHOOK_FIRST_ATTEMPTS_PER_OPERATOR,
       httpsOnly: env.NODE_ENV === 'production',
     },
   });
@@ -68,7 +73,7 @@ export function createServices(env: Env, logger: Logger) {
   const sessions = createSessionsService({ db, sessionTtlSeconds: env.SESSION_TTL_SECONDS, eventsCommitted });
   // POST /bets waits on these announcements, never by polling Postgres (one subscription per node).
   const decidedBets = createDecidedBets({ redis, subscriber, redisPrefix: env.REDIS_PREFIX, logger });
-  const runtime = createBetRuntime({ db, wallet, operators, enqueuer, policy, logger, eventsCommitted, moneyDecided: decidedBets.announce });
+  const runtime = createBetRuntime({ db, wallet, walletCalls, operators, enqueuer, policy, logger, eventsCommitted, moneyDecided: decidedBets.announce });
   const bets = createBetsService({ db, runtime, decidedBets, logger, policy, responseWaitMs: env.BET_RESPONSE_WAIT_MS, eventsCommitted });
   const outbox = createOutboxService({ db, enqueuer });
 

@@ -9,12 +9,14 @@ import type { Enqueuer } from '../../../queues/enqueue.ts';
 import type { BetStepName } from '../../../queues/catalog.ts';
 import type { OperatorsService } from '../operators/service.ts';
 import type { WalletClient, WalletOutcome } from '../wallet/client.ts';
+import type { WalletCallBounds } from '../wallet/operator-bounds.ts';
 import { walletTransactionId } from '../wallet/transaction-ids.ts';
 import type { WalletCallReport } from './bet-events.ts';
 import type { BetRecord } from './bet-view.ts';
 import { retryDelayMs, type RetryPolicy } from './retry-policy.ts';
 import { recordUnansweredAttempt } from './transitions.ts';
 import { createTransitionWriter } from './transition-writer.ts';
+import { deferAttempt } from './deferred-attempts.ts';
 
 /** The states in which each wallet step is the bet's next move. */
 const STEP_STATES: Record<BetStepName, readonly BetStatus[]> = {
@@ -46,6 +48,8 @@ export interface BetRuntime {
 export function createBetRuntime(deps: {
   db: Db;
   wallet: WalletClient;
+  /** WALLET_CALLS_PER_OPERATOR: at most that many calls of one operator's wallet in flight on this node. */
+  walletCalls: WalletCallBounds;
   operators: OperatorsService;
   enqueuer: Enqueuer;
   policy: RetryPolicy;
@@ -138,7 +142,8 @@ export function createBetRuntime(deps: {
     });
   }
 
-  async function perform(bet: BetRecord, effects: BetEffect[]): Promise<BetRecord> {
+  /** `inRequest`: run by POST /bets (its wallet calls may wait for a place), else by a queue job. */
+  async function perform(bet: BetRecord, effects: BetEffect[], inRequest: boolean): Promise<BetRecord> {
     let current = bet;
     for (const effect of effects) {
       if (effect.type === 'alertParked') {
@@ -149,7 +154,7 @@ export function createBetRuntime(deps: {
       const step: BetStepName = effect.type === 'requestDebit' ? 'debit' : effect.type === 'requestCredit' ? 'credit' : 'rollback';
       if (step === 'debit' && effect.params.attempt > 1) continue; // debit retries are scheduled by `attempt`
       if (effect.params.attempt <= 1) {
-        current = (await attempt(step, current, 0)) ?? current;
+        current = (await attempt(step, current, 0, inRequest)) ?? current;
       } else {
         await enqueueSafely(step, bet.id, effect.params.attempt, retryDelayMs(policy, effect.params.attempt));
       }
@@ -157,18 +162,38 @@ export function createBetRuntime(deps: {
     return current;
   }
 
-  async function attempt(step: BetStepName, bet: BetRecord, previousAttempts: number): Promise<BetRecord | undefined> {
+  async function attempt(step: BetStepName, bet: BetRecord, previousAttempts: number, inRequest: boolean): Promise<BetRecord | undefined> {
     if (!STEP_STATES[step].includes(bet.status)) return bet;
     // SPEC §9: one span per wallet attempt, holding the call, the transition it led to and
     // whatever the new state does next in this process (a rollback after a failed debit).
-    return inSpan(step === 'debit' ? 'bet.debit' : 'bet.settle', (span) => attemptInSpan(span, step, bet, previousAttempts + 1));
+    return inSpan(step === 'debit' ? 'bet.debit' : 'bet.settle', (span) => attemptInSpan(span, step, bet, previousAttempts + 1, inRequest));
   }
 
-  async function attemptInSpan(span: Span, step: BetStepName, bet: BetRecord, attemptNumber: number): Promise<BetRecord | undefined> {
+  /** The wallet call of one attempt, within the operator's bound; undefined when it got no place and was deferred. */
+  async function boundedCall(step: BetStepName, bet: BetRecord, attemptNumber: number, inRequest: boolean): Promise<WalletCallReport | undefined> {
+    const bounds = deps.walletCalls;
+    const release = bounds.take(bet.operator_id) ?? (inRequest ? await bounds.wait(bet.operator_id) : undefined);
+    if (!release) {
+      bounds.deferred(bet.operator_id);
+      await deferAttempt({ db, enqueuer: deps.enqueuer, logger, leaseMs: policy.leaseMs }, { step, bet, attempt: attemptNumber, delayMs: bounds.retryDelayMs() });
+      return undefined;
+    }
+    try {
+      return await callWallet(step, bet);
+    } finally {
+      release();
+    }
+  }
+
+  async function attemptInSpan(span: Span, step: BetStepName, bet: BetRecord, attemptNumber: number, inRequest: boolean): Promise<BetRecord | undefined> {
     span.setAttribute('rgs.bet.id', bet.id);
     span.setAttribute('rgs.bet.step', step);
     span.setAttribute('rgs.bet.attempt', attemptNumber);
-    const call = await callWallet(step, bet);
+    const call = await boundedCall(step, bet, attemptNumber, inRequest);
+    if (!call) {
+      span.setAttribute('rgs.wallet.result', 'deferred');
+      return bet;
+    }
     span.setAttribute('rgs.wallet.result', call.result);
     const event = eventFor(step, call, attemptNumber);
     if (!event) {
@@ -193,7 +218,7 @@ export function createBetRuntime(deps: {
     }
     // Effects only after the commit that decided them: a credit must never go out for a
     // debit success this runner could not record (another runner may have rolled it back).
-    return perform(updated, next.effects);
+    return perform(updated, next.effects, inRequest);
   }
 
   async function runStep(step: BetStepName, betId: string): Promise<BetRecord | undefined> {
@@ -205,11 +230,11 @@ export function createBetRuntime(deps: {
     const loaded = rows[0];
     if (!loaded) return undefined;
     const { step_attempts: previousAttempts, ...bet } = loaded;
-    return attempt(step, bet, previousAttempts);
+    return attempt(step, bet, previousAttempts, false);
   }
 
   return {
     runStep,
-    settleInProcess: (bet, effects) => perform(bet, effects),
+    settleInProcess: (bet, effects) => perform(bet, effects, true),
   };
 }
