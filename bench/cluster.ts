@@ -135,6 +135,8 @@ export async function startOwnCluster(options: {
   profileDir: string | undefined;
   log: (line: string) => void;
   onCreated: (teardown: BenchTarget['teardown']) => void;
+  /** More environment for every node (e.g. the SSE phase's connection caps). */
+  nodeEnv?: NodeJS.ProcessEnv;
 }): Promise<BenchTarget> {
   const databaseName = `rgs_bench_${options.runId}`;
   const databaseUrl = databaseUrlFor(databaseName);
@@ -220,6 +222,7 @@ export async function startOwnCluster(options: {
           // Migrated above, once; DB_POOL_SIZE and the rest stay at their defaults.
           MIGRATE_ON_START: 'false',
           LOG_LEVEL: 'warn',
+          ...options.nodeEnv,
         },
       });
       started.push(proc);

@@ -225,6 +225,13 @@ function table(headers: string[], rows: string[][]): string {
   return [line(headers), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
 
+/** SSE_MAX_CLIENTS_PER_OPERATOR and SSE_MAX_CLIENTS for the bench's own nodes: the SSE phase's clients and a margin. */
+function sseCaps(): NodeJS.ProcessEnv {
+  if (!config.sse) return {};
+  const cap = String(Math.max(config.sseClients + 100, 10_000));
+  return { SSE_MAX_CLIENTS_PER_OPERATOR: cap, SSE_MAX_CLIENTS: cap };
+}
+
 async function main(): Promise<number> {
   const failures: string[] = [];
   const report: string[] = [];
@@ -256,6 +263,9 @@ async function main(): Promise<number> {
       profileDir,
       log,
       onCreated: (undo) => (teardown = undo),
+      // The SSE phase opens BENCH_SSE_CLIENTS streams of one operator on one node: over
+      // SPEC §7's default caps (100 per operator), so they are raised to fit it.
+      nodeEnv: sseCaps(),
     }));
   const nodeNames = target.nodes.length ? target.nodes.map((node) => node.name) : target.nodeUrls.map((_, index) => `node-${String.fromCharCode(97 + index)}`);
   // A node that dies during the run makes the run fail (and is reported at once).
@@ -364,6 +374,7 @@ async function main(): Promise<number> {
   let sseCpuLine = '';
   if (config.sse) {
     log(`SSE: opening ${config.sseClients} clients on ${nodeNames[0]} (${target.nodeUrls[0]})`);
+    if (targeted) log('SSE: a targeted cluster keeps its own SSE_MAX_CLIENTS_PER_OPERATOR / SSE_MAX_CLIENTS: clients over them get 429');
     const sseCpuBefore = sampleCpu(target.nodePids.slice(0, 1), undefined, []);
     const sseFrom = Date.now();
     sse = await runSse({

@@ -58,7 +58,8 @@ export function createApp(deps: AppDeps): Express {
 
   const operatorRoutes = express.Router();
   operatorRoutes.use(authenticateOperator);
-  // SPEC §7: GET /stream is never answered 429 (an EventSource gives up after a non-200), so it comes before the limiter.
+  // SPEC §7: GET /stream is never answered 429 for the request rate (an EventSource gives up after a non-200),
+  // so it comes before the limiter; only its connection caps answer 429 (modules/stream/hub.ts).
   operatorRoutes.use(streamRoutes(deps.services.stream));
   operatorRoutes.use(limitRate);
   // No two of these routers share a path.

@@ -8,8 +8,10 @@ import { createSecretsKeyring, previousKeys } from './shared/secrets-keyring.ts'
 import { createEnqueuer } from '../queues/enqueue.ts';
 import { createOperatorsService } from './modules/operators/service.ts';
 import { createWalletClient } from './modules/wallet/client.ts';
+import { createWalletCallBounds } from './modules/wallet/operator-bounds.ts';
 import { createBetRuntime } from './modules/bets/runtime.ts';
 import { createBetsService } from './modules/bets/service.ts';
+import { createDecidedBets } from './modules/bets/decided-bets.ts';
 import type { RetryPolicy } from './modules/bets/retry-policy.ts';
 import { createOutboxService } from './modules/outbox/service.ts';
 import { startEventRelay } from './modules/events/relay.ts';
@@ -41,6 +43,9 @@ export function createServices(env: Env, logger: Logger) {
     targets,
   });
   const wallet = createWalletClient({ timeoutMs: env.WALLET_TIMEOUT_MS, allowPrivateTargets: targets.allowPrivateTargets });
+  // A call over its operator's bound waits at most one wallet timeout (by then every call in
+  // flight when it came has ended), else goes through the queue.
+  const walletCalls = createWalletCallBounds({ perOperator: env.WALLET_CALLS_PER_OPERATOR, maxWaitMs: env.WALLET_TIMEOUT_MS });
   const policy: RetryPolicy = {
     debitAttempts: env.BET_DEBIT_ATTEMPTS,
     baseMs: env.BET_RETRY_BASE_MS,
@@ -59,6 +64,7 @@ export function createServices(env: Env, logger: Logger) {
       baseMs: env.WEBHOOK_RETRY_BASE_MS,
       maxMs: env.WEBHOOK_RETRY_MAX_MS,
       firstAttemptsInFlight: env.WEBHOOK_FIRST_ATTEMPTS_IN_FLIGHT,
+      firstAttemptsPerOperator: env.WEBHOOK_FIRST_ATTEMPTS_PER_OPERATOR,
       httpsOnly: targets.requireHttps,
       allowPrivateTargets: targets.allowPrivateTargets,
     },
@@ -76,8 +82,10 @@ export function createServices(env: Env, logger: Logger) {
   // Every commit that wrote event rows asks the relay to append them at once.
   const eventsCommitted = () => relay.kick();
   const sessions = createSessionsService({ db, keyring, sessionTtlSeconds: env.SESSION_TTL_SECONDS, eventsCommitted });
-  const runtime = createBetRuntime({ db, wallet, operators, enqueuer, policy, logger, eventsCommitted });
-  const bets = createBetsService({ db, keyring, runtime, logger, policy, responseWaitMs: env.BET_RESPONSE_WAIT_MS, eventsCommitted });
+  // POST /bets waits on these announcements, never by polling Postgres (one subscription per node).
+  const decidedBets = createDecidedBets({ redis, subscriber, redisPrefix: env.REDIS_PREFIX, logger });
+  const runtime = createBetRuntime({ db, wallet, walletCalls, operators, enqueuer, policy, logger, eventsCommitted, moneyDecided: decidedBets.announce });
+  const bets = createBetsService({ db, keyring, runtime, decidedBets, logger, policy, responseWaitMs: env.BET_RESPONSE_WAIT_MS, eventsCommitted });
   const outbox = createOutboxService({ db, enqueuer });
 
   // SPEC §7 SSE: the hub opens its own Redis Stream reader connections (one per operator being watched).
@@ -88,6 +96,10 @@ export function createServices(env: Env, logger: Logger) {
     heartbeatMs: env.SSE_HEARTBEAT_MS,
     retryMs: env.SSE_RETRY_MS,
     clientBuffer: env.SSE_CLIENT_BUFFER,
+    maxBacklogBytes: env.SSE_MAX_BACKLOG_BYTES,
+    maxClientsPerOperator: env.SSE_MAX_CLIENTS_PER_OPERATOR,
+    maxClients: env.SSE_MAX_CLIENTS,
+    maxReplay: env.SSE_MAX_REPLAY,
   });
 
   // SPEC §9: queue depths, outbox depth and parked bets, read from Redis and Postgres at scrape time.
@@ -114,6 +126,7 @@ export function createServices(env: Env, logger: Logger) {
       // After the relay (no new first attempts), before the queues (a failed one enqueues its retry).
       await webhooks.close();
       await operators.close();
+      await decidedBets.close();
       await Promise.allSettled([enqueuer.close(), wallet.close()]);
       await Promise.allSettled([db.end(), redis.quit(), subscriber.quit()]);
     },

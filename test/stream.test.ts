@@ -17,7 +17,8 @@ let cluster: TestCluster;
 let redis: Redis;
 
 test.before(async () => {
-  cluster = await startCluster({ nodes: 2 });
+  // The 1,000-client test below needs more than the default 100 streams of one operator (test/stream-bounds.test.ts tests the caps).
+  cluster = await startCluster({ nodes: 2, nodeEnv: { SSE_MAX_CLIENTS_PER_OPERATOR: '1000' } });
   redis = new Redis(REDIS_URL);
 });
 
@@ -321,7 +322,7 @@ test('1,000 clients of one operator on one node share one Redis reader, which st
 });
 
 test('a client that stops reading is dropped with stream.end and freed', async (t) => {
-  const node = await cluster.addNode('node-slow', { SSE_CLIENT_BUFFER: '10' });
+  const node = await cluster.addNode('node-slow', { SSE_MAX_BACKLOG_BYTES: '65536' });
   const operator = await createOperator(node.url);
   const client = await connect(t, node.url, { apiKey: operator.apiKey });
   await client.until((c) => c.retries.length > 0);

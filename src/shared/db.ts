@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { countStatements } from './db-statements.ts';
 
 // bigint (int8) columns come back as strings by default; money and nonces are within
 // Number.MAX_SAFE_INTEGER by validation (SPEC §3), so parse them as numbers.
@@ -17,6 +18,7 @@ export function createDb(databaseUrl: string, max = 10): Db {
   const pool = new pg.Pool({ connectionString: databaseUrl, max, application_name: 'rgs' });
   // An idle client's error (e.g. the server restarted) must not crash the process.
   pool.on('error', () => undefined);
+  countStatements(pool);
   return pool;
 }
 

@@ -4,17 +4,19 @@ import type { Db } from '../../shared/db.ts';
 import { inSpan } from '../../telemetry/spans.ts';
 import { betSettlementSeconds, betsParkedTotal, walletCallsTotal, walletDebitCallsTotal, walletDebitFailuresTotal } from '../../shared/metrics.ts';
 import { advanceBet } from '../../../machines/bet.runtime-api.ts';
-import { isFinalBetStatus, isParkedBetStatus, type BetEffect, type BetEvent, type BetStatus } from '../../../machines/bet.machine.ts';
+import { isFinalBetStatus, isMoneyDecided, isParkedBetStatus, type BetEffect, type BetEvent, type BetStatus } from '../../../machines/bet.machine.ts';
 import type { Enqueuer } from '../../../queues/enqueue.ts';
 import type { BetStepName } from '../../../queues/catalog.ts';
 import type { OperatorsService } from '../operators/service.ts';
 import type { WalletClient, WalletOutcome } from '../wallet/client.ts';
+import type { WalletCallBounds } from '../wallet/operator-bounds.ts';
 import { walletTransactionId } from '../wallet/transaction-ids.ts';
 import type { WalletCallReport } from './bet-events.ts';
 import type { BetRecord } from './bet-view.ts';
 import { retryDelayMs, type RetryPolicy } from './retry-policy.ts';
 import { recordUnansweredAttempt } from './transitions.ts';
 import { createTransitionWriter } from './transition-writer.ts';
+import { deferAttempt } from './deferred-attempts.ts';
 
 /** The states in which each wallet step is the bet's next move (the parked ones only when an operator forces it). */
 const STEP_STATES: Record<BetStepName, readonly BetStatus[]> = {
@@ -55,11 +57,15 @@ export interface BetRuntime {
 export function createBetRuntime(deps: {
   db: Db;
   wallet: WalletClient;
+  /** WALLET_CALLS_PER_OPERATOR: at most that many calls of one operator's wallet in flight on this node. */
+  walletCalls: WalletCallBounds;
   operators: OperatorsService;
   enqueuer: Enqueuer;
   policy: RetryPolicy;
   logger: Logger;
   eventsCommitted: () => void;
+  /** After the commit that decided a bet's money (SPEC §3 201): requests waiting for it, on any node, answer. */
+  moneyDecided: (bet: BetRecord) => void;
 }): BetRuntime {
   const { db, policy, logger } = deps;
   const transitions = createTransitionWriter(db);
@@ -155,7 +161,8 @@ export function createBetRuntime(deps: {
     });
   }
 
-  async function perform(bet: BetRecord, effects: BetEffect[]): Promise<BetRecord> {
+  /** `inRequest`: run by POST /bets (its wallet calls may wait for a place), else by a queue job. */
+  async function perform(bet: BetRecord, effects: BetEffect[], inRequest: boolean): Promise<BetRecord> {
     let current = bet;
     for (const effect of effects) {
       if (effect.type === 'alertParked') {
@@ -166,7 +173,7 @@ export function createBetRuntime(deps: {
       const step: BetStepName = effect.type === 'requestDebit' ? 'debit' : effect.type === 'requestCredit' ? 'credit' : 'rollback';
       if (step === 'debit' && effect.params.attempt > 1) continue; // debit retries are scheduled by `attempt`
       if (effect.params.attempt <= 1) {
-        current = (await attempt(step, current, 0, 'in-process')) ?? current;
+        current = (await attempt(step, current, 0, 'in-process', inRequest)) ?? current;
       } else {
         await enqueueSafely(step, bet.id, effect.params.attempt, retryDelayMs(policy, effect.params.attempt));
       }
@@ -174,19 +181,39 @@ export function createBetRuntime(deps: {
     return current;
   }
 
-  async function attempt(step: BetStepName, bet: BetRecord, previousAttempts: number, origin: AttemptOrigin): Promise<BetRecord | undefined> {
+  async function attempt(step: BetStepName, bet: BetRecord, previousAttempts: number, origin: AttemptOrigin, inRequest: boolean): Promise<BetRecord | undefined> {
     if (!STEP_STATES[step].includes(bet.status)) return bet;
     const afterUnknown = previousAttempts > 0 || origin === 'job';
     // SPEC §9: one span per wallet attempt, holding the call, the transition it led to and
     // whatever the new state does next in this process (a rollback after a failed debit).
-    return inSpan(step === 'debit' ? 'bet.debit' : 'bet.settle', (span) => attemptInSpan(span, step, bet, previousAttempts + 1, afterUnknown));
+    return inSpan(step === 'debit' ? 'bet.debit' : 'bet.settle', (span) => attemptInSpan(span, step, bet, previousAttempts + 1, afterUnknown, inRequest));
   }
 
-  async function attemptInSpan(span: Span, step: BetStepName, bet: BetRecord, attemptNumber: number, afterUnknown: boolean): Promise<BetRecord | undefined> {
+  /** The wallet call of one attempt, within the operator's bound; undefined when it got no place and was deferred. */
+  async function boundedCall(step: BetStepName, bet: BetRecord, attemptNumber: number, inRequest: boolean): Promise<WalletCallReport | undefined> {
+    const bounds = deps.walletCalls;
+    const release = bounds.take(bet.operator_id) ?? (inRequest ? await bounds.wait(bet.operator_id) : undefined);
+    if (!release) {
+      bounds.deferred(bet.operator_id);
+      await deferAttempt({ db, enqueuer: deps.enqueuer, logger, leaseMs: policy.leaseMs }, { step, bet, attempt: attemptNumber, delayMs: bounds.retryDelayMs() });
+      return undefined;
+    }
+    try {
+      return await callWallet(step, bet);
+    } finally {
+      release();
+    }
+  }
+
+  async function attemptInSpan(span: Span, step: BetStepName, bet: BetRecord, attemptNumber: number, afterUnknown: boolean, inRequest: boolean): Promise<BetRecord | undefined> {
     span.setAttribute('rgs.bet.id', bet.id);
     span.setAttribute('rgs.bet.step', step);
     span.setAttribute('rgs.bet.attempt', attemptNumber);
-    const call = await callWallet(step, bet);
+    const call = await boundedCall(step, bet, attemptNumber, inRequest);
+    if (!call) {
+      span.setAttribute('rgs.wallet.result', 'deferred');
+      return bet;
+    }
     span.setAttribute('rgs.wallet.result', call.result);
     const event = eventFor(step, call, attemptNumber, afterUnknown);
     if (!event) {
@@ -205,12 +232,13 @@ export function createBetRuntime(deps: {
     if (!updated) return undefined; // another runner advanced this bet first
     span.setAttribute('rgs.bet.status', updated.status);
     deps.eventsCommitted();
+    if (isMoneyDecided(updated.status) && !isMoneyDecided(bet.status)) deps.moneyDecided(updated);
     if (isFinalBetStatus(updated.status)) {
       betSettlementSeconds.observe({ status: updated.status }, (Date.now() - updated.created_at.getTime()) / 1000);
     }
     // Effects only after the commit that decided them: a credit must never go out for a
     // debit success this runner could not record (another runner may have rolled it back).
-    return perform(updated, next.effects);
+    return perform(updated, next.effects, inRequest);
   }
 
   async function runStep(step: BetStepName, betId: string): Promise<BetRecord | undefined> {
@@ -222,11 +250,11 @@ export function createBetRuntime(deps: {
     const loaded = rows[0];
     if (!loaded) return undefined;
     const { step_attempts: previousAttempts, ...bet } = loaded;
-    return attempt(step, bet, previousAttempts, 'job');
+    return attempt(step, bet, previousAttempts, 'job', false);
   }
 
   return {
     runStep,
-    settleInProcess: (bet, effects) => perform(bet, effects),
+    settleInProcess: (bet, effects) => perform(bet, effects, true),
   };
 }

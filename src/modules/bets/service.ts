@@ -4,14 +4,13 @@ import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
 import { notFound } from '../../http/errors.ts';
 import { toPage } from '../../http/pagination.ts';
 import { isMoneyDecided } from '../../../machines/bet.machine.ts';
-import { placeBet } from './placement.ts';
+import { placeBet, type Placement } from './placement.ts';
 import { createPlacementStatements } from './placement-statements.ts';
 import type { BetRuntime } from './runtime.ts';
+import { betResponseWaitsTotal, type DecidedBets, type WaitEnd } from './decided-bets.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import { SELECT_BET_RECORD, toBetView, type BetRecord, type BetView } from './bet-view.ts';
 import type { ListBetsQuery, PlaceBetInput } from './schemas.ts';
-
-const POLL_INTERVAL_MS = 50;
 
 export interface BetsService {
   /** SPEC §3: 201 once the player's money is decided, else 202 (the caller adds Location). */
@@ -22,7 +21,16 @@ export interface BetsService {
   drain(): Promise<void>;
 }
 
-export function createBetsService(deps: { db: Db; keyring: SecretsKeyring; runtime: BetRuntime; logger: Logger; policy: RetryPolicy; responseWaitMs: number; eventsCommitted: () => void }): BetsService {
+export function createBetsService(deps: {
+  db: Db;
+  keyring: SecretsKeyring;
+  runtime: BetRuntime;
+  decidedBets: DecidedBets;
+  logger: Logger;
+  policy: RetryPolicy;
+  responseWaitMs: number;
+  eventsCommitted: () => void;
+}): BetsService {
   const { db } = deps;
   const placementDeps = { db, policy: deps.policy, keyring: deps.keyring, statements: createPlacementStatements(db, deps.keyring) };
   const inFlight = new Set<Promise<unknown>>();
@@ -33,41 +41,73 @@ export function createBetsService(deps: { db: Db; keyring: SecretsKeyring; runti
     return rows[0];
   }
 
-  /** Waits (bounded) until the bet's money is decided, whichever node or job decides it. */
-  async function awaitDecided(operatorId: string, bet: BetRecord, settling: Promise<BetRecord | undefined> | undefined, deadline: number) {
-    let current = bet;
-    if (settling) {
-      let timer: NodeJS.Timeout | undefined;
-      const timedOut = new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
-      });
-      const settled = await Promise.race([settling, timedOut]);
+  /** `promise`'s value, or undefined if `deadline` comes first. */
+  async function byDeadline<T>(promise: Promise<T>, deadline: number): Promise<T | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()));
+    });
+    try {
+      return await Promise.race([promise, timedOut]);
+    } finally {
       clearTimeout(timer);
-      if (settled) current = settled;
     }
-    while (!isMoneyDecided(current.status) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
-      current = await load(operatorId, bet.id);
+  }
+
+  /**
+   * Waits (until `deadline`) for the bet's money to be decided, whichever node or job
+   * decides it: on this request's own first attempts, then on the announcement of the
+   * runtime that decides it (decided-bets.ts). Postgres is read again only when another
+   * node announced the decision, or for a repeated request, once after it starts watching.
+   */
+  async function awaitDecided(operatorId: string, placement: Placement, deadline: number): Promise<BetRecord> {
+    let current = placement.bet;
+    if (isMoneyDecided(current.status)) return ended(current, 'already_decided');
+    const watch = deps.decidedBets.watch(current.id);
+    try {
+      if (placement.kind === 'placed') {
+        deps.eventsCommitted();
+        const settled = await byDeadline(settleInBackground(placement), deadline);
+        if (settled) current = settled;
+        if (isMoneyDecided(current.status)) return ended(current, 'settled_in_request');
+      } else {
+        // The first request's runner may have decided it after this request's read and before the watch began.
+        current = await load(operatorId, current.id);
+        if (isMoneyDecided(current.status)) return ended(current, 'already_decided');
+      }
+      const decided = await watch.until(deadline);
+      if (decided === undefined) return ended(current, 'not_in_time');
+      if (decided !== 'elsewhere') return ended(decided, 'decided_here');
+      return ended(await load(operatorId, current.id), 'decided_elsewhere');
+    } finally {
+      watch.close();
     }
-    return current;
+  }
+
+  function ended(bet: BetRecord, by: WaitEnd): BetRecord {
+    betResponseWaitsTotal.inc({ ended_by: by });
+    return bet;
+  }
+
+  /**
+   * The first wallet attempts run here, right after commit; if this process dies, the
+   * bet's due time in Postgres lets the sweeper on any node pick it up. They go on after
+   * the response when it is sent first (202).
+   */
+  function settleInBackground(placement: Extract<Placement, { kind: 'placed' }>): Promise<BetRecord | undefined> {
+    const settling = deps.runtime.settleInProcess(placement.bet, placement.effects).catch((error: unknown) => {
+      deps.logger.error({ err: error, betId: placement.bet.id }, 'in-process settlement failed; the sweeper will resume it');
+      return undefined;
+    });
+    inFlight.add(settling);
+    void settling.finally(() => inFlight.delete(settling));
+    return settling;
   }
 
   async function place(operatorId: string, input: PlaceBetInput, idempotencyKey: string) {
     const deadline = Date.now() + deps.responseWaitMs;
     const placement = await placeBet(placementDeps, operatorId, input, idempotencyKey);
-    let settling: Promise<BetRecord | undefined> | undefined;
-    if (placement.kind === 'placed') {
-      deps.eventsCommitted();
-      // The first wallet attempts run here, right after commit; if this process dies, the
-      // bet's due time in Postgres lets the sweeper on any node pick it up.
-      settling = deps.runtime.settleInProcess(placement.bet, placement.effects).catch((error: unknown) => {
-        deps.logger.error({ err: error, betId: placement.bet.id }, 'in-process settlement failed; the sweeper will resume it');
-        return undefined;
-      });
-      inFlight.add(settling);
-      void settling.finally(() => inFlight.delete(settling!));
-    }
-    const bet = await awaitDecided(operatorId, placement.bet, settling, deadline);
+    const bet = await awaitDecided(operatorId, placement, deadline);
     return { status: isMoneyDecided(bet.status) ? (201 as const) : (202 as const), bet: toBetView(bet) };
   }
 

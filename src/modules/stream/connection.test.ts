@@ -6,10 +6,14 @@ import type { StreamEntry } from './entries.ts';
 import type { EventFilter } from './filter.ts';
 import { parseStreamId, ZERO_ID } from './stream-id.ts';
 
-/** Just enough of a ServerResponse: records what is written; `accepting` plays a full socket. */
+/**
+ * Just enough of a ServerResponse: records what is written; `accepting` plays a full
+ * socket, and what is written meanwhile counts as its unsent backlog until 'drain'.
+ */
 class RecordingResponse extends EventEmitter {
   written = '';
   accepting = true;
+  writableLength = 0;
   headersSent = false;
   writableEnded = false;
   socket = null;
@@ -19,7 +23,13 @@ class RecordingResponse extends EventEmitter {
   flushHeaders() {}
   write(chunk: string) {
     this.written += chunk;
+    if (!this.accepting) this.writableLength += Buffer.byteLength(chunk);
     return this.accepting;
+  }
+  drain() {
+    this.accepting = true;
+    this.writableLength = 0;
+    this.emit('drain');
   }
   end(chunk?: string) {
     if (chunk) this.written += chunk;
@@ -35,12 +45,11 @@ const entry = (raw: string, type = 'bet.placed', playerId = 'p1'): StreamEntry =
   return { id, type, playerId, frame: `id: ${id.text}\nevent: ${type}\ndata: {}\n\n` };
 };
 
-function open(filter: EventFilter = {}, clientBuffer = 10) {
+function open(filter: EventFilter = {}, clientBuffer = 10, maxBacklogBytes = 1_000) {
   const res = new RecordingResponse();
   const closed: SseConnection[] = [];
-  const connection = new SseConnection(res as unknown as ServerResponse, filter, { heartbeatMs: 60_000, retryMs: 1_000, clientBuffer }, (c) =>
-    closed.push(c),
-  );
+  const settings = { heartbeatMs: 60_000, retryMs: 1_000, clientBuffer, maxBacklogBytes };
+  const connection = new SseConnection(res as unknown as ServerResponse, filter, settings, (c) => closed.push(c));
   connection.open();
   return { res, connection, closed };
 }
@@ -77,31 +86,41 @@ test('too many held entries while replay reads on are let go, and replay is told
   t.false(connection.closed);
 });
 
-test('a client behind a full socket is queued up to the bound, then ended with stream.end', (t) => {
-  const { res, connection, closed } = open({}, 10);
+test('a client whose unsent backlog passes the byte bound is ended with stream.end', (t) => {
+  const { res, connection, closed } = open({}, 10, 200);
   connection.goLive();
   res.accepting = false;
-  connection.deliver([entry('1-0')]);
-  connection.deliver(Array.from({ length: 10 }, (_, n) => entry(`${n + 2}-0`)));
-  t.false(connection.closed, 'ten queued entries are within the bound');
-  connection.deliver([entry('12-0')]);
+  // Each frame is 36 bytes: six make a backlog of 216, and the write after that finds it past 200.
+  for (let n = 1; n <= 6; n++) connection.deliver([entry(`${n}-0`)]);
+  t.false(connection.closed, 'a write onto a backlog of 180 bytes goes out');
+  connection.deliver([entry('7-0')]);
   t.true(connection.closed);
   t.deepEqual(closed, [connection]);
+  t.deepEqual(res.ids(), ['1-0', '2-0', '3-0', '4-0', '5-0', '6-0']);
   t.true(res.written.endsWith('event: stream.end\ndata: {"reason":"slow_consumer"}\n\n'));
   t.true(res.writableEnded);
 });
 
-test('a queue behind a full socket is written in order once it drains', (t) => {
-  const { res, connection } = open({}, 10);
+test('a client behind a full socket keeps its stream while it drains within the bound', (t) => {
+  const { res, connection } = open({}, 10, 200);
   connection.goLive();
   res.accepting = false;
   connection.deliver([entry('1-0')]);
   connection.deliver([entry('2-0'), entry('3-0')]);
-  t.deepEqual(res.ids(), ['1-0']);
-  res.accepting = true;
-  res.emit('drain');
+  res.drain();
   connection.deliver([entry('4-0')]);
+  t.false(connection.closed);
   t.deepEqual(res.ids(), ['1-0', '2-0', '3-0', '4-0']);
+});
+
+test('at the replay limit the stream ends after an id-only block naming the last entry passed, filtered out or not', async (t) => {
+  const { res, connection, closed } = open({ types: ['bet.won'] });
+  connection.beginReplay(ZERO_ID);
+  await connection.replayPage([entry('1-0', 'bet.won'), entry('2-0', 'bet.lost')], parseStreamId('2-0'));
+  connection.replayLimitReached();
+  t.deepEqual(closed, [connection]);
+  t.true(res.written.endsWith('id: 1-0\nevent: bet.won\ndata: {}\n\nid: 2-0\n\nevent: stream.end\ndata: {"reason":"replay_limit"}\n\nretry: 1000\n\n'));
+  t.true(res.writableEnded);
 });
 
 test('shutdown writes a last retry hint and ends; the client leaving frees the connection once', (t) => {

@@ -1,15 +1,17 @@
 import type { ServerResponse } from 'node:http';
 import type { StreamEntry } from './entries.ts';
 import { compileFilter, type EntryMatcher, type EventFilter } from './filter.ts';
-import { endFrame, HEARTBEAT_FRAME, resetFrame, retryFrame, type EndReason, type ResetReason } from './frames.ts';
+import { endFrame, HEARTBEAT_FRAME, positionFrame, resetFrame, retryFrame, type EndReason, type ResetReason } from './frames.ts';
 import { sseClients, sseClientsDropped, sseEventsSent } from './metrics.ts';
 import { compareIds, type StreamId } from './stream-id.ts';
 
 export interface ConnectionSettings {
   heartbeatMs: number;
   retryMs: number;
-  /** Entries a connection may hold for a client that does not read (SSE_CLIENT_BUFFER). */
+  /** Live entries a connection may hold while its history is replayed (SSE_CLIENT_BUFFER). */
   clientBuffer: number;
+  /** Bytes written to a client and not yet flushed to its socket past which it is ended (SSE_MAX_BACKLOG_BYTES). */
+  maxBacklogBytes: number;
 }
 
 // A client that stops reading keeps its socket's send buffer full: once its stream has
@@ -19,9 +21,10 @@ const CLOSE_GRACE_MS = 10_000;
 /**
  * One client's GET /stream response (SPEC §7). It holds live entries while its history is
  * replayed, writes each entry at most once and in stream order (a cursor of the last id
- * it has passed, compared numerically), applies the client's filter, queues behind a full
- * socket up to `clientBuffer` entries and ends the stream past that, and sends heartbeat
- * comments when nothing else was written for `heartbeatMs`.
+ * it has passed, compared numerically), applies the client's filter, ends the stream of a
+ * client whose unsent backlog passed `maxBacklogBytes` (SPEC §11: a client that does not
+ * read cannot make the node hold its events without bound), and sends heartbeat comments
+ * when nothing else was written for `heartbeatMs`.
  */
 export class SseConnection {
   closed = false;
@@ -30,8 +33,6 @@ export class SseConnection {
   private held: StreamEntry[] = [];
   private heldDropped = false;
   private blocked = false;
-  private queue: { chunk: string; events: number }[] = [];
-  private queuedEvents = 0;
   private writableWaiters: (() => void)[] = [];
   private heartbeat: NodeJS.Timeout | undefined;
   private readonly matches: EntryMatcher;
@@ -134,6 +135,19 @@ export class SseConnection {
     this.terminate(endFrame(reason));
   }
 
+  /**
+   * This request replayed all it may (SSE_MAX_REPLAY): the stream ends, and the client
+   * reconnects from where it got to. An `id:`-only block first moves its Last-Event-ID to
+   * the last entry replay passed, sent or filtered out, so a client whose filter matched
+   * nothing in this stretch does not start it over; then `stream.end` and the `retry:` hint.
+   */
+  replayLimitReached(): void {
+    if (this.closed) return;
+    sseClientsDropped.inc({ reason: 'replay_limit' });
+    const position = this.cursor ? positionFrame(this.cursor.text) : '';
+    this.terminate(position + endFrame('replay_limit') + retryFrame(this.settings.retryMs));
+  }
+
   /** Graceful shutdown: a last reconnection hint, then the end of the stream. */
   shutdown(): void {
     if (this.closed) return;
@@ -165,26 +179,24 @@ export class SseConnection {
 
   private write(chunk: string, events: number): void {
     if (this.closed) return;
-    if (this.blocked) {
-      this.queue.push({ chunk, events });
-      this.queuedEvents += events;
-      if (this.queuedEvents > this.settings.clientBuffer) this.end('slow_consumer');
+    // What the socket has not taken yet stays in this process (the kernel's buffers are
+    // already full by then): past the bound the client is cut off, and it resumes with its
+    // Last-Event-ID, so nothing is lost (SPEC §7, §11). Checked before writing, so one
+    // page or batch on an empty buffer always goes out.
+    if (this.res.writableLength > this.settings.maxBacklogBytes) {
+      this.end('slow_consumer');
       return;
     }
     this.heartbeat?.refresh();
     if (events > 0) sseEventsSent.inc(events);
-    if (this.res.write(chunk)) return;
+    if (this.res.write(chunk) || this.blocked) return;
     this.blocked = true;
     this.res.once('drain', this.onDrain);
   }
 
   private readonly onDrain = () => {
     this.blocked = false;
-    const queued = this.queue;
-    this.queue = [];
-    this.queuedEvents = 0;
-    for (const { chunk, events } of queued) this.write(chunk, events);
-    if (!this.blocked) this.wakeWriters();
+    this.wakeWriters();
   };
 
   private writable(): Promise<void> {
@@ -229,7 +241,6 @@ export class SseConnection {
     clearTimeout(this.heartbeat);
     this.res.off('drain', this.onDrain);
     this.held = [];
-    this.queue = [];
     this.wakeWriters();
     sseClients.dec();
     this.onClose(this);

@@ -23,7 +23,14 @@ export const sseEventsSent = new Counter({
 
 export const sseClientsDropped = new Counter({
   name: 'rgs_sse_clients_dropped_total',
-  help: 'SSE connections the server ended, by reason (slow_consumer, replay_failed, shutdown)',
+  help: 'SSE connections the server ended, by reason (slow_consumer, replay_failed, replay_limit, shutdown)',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
+
+export const sseClientsRefused = new Counter({
+  name: 'rgs_sse_clients_refused_total',
+  help: 'GET /stream answered 429 TOO_MANY_STREAMS, by cap (operator_cap, node_cap)',
   labelNames: ['reason'] as const,
   registers: [registry],
 });

@@ -24,13 +24,18 @@ export function registerStreamPaths(registry: OpenAPIRegistry): void {
       'A text/event-stream of the operator\'s events (`id:` is the resume position, `event:` the type such as bet.won, ' +
       '`data:` the JSON event). Resumable with Last-Event-ID (or `lastEventId`); `types` takes event types or ' +
       'wildcards such as `bet.*`, comma-separated. Control events: stream.reset (history gone: resync through REST) ' +
-      'and stream.end (reconnect with Last-Event-ID).',
+      'and stream.end (reconnect with Last-Event-ID). One request replays at most SSE_MAX_REPLAY entries (10,000): ' +
+      'past that the stream sends an `id:`-only block (the last entry replayed, sent or filtered out), ' +
+      'stream.end with reason replay_limit and a `retry:` hint, and ends; reconnecting with that Last-Event-ID continues ' +
+      '(EventSource does it by itself). A client that does not read past SSE_MAX_BACKLOG_BYTES unsent is ended ' +
+      '(stream.end, slow_consumer) and resumes the same way. Never 429 for the request rate; 429 TOO_MANY_STREAMS ' +
+      'when the operator already has SSE_MAX_CLIENTS_PER_OPERATOR streams on the node, or the node SSE_MAX_CLIENTS.',
     security: operatorSecurity,
     request: { query: streamQuery, headers: resumeHeaders },
     responses: {
       200: { description: 'the event stream', content: { 'text/event-stream': { schema: z.string() } } },
-      // Never 429: the stream is mounted before the rate limiter (an EventSource gives up after a non-200).
-      ...problemResponses(OPERATOR_KEY_PROBLEMS, QUERY_PROBLEMS),
+      // Mounted before the rate limiter (an EventSource gives up after a non-200): its only 429 is the connection caps.
+      ...problemResponses(OPERATOR_KEY_PROBLEMS, QUERY_PROBLEMS, { 429: ['TOO_MANY_STREAMS'] }),
     },
   });
 }

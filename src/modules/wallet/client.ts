@@ -59,6 +59,9 @@ export function createWalletClient(options: { timeoutMs: number; allowPrivateTar
   // One connection pool per wallet URL, made on first use. A pool's own `request` costs
   // about half of what the global dispatcher's does with an AbortSignal (measured: 26 µs
   // against 49 µs per call on a local wallet), most of it the AbortSignal's machinery.
+  // Operators may share a wallet URL, so a pool's connections are not capped: what bounds
+  // them is each operator's WALLET_CALLS_PER_OPERATOR (operator-bounds.ts), and a capped
+  // pool would let one operator's hanging calls hold every connection the others need.
   const wallets = new Map<string, { pool: Pool; basePath: string }>();
 
   function walletAt(url: string) {
@@ -67,7 +70,6 @@ export function createWalletClient(options: { timeoutMs: number; allowPrivateTar
       const parsed = new URL(url);
       wallet = {
         pool: new Pool(parsed.origin, {
-          connections: 64,
           keepAliveTimeout: 30_000,
           // SPEC §6: each new connection checks the address it goes to (DNS rebinding).
           connect: guardedConnect({ timeout: options.timeoutMs }, options),

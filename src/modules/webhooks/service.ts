@@ -35,6 +35,11 @@ export interface WebhookSettings extends WebhookRetryPolicy {
    * queue, whose path costs a job, a claim and a record per event.
    */
   firstAttemptsInFlight: number;
+  /**
+   * Of those, at most this many of one operator's (WEBHOOK_FIRST_ATTEMPTS_PER_OPERATOR): a
+   * receiver that hangs holds that many, and the other operators' first attempts still go.
+   */
+  firstAttemptsPerOperator: number;
   /** Production refuses plain-http webhook URLs (SPEC §7). */
   httpsOnly: boolean;
   /** ALLOW_PRIVATE_TARGETS (src/shared/outbound-target.ts). */
@@ -229,7 +234,11 @@ export function createWebhooksService(deps: {
   // An attempt still unrecorded after the grace (sends waiting long for one of the sender's
   // connections) may be sent again by the sweeper's: delivery is at least once (SPEC §7).
   const firstAttemptWindowMs = ENQUEUE_GRACE_MS - settings.timeoutMs - 1_000;
-  const waiting: { delivery: NewDelivery; until: number }[] = [];
+  // Per operator, in arrival order: each operator waits for a place among its own first
+  // attempts, so one whose receiver hangs never holds up another's (issue #17 point 13).
+  const waiting = new Map<string, { delivery: NewDelivery; until: number }[]>();
+  let waitingCount = 0;
+  const sendingByOperator = new Map<string, number>();
   const inFlight = new Set<Promise<void>>();
   let sendsInFlight = 0;
   let closing = false;
@@ -257,17 +266,41 @@ export function createWebhooksService(deps: {
   /** Starts the first attempts there is room for; the ones that waited too long take the queue. */
   function pump(): void {
     const now = Date.now();
-    let expired = 0;
-    while (expired < waiting.length && waiting[expired]!.until <= now) expired += 1;
-    toQueue(waiting.splice(0, expired).map((entry) => entry.delivery));
-    const room = settings.firstAttemptsInFlight - sendsInFlight;
-    if (closing || room <= 0 || waiting.length === 0) return;
-    const batch = waiting.splice(0, room).map((entry) => entry.delivery);
+    const expired: NewDelivery[] = [];
+    for (const [operatorId, line] of waiting) {
+      let count = 0;
+      while (count < line.length && line[count]!.until <= now) count += 1;
+      if (count === 0) continue;
+      expired.push(...line.splice(0, count).map((entry) => entry.delivery));
+      waitingCount -= count;
+      if (line.length === 0) waiting.delete(operatorId);
+    }
+    toQueue(expired);
+    if (closing) return;
+    for (const [operatorId, line] of waiting) {
+      const room = Math.min(
+        settings.firstAttemptsInFlight - sendsInFlight,
+        settings.firstAttemptsPerOperator - (sendingByOperator.get(operatorId) ?? 0),
+      );
+      if (room <= 0) continue;
+      const batch = line.splice(0, room).map((entry) => entry.delivery);
+      waitingCount -= batch.length;
+      if (line.length === 0) waiting.delete(operatorId);
+      start(operatorId, batch);
+    }
+  }
+
+  /** One operator's first attempts: recorded together once all of them ended, apart from any other operator's. */
+  function start(operatorId: string, batch: NewDelivery[]): void {
     sendsInFlight += batch.length;
+    sendingByOperator.set(operatorId, (sendingByOperator.get(operatorId) ?? 0) + batch.length);
     const attempt = firstAttempts(batch)
       .catch((error: unknown) => logger.warn({ err: error, count: batch.length }, 'first webhook attempts failed; the webhook sweeper will retry them'))
       .finally(() => {
         sendsInFlight -= batch.length;
+        const left = (sendingByOperator.get(operatorId) ?? 0) - batch.length;
+        if (left > 0) sendingByOperator.set(operatorId, left);
+        else sendingByOperator.delete(operatorId);
         inFlight.delete(attempt);
         pump();
       });
@@ -278,8 +311,14 @@ export function createWebhooksService(deps: {
     if (deliveries.length === 0) return;
     if (closing || firstAttemptWindowMs <= 0) return toQueue(deliveries);
     const until = Date.now() + firstAttemptWindowMs;
-    const room = Math.max(0, MAX_FIRST_ATTEMPTS_WAITING - waiting.length);
-    for (const delivery of deliveries.slice(0, room)) waiting.push({ delivery, until });
+    const room = Math.max(0, MAX_FIRST_ATTEMPTS_WAITING - waitingCount);
+    for (const delivery of deliveries.slice(0, room)) {
+      const operatorId = delivery.event.operatorId;
+      let line = waiting.get(operatorId);
+      if (!line) waiting.set(operatorId, (line = []));
+      line.push({ delivery, until });
+    }
+    waitingCount += Math.min(room, deliveries.length);
     toQueue(deliveries.slice(room));
     pump();
   }
@@ -319,7 +358,9 @@ export function createWebhooksService(deps: {
       // Deliveries still waiting go to the queue, for whichever node runs workers; first
       // attempts already sent get recorded (each send is bounded by its timeout).
       closing = true;
-      const left = waiting.splice(0).map((entry) => entry.delivery.id);
+      const left = [...waiting.values()].flat().map((entry) => entry.delivery.id);
+      waiting.clear();
+      waitingCount = 0;
       if (left.length) await enqueueDeliveries(deps.enqueuer, left, logger);
       await Promise.allSettled([...inFlight]);
       await sender.close();
