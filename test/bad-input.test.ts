@@ -17,7 +17,7 @@ let operatorId: string;
 test.before(async () => {
   cluster = await startCluster({ nodes: 1 });
   db = new pg.Pool({ connectionString: cluster.database.url, max: 2 });
-  const operator = await createOperator(cluster.nodes[0]!.url);
+  const operator = await createOperator(cluster.nodes[0]!);
   operatorKey = operator.apiKey;
   operatorId = operator.id;
   const launched = await operator.client().post('/sessions/launch', { playerId: 'victim', currency: 'EUR', jurisdiction: 'MT' });

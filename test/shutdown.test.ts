@@ -39,7 +39,7 @@ test.after.always(async () => {
 async function operatorWithWallet(node: RunningProcess, playerId: string) {
   const wallet = await startWalletMock();
   wallets.push(wallet);
-  const operator = await createOperator(node.url, { walletUrl: wallet.url, walletSecret: TEST_WALLET_SECRET });
+  const operator = await createOperator(node, { walletUrl: wallet.url, walletSecret: TEST_WALLET_SECRET });
   const client = operator.client(node.url);
   const session = await launch(client, playerId);
   return { wallet, operator, client, session, params: (want: 'win' | 'lose') => paramsFor(db, operator.id, playerId, want) };
@@ -104,7 +104,7 @@ test.serial('SIGTERM while POST /bets waits on the wallet: the bet is answered a
 
 test.serial('SIGTERM ends every open SSE stream with a last retry hint and the node exits 0', async (t) => {
   const node = await cluster.addNode('node-streams');
-  const operator = await createOperator(node.url);
+  const operator = await createOperator(node);
   const streams = await Promise.all(Array.from({ length: 25 }, () => openSse(node.url, { apiKey: operator.apiKey })));
   for (const stream of streams) t.is(stream.status, 200);
   await Promise.all(streams.map((stream) => stream.until((c) => c.retries.length > 0)));

@@ -75,7 +75,7 @@ export async function runFuzz(target: FuzzTarget, options: FuzzOptions): Promise
     byRoute[fuzzCase.route] = (byRoute[fuzzCase.route] ?? 0) + 1;
     let answer: WireAnswer;
     try {
-      answer = await send(target.baseUrl, fuzzCase.request, agent);
+      answer = await send(fuzzCase.listener === 'admin' ? target.adminUrl : target.baseUrl, fuzzCase.request, agent);
     } catch (error) {
       statuses['no answer'] = (statuses['no answer'] ?? 0) + 1;
       throw new Error(`no answer: ${(error as Error).message}`, { cause: error });

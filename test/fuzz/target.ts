@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { startCluster, TEST_ADMIN_TOKEN, type TestCluster } from '../support/cluster.ts';
-import { createOperator } from '../support/operators.ts';
+import { adminUrlOf, createOperator } from '../support/operators.ts';
 import { launch, paramsFor, placeBet, waitForBet } from '../support/bets.ts';
 import type { Fixtures } from './catalog.ts';
 
@@ -9,6 +9,8 @@ export type DatabaseState = Record<string, { rows: number; hash: string }>;
 
 export interface FuzzTarget {
   baseUrl: string;
+  /** The node's admin listener: the admin API and /metrics (SPEC §2). */
+  adminUrl: string;
   fixtures: Fixtures;
   state(): Promise<DatabaseState>;
   stop(): Promise<void>;
@@ -32,8 +34,9 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
   const db = new pg.Pool({ connectionString: cluster.database.url, max: 2 });
   try {
     const baseUrl = cluster.nodes[0]!.url;
+    const adminUrl = adminUrlOf(cluster.nodes[0]!);
     // The rate limit is set out of the way: the fuzzer tests inputs, not the limiter.
-    const operator = await createOperator(baseUrl, { rateLimitPerSecond: 1_000_000 });
+    const operator = await createOperator(cluster.nodes[0]!, { rateLimitPerSecond: 1_000_000 });
     const client = operator.client();
     const playerId = 'fuzz-player';
     const sessionToken = await launch(client, playerId);
@@ -63,6 +66,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
 
     return {
       baseUrl,
+      adminUrl,
       fixtures: { operatorId: operator.id, apiKey: operator.apiKey, adminToken: TEST_ADMIN_TOKEN, sessionToken, playerId, betId: bet.id, roundId: bet.roundId },
       state,
       async stop() {

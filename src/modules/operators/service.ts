@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { withTransaction, type Db } from '../../shared/db.ts';
 import { channelName } from '../../shared/redis.ts';
+import { operatorKeyLookupsTotal } from '../../shared/metrics.ts';
 import { conflict, notFound } from '../../http/errors.ts';
 import { appendAudit } from '../audit/service.ts';
 import { generateApiKey, hashApiKey } from './api-keys.ts';
+import { createOperatorCache } from './key-cache.ts';
 import type { CreateOperatorInput, PatchOperatorInput } from './schemas.ts';
 
 /** What a request knows about its authenticated operator. Secrets stay server-side. */
@@ -45,6 +47,7 @@ interface OperatorRow {
 
 const KEYS_CHANGED_CHANNEL = 'operators:changed';
 const CACHE_TTL_MS = 2_000;
+const MAX_UNKNOWN_KEYS = 10_000;
 
 function toContext(row: OperatorRow): OperatorContext {
   return {
@@ -76,6 +79,8 @@ const isUniqueViolation = (error: unknown) => (error as { code?: string }).code 
 
 export interface OperatorsService {
   authenticate(apiKey: string): Promise<OperatorContext | undefined>;
+  /** The key's operator if this node has it cached, without asking the database. */
+  authenticateCached(apiKey: string): OperatorContext | undefined;
   /** The operator's wallet, or the node's default (WALLET_URL/WALLET_SECRET) for what it did not set. */
   walletEndpoint(operatorId: string): Promise<{ url: string; secret: string }>;
   /** The operator's current webhook URL and secret (SPEC §7), or null when it set no URL. */
@@ -99,19 +104,21 @@ export function createOperatorsService(deps: {
   subscriber: Redis;
   redisPrefix: string;
   defaultWallet: { url: string; secret: string };
+  /** The cache's clock (tests hold it still). */
+  now?: () => number;
 }): OperatorsService {
   const { db, redis, subscriber } = deps;
   const channel = channelName(deps.redisPrefix, KEYS_CHANGED_CHANNEL);
-  // Keyed by `key:<hash>` and `id:<uuid>`; one clear() drops both views.
-  const cache = new Map<string, { operator: OperatorContext | undefined; expiresAt: number }>();
+  // Keyed by `key:<hash>` and `id:<uuid>`; one clear() drops both views and the unknown keys.
+  const cache = createOperatorCache({ ttlMs: CACHE_TTL_MS, maxUnknownKeys: MAX_UNKNOWN_KEYS, now: deps.now });
 
   async function cached(cacheKey: string, load: () => Promise<OperatorRow | undefined>): Promise<OperatorContext | undefined> {
-    const hit = cache.get(cacheKey);
-    if (hit && hit.expiresAt > Date.now()) return hit.operator;
+    const hit = cache.operator(cacheKey);
+    if (hit) return hit;
     const row = await load();
-    const operator = row ? toContext(row) : undefined;
-    if (cache.size > 10_000) cache.clear();
-    cache.set(cacheKey, { operator, expiresAt: Date.now() + CACHE_TTL_MS });
+    if (!row) return undefined;
+    const operator = toContext(row);
+    cache.rememberOperator(cacheKey, operator);
     return operator;
   }
 
@@ -130,8 +137,17 @@ export function createOperatorsService(deps: {
 
   async function authenticate(apiKey: string): Promise<OperatorContext | undefined> {
     const hash = hashApiKey(apiKey);
-    return cached(`key:${hash}`, async () => (await db.query<OperatorRow>('SELECT * FROM operators WHERE api_key_hash = $1', [hash])).rows[0]);
+    if (cache.isUnknownKey(hash)) return undefined;
+    const operator = await cached(`key:${hash}`, async () => {
+      const row = (await db.query<OperatorRow>('SELECT * FROM operators WHERE api_key_hash = $1', [hash])).rows[0];
+      operatorKeyLookupsTotal.inc({ result: row ? 'found' : 'unknown' });
+      return row;
+    });
+    if (!operator) cache.rememberUnknownKey(hash);
+    return operator;
   }
+
+  const authenticateCached = (apiKey: string) => cache.operator(`key:${hashApiKey(apiKey)}`);
 
   const byId = (operatorId: string) =>
     cached(`id:${operatorId}`, async () => (await db.query<OperatorRow>('SELECT * FROM operators WHERE id = $1', [operatorId])).rows[0]);
@@ -236,7 +252,7 @@ export function createOperatorsService(deps: {
     subscriber.off('ready', onReady);
   }
 
-  return { authenticate, walletEndpoint, webhookEndpoint, create, update, rotateKey, get, list, close };
+  return { authenticate, authenticateCached, walletEndpoint, webhookEndpoint, create, update, rotateKey, get, list, close };
 }
 
 /** Which settings an admin change touched, for the audit trail: never the secret values. */
