@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { envSchema, InvalidEnvironmentError, parseEnv } from '../src/config/env.ts';
+import { adminPortOf, envSchema, InvalidEnvironmentError, parseEnv } from '../src/config/env.ts';
 import * as harness from './support/cluster.ts';
 import { PROJECT_ROOT } from './support/process.ts';
 
@@ -37,6 +37,16 @@ test('a node started with a bad value exits 1 with a message naming the variable
   });
   t.is(result.status, 1);
   t.regex(result.stderr, /PORT/);
+});
+
+test('the admin listener defaults to PORT + 1000 (0 when PORT is 0) and never shares the public port', (t) => {
+  t.is(adminPortOf(parseEnv({})), 4001);
+  t.is(adminPortOf(parseEnv({ PORT: '0' })), 0);
+  t.is(adminPortOf(parseEnv({ PORT: '3000', ADMIN_PORT: '9100' })), 9100);
+  t.is(parseEnv({}).ADMIN_HOST, '127.0.0.1');
+  t.deepEqual(refused({ PORT: '3000', ADMIN_PORT: '3000' }), ['ADMIN_PORT']);
+  t.deepEqual(refused({ PORT: '65000' }), ['ADMIN_PORT'], 'PORT + 1000 is no port: ADMIN_PORT must be set');
+  t.deepEqual(refused({ PORT: '65000', ADMIN_PORT: '9100' }), []);
 });
 
 // SPEC §2: production refuses to start with secrets anyone can know.
