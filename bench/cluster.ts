@@ -6,6 +6,7 @@ import pg from 'pg';
 import { migrate } from '../src/shared/migrate.ts';
 import { appRoleOfEnvironment } from '../src/shared/app-role.ts';
 import { startBenchProcess, type BenchProcess } from './processes.ts';
+import { freePort } from '../test/support/local-service.ts';
 
 // What the benchmark runs against: either a cluster of its own (a fresh database
 // rgs_bench_<random>, a Redis key prefix of its own, the wallet mock and two RGS nodes,
@@ -17,6 +18,8 @@ const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.REDIS_URL ?? 'redis
 export interface BenchTarget {
   /** Node base URLs the load is spread over. */
   nodeUrls: string[];
+  /** The first node's admin listener, where the operator is created (SPEC §2). */
+  adminUrl: string;
   walletUrl: string;
   adminToken: string;
   /** The wallet secret operators created here sign with (undefined: the nodes' default). */
@@ -86,8 +89,13 @@ export function targetFromEnv(): BenchTarget | undefined {
   for (const url of [...nodeUrls, walletUrl]) if (!isLoopback(url)) throw new Error(`${url} is not a loopback address; the benchmark only talks to this machine`);
   const databaseUrl = process.env.BENCH_DATABASE_URL;
   const pids = (process.env.BENCH_TARGET_PIDS ?? '').split(',').filter(Boolean).map(Number);
+  // Unset: the first node's default admin port, PORT + 1000.
+  const firstNode = new URL(nodeUrls[0] ?? 'http://127.0.0.1:3001');
+  const adminUrl = process.env.BENCH_ADMIN_URL?.replace(/\/+$/, '') ?? `http://${firstNode.hostname}:${Number(firstNode.port) + 1000}`;
+  if (!isLoopback(adminUrl)) throw new Error(`${adminUrl} is not a loopback address; the benchmark only talks to this machine`);
   return {
     nodeUrls,
+    adminUrl,
     walletUrl,
     adminToken: process.env.BENCH_ADMIN_TOKEN ?? process.env.ADMIN_TOKEN ?? 'demo-admin-token-LOCAL-ONLY',
     walletSecret: process.env.BENCH_WALLET_SECRET ?? process.env.WALLET_SECRET,
@@ -193,6 +201,12 @@ export async function startOwnCluster(options: {
   const spawnedAt = new Map<string, number>();
   const names = Array.from({ length: options.nodeCount }, (_, index) => `node-${String.fromCharCode(97 + index)}`);
   const roots = nodeRoots(options.nodeCount);
+  // The admin listeners (SPEC §2) on ports picked one after the other and distinct.
+  const adminPorts: number[] = [];
+  while (adminPorts.length < names.length) {
+    const port = await freePort();
+    if (!adminPorts.includes(port)) adminPorts.push(port);
+  }
   const nodes = await Promise.all(
     names.map(async (name, index) => {
       let nodeArgs: string[] = [];
@@ -213,12 +227,15 @@ export async function startOwnCluster(options: {
           DATABASE_URL: databaseUrl,
           REDIS_URL,
           REDIS_PREFIX: redisPrefix,
+          ADMIN_PORT: String(adminPorts[index]),
           ADMIN_TOKEN: adminToken,
           WALLET_URL: wallet.url,
           WALLET_SECRET: walletSecret,
           APP_DB_PASSWORD: appDbPassword,
           // The wallet mock and the webhook receiver are on loopback, which production refuses by default.
           ALLOW_PRIVATE_TARGETS: 'true',
+          // Production refuses demo secrets (SPEC §2): this run's own.
+          SECRETS_KEY: randomBytes(32).toString('hex'),
           // Migrated above, once; DB_POOL_SIZE and the rest stay at their defaults.
           MIGRATE_ON_START: 'false',
           LOG_LEVEL: 'warn',
@@ -240,6 +257,7 @@ export async function startOwnCluster(options: {
 
   return {
     nodeUrls: nodes.map((node) => node.url),
+    adminUrl: `http://127.0.0.1:${adminPorts[0]}`,
     walletUrl: wallet.url,
     adminToken,
     walletSecret,

@@ -20,7 +20,7 @@ import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.t
 // Environment: BENCH_DURATION (s, 10), BENCH_CONCURRENCIES (8,16,32,64), BENCH_WARMUP
 // (s, 3), BENCH_PLAYERS (2000), BENCH_PROFILE=1 (BENCH_PROFILE_DIR keeps the profiles), BENCH_CEILING_RUNS (2: before and after
 // the load), BENCH_MAX_SECONDS (300), BENCH_FAIL_ON_ERRORS=1, CEILING_SCRIPT; to target a
-// running cluster: BENCH_TARGET_URLS, BENCH_WALLET_URL, BENCH_ADMIN_TOKEN,
+// running cluster: BENCH_TARGET_URLS, BENCH_WALLET_URL, BENCH_ADMIN_TOKEN, BENCH_ADMIN_URL,
 // BENCH_WALLET_SECRET, BENCH_DATABASE_URL, BENCH_TARGET_PIDS. The SSE section (bench/sse.ts,
 // after the levels): BENCH_SSE=0 skips it, BENCH_SSE_CLIENTS (2000), BENCH_SSE_SAMPLE (200),
 // BENCH_SSE_DURATION (s, 10), BENCH_SSE_CONNECTIONS (8). BENCH_NODE_ROOTS=<checkout>,<checkout>
@@ -113,7 +113,7 @@ async function post<T>(url: string, body: unknown, headers: Record<string, strin
 
 async function createOperator(target: BenchTarget, webhookUrl: string | undefined): Promise<{ id: string; apiKey: string }> {
   const created = await post<{ id: string; apiKey: string }>(
-    `${target.nodeUrls[0]}/admin/operators`,
+    `${target.adminUrl}/admin/operators`,
     {
       name: `bench-${runId}`,
       // An operator's own wallet needs its own secret (SPEC §6); without one known, the

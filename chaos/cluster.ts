@@ -46,6 +46,8 @@ export interface ChaosCluster {
   nodes: ChaosProcess[];
   /** Every base URL, dead or alive: what a load balancer without health checks would hand out. */
   nodeUrls(): string[];
+  /** Every node's admin listener (admin API, /metrics; SPEC §2), by slot. */
+  adminUrls(): string[];
   /** Signals the node, waits for its exit, waits `downMs`, starts it again on the same port. */
   restartNode(slot: number, signal: NodeJS.Signals, downMs: number): Promise<{ exit: number | string; stopMs: number }>;
   /** SIGKILLs redis-server and starts an empty one on the same port after `downMs`. */
@@ -138,8 +140,10 @@ export async function startChaosCluster(options: {
     onSpawn: watch,
   });
 
-  const slots: { name: string; port: number; starts: number }[] = [];
-  for (let slot = 0; slot < options.nodes; slot++) slots.push({ name: `node-${String.fromCharCode(97 + slot)}`, port: await newPort(), starts: 0 });
+  const slots: { name: string; port: number; adminPort: number; starts: number }[] = [];
+  for (let slot = 0; slot < options.nodes; slot++) {
+    slots.push({ name: `node-${String.fromCharCode(97 + slot)}`, port: await newPort(), adminPort: await newPort(), starts: 0 });
+  }
   const startNode = async (slot: number) => {
     const spec = slots[slot]!;
     spec.starts += 1;
@@ -153,6 +157,7 @@ export async function startChaosCluster(options: {
         DATABASE_URL: databaseUrl,
         REDIS_URL: redisUrl,
         REDIS_PREFIX: redisPrefix,
+        ADMIN_PORT: String(spec.adminPort),
         ADMIN_TOKEN: CHAOS_ADMIN_TOKEN,
         WALLET_URL: wallet.url,
         WALLET_SECRET: walletSecrets[0],
@@ -177,6 +182,7 @@ export async function startChaosCluster(options: {
     wallet,
     nodes,
     nodeUrls: () => slots.map((spec) => `http://127.0.0.1:${spec.port}`),
+    adminUrls: () => slots.map((spec) => `http://127.0.0.1:${spec.adminPort}`),
     async restartNode(slot, signal, downMs) {
       const node = cluster.nodes[slot]!;
       const stoppedAt = Date.now();

@@ -50,7 +50,7 @@ export async function setUpOperators(options: {
   for (const index of [0, 1]) {
     const webhookSecret = `chaos-webhook-${index}-${randomBytes(8).toString('hex')}`;
     const receiver = await startWebhookReceiver({ secret: webhookSecret });
-    const created = await requestJson<{ id: string; apiKey: string }>('POST', `${cluster.nodeUrls()[0]}/admin/operators`, {
+    const created = await requestJson<{ id: string; apiKey: string }>('POST', `${cluster.adminUrls()[0]}/admin/operators`, {
       headers: { authorization: `Bearer ${CHAOS_ADMIN_TOKEN}` },
       body: {
         name: `chaos-${options.runId}-${index}`,

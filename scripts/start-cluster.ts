@@ -9,10 +9,13 @@ import { DEMO_OPERATORS, seedDemoOperators } from '../src/modules/operators/demo
 
 // `npm start`: the local cluster a newcomer talks to — database, migrations, demo
 // operators, the wallet mock, two RGS nodes and a round-robin entry point on one URL,
-// as production has behind its load balancer. Ctrl-C stops everything cleanly.
+// as production has behind its load balancer. Each node's admin listener (admin API,
+// Bull Board, /metrics; SPEC §2) is on its port + 1000, loopback only, never behind the
+// entry point. Ctrl-C stops everything cleanly.
 
 const ENTRY_PORT = Number(process.env.ENTRY_PORT ?? 3000);
 const NODE_PORTS = [ENTRY_PORT + 1, ENTRY_PORT + 2];
+const ADMIN_PORTS = NODE_PORTS.map((port) => port + 1000);
 const WALLET_PORT = Number(process.env.WALLET_PORT ?? 4000);
 const walletUrl = `http://127.0.0.1:${WALLET_PORT}`;
 
@@ -40,7 +43,13 @@ const services: Service[] = [
   ...NODE_PORTS.map((port, index) => ({
     name: `rgs-node-${index + 1}`,
     args: ['--import', './src/telemetry/register.ts', 'src/main.ts'],
-    env: { PORT: String(port), NODE_ID: `rgs-node-${index + 1}`, WALLET_URL: walletUrl, MIGRATE_ON_START: 'false' },
+    env: {
+      PORT: String(port),
+      ADMIN_PORT: String(ADMIN_PORTS[index]),
+      NODE_ID: `rgs-node-${index + 1}`,
+      WALLET_URL: walletUrl,
+      MIGRATE_ON_START: 'false',
+    },
   })),
 ];
 
@@ -79,10 +88,11 @@ entry.listen(ENTRY_PORT, () => {
   console.log(`
 RGS is starting:
   entry point (round-robin over both nodes)  http://127.0.0.1:${ENTRY_PORT}
-  rgs-node-1                                  http://127.0.0.1:${NODE_PORTS[0]}
-  rgs-node-2                                  http://127.0.0.1:${NODE_PORTS[1]}
+  rgs-node-1                                  http://127.0.0.1:${NODE_PORTS[0]}   admin http://127.0.0.1:${ADMIN_PORTS[0]}
+  rgs-node-2                                  http://127.0.0.1:${NODE_PORTS[1]}   admin http://127.0.0.1:${ADMIN_PORTS[1]}
   wallet mock                                 ${walletUrl}
   health / readiness                          http://127.0.0.1:${ENTRY_PORT}/health  /ready
+  admin API, Bull Board, metrics (any node)   http://127.0.0.1:${ADMIN_PORTS[0]}/admin/operators  /admin/queues  /metrics
 
 DEMO ONLY — local keys, never use them anywhere else:
 ${DEMO_OPERATORS.map((demo) => `  X-Operator-Key: ${demo.apiKey}   (${demo.name})`).join('\n')}

@@ -3,10 +3,11 @@ import type { Logger } from 'pino';
 import type { Env } from './config/env.ts';
 import type { Services } from './services.ts';
 import { adminAuth, operatorAuth } from './http/auth.ts';
+import { createAuthFailures } from './http/auth-failures.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { jsonBody } from './http/json-body.ts';
 import { observeRequests } from './http/observe.ts';
-import { opsRoutes } from './http/ops-routes.ts';
+import { metricsRoutes, opsRoutes } from './http/ops-routes.ts';
 import { apiDocsRoutes } from './http/openapi/routes.ts';
 import { rateLimit } from './http/rate-limit.ts';
 import { adminOperatorsRoutes } from './modules/operators/routes.ts';
@@ -25,36 +26,53 @@ export interface AppDeps {
   env: Env;
   logger: Logger;
   services: Services;
-  queueBoard: { router: express.Router };
   isShuttingDown: () => boolean;
 }
 
-/** The express app: middleware order, routers, and the one error handler. */
-export function createApp(deps: AppDeps): Express {
-  const { env } = deps;
-  const { db, redis, operators } = deps.services;
+export interface AdminAppDeps {
+  env: Env;
+  logger: Logger;
+  services: Services;
+  queueBoard: { router: express.Router };
+}
+
+/** What both listeners share: no fingerprinting header, no ETags, the proxies whose X-Forwarded-For is believed. */
+function baseApp(logger: Logger): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // req.ip is the client's address behind these (nginx, `npm start`'s entry point): the
+  // failed-authentication limit counts per req.ip (SPEC §11).
   app.set('trust proxy', ['loopback', 'linklocal', 'uniquelocal']);
+  app.use(observeRequests(logger));
+  return app;
+}
+
+/**
+ * The public app (PORT): the operator API, fairness verification, the API docs and the
+ * load balancers' probes. The admin surface does not exist here (SPEC §2): see
+ * `createAdminApp`. A body is read only once its request is authenticated (SPEC §11), so a
+ * request with a bad key costs a key lookup at most, whatever it carries.
+ */
+export function createApp(deps: AppDeps): Express {
+  const { env } = deps;
+  const { db, redis, operators } = deps.services;
+  const app = baseApp(deps.logger);
 
   const body = jsonBody(env.BODY_LIMIT_BYTES);
-  const authenticateOperator = operatorAuth(operators);
+  const authFailures = createAuthFailures({ redis, perSecond: env.AUTH_FAILURES_PER_SECOND, logger: deps.logger });
+  const authenticateOperator = operatorAuth(operators, authFailures);
   const limitRate = rateLimit({ redis, defaultPerSecond: env.RATE_LIMIT_PER_SECOND, logger: deps.logger });
 
-  app.use(observeRequests(deps.logger));
   // POST /bets is nearly all of the traffic. It is matched first, with exactly the middleware
   // the operator routes below would give it, instead of walking every router in between
   // (express 5 enters each one); see docs/performance.md, "Session of 2026-11-26 (late morning)".
-  app.post('/bets', body, authenticateOperator, limitRate, placeBetHandler(deps.services.bets));
+  app.post('/bets', authenticateOperator, limitRate, body, placeBetHandler(deps.services.bets));
   app.use(opsRoutes({ db, redis, nodeId: env.NODE_ID, isShuttingDown: deps.isShuttingDown }));
-  app.use(body);
   app.use(fairnessPublicRoutes());
   app.use(apiDocsRoutes());
-
-  app.use('/admin', adminAuth(env.ADMIN_TOKEN));
-  app.use('/admin/queues', deps.queueBoard.router);
-  app.use(adminOperatorsRoutes(operators));
+  // Not here, whatever credentials come along: 404 before the operator key is asked for.
+  app.use(['/admin', '/metrics'], notFoundHandler);
 
   const operatorRoutes = express.Router();
   operatorRoutes.use(authenticateOperator);
@@ -62,6 +80,7 @@ export function createApp(deps: AppDeps): Express {
   // so it comes before the limiter; only its connection caps answer 429 (modules/stream/hub.ts).
   operatorRoutes.use(streamRoutes(deps.services.stream));
   operatorRoutes.use(limitRate);
+  operatorRoutes.use(body);
   // No two of these routers share a path.
   operatorRoutes.use(betsRoutes(deps.services.bets));
   operatorRoutes.use(sessionsRoutes(deps.services.sessions));
@@ -73,6 +92,27 @@ export function createApp(deps: AppDeps): Express {
   operatorRoutes.use(outboxRoutes(deps.services.outbox));
   operatorRoutes.use(webhooksRoutes(deps.services.webhooks));
   app.use(operatorRoutes);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.logger));
+  return app;
+}
+
+/**
+ * The admin app (ADMIN_PORT on ADMIN_HOST, SPEC §2): the admin API, Bull Board and
+ * /metrics, for ops and prometheus on an internal network. The admin API takes the
+ * Bearer token only; Bull Board's pages accept Basic auth too, for a browser.
+ */
+export function createAdminApp(deps: AdminAppDeps): Express {
+  const { env } = deps;
+  const app = baseApp(deps.logger);
+  const authFailures = createAuthFailures({ redis: deps.services.redis, perSecond: env.AUTH_FAILURES_PER_SECOND, logger: deps.logger });
+
+  app.use(metricsRoutes());
+  app.use('/admin/queues', adminAuth(env.ADMIN_TOKEN, authFailures, { browser: true }), deps.queueBoard.router);
+  app.use('/admin', adminAuth(env.ADMIN_TOKEN, authFailures, { browser: false }));
+  app.use(jsonBody(env.BODY_LIMIT_BYTES));
+  app.use(adminOperatorsRoutes(deps.services.operators));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

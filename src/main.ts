@@ -1,6 +1,8 @@
-import type { Server, ServerResponse } from 'node:http';
-import { env } from './config/env.ts';
-import { createApp } from './app.ts';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import { adminPortOf, env } from './config/env.ts';
+import { createAdminApp, createApp } from './app.ts';
 import { createServices } from './services.ts';
 import { rebaseEventRelayAfterRestore } from './modules/events/relay-rebase.ts';
 import { logger } from './shared/logger.ts';
@@ -64,22 +66,39 @@ await sealSecretsStoredInClear().catch((error: unknown) => {
 });
 
 let shuttingDown = false;
-let server: Server | undefined;
+/** The public listener and the admin listener (SPEC §2), when this node serves HTTP. */
+let servers: Server[] = [];
 
-if (env.RGS_ROLES.includes('api')) {
-  const queueBoard = createQueueBoard(services.queueSettings, '/admin/queues');
-  const app = createApp({ env, logger, services, queueBoard, isShuttingDown: () => shuttingDown });
-  server = app.listen(env.PORT, () => {
-    const address = server?.address();
-    const port = typeof address === 'object' && address ? address.port : env.PORT;
-    logger.info({ port, roles: env.RGS_ROLES }, 'rgs node listening');
-  });
+/** Serves `app` on `port` (0: the OS picks) and `host` (unset: every interface); resolves once listening. */
+function listen(app: Express, port: number, host: string | undefined): Promise<Server> {
+  const server = createServer(app);
   server.keepAliveTimeout = 65_000;
   answerClientErrors(server);
   // While shutting down, answers say `Connection: close`: clients take their next request elsewhere.
   server.prependListener('request', (_req, res: ServerResponse) => {
     if (shuttingDown) res.setHeader('Connection', 'close');
   });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+if (env.RGS_ROLES.includes('api')) {
+  const queueBoard = createQueueBoard(services.queueSettings, '/admin/queues');
+  const app = createApp({ env, logger, services, isShuttingDown: () => shuttingDown });
+  const adminApp = createAdminApp({ env, logger, services, queueBoard });
+  try {
+    servers = await Promise.all([listen(app, env.PORT, undefined), listen(adminApp, adminPortOf(env), env.ADMIN_HOST)]);
+  } catch (error) {
+    logger.fatal({ err: error }, 'could not listen');
+    process.exit(1);
+  }
+  const [port, adminPort] = servers.map((server) => (server.address() as AddressInfo).port);
+  logger.info({ port, adminPort, adminHost: env.ADMIN_HOST, roles: env.RGS_ROLES }, 'rgs node listening');
 }
 
 const workers = env.RGS_ROLES.includes('workers')
@@ -99,7 +118,7 @@ const sweeper = workers ? startSweeper({ db: services.db, enqueuer: services.enq
 const webhookSweeper = workers
   ? startWebhookSweeper({ db: services.db, enqueuer: services.enqueuer, logger, intervalMs: env.SWEEP_INTERVAL_MS })
   : undefined;
-if (!server) logger.info({ roles: env.RGS_ROLES }, 'rgs node started without HTTP');
+if (!servers.length) logger.info({ roles: env.RGS_ROLES }, 'rgs node started without HTTP');
 
 /** Whether `promise` settled within `ms`. */
 async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
@@ -113,27 +132,28 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
 }
 
 /**
- * Stops accepting connections and lets the requests in flight finish, for at most
- * `budgetMs`; then whatever connection is left is cut.
+ * Stops accepting connections on every listener and lets the requests in flight finish,
+ * for at most `budgetMs`; then whatever connection is left is cut.
  */
-async function stopHttp(httpServer: Server, budgetMs: number): Promise<void> {
-  const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+async function stopHttp(httpServers: Server[], budgetMs: number): Promise<void> {
+  const closed = Promise.all(httpServers.map((httpServer) => new Promise<void>((resolve) => httpServer.close(() => resolve()))));
   // Open SSE streams never finish on their own: end them (with a retry hint) or close would wait forever.
   await services.stream.close();
   // close() only closes the connections idle at that moment; a keep-alive connection whose
   // request was in flight would stay open for keepAliveTimeout (65 s) after its answer.
   // Close each one as soon as its answer is out (an ended SSE stream's at once).
-  const closeIdle = setInterval(() => httpServer.closeIdleConnections(), 100);
-  httpServer.closeIdleConnections();
+  const closeIdle = () => httpServers.forEach((httpServer) => httpServer.closeIdleConnections());
+  const closeIdleTimer = setInterval(closeIdle, 100);
+  closeIdle();
   try {
     if (await settlesWithin(closed, budgetMs)) return;
     // E.g. a client that never finished sending its request (held until headersTimeout,
     // 60 s), or a request that waits longer than the budget.
     logger.warn({ budgetMs }, 'shutdown: connections still open after the HTTP budget; closing them');
-    httpServer.closeAllConnections();
+    httpServers.forEach((httpServer) => httpServer.closeAllConnections());
     await closed;
   } finally {
-    clearInterval(closeIdle);
+    clearInterval(closeIdleTimer);
   }
 }
 
@@ -154,7 +174,7 @@ async function shutdown(signal: string): Promise<void> {
   // HTTP and the queue workers drain side by side (worker.close() waits for running jobs,
   // each bounded by the wallet timeout). HTTP gets two thirds of the deadline; the rest is
   // for in-process settlements and closing connections. SPEC §2, §10.6.
-  await Promise.all([server ? stopHttp(server, Math.floor((env.SHUTDOWN_TIMEOUT_MS * 2) / 3)) : undefined, workers?.close()]);
+  await Promise.all([servers.length ? stopHttp(servers, Math.floor((env.SHUTDOWN_TIMEOUT_MS * 2) / 3)) : undefined, workers?.close()]);
   await services.bets.drain();
   await services.close();
   // The last spans, if tracing is on; never worth missing the deadline for.

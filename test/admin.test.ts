@@ -1,7 +1,9 @@
+import { networkInterfaces } from 'node:os';
 import test from 'ava';
 import pg from 'pg';
 import { startCluster, TEST_ADMIN_TOKEN, type TestCluster } from './support/cluster.ts';
 import { adminClient, operatorClient, request } from './support/http.ts';
+import { adminUrlOf } from './support/operators.ts';
 
 let cluster: TestCluster;
 let db: pg.Pool;
@@ -18,10 +20,13 @@ test.after.always(async () => {
 
 const nodeA = () => cluster.nodes[0]!.url;
 const nodeB = () => cluster.nodes[1]!.url;
+// SPEC §2: the admin API, Bull Board and /metrics are served on each node's admin listener.
+const adminA = () => adminUrlOf(cluster.nodes[0]!);
+const adminB = () => adminUrlOf(cluster.nodes[1]!);
 const launch = { playerId: 'p-1', currency: 'EUR', jurisdiction: 'MT' };
 
 test('an admin creates an operator whose key works on every node, returned once and stored hashed', async (t) => {
-  const created = await adminClient(nodeA(), TEST_ADMIN_TOKEN).post('/admin/operators', {
+  const created = await adminClient(adminA(), TEST_ADMIN_TOKEN).post('/admin/operators', {
     name: 'casino-royale',
     walletUrl: 'http://127.0.0.1:4000',
     walletSecret: 'a-wallet-secret-of-some-length',
@@ -36,17 +41,17 @@ test('an admin creates an operator whose key works on every node, returned once 
   const stored = await db.query('SELECT * FROM operators WHERE id = $1', [created.body.id]);
   t.false(JSON.stringify(stored.rows).includes(created.body.apiKey), 'the key itself is never stored');
 
-  const shown = await adminClient(nodeB(), TEST_ADMIN_TOKEN).get(`/admin/operators/${created.body.id}`);
+  const shown = await adminClient(adminB(), TEST_ADMIN_TOKEN).get(`/admin/operators/${created.body.id}`);
   t.like(shown.body, { name: 'casino-royale', walletSecretSet: true, webhookSecretSet: true, rateLimitPerSecond: 50 });
   t.false(JSON.stringify(shown.body).includes('a-wallet-secret'), 'secrets are never returned after creation');
 
-  const duplicate = await adminClient(nodeB(), TEST_ADMIN_TOKEN).post('/admin/operators', { name: 'casino-royale' });
+  const duplicate = await adminClient(adminB(), TEST_ADMIN_TOKEN).post('/admin/operators', { name: 'casino-royale' });
   t.is(duplicate.status, 409);
   t.is(duplicate.body.code, 'OPERATOR_EXISTS');
 });
 
 test('a key rotated through node A is refused on node B at once, and the new key works', async (t) => {
-  const admin = adminClient(nodeA(), TEST_ADMIN_TOKEN);
+  const admin = adminClient(adminA(), TEST_ADMIN_TOKEN);
   const created = await admin.post('/admin/operators', { name: 'rotating-casino' });
   const oldKey = created.body.apiKey;
   // Warm node B's key cache first, so the test proves the cache is dropped.
@@ -64,7 +69,7 @@ test('a key rotated through node A is refused on node B at once, and the new key
 });
 
 test('an admin patches wallet and webhook settings; clearing the wallet clears its URL and secret together', async (t) => {
-  const admin = adminClient(nodeA(), TEST_ADMIN_TOKEN);
+  const admin = adminClient(adminA(), TEST_ADMIN_TOKEN);
   const created = await admin.post('/admin/operators', {
     name: 'patching-casino',
     walletUrl: 'https://old-wallet.example.com',
@@ -92,7 +97,7 @@ test('an admin patches wallet and webhook settings; clearing the wallet clears i
 // SPEC §6: each operator's wallet is signed with its own secret; the deployment-wide
 // WALLET_SECRET serves only operators without a wallet URL.
 test("an operator's wallet URL and wallet secret are set together: one without the other is 400 and changes nothing", async (t) => {
-  const admin = adminClient(nodeA(), TEST_ADMIN_TOKEN);
+  const admin = adminClient(adminA(), TEST_ADMIN_TOKEN);
   const problemPaths = (answer: { body: { errors?: { path: string }[] } }) => (answer.body.errors ?? []).map((error) => error.path);
 
   const urlOnly = await admin.post('/admin/operators', { name: 'half-wallet-casino', walletUrl: 'https://wallet.example.com' });
@@ -139,7 +144,7 @@ test("an operator's wallet URL and wallet secret are set together: one without t
 });
 
 test('admin actions are audited without their secrets', async (t) => {
-  const admin = adminClient(nodeA(), TEST_ADMIN_TOKEN);
+  const admin = adminClient(adminA(), TEST_ADMIN_TOKEN);
   const created = await admin.post('/admin/operators', {
     name: 'audited-casino',
     walletUrl: 'https://wallet.example.com',
@@ -159,33 +164,91 @@ test('admin actions are audited without their secrets', async (t) => {
 });
 
 test('admin endpoints refuse a missing or wrong token', async (t) => {
-  const none = await request('POST', `${nodeA()}/admin/operators`, { body: { name: 'x' } });
+  const none = await request('POST', `${adminA()}/admin/operators`, { body: { name: 'x' } });
   t.is(none.status, 401);
   t.is(none.body.code, 'UNAUTHORIZED');
-  const wrong = await adminClient(nodeB(), 'not-the-admin-token-at-all').post('/admin/operators', { name: 'x' });
+  const wrong = await adminClient(adminB(), 'not-the-admin-token-at-all').post('/admin/operators', { name: 'x' });
   t.is(wrong.status, 401);
-  const operatorKey = await request('GET', `${nodeA()}/admin/operators`, { headers: { 'x-operator-key': 'demo-alpha-key-LOCAL-ONLY' } });
+  const operatorKey = await request('GET', `${adminA()}/admin/operators`, { headers: { 'x-operator-key': 'demo-alpha-key-LOCAL-ONLY' } });
   t.is(operatorKey.status, 401);
   t.is(Number((await db.query("SELECT count(*) FROM operators WHERE name = 'x'")).rows[0].count), 0);
 });
 
 test('the audit log refuses UPDATE, DELETE and TRUNCATE', async (t) => {
-  await adminClient(nodeA(), TEST_ADMIN_TOKEN).post('/admin/operators', { name: 'append-only-casino' });
+  await adminClient(adminA(), TEST_ADMIN_TOKEN).post('/admin/operators', { name: 'append-only-casino' });
   await t.throwsAsync(db.query("UPDATE audit_log SET action = 'tampered'"), { message: /append-only/ });
   await t.throwsAsync(db.query('DELETE FROM audit_log'), { message: /append-only/ });
   await t.throwsAsync(db.query('TRUNCATE audit_log'), { message: /append-only/ });
   t.true(Number((await db.query('SELECT count(*) FROM audit_log')).rows[0].count) > 0);
 });
 
+const basicAuth = (password: string) => `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
+
 test('Bull Board at /admin/queues needs the admin token and shows every queue', async (t) => {
-  const refused = await request('GET', `${nodeA()}/admin/queues`);
+  const refused = await request('GET', `${adminA()}/admin/queues`);
   t.is(refused.status, 401);
   t.regex(refused.headers.get('www-authenticate') ?? '', /Basic/);
-  const basic = `Basic ${Buffer.from(`admin:${TEST_ADMIN_TOKEN}`).toString('base64')}`;
-  const page = await request('GET', `${nodeB()}/admin/queues`, { headers: { authorization: basic } });
+  const page = await request('GET', `${adminB()}/admin/queues`, { headers: { authorization: basicAuth(TEST_ADMIN_TOKEN) } });
   t.is(page.status, 200);
   t.regex(String(page.body), /<html/i);
-  const api = await request('GET', `${nodeB()}/admin/queues/api/queues`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
+  const api = await request('GET', `${adminB()}/admin/queues/api/queues`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } });
   t.is(api.status, 200);
   t.deepEqual(api.body.queues.map((queue: { name: string }) => queue.name).sort(), ['bet-credit', 'bet-debit', 'bet-rollback', 'webhook']);
+  // The board's page calls its own API with the credentials the browser was given.
+  const fromBrowser = await request('GET', `${adminB()}/admin/queues/api/queues`, { headers: { authorization: basicAuth(TEST_ADMIN_TOKEN) } });
+  t.is(fromBrowser.status, 200);
+});
+
+test('the admin JSON API takes the Bearer token only: Basic auth with the right token is refused there', async (t) => {
+  const basic = await request('POST', `${adminA()}/admin/operators`, { headers: { authorization: basicAuth(TEST_ADMIN_TOKEN) }, body: { name: 'basic-casino' } });
+  t.is(basic.status, 401);
+  t.is(basic.body.code, 'UNAUTHORIZED');
+  t.notRegex(basic.headers.get('www-authenticate') ?? '', /Basic/, 'a browser is never asked for credentials it would resend on its own');
+  t.is((await request('GET', `${adminA()}/admin/operators`, { headers: { authorization: basicAuth(TEST_ADMIN_TOKEN) } })).status, 401);
+  t.is(Number((await db.query("SELECT count(*) FROM operators WHERE name = 'basic-casino'")).rows[0].count), 0);
+  t.is((await adminClient(adminA(), TEST_ADMIN_TOKEN).get('/admin/operators')).status, 200);
+});
+
+test('the public port has no admin surface: the admin API, Bull Board and /metrics are 404 there, even with the admin token', async (t) => {
+  const bearer = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+  for (const [method, path, headers] of [
+    ['GET', '/admin/operators', {}],
+    ['GET', '/admin/operators', bearer],
+    ['POST', '/admin/operators', bearer],
+    ['GET', '/admin/queues', { authorization: basicAuth(TEST_ADMIN_TOKEN) }],
+    ['GET', '/admin/queues/api/queues', bearer],
+    ['GET', '/metrics', {}],
+    ['GET', '/metrics', { 'x-operator-key': 'demo-alpha-key-LOCAL-ONLY' }],
+  ] as const) {
+    const answer = await request(method, `${nodeA()}${path}`, { headers, ...(method === 'POST' && { body: { name: 'public-port-casino' } }) });
+    t.is(answer.status, 404, `${method} ${path}`);
+    t.is(answer.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+    t.is(answer.body.code, 'NOT_FOUND');
+  }
+  t.is(Number((await db.query("SELECT count(*) FROM operators WHERE name = 'public-port-casino'")).rows[0].count), 0);
+  // What load balancers need stays public.
+  t.is((await request('GET', `${nodeA()}/health`)).status, 200);
+  t.is((await request('GET', `${nodeA()}/ready`)).status, 200);
+});
+
+test('the admin listener serves the admin API, Bull Board and /metrics, on loopback by default, and the node logs both ports', async (t) => {
+  const node = cluster.nodes[0]!;
+  const metrics = await request<string>('GET', `${adminA()}/metrics`);
+  t.is(metrics.status, 200);
+  t.regex(metrics.body, /^# TYPE rgs_http_requests_total counter$/m);
+  t.is((await adminClient(adminA(), TEST_ADMIN_TOKEN).get('/admin/operators')).status, 200);
+  t.is((await request('GET', `${adminA()}/admin/queues`, { headers: { authorization: basicAuth(TEST_ADMIN_TOKEN) } })).status, 200);
+  // The operator API and the probes are the public port's.
+  t.is((await request('GET', `${adminA()}/bets`, { headers: { 'x-operator-key': 'demo-alpha-key-LOCAL-ONLY' } })).status, 404);
+
+  const listening = JSON.parse(node.logs.find((line) => line.includes('"msg":"rgs node listening"')) ?? 'null') as Record<string, unknown> | null;
+  t.like(listening, { port: node.port, adminPort: Number(new URL(adminA()).port), adminHost: '127.0.0.1' });
+  t.not(listening?.adminPort, listening?.port);
+  // ADMIN_HOST=127.0.0.1: reachable on loopback only, where the public port is reachable everywhere.
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((address) => address && address.family === 'IPv4' && !address.internal);
+  if (!external) return t.log('no non-loopback interface on this machine: the bind address is checked through the log line only');
+  t.is((await request('GET', `http://${external.address}:${node.port}/health`)).status, 200);
+  await t.throwsAsync(request('GET', `http://${external.address}:${new URL(adminA()).port}/metrics`));
 });

@@ -1,7 +1,7 @@
 import test from 'ava';
 import pg from 'pg';
 import { startCluster, TEST_ADMIN_TOKEN, type TestCluster } from './support/cluster.ts';
-import { createOperator } from './support/operators.ts';
+import { adminUrlOf, createOperator } from './support/operators.ts';
 import { request } from './support/http.ts';
 
 // SPEC §3/§10.4: no input, however malformed, gets a 5xx or changes state. Every case
@@ -17,7 +17,7 @@ let operatorId: string;
 test.before(async () => {
   cluster = await startCluster({ nodes: 1 });
   db = new pg.Pool({ connectionString: cluster.database.url, max: 2 });
-  const operator = await createOperator(cluster.nodes[0]!.url);
+  const operator = await createOperator(cluster.nodes[0]!);
   operatorKey = operator.apiKey;
   operatorId = operator.id;
   const launched = await operator.client().post('/sessions/launch', { playerId: 'victim', currency: 'EUR', jurisdiction: 'MT' });
@@ -182,7 +182,9 @@ test('every malformed request to every endpoint is a 4xx problem+json and change
   });
   const failures: string[] = [];
   const check = async (item: Case) => {
-    const answer = await request(item.method, cluster.nodes[0]!.url + item.path, { headers: item.headers, body: item.body });
+    // SPEC §2: the admin API is served on the admin listener.
+    const base = item.path.startsWith('/admin/') ? adminUrlOf(cluster.nodes[0]!) : cluster.nodes[0]!.url;
+    const answer = await request(item.method, base + item.path, { headers: item.headers, body: item.body });
     if (item.mayChangeState) {
       if (answer.status >= 500 || (item.expected && !item.expected.includes(answer.status))) {
         failures.push(`${item.name}: ${answer.status} ${JSON.stringify(answer.body)?.slice(0, 200)}`);

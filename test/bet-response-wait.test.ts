@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
 import pg from 'pg';
 import { startCluster, type TestCluster } from './support/cluster.ts';
-import { createOperator } from './support/operators.ts';
+import { adminUrlOf, createOperator } from './support/operators.ts';
 import { launch, ledger, placeBet, setFaults } from './support/bets.ts';
 import type { RunningProcess } from './support/process.ts';
 
@@ -45,8 +45,8 @@ test.after.always(async () => {
   await cluster?.stop();
 });
 
-async function metric(nodeUrl: string, line: string): Promise<number> {
-  const text = await (await fetch(`${nodeUrl}/metrics`)).text();
+async function metric(node: RunningProcess, line: string): Promise<number> {
+  const text = await (await fetch(`${adminUrlOf(node)}/metrics`)).text();
   const found = text.split('\n').find((each) => each.startsWith(`${line} `));
   return found ? Number(found.slice(line.length + 1)) : 0;
 }
@@ -65,11 +65,11 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 20_000): Promi
 
 /** Statements both nodes have sent to Postgres so far. */
 async function statements(): Promise<number> {
-  return (await metric(nodeA.url, 'rgs_db_statements_total')) + (await metric(nodeB.url, 'rgs_db_statements_total'));
+  return (await metric(nodeA, 'rgs_db_statements_total')) + (await metric(nodeB, 'rgs_db_statements_total'));
 }
 
 test.serial('a bet whose first debit is unknown and whose retry runs on another node answers 201 on that node\'s Redis announcement', async (t) => {
-  const operator = await createOperator(nodeA.url);
+  const operator = await createOperator(nodeA);
   const client = operator.client(nodeA.url);
   const session = await launch(client, 'announced');
   const before = await walletStats();
@@ -85,14 +85,14 @@ test.serial('a bet whose first debit is unknown and whose retry runs on another 
   t.is(answer.status, 201);
   t.true(['won', 'lost'].includes(answer.body.status), answer.body.status);
   t.is((await walletStats()).debit.applied! - before.debit.applied!, 1);
-  t.is(await metric(nodeA.url, 'rgs_bet_response_waits_total{ended_by="decided_elsewhere"}'), 1, 'node A answered on the announcement of node B');
-  t.is(await metric(nodeA.url, 'rgs_bet_response_waits_total{ended_by="not_in_time"}'), 0);
+  t.is(await metric(nodeA, 'rgs_bet_response_waits_total{ended_by="decided_elsewhere"}'), 1, 'node A answered on the announcement of node B');
+  t.is(await metric(nodeA, 'rgs_bet_response_waits_total{ended_by="not_in_time"}'), 0);
   const debits = (await ledger(cluster.wallet.url, 'announced')).filter((item) => item.kind === 'debit');
   t.is(debits.length, 1);
 });
 
 test.serial('bets whose every debit gets a 5xx at once cost a bounded number of statements each until they are rolled back', async (t) => {
-  const operator = await createOperator(nodeA.url);
+  const operator = await createOperator(nodeA);
   const client = operator.client(nodeA.url);
   const players = Array.from({ length: BETS }, (_, n) => `failing-${n}`);
   const sessions = await Promise.all(players.map((playerId) => launch(client, playerId)));

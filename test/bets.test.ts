@@ -1,7 +1,7 @@
 import test from 'ava';
 import pg from 'pg';
 import { startCluster, type TestCluster } from './support/cluster.ts';
-import { createOperator } from './support/operators.ts';
+import { adminUrlOf, createOperator } from './support/operators.ts';
 import { launch, ledger, paramsFor, placeBet } from './support/bets.ts';
 
 let cluster: TestCluster;
@@ -22,7 +22,7 @@ const nodeB = () => cluster.nodes[1]!.url;
 const count = async (sql: string, params: unknown[]) => Number((await db.query(sql, params)).rows[0].count);
 
 async function player(playerId: string) {
-  const operator = await createOperator(nodeA());
+  const operator = await createOperator(cluster.nodes[0]!);
   const a = operator.client(nodeA());
   const b = operator.client(nodeB());
   const session = await launch(a, playerId);
@@ -111,7 +111,7 @@ test('concurrent bets of one player on two nodes never reuse a nonce', async (t)
 test('many bets settling at once on one node each keep their own history, events in order and money in the daily totals', async (t) => {
   // Settlements that become ready together are written by one statement (transition-writer.ts):
   // 30 bets each of three players on one node put several bets of one player in a batch.
-  const operator = await createOperator(nodeA());
+  const operator = await createOperator(cluster.nodes[0]!);
   const a = operator.client(nodeA());
   const players = ['batch-1', 'batch-2', 'batch-3'];
   const sessions = await Promise.all(players.map((playerId) => launch(a, playerId)));
@@ -145,7 +145,7 @@ test('many bets settling at once on one node each keep their own history, events
 test('a repeated Idempotency-Key among concurrent placements on one node costs the other bets nothing', async (t) => {
   // Concurrent placements on one node share insert statements; a duplicate key fails its
   // statement as a whole, and the batcher then writes each bet of it alone.
-  const operator = await createOperator(nodeA());
+  const operator = await createOperator(cluster.nodes[0]!);
   const a = operator.client(nodeA());
   const players = Array.from({ length: 12 }, (_, i) => `dup-batch-${i}`);
   const sessions = await Promise.all(players.map((playerId) => launch(a, playerId)));
@@ -207,7 +207,7 @@ test('max bet and blocked jurisdictions are refused with 403, audited, and never
   t.is(blocked.body.code, 'JURISDICTION_BLOCKED');
   const debits = (await ledger(cluster.wallet.url, 'highroller')).filter((item) => item.kind === 'debit');
   t.is(debits.length, 1);
-  const metrics = await (await fetch(`${nodeB()}/metrics`)).text();
+  const metrics = await (await fetch(`${adminUrlOf(cluster.nodes[1]!)}/metrics`)).text();
   t.regex(metrics, /rgs_bets_refused_total\{code="MAX_BET_EXCEEDED"\} [1-9]/);
 });
 
@@ -281,7 +281,7 @@ test('GET /bets pages through every bet, newest first, with filters', async (t) 
   t.is(won.body.items.length, placed.filter((bet) => bet.status === 'won').length);
   const bad = await p.a.get('/bets?cursor=garbage!');
   t.is(bad.status, 400);
-  const other = await createOperator(nodeA());
+  const other = await createOperator(cluster.nodes[0]!);
   t.deepEqual((await other.client().get('/bets')).body.items, []);
   t.is((await other.client().get(`/bets/${placed[0].id}`)).status, 404);
 });

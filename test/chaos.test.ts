@@ -238,7 +238,7 @@ test.serial('a won bet whose node dies after its credit and before its commit en
   t.teardown(() => proxy.close());
   const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
 
-  const operator = await createOperator(cluster.nodes[1]!.url, { walletUrl: proxyUrl, walletSecret: TEST_WALLET_SECRET });
+  const operator = await createOperator(cluster.nodes[1]!, { walletUrl: proxyUrl, walletSecret: TEST_WALLET_SECRET });
   const token = await launch(operator.client(victim.url), 'doomed-winner');
   await placeBet(operator.client(victim.url), token, 100, await paramsFor(db, operator.id, 'doomed-winner', 'win')).catch(() => undefined);
   t.true(killed, 'the credit was sent and its node killed before it answered');

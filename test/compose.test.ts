@@ -4,7 +4,7 @@ import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { envSchema } from '../src/config/env.ts';
+import { adminPortOf, envSchema } from '../src/config/env.ts';
 import { appDatabaseUrl } from '../src/shared/app-role.ts';
 import { parseWalletMockEnv } from '../walletmock/config.ts';
 
@@ -576,7 +576,7 @@ test("the rgs nodes export traces to the collector's OTLP/HTTP receiver, and the
   t.truthy(service('otel-collector').depends_on?.jaeger);
 });
 
-test('prometheus scrapes /metrics on every rgs node at the port it listens on', (t) => {
+test("prometheus scrapes /metrics on every rgs node's admin listener", (t) => {
   const config = parse(mountedFile('prometheus', '/etc/prometheus/prometheus.yml')) as {
     scrape_configs?: { metrics_path?: string; static_configs?: { targets?: string[] }[] }[];
   };
@@ -585,8 +585,35 @@ test('prometheus scrapes /metrics on every rgs node at the port it listens on', 
     t.is(job.metrics_path ?? '/metrics', '/metrics');
     for (const group of job.static_configs ?? []) for (const target of group.targets ?? []) targets.add(target);
   }
-  for (const name of rgsNodes) t.true(targets.has(`${name}:${environmentOf(name).PORT}`), `prometheus scrapes ${name}`);
+  for (const name of rgsNodes) {
+    const env = envSchema.parse(environmentOf(name));
+    t.true(targets.has(`${name}:${adminPortOf(env)}`), `prometheus scrapes ${name} on its admin port (SPEC §2: /metrics is not on the public port)`);
+  }
   t.is(targets.size, rgsNodes.length, 'and nothing that is not an rgs node');
+});
+
+test('only the load balancer is published: the admin listeners are reachable on the compose network only', (t) => {
+  const published = Object.entries(compose.services)
+    .filter(([, definition]) => (definition.ports ?? []).some((mapping) => !String(mapping).startsWith('127.0.0.1:')))
+    .map(([name]) => name);
+  t.deepEqual(published, ['nginx'], 'only nginx publishes a port beyond loopback');
+  for (const name of [...rgsNodes, 'rgs-worker']) t.deepEqual(service(name).ports ?? [], [], `${name} publishes nothing`);
+  const upstreams = directives(upstream, 'server').map((directive) => directive.args[0] ?? '');
+  for (const name of rgsNodes) {
+    const env = envSchema.parse(environmentOf(name));
+    t.is(env.ADMIN_HOST, '0.0.0.0', `${name}: the admin listener answers prometheus from other containers`);
+    t.not(adminPortOf(env), env.PORT);
+    t.false(upstreams.includes(`${name}:${adminPortOf(env)}`), 'nginx never forwards to an admin listener');
+  }
+});
+
+test('the demo fallbacks run only outside production: with NODE_ENV=production and no .env, a node would refuse to start', (t) => {
+  t.not(environmentOf(rgsNodes[0]!).NODE_ENV, 'production', 'the stack needs no .env file to start');
+  for (const name of [...rgsNodes, 'migrate']) {
+    const result = envSchema.safeParse({ ...environmentOf(name), NODE_ENV: 'production' });
+    const refused = new Set(result.error?.issues.map((issue) => issue.path[0]));
+    for (const secret of ['ADMIN_TOKEN', 'WALLET_SECRET', 'SECRETS_KEY']) t.true(refused.has(secret), `${name}: the fallback ${secret} is a demo value`);
+  }
 });
 
 test('the optional workers-only replica shares the node definition and runs only the workers', (t) => {

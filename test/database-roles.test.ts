@@ -118,7 +118,7 @@ test('a node connects to Postgres only as the application role, even when it mig
   const cluster = await startCluster({ nodeEnv: { MIGRATE_ON_START: 'true' } });
   t.teardown(() => cluster.stop());
   const node = cluster.nodes[0]!;
-  const operator = await createOperator(node.url);
+  const operator = await createOperator(node);
   const client = operator.client();
   const session = await launch(client, 'role-player');
   const placed = await placeBet(client, session, 100, { target: 50, direction: 'under' });

@@ -26,7 +26,7 @@ const transactions = async () =>
   Number((await db.query('SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()')).rows[0].n);
 
 test('while an open transaction holds events back, the relays back off, and relay everything once it ends', async (t) => {
-  const operator = await createOperator(cluster.nodes[0]!.url);
+  const operator = await createOperator(cluster.nodes[0]!);
   const blocker = await db.connect();
   t.teardown(() => blocker.release());
   await blocker.query('BEGIN');

@@ -27,7 +27,7 @@ test.after.always(async () => {
 });
 
 test('after transaction ids went back, a starting node rebases the relay: nothing is lost or appended twice', async (t) => {
-  const operator = await createOperator(cluster.nodes[0]!.url);
+  const operator = await createOperator(cluster.nodes[0]!);
   await launch(operator.client(), 'before-restore');
   await waitForRelay(db, operator.id);
   await cluster.nodes[0]!.stop('SIGTERM');

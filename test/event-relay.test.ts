@@ -30,7 +30,7 @@ const streamOf = async (operatorId: string) =>
   (await redis.xrange(`${cluster.redisPrefix}stream:${operatorId}`, '-', '+')).map(([id, fields]) => ({ id, event: JSON.parse(fields[1]!) }));
 
 test('committed events are appended to the operator stream once each, in commit order per bet', async (t) => {
-  const operator = await createOperator(cluster.nodes[0]!.url);
+  const operator = await createOperator(cluster.nodes[0]!);
   const session = await launch(operator.client(), 'streamer');
   const placed = await placeBet(operator.client(cluster.nodes[1]!.url), session, 100, { target: 50, direction: 'under' });
   await waitForRelay(db, operator.id);
@@ -44,7 +44,7 @@ test('committed events are appended to the operator stream once each, in commit 
 });
 
 test('relaying an event again (a node died between the append and moving the cursor) never duplicates it', async (t) => {
-  const operator = await createOperator(cluster.nodes[0]!.url);
+  const operator = await createOperator(cluster.nodes[0]!);
   await launch(operator.client(), 'again-1');
   await launch(operator.client(), 'again-2');
   await waitUntil(async () => (await streamOf(operator.id)).length === 2 && (await unrelayedCount(db, operator.id)) === 0, 'two events');
@@ -60,7 +60,7 @@ test('relaying an event again (a node died between the append and moving the cur
 });
 
 test('events committed by a node killed right after its commits still reach the stream', async (t) => {
-  const operator = await createOperator(cluster.nodes[0]!.url);
+  const operator = await createOperator(cluster.nodes[0]!);
   const victim = await cluster.addNode('victim', { RELAY_INTERVAL_MS: '60000' });
   const client = operator.client(victim.url);
   const session = await launch(client, 'doomed');
@@ -76,7 +76,7 @@ test('events committed by a node killed right after its commits still reach the 
 });
 
 test('an event whose transaction began first but commits last is relayed, and in transaction order', async (t) => {
-  const operator = await createOperator(cluster.nodes[0]!.url);
+  const operator = await createOperator(cluster.nodes[0]!);
   const early = await db.connect();
   t.teardown(() => early.release());
   // This transaction takes its id and the lower seq first, and stays open while a later one commits.
@@ -96,7 +96,7 @@ test('an event whose transaction began first but commits last is relayed, and in
 });
 
 test('the stream keeps at least the configured length or age, whichever is more', async (t) => {
-  const operator = await createOperator(cluster.nodes[0]!.url);
+  const operator = await createOperator(cluster.nodes[0]!);
   await Promise.all(Array.from({ length: 60 }, (_, i) => launch(operator.client(), `trim-${i}`)));
   await waitUntil(async () => (await streamOf(operator.id)).length >= 60, 'relay');
   t.is((await streamOf(operator.id)).length, 60, 'younger than the age bound: nothing is trimmed');

@@ -49,7 +49,7 @@ async function committedStreamIds(operatorId: string): Promise<string[]> {
 test('a client that reconnects to another node mid-run with its last id receives every event once, in order', async (t) => {
   const receiver = await startWebhookReceiver({ secret: WEBHOOK_SECRET });
   t.teardown(() => receiver.close());
-  const operator = await createOperator(cluster.nodes[0]!.url, { webhookUrl: receiver.url, webhookSecret: WEBHOOK_SECRET });
+  const operator = await createOperator(cluster.nodes[0]!, { webhookUrl: receiver.url, webhookSecret: WEBHOOK_SECRET });
   const first = await openSse(cluster.nodes[0]!.url, { apiKey: operator.apiKey });
   t.is(first.status, 200);
 
@@ -92,7 +92,7 @@ test('a client that reconnects to another node mid-run with its last id receives
 test('events of bets committed by a node SIGKILLed right after reach SSE clients and the webhook receiver', async (t) => {
   const receiver = await startWebhookReceiver({ secret: WEBHOOK_SECRET });
   t.teardown(() => receiver.close());
-  const operator = await createOperator(cluster.nodes[0]!.url, { webhookUrl: receiver.url, webhookSecret: WEBHOOK_SECRET });
+  const operator = await createOperator(cluster.nodes[0]!, { webhookUrl: receiver.url, webhookSecret: WEBHOOK_SECRET });
   const watcher = await openSse(cluster.nodes[0]!.url, { apiKey: operator.apiKey });
   const victim = await cluster.addNode('doomed-node', { RELAY_INTERVAL_MS: '60000', RGS_ROLES: 'api' });
   const session = await launch(operator.client(victim.url), 'last-words');

@@ -20,7 +20,7 @@ test.after.always(async () => {
 });
 
 test('every round recomputed from the revealed seed matches the stored outcome and the payout', async (t) => {
-  const operator = await createOperator(cluster.nodes[0]!.url);
+  const operator = await createOperator(cluster.nodes[0]!);
   const client = operator.client();
   const session = await launch(client, 'verifier');
   const launched = (await client.get(`/sessions/${session}`)).body;

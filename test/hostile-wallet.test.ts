@@ -122,8 +122,7 @@ async function startHostileWallet(secret: string, debitAnswer: DebitAnswer) {
 async function betAgainst(debitAnswer: DebitAnswer) {
   const secret = `hostile-wallet-secret-${randomBytes(8).toString('hex')}`;
   const wallet = await startHostileWallet(secret, debitAnswer);
-  const node = cluster.nodes[0]!.url;
-  const operator = await createOperator(node, { walletUrl: wallet.url, walletSecret: secret });
+  const operator = await createOperator(cluster.nodes[0]!, { walletUrl: wallet.url, walletSecret: secret });
   const client = operator.client();
   const session = await launch(client, 'player-1');
   const placed = await placeBet(client, session, 1_000, await paramsFor(db, operator.id, 'player-1', 'win'));

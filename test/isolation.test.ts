@@ -3,7 +3,7 @@ import test, { type ExecutionContext } from 'ava';
 import pg from 'pg';
 import { appRoutes, type RouteEntry } from './support/app-routes.ts';
 import { startCluster, startWalletMock, TEST_WALLET_SECRET, type TestCluster } from './support/cluster.ts';
-import { createOperator } from './support/operators.ts';
+import { adminUrlOf, createOperator } from './support/operators.ts';
 import { launch, paramsFor, placeBet, setFaults, waitForBet } from './support/bets.ts';
 import { request, type HttpAnswer } from './support/http.ts';
 import type { RunningProcess } from './support/process.ts';
@@ -137,8 +137,8 @@ test.before(async () => {
   walletA = await startWalletMock();
   receiverA = await startWebhookReceiver({ secret: WEBHOOK_SECRET_A });
   receiverB = await startWebhookReceiver({ secret: WEBHOOK_SECRET_B });
-  a = await createOperator(node(0), { walletUrl: walletA.url, walletSecret: TEST_WALLET_SECRET, webhookUrl: receiverA.url, webhookSecret: WEBHOOK_SECRET_A });
-  b = await createOperator(node(0), { webhookUrl: receiverB.url, webhookSecret: WEBHOOK_SECRET_B });
+  a = await createOperator(cluster.nodes[0]!, { walletUrl: walletA.url, walletSecret: TEST_WALLET_SECRET, webhookUrl: receiverA.url, webhookSecret: WEBHOOK_SECRET_A });
+  b = await createOperator(cluster.nodes[0]!, { webhookUrl: receiverB.url, webhookSecret: WEBHOOK_SECRET_B });
 
   // A: a session, limits, a lost bet, and a won bet whose credit the wallet refuses (outbox).
   const aPlayer = `a-player-${randomBytes(4).toString('hex')}`;
@@ -238,12 +238,13 @@ test.serial("B aiming every id route at A's ids gets 404 problem+json, and nothi
     await expectNotFound(t, `B ${route.method} ${path}`, answer);
   }
 
-  // An operator key opens no admin route (operators are the platform's), however it is presented.
+  // An operator key opens no admin route (operators are the platform's), however it is
+  // presented, even on the admin listener (on the public port those paths do not exist).
   for (const route of routes.filter((candidate) => authOf(candidate) === 'admin')) {
     const path = withParams(route.path, { id: a.id });
     const presented: Record<string, string>[] = [{ 'x-operator-key': b.apiKey }, { authorization: `Bearer ${b.apiKey}` }];
     for (const headers of presented) {
-      const answer = await request(route.method, node(index++) + path, { headers, body: route.method === 'GET' ? undefined : {} });
+      const answer = await request(route.method, adminUrlOf(cluster.nodes[index++ % cluster.nodes.length]!) + path, { headers, body: route.method === 'GET' ? undefined : {} });
       t.is(answer.status, 401, `${routeKey(route)} with B's key`);
       t.deepEqual(leaksOfA(JSON.stringify(answer.body)), []);
     }

@@ -28,14 +28,14 @@ async function storedLimits(operatorId: string) {
 }
 
 test('an operator that set nothing has no limits', async (t) => {
-  const operator = await createOperator(nodeUrl(0));
+  const operator = await createOperator(cluster.nodes[0]!);
   const answer = await operator.client(nodeUrl(1)).get('/limits');
   t.is(answer.status, 200);
   t.deepEqual(answer.body, { blockedJurisdictions: [], currencies: {} });
 });
 
 test('limits put on one node are read back on the other and audited', async (t) => {
-  const operator = await createOperator(nodeUrl(0));
+  const operator = await createOperator(cluster.nodes[0]!);
   const limits = {
     blockedJurisdictions: ['US', 'FR'],
     currencies: { EUR: { maxBet: 10_000, dailyLossLimit: 50_000, dailyWinLimit: 100_000 }, USD: { maxBet: Number.MAX_SAFE_INTEGER } },
@@ -56,7 +56,7 @@ test('limits put on one node are read back on the other and audited', async (t) 
 });
 
 test('a PUT replaces the limits wholesale: what it omits is gone', async (t) => {
-  const operator = await createOperator(nodeUrl(0));
+  const operator = await createOperator(cluster.nodes[0]!);
   await operator.client(nodeUrl(0)).put('/limits', { blockedJurisdictions: ['US'], currencies: { EUR: { maxBet: 100 }, GBP: { maxBet: 200 } } });
   const replaced = await operator.client(nodeUrl(1)).put('/limits', { currencies: { GBP: { dailyLossLimit: 300 } } });
   t.is(replaced.status, 200);
@@ -70,7 +70,7 @@ test('a PUT replaces the limits wholesale: what it omits is gone', async (t) => 
 });
 
 test('a blocked jurisdiction is in force on the other node from the next request', async (t) => {
-  const operator = await createOperator(nodeUrl(0));
+  const operator = await createOperator(cluster.nodes[0]!);
   const launch = (node: number) => operator.client(nodeUrl(node)).post('/sessions/launch', { playerId: 'pat', currency: 'USD', jurisdiction: 'US' });
   t.is((await launch(1)).status, 201);
   await operator.client(nodeUrl(0)).put('/limits', { blockedJurisdictions: ['US'] });
@@ -82,7 +82,7 @@ test('a blocked jurisdiction is in force on the other node from the next request
 });
 
 test('the largest limits the API allows are accepted', async (t) => {
-  const operator = await createOperator(nodeUrl(0));
+  const operator = await createOperator(cluster.nodes[0]!);
   const codes = (count: number, length: number) =>
     Array.from({ length: count }, (_, index) =>
       Array.from({ length }, (_, place) => String.fromCharCode(65 + (Math.floor(index / 26 ** place) % 26))).join(''),
@@ -97,7 +97,7 @@ test('the largest limits the API allows are accepted', async (t) => {
 });
 
 test('every malformed limits body is 400 and changes nothing', async (t) => {
-  const operator = await createOperator(nodeUrl(0));
+  const operator = await createOperator(cluster.nodes[0]!);
   const good = { blockedJurisdictions: ['US'], currencies: { EUR: { maxBet: 100, dailyLossLimit: 1000, dailyWinLimit: 2000 } } };
   await operator.client(nodeUrl(0)).put('/limits', good);
   const before = await storedLimits(operator.id);
@@ -142,8 +142,8 @@ test('every malformed limits body is 400 and changes nothing', async (t) => {
 });
 
 test("an operator never sees or changes another's limits", async (t) => {
-  const alpha = await createOperator(nodeUrl(0));
-  const beta = await createOperator(nodeUrl(0));
+  const alpha = await createOperator(cluster.nodes[0]!);
+  const beta = await createOperator(cluster.nodes[0]!);
   await alpha.client(nodeUrl(0)).put('/limits', { blockedJurisdictions: ['DE'], currencies: { EUR: { maxBet: 5 } } });
   t.deepEqual((await beta.client(nodeUrl(1)).get('/limits')).body, { blockedJurisdictions: [], currencies: {} });
   await beta.client(nodeUrl(1)).put('/limits', { currencies: { USD: { maxBet: 7 } } });

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { startCluster, startWalletMock, TEST_ADMIN_TOKEN, TEST_WALLET_SECRET, type TestCluster } from './support/cluster.ts';
 import { adminClient, operatorClient } from './support/http.ts';
 import { FINAL, launch, paramsFor, placeBet, setFaults, waitForBet } from './support/bets.ts';
+import { adminUrlOf } from './support/operators.ts';
 import type { RunningProcess } from './support/process.ts';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.ts';
 import { serverSeedOf } from './support/secrets.ts';
@@ -51,7 +52,7 @@ function linesWith(processes: RunningProcess[], secret: string, upTo?: Map<Runni
 
 test('no key, token, secret or unrevealed server seed reaches any log line', async (t) => {
   const [nodeA, nodeB] = [cluster.nodes[0]!, cluster.nodes[1]!];
-  const admin = adminClient(nodeA.url, TEST_ADMIN_TOKEN);
+  const admin = adminClient(adminUrlOf(nodeA), TEST_ADMIN_TOKEN);
 
   const created = await admin.post<{ id: string; apiKey: string }>('/admin/operators', {
     name: 'logged-operator',
@@ -62,7 +63,7 @@ test('no key, token, secret or unrevealed server seed reaches any log line', asy
   });
   t.is(created.status, 201);
   const firstKey = created.body.apiKey;
-  const rotated = await adminClient(nodeB.url, TEST_ADMIN_TOKEN).post<{ apiKey: string }>(`/admin/operators/${created.body.id}/keys/rotate`);
+  const rotated = await adminClient(adminUrlOf(nodeB), TEST_ADMIN_TOKEN).post<{ apiKey: string }>(`/admin/operators/${created.body.id}/keys/rotate`);
   t.is(rotated.status, 200);
   const apiKey = rotated.body.apiKey;
   t.is((await operatorClient(nodeA.url, firstKey).get('/bets')).status, 401, 'the rotated-out key is refused (and its request logged)');

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
 import pg from 'pg';
 import { startCluster, startNode, startWalletMock, TEST_WALLET_SECRET, type TestCluster } from './support/cluster.ts';
-import { createOperator } from './support/operators.ts';
+import { adminUrlOf, createOperator } from './support/operators.ts';
 import { launch, paramsFor, placeBet, setFaults, waitForBet } from './support/bets.ts';
 import { request } from './support/http.ts';
 import type { RunningProcess } from './support/process.ts';
@@ -56,8 +56,9 @@ function parseMetrics(text: string): Sample[] {
   return samples;
 }
 
-async function scrape(url = node().url): Promise<{ text: string; samples: Sample[] }> {
-  const answer = await request<string>('GET', `${url}/metrics`);
+/** GET /metrics on a node's admin listener (SPEC §2). */
+async function scrape(from: RunningProcess = node()): Promise<{ text: string; samples: Sample[] }> {
+  const answer = await request<string>('GET', `${adminUrlOf(from)}/metrics`);
   if (answer.status !== 200) throw new Error(`/metrics answered ${answer.status}`);
   return { text: answer.body, samples: parseMetrics(answer.body) };
 }
@@ -80,14 +81,14 @@ async function scrapeUntil(check: (samples: Sample[]) => boolean, timeoutMs = 30
 async function withOwnWallet(playerId: string) {
   const wallet = await startWalletMock();
   wallets.push(wallet);
-  const operator = await createOperator(node().url, { walletUrl: wallet.url, walletSecret: TEST_WALLET_SECRET });
+  const operator = await createOperator(node(), { walletUrl: wallet.url, walletSecret: TEST_WALLET_SECRET });
   const client = operator.client();
   const session = await launch(client, playerId);
   return { operator, client, session, wallet, bet: async (want: 'win' | 'lose') => placeBet(client, session, 1_000, await paramsFor(db, operator.id, playerId, want)) };
 }
 
 test('after a won bet, a webhook and with an SSE client open, /metrics shows every SPEC §9 series', async (t) => {
-  const operator = await createOperator(node().url, { webhookUrl: receiver.url });
+  const operator = await createOperator(node(), { webhookUrl: receiver.url });
   const client = operator.client();
   const stream = await openSse(node().url, { apiKey: operator.apiKey });
   t.teardown(() => stream.close());
@@ -122,7 +123,7 @@ test('after a won bet, a webhook and with an SSE client open, /metrics shows eve
 });
 
 test('the SSE clients gauge follows streams opening and closing', async (t) => {
-  const operator = await createOperator(node().url);
+  const operator = await createOperator(node());
   const before = valueOf((await scrape()).samples, 'rgs_sse_clients') ?? 0;
   const streams = await Promise.all([1, 2, 3].map(() => openSse(node().url, { apiKey: operator.apiKey })));
   t.true((valueOf((await scrape()).samples, 'rgs_sse_clients') ?? 0) >= 3);
@@ -157,7 +158,7 @@ test('a deferred credit is counted in the outbox depth until it is paid, a parke
 });
 
 test('paths with ids never become labels: a bet id stays /bets/:id, an unknown path is "unmatched"', async (t) => {
-  const operator = await createOperator(node().url);
+  const operator = await createOperator(node());
   const client = operator.client();
   const betId = randomUUID();
   const unknownId = randomUUID();
@@ -184,7 +185,7 @@ test('a scrape still answers when Postgres and Redis cannot be read: those gauge
     env: { REDIS_URL: 'redis://127.0.0.1:1', RGS_ROLES: 'api' },
   });
   t.teardown(() => broken.stop('SIGKILL'));
-  const { samples } = await scrape(broken.url);
+  const { samples } = await scrape(broken);
   t.true(Number.isNaN(valueOf(samples, 'rgs_outbox_depth')));
   t.true(Number.isNaN(valueOf(samples, 'rgs_bets_parked')));
   t.is(valueOf(samples, 'rgs_queue_jobs'), undefined, 'no stale or made-up queue depths');

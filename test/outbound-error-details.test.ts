@@ -48,7 +48,7 @@ test.after.always(async () => {
 });
 
 test("a wallet's refusal or error page never reaches the operator: only its status code", async (t) => {
-  const operator = await createOperator(cluster.nodes[0]!.url, { walletUrl: internal.url, walletSecret: 'a-wallet-secret-of-some-length' });
+  const operator = await createOperator(cluster.nodes[0]!, { walletUrl: internal.url, walletSecret: 'a-wallet-secret-of-some-length' });
   const client = operator.client();
 
   const refused = await placeBet(client, await launch(client, 'refused-player'), 100, { target: 50, direction: 'under' });
@@ -66,8 +66,8 @@ test("a wallet's refusal or error page never reaches the operator: only its stat
 });
 
 test("a webhook receiver's error page never reaches the operator, nor the address of one that cannot be reached", async (t) => {
-  const operator = await createOperator(cluster.nodes[0]!.url, { webhookUrl: `${internal.url}/hooks` });
-  const unreachable = await createOperator(cluster.nodes[0]!.url, { webhookUrl: 'http://127.0.0.1:9/hooks' });
+  const operator = await createOperator(cluster.nodes[0]!, { webhookUrl: `${internal.url}/hooks` });
+  const unreachable = await createOperator(cluster.nodes[0]!, { webhookUrl: 'http://127.0.0.1:9/hooks' });
   await launch(operator.client(), 'hooked-player');
   await launch(unreachable.client(), 'hooked-player');
 

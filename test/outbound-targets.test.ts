@@ -48,7 +48,7 @@ const FORBIDDEN_URLS: Record<string, string[]> = {
 };
 
 test('the admin API refuses wallet and webhook URLs on loopback, private, link-local, CGNAT or unspecified addresses with 400 naming the field', async (t) => {
-  const operator = await createOperator(cluster.nodes[0]!.url);
+  const operator = await createOperator(cluster.nodes[0]!);
   const shown = (await admin().get(`/admin/operators/${operator.id}`)).body;
   for (const [range, urls] of Object.entries(FORBIDDEN_URLS)) {
     for (const url of urls) {
@@ -77,7 +77,7 @@ test('the admin API refuses wallet and webhook URLs on loopback, private, link-l
 });
 
 test('a wallet URL that points at 127.0.0.1 by the time of the call (DNS rebinding) never gets the debit', async (t) => {
-  const operator = await createOperator(cluster.nodes[0]!.url);
+  const operator = await createOperator(cluster.nodes[0]!);
   // What a rebinding does: the URL the admin check let through now reaches the internal network.
   await db.query('UPDATE operators SET wallet_url = $2, wallet_secret = $3 WHERE id = $1', [
     operator.id,
@@ -111,7 +111,7 @@ test('a wallet URL that points at 127.0.0.1 by the time of the call (DNS rebindi
 });
 
 test('a webhook URL that points at 127.0.0.1 by the time of the call (DNS rebinding) gets no event', async (t) => {
-  const operator = await createOperator(cluster.nodes[0]!.url);
+  const operator = await createOperator(cluster.nodes[0]!);
   await db.query('UPDATE operators SET webhook_url = $2 WHERE id = $1', [operator.id, receiver.url]);
   const client = operatorClient(cluster.nodes[0]!.url, operator.apiKey);
   await launch(client, 'hooked-player');

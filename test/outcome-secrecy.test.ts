@@ -82,7 +82,7 @@ async function expectedOutcome(roundId: string) {
 test('while the wallet holds the debits, no route, event, audit row or log line shows an outcome; once applied, it shows', async (t) => {
   const wallet = await startWalletMock();
   wallets.push(wallet);
-  const operator = await createOperator(nodeUrl(0), { walletUrl: wallet.url, walletSecret: TEST_WALLET_SECRET });
+  const operator = await createOperator(cluster.nodes[0]!, { walletUrl: wallet.url, walletSecret: TEST_WALLET_SECRET });
   const client = (index: number) => operator.client(nodeUrl(index));
   const players = ['ann', 'ben', 'cat', 'dan'];
   const wants = ['win', 'win', 'lose', 'win'] as const;
@@ -195,7 +195,7 @@ test('a rejected or cancelled bet shows its outcome only once its seed pair is r
   // The wallet refuses every debit above 500 (INSUFFICIENT_FUNDS): nothing taken, nothing to show.
   const wallet = await startWalletMock({ WALLET_START_BALANCE: '500' });
   wallets.push(wallet);
-  const operator = await createOperator(nodeUrl(0), { walletUrl: wallet.url, walletSecret: TEST_WALLET_SECRET });
+  const operator = await createOperator(cluster.nodes[0]!, { walletUrl: wallet.url, walletSecret: TEST_WALLET_SECRET });
   const client = operator.client(nodeUrl(0));
   const other = operator.client(nodeUrl(1));
   const rejectedSession = await launch(client, 'rita');

@@ -32,7 +32,7 @@ test.after.always(async () => {
 test('an api-only node serves requests while workers-only nodes run the retries, and a lost queue is swept back', async (t) => {
   const api = cluster.nodes[0]!;
   t.is(cluster.nodes[1]!.port, 0, 'a workers-only node serves no HTTP');
-  const operator = await createOperator(api.url);
+  const operator = await createOperator(api);
   const client = operator.client(api.url);
   const session = await launch(client, 'swept');
 

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
 import { Redis } from 'ioredis';
 import { startCluster, startNode, type TestCluster } from './support/cluster.ts';
-import { createOperator } from './support/operators.ts';
+import { adminUrlOf, createOperator } from './support/operators.ts';
 import { REDIS_URL } from './support/redis.ts';
 import { request, type HttpAnswer } from './support/http.ts';
 import { openSse } from './support/sse-client.ts';
@@ -60,7 +60,7 @@ async function servedAgain(client: Client, timeoutMs = 30_000): Promise<HttpAnsw
 
 test('two nodes share one limit: a burst over both gets exactly the limit through, the rest 429 RATE_LIMITED with Retry-After', async (t) => {
   const [a, b] = cluster.nodes;
-  const operator = await createOperator(a!.url, { rateLimitPerSecond: 20 });
+  const operator = await createOperator(a!, { rateLimitPerSecond: 20 });
   await pinWindow(operator.id, PINNED_SECONDS);
 
   const answers = await burst([operator.client(a!.url), operator.client(b!.url)], 60);
@@ -85,7 +85,7 @@ test('two nodes share one limit: a burst over both gets exactly the limit throug
 test('a large limit is taken in leases of 1 %: never exceeded over two nodes, and short of it by at most 2 × (lease − 1)', async (t) => {
   const [a, b] = cluster.nodes;
   const limit = 1_000;
-  const operator = await createOperator(a!.url, { rateLimitPerSecond: limit });
+  const operator = await createOperator(a!, { rateLimitPerSecond: limit });
   await pinWindow(operator.id, PINNED_SECONDS);
 
   const answers = await burst([operator.client(a!.url), operator.client(b!.url)], 1_100);
@@ -99,8 +99,8 @@ test('a large limit is taken in leases of 1 %: never exceeded over two nodes, an
 
 test('another operator is not limited by one that is over its limit', async (t) => {
   const [a, b] = cluster.nodes;
-  const flooding = await createOperator(a!.url, { rateLimitPerSecond: 5 });
-  const other = await createOperator(a!.url, { rateLimitPerSecond: 5 });
+  const flooding = await createOperator(a!, { rateLimitPerSecond: 5 });
+  const other = await createOperator(a!, { rateLimitPerSecond: 5 });
   await pinWindow(flooding.id, PINNED_SECONDS);
   const floods = await burst([flooding.client(a!.url), flooding.client(b!.url)], 20);
   t.is(served(floods), 5, fallbackNote());
@@ -115,7 +115,7 @@ test('another operator is not limited by one that is over its limit', async (t) 
 
 test('once the window has passed, the operator is served again on every node', async (t) => {
   const [a, b] = cluster.nodes;
-  const operator = await createOperator(a!.url, { rateLimitPerSecond: 3 });
+  const operator = await createOperator(a!, { rateLimitPerSecond: 3 });
   // A natural window (no pin): a node that refused keeps refusing from memory until it ends.
   const answers = await burst([operator.client(a!.url), operator.client(b!.url)], 10);
   t.true(limited(answers).length > 0);
@@ -126,7 +126,7 @@ test('once the window has passed, the operator is served again on every node', a
 
 test('an operator without its own limit gets the node default (RATE_LIMIT_PER_SECOND)', async (t) => {
   const [a, b] = cluster.nodes;
-  const operator = await createOperator(a!.url);
+  const operator = await createOperator(a!);
   await pinWindow(operator.id, PINNED_SECONDS);
   const answers = await burst([operator.client(a!.url), operator.client(b!.url)], NODE_DEFAULT + 15);
   t.is(served(answers), NODE_DEFAULT, fallbackNote());
@@ -135,7 +135,7 @@ test('an operator without its own limit gets the node default (RATE_LIMIT_PER_SE
 
 test('GET /stream is never answered 429, even for an operator over its limit (SPEC §7)', async (t) => {
   const [a] = cluster.nodes;
-  const operator = await createOperator(a!.url, { rateLimitPerSecond: 1 });
+  const operator = await createOperator(a!, { rateLimitPerSecond: 1 });
   await pinWindow(operator.id, PINNED_SECONDS);
   const answers = await burst([operator.client(a!.url)], 3);
   t.is(limited(answers).length, 2);
@@ -147,7 +147,7 @@ test('GET /stream is never answered 429, even for an operator over its limit (SP
 
 test('a node that cannot reach Redis never refuses a request for it: it limits on its own and counts the fallback', async (t) => {
   const [a] = cluster.nodes;
-  const operator = await createOperator(a!.url, { rateLimitPerSecond: 1_000 });
+  const operator = await createOperator(a!, { rateLimitPerSecond: 1_000 });
   // Nothing listens on port 1: every Redis command of this node fails.
   const isolated = await startNode({
     databaseUrl: cluster.database.url,
@@ -163,7 +163,7 @@ test('a node that cannot reach Redis never refuses a request for it: it limits o
     answers.map((answer) => answer.status),
     [200, 200, 200, 200, 200],
   );
-  const metrics = await request<string>('GET', `${isolated.url}/metrics`);
+  const metrics = await request<string>('GET', `${adminUrlOf(isolated)}/metrics`);
   const fallbacks = /^rgs_rate_limit_fallbacks_total (\d+)$/m.exec(metrics.body)?.[1];
   t.true(Number(fallbacks) >= 5, `rgs_rate_limit_fallbacks_total is ${fallbacks}`);
   t.true(isolated.logs.some((line) => line.includes('rate limiter: Redis did not answer')));

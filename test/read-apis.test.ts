@@ -82,8 +82,8 @@ const played: { alice: PlayedBet[]; bob: PlayedBet[] } = { alice: [], bob: [] };
 test.before(async () => {
   cluster = await startCluster({ nodes: 2 });
   db = new pg.Pool({ connectionString: cluster.database.url, max: 4 });
-  alpha = await createOperator(nodeUrl(0));
-  beta = await createOperator(nodeUrl(0));
+  alpha = await createOperator(cluster.nodes[0]!);
+  beta = await createOperator(cluster.nodes[0]!);
   await launch(alpha, 'alice');
   await launch(alpha, 'bob');
   await launch(alpha, 'carol'); // launched, never played

@@ -1,7 +1,7 @@
 import test from 'ava';
 import pg from 'pg';
 import { startCluster, startWalletMock, TEST_WALLET_SECRET, type TestCluster } from './support/cluster.ts';
-import { createOperator } from './support/operators.ts';
+import { adminUrlOf, createOperator } from './support/operators.ts';
 import { balance, ledger, launch, paramsFor, placeBet, setFaults, waitForBet } from './support/bets.ts';
 import { request } from './support/http.ts';
 import type { RunningProcess } from './support/process.ts';
@@ -41,7 +41,7 @@ test.after.always(async () => {
 async function setup(playerId = 'player-1') {
   const wallet = await startWalletMock();
   wallets.push(wallet);
-  const operator = await createOperator(cluster.nodes[0]!.url, { walletUrl: wallet.url, walletSecret: TEST_WALLET_SECRET });
+  const operator = await createOperator(cluster.nodes[0]!, { walletUrl: wallet.url, walletSecret: TEST_WALLET_SECRET });
   const client = operator.client(cluster.nodes[0]!.url);
   const session = await launch(client, playerId);
   return {
@@ -62,8 +62,8 @@ const byKind = (items: { kind: string; status: string }[]) => items.map((item) =
 const states = (bet: { history: { state: string }[] }) => bet.history.map((h) => h.state);
 
 /** `rgs_bets_parked` as a node serves it (the gauge is read from Postgres: any node answers for the cluster). */
-async function parkedGauge(nodeUrl: string): Promise<number | undefined> {
-  const answer = await request<string>('GET', `${nodeUrl}/metrics`);
+async function parkedGauge(node: RunningProcess): Promise<number | undefined> {
+  const answer = await request<string>('GET', `${adminUrlOf(node)}/metrics`);
   const line = answer.body.split('\n').find((text) => text.startsWith('rgs_bets_parked '));
   return line === undefined ? undefined : Number(line.split(' ')[1]);
 }
@@ -121,7 +121,7 @@ test('a credit applied and its answer lost, then a 4xx on the retry: credit_park
   const listed = await s.other.get('/bets?status=credit_parked');
   t.deepEqual(listed.body.items.map((item: { id: string }) => item.id), [placed.body.id]);
   // This file's database holds no other parked bet.
-  await waitUntil(async () => (await parkedGauge(cluster.nodes[1]!.url)) === 1, 'rgs_bets_parked to count the parked credit');
+  await waitUntil(async () => (await parkedGauge(cluster.nodes[1]!)) === 1, 'rgs_bets_parked to count the parked credit');
 
   // Money is owed, so the bet is not settled: the seed is not revealed yet.
   const rotate = await s.client.post(`/sessions/${s.session}/seeds/rotate`, {});
@@ -139,5 +139,5 @@ test('a credit applied and its answer lost, then a 4xx on the retry: credit_park
   t.deepEqual(byKind(items), ['credit:applied', 'debit:applied']);
   t.is(await s.balance(), START - 1_000 + won.payout);
   t.like(await s.client.get('/outbox'), { body: { items: [], parkedCount: 0 } });
-  await waitUntil(async () => (await parkedGauge(cluster.nodes[0]!.url)) === 0, 'rgs_bets_parked to drop once it is paid');
+  await waitUntil(async () => (await parkedGauge(cluster.nodes[0]!)) === 0, 'rgs_bets_parked to drop once it is paid');
 });

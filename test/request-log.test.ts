@@ -71,7 +71,7 @@ test('an unusable X-Request-Id is replaced by one of the node', async (t) => {
 
 test('a client that hangs up before POST /bets is answered is logged as "request aborted" at info', async (t) => {
   const node = cluster.nodes[0]!;
-  const operator = await createOperator(node.url);
+  const operator = await createOperator(node);
   const client = operator.client();
   const sessionToken = await launch(client, `aborting-${randomUUID()}`);
   await setFaults(cluster.wallet.url, { debit: { latencyMs: 1_500 } });

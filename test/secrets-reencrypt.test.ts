@@ -66,7 +66,7 @@ test('secrets:reencrypt seals every secret and unrevealed seed under the new key
   const operators = [];
   for (let index = 0; index < 3; index++) {
     const webhookSecret = `webhook-secret-${randomBytes(8).toString('hex')}`;
-    const operator = await createOperator(cluster.nodes[0]!.url, { walletUrl: wallet.url, walletSecret, webhookSecret });
+    const operator = await createOperator(cluster.nodes[0]!, { walletUrl: wallet.url, walletSecret, webhookSecret });
     operators.push({ ...operator, webhookSecret });
   }
   const alpha = operators[0]!;

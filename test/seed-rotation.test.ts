@@ -31,7 +31,7 @@ const verify = (query: Record<string, string | number>, node = 0) =>
   request('GET', `${nodeUrl(node)}/fairness/verify?${new URLSearchParams(Object.entries(query).map(([key, value]) => [key, String(value)]))}`);
 
 async function launch(playerId: string, body: Record<string, unknown> = {}) {
-  const operator = await createOperator(nodeUrl(0));
+  const operator = await createOperator(cluster.nodes[0]!);
   const launched = await operator.client(nodeUrl(0)).post('/sessions/launch', { playerId, currency: 'EUR', jurisdiction: 'MT', ...body });
   return { operator, session: launched.body };
 }
@@ -225,7 +225,7 @@ test('concurrent rotations on both nodes each reveal one pair of one unbroken ch
 
 test("rotation of another operator's or an unknown session is 404, of a revoked one 403; bad input is 400", async (t) => {
   const { operator, session } = await launch('gina');
-  const stranger = await createOperator(nodeUrl(0));
+  const stranger = await createOperator(cluster.nodes[0]!);
   const token = session.sessionToken;
   const pairsBefore = await seedPairs(operator.id);
 

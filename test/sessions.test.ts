@@ -20,7 +20,7 @@ const nodeUrl = (index: number) => cluster.nodes[index]!.url;
 const count = async (sql: string, params: unknown[] = []) => Number((await db.query(sql, params)).rows[0].count);
 
 test('a launched session can be verified on another node and revoked', async (t) => {
-  const operator = await createOperator(nodeUrl(0));
+  const operator = await createOperator(cluster.nodes[0]!);
   const launched = await operator.client(nodeUrl(0)).post('/sessions/launch', { playerId: 'alice', currency: 'EUR', jurisdiction: 'MT' });
   t.is(launched.status, 201);
   t.like(launched.body, { playerId: 'alice', currency: 'EUR', jurisdiction: 'MT', status: 'active', active: true });
@@ -44,7 +44,7 @@ test('a launched session can be verified on another node and revoked', async (t)
 });
 
 test('each session change writes its audit row and its event row', async (t) => {
-  const operator = await createOperator(nodeUrl(0));
+  const operator = await createOperator(cluster.nodes[0]!);
   const client = operator.client();
   const { body } = await client.post('/sessions/launch', { playerId: 'bob', currency: 'USD', jurisdiction: 'GB' });
   await client.get(`/sessions/${body.sessionToken}`);
@@ -66,7 +66,7 @@ test('each session change writes its audit row and its event row', async (t) => 
 });
 
 test('20 concurrent launches for one new player create exactly one player and one seed pair', async (t) => {
-  const operator = await createOperator(nodeUrl(0));
+  const operator = await createOperator(cluster.nodes[0]!);
   const answers = await Promise.all(
     Array.from({ length: 20 }, (_, index) =>
       operator.client(nodeUrl(index % 2)).post('/sessions/launch', { playerId: 'carol', currency: 'EUR', jurisdiction: 'MT' }),
@@ -81,7 +81,7 @@ test('20 concurrent launches for one new player create exactly one player and on
 });
 
 test('a launch repeated with the same Idempotency-Key on another node returns the first session', async (t) => {
-  const operator = await createOperator(nodeUrl(0));
+  const operator = await createOperator(cluster.nodes[0]!);
   const body = { playerId: 'dave', currency: 'EUR', jurisdiction: 'MT' };
   const headers = { 'idempotency-key': 'launch-dave-1' };
   const first = await operator.client(nodeUrl(0)).post('/sessions/launch', body, { headers });
@@ -104,7 +104,7 @@ test('a launch repeated with the same Idempotency-Key on another node returns th
 });
 
 test('an expired session verifies as expired', async (t) => {
-  const operator = await createOperator(nodeUrl(0));
+  const operator = await createOperator(cluster.nodes[0]!);
   const { body } = await operator.client().post('/sessions/launch', { playerId: 'erin', currency: 'EUR', jurisdiction: 'MT' });
   await db.query("UPDATE sessions SET expires_at = now() - interval '1 second' WHERE token = $1", [body.sessionToken]);
   const verified = await operator.client(nodeUrl(1)).get(`/sessions/${body.sessionToken}`);
@@ -112,7 +112,7 @@ test('an expired session verifies as expired', async (t) => {
 });
 
 test('a launch in a blocked jurisdiction is refused, audited, and creates nothing', async (t) => {
-  const operator = await createOperator(nodeUrl(0));
+  const operator = await createOperator(cluster.nodes[0]!);
   await db.query("INSERT INTO operator_limits (operator_id, blocked_jurisdictions) VALUES ($1, '{US,FR}')", [operator.id]);
   const refused = await operator.client(nodeUrl(1)).post('/sessions/launch', { playerId: 'frank', currency: 'USD', jurisdiction: 'US' });
   t.is(refused.status, 403);
@@ -123,8 +123,8 @@ test('a launch in a blocked jurisdiction is refused, audited, and creates nothin
 });
 
 test("another operator's session is not found", async (t) => {
-  const alpha = await createOperator(nodeUrl(0));
-  const beta = await createOperator(nodeUrl(0));
+  const alpha = await createOperator(cluster.nodes[0]!);
+  const beta = await createOperator(cluster.nodes[0]!);
   const { body } = await alpha.client().post('/sessions/launch', { playerId: 'gina', currency: 'EUR', jurisdiction: 'MT' });
   const peek = await beta.client(nodeUrl(1)).get(`/sessions/${body.sessionToken}`);
   t.is(peek.status, 404);

@@ -33,7 +33,7 @@ test.after.always(async () => {
 });
 
 test('every bet ends final and every player balance reconciles after wallet faults and a SIGKILL', async (t) => {
-  const operator = await createOperator(cluster.nodes[0]!.url);
+  const operator = await createOperator(cluster.nodes[0]!);
   const sessions: { playerId: string; token: string }[] = [];
   for (let i = 0; i < PLAYERS; i++) {
     const playerId = `chaos-${i}`;

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { jobCatalog } from '../queues/catalog.ts';
 import { startCluster, startWalletMock, TEST_WALLET_SECRET, type TestCluster } from './support/cluster.ts';
-import { createOperator } from './support/operators.ts';
+import { adminUrlOf, createOperator } from './support/operators.ts';
 import { launch, ledger, paramsFor, placeBet, setFaults, waitForBet } from './support/bets.ts';
 import type { RunningProcess } from './support/process.ts';
 import { REDIS_URL } from './support/redis.ts';
@@ -39,7 +39,7 @@ test.after.always(async () => {
 async function operatorWithWallet(node: RunningProcess, playerId: string) {
   const wallet = await startWalletMock();
   wallets.push(wallet);
-  const operator = await createOperator(node.url, { walletUrl: wallet.url, walletSecret: TEST_WALLET_SECRET });
+  const operator = await createOperator(node, { walletUrl: wallet.url, walletSecret: TEST_WALLET_SECRET });
   const client = operator.client(node.url);
   const session = await launch(client, playerId);
   return { wallet, operator, client, session, params: (want: 'win' | 'lose') => paramsFor(db, operator.id, playerId, want) };
@@ -102,9 +102,46 @@ test.serial('SIGTERM while POST /bets waits on the wallet: the bet is answered a
   );
 });
 
+test.serial('SIGTERM closes the admin listener too: its idle keep-alive connection is closed and new ones are turned away while a bet is in flight', async (t) => {
+  const node = await cluster.addNode('node-admin-listener', { WALLET_TIMEOUT_MS: '20000', BET_RESPONSE_WAIT_MS: '25000', SHUTDOWN_TIMEOUT_MS: '20000' });
+  const adminPort = Number(new URL(adminUrlOf(node)).port);
+  const s = await operatorWithWallet(node, 'admin-listener');
+  const params = await s.params('lose');
+  await setFaults(s.wallet.url, { debit: { latencyMs: 8_000 } });
+
+  // A scrape that keeps its connection, as prometheus does.
+  const scraper = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  t.teardown(() => scraper.destroy());
+  const scrapeSocket = await new Promise<net.Socket>((resolve, reject) => {
+    const request = http.get({ host: '127.0.0.1', port: adminPort, path: '/metrics', agent: scraper }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(request.socket!));
+    });
+    request.on('error', reject);
+  });
+  const scrapeClosed = new Promise<void>((resolve) => scrapeSocket.once('close', () => resolve()));
+
+  let answered = false;
+  const placing = placeBet(s.client, s.session, 1_000, params).finally(() => (answered = true));
+  await until(async () => (await db.query('SELECT 1 FROM bets WHERE operator_id = $1', [s.operator.id])).rowCount === 1, 'the bet to be committed');
+
+  const exited = node.stop('SIGTERM');
+  await scrapeClosed;
+  const turnedAway = await until(async () => {
+    const answer = await readyOnNewConnection(adminPort);
+    return typeof answer === 'string' ? answer : undefined;
+  }, 'a new connection to the admin listener to be turned away');
+  t.true(['ECONNREFUSED', 'ECONNRESET'].includes(turnedAway), `a new admin connection got ${turnedAway}`);
+  t.false(answered, 'the admin listener closed while the bet was still in flight');
+
+  t.is((await placing).status, 201);
+  t.is(await exited, 0);
+  t.false(logged(node, 'connections still open after the HTTP budget'));
+});
+
 test.serial('SIGTERM ends every open SSE stream with a last retry hint and the node exits 0', async (t) => {
   const node = await cluster.addNode('node-streams');
-  const operator = await createOperator(node.url);
+  const operator = await createOperator(node);
   const streams = await Promise.all(Array.from({ length: 25 }, () => openSse(node.url, { apiKey: operator.apiKey })));
   for (const stream of streams) t.is(stream.status, 200);
   await Promise.all(streams.map((stream) => stream.until((c) => c.retries.length > 0)));

@@ -3,9 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
 import { Redis } from 'ioredis';
 import { startCluster, type TestCluster } from './support/cluster.ts';
-import { createOperator } from './support/operators.ts';
+import { adminUrlOf, createOperator } from './support/operators.ts';
 import { REDIS_URL } from './support/redis.ts';
 import { openSse, type SseClient, type SseOptions } from './support/sse-client.ts';
+import type { RunningProcess } from './support/process.ts';
 
 // SPEC §7/§11: what one GET /stream may cost a node. Streams are capped per operator and
 // per node (429 before the stream starts), a client that does not read is cut off once
@@ -53,8 +54,8 @@ async function connect(t: { teardown(fn: () => void): void }, url: string, optio
 const entryIds = (client: SseClient) => client.messages.flatMap((message) => (message.id === undefined ? [] : [message.id]));
 const has = (id: string) => (client: SseClient) => client.messages.some((message) => message.id === id);
 
-async function metric(nodeUrl: string, line: string): Promise<number> {
-  const text = await (await fetch(`${nodeUrl}/metrics`)).text();
+async function metric(node: RunningProcess, line: string): Promise<number> {
+  const text = await (await fetch(`${adminUrlOf(node)}/metrics`)).text();
   const found = text.split('\n').find((each) => each.startsWith(`${line} `));
   return found ? Number(found.slice(line.length + 1)) : 0;
 }
@@ -78,9 +79,9 @@ function assertTooManyStreams(t: { is(actual: unknown, expected: unknown, messag
 
 test("an operator's stream past SSE_MAX_CLIENTS_PER_OPERATOR, or any past SSE_MAX_CLIENTS, is 429 problem+json before it starts", async (t) => {
   const node = await cluster.addNode('node-caps', { SSE_MAX_CLIENTS_PER_OPERATOR: '3', SSE_MAX_CLIENTS: '5' });
-  const a = await createOperator(node.url);
-  const b = await createOperator(node.url);
-  const c = await createOperator(node.url);
+  const a = await createOperator(node);
+  const b = await createOperator(node);
+  const c = await createOperator(node);
 
   const streamsOfA = await Promise.all(Array.from({ length: 3 }, () => connect(t, node.url, { apiKey: a.apiKey })));
   t.true(streamsOfA.every((client) => client.status === 200));
@@ -90,12 +91,12 @@ test("an operator's stream past SSE_MAX_CLIENTS_PER_OPERATOR, or any past SSE_MA
   const streamsOfB = await Promise.all(Array.from({ length: 2 }, () => connect(t, node.url, { apiKey: b.apiKey })));
   t.true(streamsOfB.every((client) => client.status === 200));
   assertTooManyStreams(t, await connect(t, node.url, { apiKey: c.apiKey }));
-  t.is(await metric(node.url, 'rgs_sse_clients_refused_total{reason="operator_cap"}'), 1);
-  t.is(await metric(node.url, 'rgs_sse_clients_refused_total{reason="node_cap"}'), 1);
+  t.is(await metric(node, 'rgs_sse_clients_refused_total{reason="operator_cap"}'), 1);
+  t.is(await metric(node, 'rgs_sse_clients_refused_total{reason="node_cap"}'), 1);
 
   // A stream that ends gives its place back; the streams that were refused cost nothing.
   streamsOfA[0]!.close();
-  await waitFor(async () => (await metric(node.url, 'rgs_sse_clients')) === 4);
+  await waitFor(async () => (await metric(node, 'rgs_sse_clients')) === 4);
   const again = await connect(t, node.url, { apiKey: c.apiKey });
   t.is(again.status, 200);
   const [id] = await append(c.id, 1);
@@ -105,7 +106,7 @@ test("an operator's stream past SSE_MAX_CLIENTS_PER_OPERATOR, or any past SSE_MA
 
 test('a replay from 0-0 ends after SSE_MAX_REPLAY entries; reconnecting with the last id continues with no gap and no duplicate, then live', async (t) => {
   const node = await cluster.addNode('node-replay', { SSE_MAX_REPLAY: '50' });
-  const operator = await createOperator(node.url);
+  const operator = await createOperator(node);
   const history = await append(operator.id, 120);
 
   const received: string[] = [];
@@ -120,7 +121,7 @@ test('a replay from 0-0 ends after SSE_MAX_REPLAY entries; reconnecting with the
     lastEventId = client.lastEventId!;
     t.is(lastEventId, received.at(-1)!);
   }
-  t.is(await metric(node.url, 'rgs_sse_clients_dropped_total{reason="replay_limit"}'), 2);
+  t.is(await metric(node, 'rgs_sse_clients_dropped_total{reason="replay_limit"}'), 2);
 
   // The rest of the history is within the limit: this one goes live.
   const last = await connect(t, node.url, { apiKey: operator.apiKey, lastEventId });
@@ -134,7 +135,7 @@ test('a replay from 0-0 ends after SSE_MAX_REPLAY entries; reconnecting with the
 
 test("a filtered replay past the limit moves the client's Last-Event-ID over the entries its filter skipped", async (t) => {
   const node = await cluster.addNode('node-filtered-replay', { SSE_MAX_REPLAY: '50' });
-  const operator = await createOperator(node.url);
+  const operator = await createOperator(node);
   const skipped = await append(operator.id, 120, { type: 'bet.placed' });
   const [won] = await append(operator.id, 1, { type: 'bet.won' });
 
@@ -159,7 +160,7 @@ test("a filtered replay past the limit moves the client's Last-Event-ID over the
 test('a client that never reads is closed once its unsent backlog passes SSE_MAX_BACKLOG_BYTES; the others keep receiving, and it resumes with nothing lost', async (t) => {
   // SSE_CLIENT_BUFFER at its maximum: the bound that cuts the client off is the byte one.
   const node = await cluster.addNode('node-backlog', { SSE_MAX_BACKLOG_BYTES: '65536', SSE_CLIENT_BUFFER: '100000' });
-  const operator = await createOperator(node.url);
+  const operator = await createOperator(node);
   const stalled = await connect(t, node.url, { apiKey: operator.apiKey });
   const reader = await connect(t, node.url, { apiKey: operator.apiKey });
   await stalled.until((c) => c.retries.length > 0);
@@ -168,13 +169,13 @@ test('a client that never reads is closed once its unsent backlog passes SSE_MAX
   // The kernel's socket buffers take a few MB first; past them, 64 KiB of backlog ends the stream.
   const padding = 'x'.repeat(64 * 1024);
   const appended: string[] = [];
-  const dropped = () => metric(node.url, 'rgs_sse_clients_dropped_total{reason="slow_consumer"}');
+  const dropped = () => metric(node, 'rgs_sse_clients_dropped_total{reason="slow_consumer"}');
   for (let round = 0; round < 60 && (await dropped()) === 0; round++) {
     appended.push(...(await append(operator.id, 20, { data: { padding } })));
     await reader.until(has(appended.at(-1)!), 20_000);
   }
   t.is(await dropped(), 1);
-  await waitFor(async () => (await metric(node.url, 'rgs_sse_clients')) === 1);
+  await waitFor(async () => (await metric(node, 'rgs_sse_clients')) === 1);
 
   appended.push(...(await append(operator.id, 1)));
   await reader.until(has(appended.at(-1)!));

@@ -4,7 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
 import { Redis } from 'ioredis';
 import { startCluster, type TestCluster } from './support/cluster.ts';
-import { createOperator } from './support/operators.ts';
+import { adminUrlOf, createOperator } from './support/operators.ts';
+import type { RunningProcess } from './support/process.ts';
 import { REDIS_URL } from './support/redis.ts';
 import { request } from './support/http.ts';
 import { openSse, type SseClient, type SseOptions } from './support/sse-client.ts';
@@ -89,14 +90,14 @@ async function readerConnections(operatorId: string): Promise<number> {
     .filter((name) => name.includes(cluster.redisPrefix) && name.includes('sse-reader') && name.includes(operatorId)).length;
 }
 
-async function metric(nodeUrl: string, line: string): Promise<number> {
-  const text = await (await fetch(`${nodeUrl}/metrics`)).text();
+async function metric(node: RunningProcess, line: string): Promise<number> {
+  const text = await (await fetch(`${adminUrlOf(node)}/metrics`)).text();
   const found = text.split('\n').find((each) => each.startsWith(`${line} `));
   return found ? Number(found.slice(line.length + 1)) : 0;
 }
 
 test('a connected client receives appended entries live, as well-formed frames', async (t) => {
-  const operator = await createOperator(nodeA());
+  const operator = await createOperator(cluster.nodes[0]!);
   const client = await connect(t, nodeA(), { apiKey: operator.apiKey });
   t.is(client.status, 200);
   t.is(client.headers['content-type'], 'text/event-stream');
@@ -120,7 +121,7 @@ test('a connected client receives appended entries live, as well-formed frames',
 });
 
 const resumesOnAnotherNode = test.macro(async (t, via: 'header' | 'query') => {
-  const operator = await createOperator(nodeA());
+  const operator = await createOperator(cluster.nodes[0]!);
   const prefilled = await append(operator.id, events(operator.id, 2_000));
   const resumePoints = [0, 499, 1_000, 1_498, 1_999];
 
@@ -153,7 +154,7 @@ test('resuming on another node with Last-Event-ID replays after it then continue
 test('resuming with the lastEventId query works the same', resumesOnAnotherNode, 'query');
 
 test('the Last-Event-ID header wins over the lastEventId query', async (t) => {
-  const operator = await createOperator(nodeA());
+  const operator = await createOperator(cluster.nodes[0]!);
   const entryIds = await append(operator.id, events(operator.id, 3));
   const client = await connect(t, nodeB(), { apiKey: operator.apiKey, lastEventId: entryIds[0]!, query: { lastEventId: 'not-an-id' } });
   await client.until(has(entryIds[2]!));
@@ -161,7 +162,7 @@ test('the Last-Event-ID header wins over the lastEventId query', async (t) => {
 });
 
 test('an id older than the retained history gets stream.reset, then live; from the last deleted id on, history is whole', async (t) => {
-  const operator = await createOperator(nodeA());
+  const operator = await createOperator(cluster.nodes[0]!);
   const entryIds = await append(operator.id, events(operator.id, 200));
   // XTRIM the oldest 100, then delete the next 50 one by one as the relay trims (XDEL).
   await redis.xtrim(streamKey(operator.id), 'MAXLEN', 100);
@@ -186,7 +187,7 @@ test('an id older than the retained history gets stream.reset, then live; from t
 });
 
 test('a stream Redis lost (gone, or started over) gets stream.reset, then live', async (t) => {
-  const operator = await createOperator(nodeA());
+  const operator = await createOperator(cluster.nodes[0]!);
   const before = await append(operator.id, events(operator.id, 10));
   await redis.del(streamKey(operator.id));
 
@@ -207,7 +208,7 @@ test('a stream Redis lost (gone, or started over) gets stream.reset, then live',
 });
 
 test('a live client is told stream.reset when Redis loses its stream mid-connection', async (t) => {
-  const operator = await createOperator(nodeA());
+  const operator = await createOperator(cluster.nodes[0]!);
   const client = await connect(t, nodeA(), { apiKey: operator.apiKey });
   const [before] = await append(operator.id, [event(operator.id)]);
   await client.until(has(before!));
@@ -221,7 +222,7 @@ test('a live client is told stream.reset when Redis loses its stream mid-connect
 });
 
 test('a Last-Event-ID that is not a stream id gets 200 and stream.reset, then live', async (t) => {
-  const operator = await createOperator(nodeA());
+  const operator = await createOperator(cluster.nodes[0]!);
   await append(operator.id, events(operator.id, 3));
   const garbage = ['garbage', '1-2-3', '-1', '18446744073709551616-0', '9'.repeat(300), '12-ab'];
   const clients = await Promise.all([
@@ -241,7 +242,7 @@ test('a Last-Event-ID that is not a stream id gets 200 and stream.reset, then li
 });
 
 test('types= and playerId= filter replayed and live entries; filtered-out ids are not sent', async (t) => {
-  const operator = await createOperator(nodeA());
+  const operator = await createOperator(cluster.nodes[0]!);
   const [start] = await append(operator.id, [event(operator.id, { type: 'session.launched' })]);
   const make = (type: string, playerId: string) => event(operator.id, { type, playerId });
   const replayed = [make('bet.placed', 'alice'), make('wallet.debited', 'alice'), make('bet.won', 'bob'), make('wallet.credited', 'bob')];
@@ -272,7 +273,7 @@ test('types= and playerId= filter replayed and live entries; filtered-out ids ar
 });
 
 test('a malformed types or playerId query is 400 VALIDATION_FAILED', async (t) => {
-  const operator = await createOperator(nodeA());
+  const operator = await createOperator(cluster.nodes[0]!);
   const bad = [
     'types=BET.*',
     'types=bet.won,',
@@ -294,7 +295,7 @@ test('a malformed types or playerId query is 400 VALIDATION_FAILED', async (t) =
 
 test('an idle stream gets heartbeat comments', async (t) => {
   const node = await cluster.addNode('node-heartbeat', { SSE_HEARTBEAT_MS: '200' });
-  const operator = await createOperator(node.url);
+  const operator = await createOperator(node);
   const client = await connect(t, node.url, { apiKey: operator.apiKey });
   await client.until((c) => c.comments.filter((comment) => comment === 'heartbeat').length >= 3);
   t.true(client.raw.includes(': heartbeat\n\n'));
@@ -302,7 +303,7 @@ test('an idle stream gets heartbeat comments', async (t) => {
 });
 
 test('1,000 clients of one operator on one node share one Redis reader, which stops when they leave', async (t) => {
-  const operator = await createOperator(nodeA());
+  const operator = await createOperator(cluster.nodes[0]!);
   const agent = new http.Agent({ maxSockets: Infinity });
   t.teardown(() => agent.destroy());
   const clients: SseClient[] = [];
@@ -323,14 +324,14 @@ test('1,000 clients of one operator on one node share one Redis reader, which st
 
 test('a client that stops reading is dropped with stream.end and freed', async (t) => {
   const node = await cluster.addNode('node-slow', { SSE_MAX_BACKLOG_BYTES: '65536' });
-  const operator = await createOperator(node.url);
+  const operator = await createOperator(node);
   const client = await connect(t, node.url, { apiKey: operator.apiKey });
   await client.until((c) => c.retries.length > 0);
-  t.is(await metric(node.url, 'rgs_sse_clients'), 1);
+  t.is(await metric(node, 'rgs_sse_clients'), 1);
   client.pause();
 
   const padding = 'x'.repeat(64 * 1024);
-  const dropped = () => metric(node.url, 'rgs_sse_clients_dropped_total{reason="slow_consumer"}');
+  const dropped = () => metric(node, 'rgs_sse_clients_dropped_total{reason="slow_consumer"}');
   for (let round = 0; round < 60 && (await dropped()) === 0; round++) {
     await append(operator.id, Array.from({ length: 20 }, () => event(operator.id, { data: { padding } })));
   }
@@ -339,13 +340,13 @@ test('a client that stops reading is dropped with stream.end and freed', async (
   client.resume();
   await client.until((c) => c.done, 20_000);
   t.like(client.messages.at(-1), { id: undefined, event: 'stream.end', data: '{"reason":"slow_consumer"}' });
-  await waitFor(async () => (await metric(node.url, 'rgs_sse_clients')) === 0);
+  await waitFor(async () => (await metric(node, 'rgs_sse_clients')) === 0);
   await waitFor(async () => (await readerConnections(operator.id)) === 0);
-  t.is(await metric(node.url, 'rgs_sse_readers'), 0);
+  t.is(await metric(node, 'rgs_sse_readers'), 0);
 });
 
 test('a reader whose Redis connection is cut reconnects; its clients stay connected and miss nothing', async (t) => {
-  const operator = await createOperator(nodeA());
+  const operator = await createOperator(cluster.nodes[0]!);
   const client = await connect(t, nodeA(), { apiKey: operator.apiKey });
   const [first] = await append(operator.id, [event(operator.id)]);
   await client.until(has(first!));
@@ -365,8 +366,8 @@ test('a reader whose Redis connection is cut reconnects; its clients stay connec
 });
 
 test("another operator's stream never reaches a client; the operator comes from the key", async (t) => {
-  const a = await createOperator(nodeA());
-  const b = await createOperator(nodeA());
+  const a = await createOperator(cluster.nodes[0]!);
+  const b = await createOperator(cluster.nodes[0]!);
   const clientA = await connect(t, nodeA(), { apiKey: a.apiKey });
   const clientB = await connect(t, nodeA(), { apiKey: b.apiKey });
   const [forA] = await append(a.id, [event(a.id)]);
@@ -393,7 +394,7 @@ test('GET /stream without a key, or with a wrong one, is 401 problem+json', asyn
 
 test('SIGTERM ends open streams with a retry hint and the node exits cleanly', async (t) => {
   const node = await cluster.addNode('node-shutdown');
-  const operator = await createOperator(node.url);
+  const operator = await createOperator(node);
   const client = await connect(t, node.url, { apiKey: operator.apiKey });
   await client.until((c) => c.retries.length > 0);
   const exited = node.stop('SIGTERM');

@@ -64,7 +64,7 @@ function ancestry(span: ReceivedSpan, trace: ReceivedSpan[]): string[] {
 
 test('a won bet whose debit and credit are retried by jobs is one trace, from the request to the last wallet call', async (t) => {
   const node = cluster.nodes[0]!;
-  const operator = await createOperator(node.url);
+  const operator = await createOperator(node);
   const client = operator.client();
   const session = await launch(client, 'player-traced');
   await setFaults(cluster.wallet.url, { seed: seedFailingFirstTries(), debit: { errorRate: 0.5 }, credit: { errorRate: 0.5 } });

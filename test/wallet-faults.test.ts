@@ -40,7 +40,7 @@ test.after.always(async () => {
 async function setup(playerId = 'player-1') {
   const wallet = await startWalletMock();
   wallets.push(wallet);
-  const operator = await createOperator(cluster.nodes[0]!.url, { walletUrl: wallet.url, walletSecret: TEST_WALLET_SECRET });
+  const operator = await createOperator(cluster.nodes[0]!, { walletUrl: wallet.url, walletSecret: TEST_WALLET_SECRET });
   const client = operator.client(cluster.nodes[0]!.url);
   const session = await launch(client, playerId);
   return {

@@ -3,8 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
 import { startCluster, TEST_WALLET_SECRET, type TestCluster } from './support/cluster.ts';
-import { createOperator } from './support/operators.ts';
+import { adminUrlOf, createOperator } from './support/operators.ts';
 import { launch, placeBet } from './support/bets.ts';
+import type { RunningProcess } from './support/process.ts';
 
 // Issue #17 point 13: one operator's wallet that hangs on every call cannot starve the
 // others. Each node makes at most WALLET_CALLS_PER_OPERATOR (here 2) calls of one
@@ -44,8 +45,8 @@ async function startHangingWallet(t: { teardown(fn: () => void): void }) {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, held: () => held.size };
 }
 
-async function metric(nodeUrl: string, line: string): Promise<number> {
-  const text = await (await fetch(`${nodeUrl}/metrics`)).text();
+async function metric(node: RunningProcess, line: string): Promise<number> {
+  const text = await (await fetch(`${adminUrlOf(node)}/metrics`)).text();
   const found = text.split('\n').find((each) => each.startsWith(`${line} `));
   return found ? Number(found.slice(line.length + 1)) : 0;
 }
@@ -59,27 +60,27 @@ async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 
 }
 
 test("while operator A's wallet hangs on every call, A's calls stay at the bound on each node and operator B's bets all settle", async (t) => {
-  const nodes = cluster.nodes.map((node) => node.url);
+  const nodes = cluster.nodes;
   const hanging = await startHangingWallet(t);
-  const a = await createOperator(nodes[0]!, { walletUrl: hanging.url, walletSecret: TEST_WALLET_SECRET });
-  const b = await createOperator(nodes[0]!);
-  const callsOfA = (node: string, what: 'in_flight' | 'waiting') => metric(node, `rgs_wallet_calls_${what}{operator="${a.id}"}`);
+  const a = await createOperator(cluster.nodes[0]!, { walletUrl: hanging.url, walletSecret: TEST_WALLET_SECRET });
+  const b = await createOperator(cluster.nodes[0]!);
+  const callsOfA = (node: RunningProcess, what: 'in_flight' | 'waiting') => metric(node, `rgs_wallet_calls_${what}{operator="${a.id}"}`);
 
   // A: more bets per node than its bound and its line hold together.
   const perNode = PER_OPERATOR + WAITING + 2;
   const sessionsOfA = await Promise.all(
-    Array.from({ length: perNode * 2 }, (_, n) => launch(a.client(nodes[n % 2]!), `a-player-${n}`)),
+    Array.from({ length: perNode * 2 }, (_, n) => launch(a.client(nodes[n % 2]!.url), `a-player-${n}`)),
   );
-  const betsOfA = sessionsOfA.map((session, n) => placeBet(a.client(nodes[n % 2]!), session, 100, { target: 50, direction: 'over' }));
+  const betsOfA = sessionsOfA.map((session, n) => placeBet(a.client(nodes[n % 2]!.url), session, 100, { target: 50, direction: 'over' }));
   for (const node of nodes) {
-    await waitFor(async () => (await callsOfA(node, 'in_flight')) === PER_OPERATOR && (await callsOfA(node, 'waiting')) === WAITING, `A saturated on ${node}`);
-    await waitFor(async () => (await metric(node, `rgs_wallet_calls_deferred_total{operator="${a.id}"}`)) === 2, `A's extra attempts deferred on ${node}`);
+    await waitFor(async () => (await callsOfA(node, 'in_flight')) === PER_OPERATOR && (await callsOfA(node, 'waiting')) === WAITING, `A saturated on ${node.name}`);
+    await waitFor(async () => (await metric(node, `rgs_wallet_calls_deferred_total{operator="${a.id}"}`)) === 2, `A's extra attempts deferred on ${node.name}`);
   }
   t.is(hanging.held(), PER_OPERATOR * nodes.length, "A's wallet holds only the bound's calls of each node");
 
   // B, meanwhile: every bet answers 201 with its money decided, through both nodes.
-  const sessionsOfB = await Promise.all(Array.from({ length: 12 }, (_, n) => launch(b.client(nodes[n % 2]!), `b-player-${n}`)));
-  const answersOfB = await Promise.all(sessionsOfB.map((session, n) => placeBet(b.client(nodes[n % 2]!), session, 100, { target: 50, direction: 'over' })));
+  const sessionsOfB = await Promise.all(Array.from({ length: 12 }, (_, n) => launch(b.client(nodes[n % 2]!.url), `b-player-${n}`)));
+  const answersOfB = await Promise.all(sessionsOfB.map((session, n) => placeBet(b.client(nodes[n % 2]!.url), session, 100, { target: 50, direction: 'over' })));
   t.deepEqual(
     answersOfB.map((answer) => answer.status),
     answersOfB.map(() => 201),

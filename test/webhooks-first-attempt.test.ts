@@ -34,7 +34,7 @@ test.after.always(async () => {
 async function setup() {
   const receiver = await startWebhookReceiver({ secret: SECRET });
   receivers.push(receiver);
-  const operator = await createOperator(cluster.nodes[0]!.url, { webhookUrl: receiver.url, webhookSecret: SECRET });
+  const operator = await createOperator(cluster.nodes[0]!, { webhookUrl: receiver.url, webhookSecret: SECRET });
   return { receiver, operator, client: operator.client() };
 }
 

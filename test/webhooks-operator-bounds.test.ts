@@ -53,12 +53,11 @@ async function waitFor(check: () => Promise<boolean> | boolean, what: string, ti
 }
 
 test("while operator A's webhook receiver hangs, A holds two first attempts and operator B's events are delivered at their first attempt", async (t) => {
-  const node = cluster.nodes[0]!.url;
   const hanging = await startHangingReceiver(t);
   const receiver = await startWebhookReceiver({ secret: SECRET });
   t.teardown(() => receiver.close());
-  const a = await createOperator(node, { webhookUrl: hanging.url, webhookSecret: SECRET });
-  const b = await createOperator(node, { webhookUrl: receiver.url, webhookSecret: SECRET });
+  const a = await createOperator(cluster.nodes[0]!, { webhookUrl: hanging.url, webhookSecret: SECRET });
+  const b = await createOperator(cluster.nodes[0]!, { webhookUrl: receiver.url, webhookSecret: SECRET });
 
   // Ten events of A (session.launched): more than the node's four first attempts in flight.
   await Promise.all(Array.from({ length: 10 }, (_, n) => launch(a.client(), `a-player-${n}`)));

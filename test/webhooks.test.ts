@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import pg from 'pg';
 import { startCluster, type TestCluster } from './support/cluster.ts';
-import { createOperator } from './support/operators.ts';
+import { adminUrlOf, createOperator } from './support/operators.ts';
 import { launch } from './support/bets.ts';
 import { request } from './support/http.ts';
 import { REDIS_URL } from './support/redis.ts';
@@ -52,7 +52,7 @@ async function setup(options: { secret?: string | null } = {}) {
   const secret = options.secret === undefined ? SECRET : options.secret;
   const receiver = await startWebhookReceiver(secret === null ? {} : { secret });
   receivers.push(receiver);
-  const operator = await createOperator(cluster.nodes[0]!.url, { webhookUrl: receiver.url, ...(secret !== null && { webhookSecret: secret }) });
+  const operator = await createOperator(cluster.nodes[0]!, { webhookUrl: receiver.url, ...(secret !== null && { webhookSecret: secret }) });
   return { receiver, operator, client: operator.client(), other: operator.client(cluster.nodes[1]!.url) };
 }
 
@@ -182,7 +182,7 @@ test('a receiver that never recovers: failed after WEBHOOK_MAX_ATTEMPTS, listed 
   const failed = await waitForDelivery(client, deliveryId!, 'failed');
   t.like(failed, { status: 'failed', attempts: MAX_ATTEMPTS, lastStatusCode: 500, lastError: 'receiver answered 500', nextAttemptAt: null, deliveredAt: null });
   t.is(receiver.received.filter((request) => request.headers['x-rgs-event-id'] === event.id).length, MAX_ATTEMPTS, 'no attempt after the bound');
-  const metrics = await Promise.all(cluster.nodes.map((node) => request('GET', `${node.url}/metrics`)));
+  const metrics = await Promise.all(cluster.nodes.map((node) => request('GET', `${adminUrlOf(node)}/metrics`)));
   t.true(metrics.some((answer) => /rgs_webhook_deliveries_total\{result="failed"\} [1-9]/.test(answer.body)));
 
   receiver.alwaysFail(false);
@@ -225,7 +225,7 @@ test('an operator with a webhook URL but no secret gets unsigned webhooks, and e
 
 test('createDeliveries makes one delivery per event of operators with a webhook URL, once', async (t) => {
   const withHook = await setup();
-  const without = await createOperator(cluster.nodes[0]!.url);
+  const without = await createOperator(cluster.nodes[0]!);
   const hooked = await insertEvent(withHook.operator.id);
   const unhooked = await insertEvent(without.id);
 
@@ -241,7 +241,7 @@ test('createDeliveries makes one delivery per event of operators with a webhook 
 
 test('deliveries are scoped to their operator and paginated newest first', async (t) => {
   const a = await setup();
-  const b = await createOperator(cluster.nodes[0]!.url);
+  const b = await createOperator(cluster.nodes[0]!);
   const ids: string[] = [];
   for (let i = 0; i < 3; i++) {
     const event = await insertEvent(a.operator.id);

@@ -9,7 +9,22 @@ const roles = z
   .transform((raw) => raw.split(',').map((role) => role.trim()).filter(Boolean))
   .pipe(z.array(z.enum(['api', 'workers'])).min(1, 'name at least one of: api, workers'));
 
-export const envSchema = z.object({
+// SPEC §2: in production these must be real secrets: set, not a value this repository
+// ships (a default, the test harness's, compose's), and at least MIN_SECRET_BYTES long.
+const PRODUCTION_SECRETS = ['ADMIN_TOKEN', 'WALLET_SECRET', 'SECRETS_KEY'] as const;
+const MIN_SECRET_BYTES = 32;
+const ADMIN_PORT_OFFSET = 1000;
+
+/**
+ * Whether `value` is one of the public demo values: every default and compose fallback is
+ * marked LOCAL-ONLY, and the test harness's fixed secrets start with `test-` (its other
+ * demo strings with `demo-`). Anyone can read them in this repository.
+ */
+function isDemoValue(value: string): boolean {
+  return /LOCAL-ONLY/i.test(value) || /^(demo|test)-/i.test(value);
+}
+
+const envObject = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/rgs'),
   REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
@@ -68,7 +83,7 @@ export const envSchema = z.object({
   SECRETS_KEY: z.string().min(1).default('demo-secrets-key-LOCAL-ONLY-0123456789'),
   SECRETS_KEYS_PREVIOUS: z.string().default(''),
   // SPEC §2: the admin API, Bull Board and /metrics listen here, never on PORT. Unset:
-  // PORT + 1000 (0 when PORT is 0, so tests get a free port for both).
+  // PORT + 1000 (0 when PORT is 0, so tests get a free port for both); see adminPortOf.
   ADMIN_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
   // SPEC §6/§7: wallet and webhook URLs may reach private/loopback/link-local addresses
@@ -94,21 +109,65 @@ export const envSchema = z.object({
   WEBHOOK_FIRST_ATTEMPTS_PER_OPERATOR: z.coerce.number().int().min(1).max(65_536).default(256),
 });
 
+/**
+ * The production rules of SPEC §2, checked beside the per-variable ones (`when`: even if
+ * another variable is already bad) so that one start names every variable to fix.
+ */
+export const envSchema = envObject.superRefine(
+  (env, ctx) => {
+    const reported = new Set(ctx.issues.map((issue) => issue.path?.[0]));
+    const refuse = (name: string, message: string) => {
+      if (!reported.has(name)) ctx.addIssue({ code: 'custom', path: [name], message });
+    };
+    if (env.PORT !== undefined && env.ADMIN_PORT === undefined && env.PORT + ADMIN_PORT_OFFSET > 65_535) {
+      refuse('ADMIN_PORT', `required when PORT + ${ADMIN_PORT_OFFSET} is not a port`);
+    }
+    if (env.PORT && env.ADMIN_PORT === env.PORT) refuse('ADMIN_PORT', 'must differ from PORT: the admin surface never shares the public port');
+    if (env.NODE_ENV !== 'production') return;
+    for (const name of PRODUCTION_SECRETS) {
+      const value = env[name] as string | undefined;
+      if (value === undefined || value === envObject.shape[name].def.defaultValue) refuse(name, 'required in production (unset, or set to its public demo default)');
+      else if (isDemoValue(value)) refuse(name, 'a public demo value; production needs a secret of its own');
+      else if (Buffer.byteLength(value, 'utf8') < MIN_SECRET_BYTES) refuse(name, `at least ${MIN_SECRET_BYTES} bytes in production`);
+    }
+    if (!env.APP_DB_PASSWORD) refuse('APP_DB_PASSWORD', 'required in production (the application role logs in with it)');
+  },
+  { when: () => true },
+);
+
 export type Env = z.infer<typeof envSchema>;
 
-/** Parses an environment; throws an Error whose message names every bad variable. */
+/** SPEC §2: where the admin listener binds. Unset ADMIN_PORT: PORT + 1000, or 0 (the OS picks) when PORT is 0. */
+export function adminPortOf(env: Pick<Env, 'PORT' | 'ADMIN_PORT'>): number {
+  if (env.ADMIN_PORT !== undefined) return env.ADMIN_PORT;
+  return env.PORT === 0 ? 0 : env.PORT + ADMIN_PORT_OFFSET;
+}
+
+/** A bad environment: `variables` names every variable to fix, the message says why, on one line. */
+export class InvalidEnvironmentError extends Error {
+  constructor(readonly variables: string[], reasons: string[]) {
+    super(`invalid environment: ${reasons.join('; ')}`);
+  }
+}
+
+/** Parses an environment; throws an InvalidEnvironmentError naming every bad variable. */
 export function parseEnv(source: NodeJS.ProcessEnv): Env {
   const result = envSchema.safeParse(source);
   if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-  throw new Error(`invalid environment:\n${lines.join('\n')}`);
+  const variables = [...new Set(result.error.issues.map((issue) => issue.path.join('.')))];
+  throw new InvalidEnvironmentError(
+    variables,
+    result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+  );
 }
 
 function loadEnv(): Env {
   try {
     return parseEnv(process.env);
   } catch (error) {
-    console.error((error as Error).message);
+    // One JSON line, as the logger would write it (the logger itself needs a valid env).
+    const { message, variables } = error as InvalidEnvironmentError;
+    console.error(JSON.stringify({ level: 60, time: Date.now(), msg: message, variables }));
     process.exit(1);
   }
 }

@@ -62,5 +62,5 @@ export const errorHandler = (logger: Logger): ErrorRequestHandler => (error: unk
 };
 
 export const notFoundHandler: RequestHandler = (req, res) => {
-  sendProblem(res, { status: 404, code: 'NOT_FOUND', title: 'Not found', detail: `no route for ${req.method} ${req.path}` });
+  sendProblem(res, { status: 404, code: 'NOT_FOUND', title: 'Not found', detail: `no route for ${req.method} ${req.baseUrl}${req.path}` });
 };

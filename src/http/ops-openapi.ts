@@ -46,6 +46,7 @@ export function registerOpsPaths(registry: OpenAPIRegistry): void {
     operationId: 'metrics',
     tags: ['Ops'],
     summary: 'Prometheus metrics',
+    description: 'Served on the admin listener (ADMIN_PORT, ADMIN_HOST), not on the public port.',
     responses: {
       200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: z.string() } } },
     },

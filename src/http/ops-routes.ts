@@ -9,7 +9,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timeout')), ms).unref())]);
 }
 
-/** SPEC §3 ops endpoints: liveness, readiness (Postgres and Redis reachable), metrics. */
+/** SPEC §3 ops endpoints for load balancers, on the public port: liveness, readiness (Postgres and Redis reachable). */
 export function opsRoutes(deps: { db: Db; redis: Redis; nodeId: string; isShuttingDown: () => boolean }): Router {
   const router = Router();
 
@@ -28,9 +28,14 @@ export function opsRoutes(deps: { db: Db; redis: Redis; nodeId: string; isShutti
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', nodeId: deps.nodeId, postgres, redis });
   });
 
+  return router;
+}
+
+/** SPEC §9 `GET /metrics` (Prometheus text), on the admin listener only (SPEC §2). */
+export function metricsRoutes(): Router {
+  const router = Router();
   router.get('/metrics', async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
   });
-
   return router;
 }

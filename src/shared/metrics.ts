@@ -95,3 +95,11 @@ export const rateLimitFallbacksTotal = new Counter({
   help: 'Requests limited by this node alone because Redis did not answer the shared counter',
   registers: [registry],
 });
+
+export const operatorKeyLookupsTotal = new Counter({
+  name: 'rgs_operator_key_lookups_total',
+  help: 'Operator keys looked up in the database (not found in this node\'s caches), by result (found, unknown)',
+  labelNames: ['result'] as const,
+  registers: [registry],
+});
+for (const result of ['found', 'unknown']) operatorKeyLookupsTotal.inc({ result }, 0);

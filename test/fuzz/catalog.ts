@@ -85,10 +85,6 @@ export const routeKey = (route: RouteEntry) => `${route.method} ${route.path}`;
 /** Where a request goes: the node's public port, its admin listener (issue #17 §6: `/admin/*` and `/metrics`), or the wallet mock. */
 export type Listener = 'public' | 'admin' | 'walletmock';
 
-export function listenerOf(route: RouteEntry): Exclude<Listener, 'walletmock'> {
-  return route.path === '/admin' || route.path.startsWith('/admin/') || route.path === '/metrics' ? 'admin' : 'public';
-}
-
 // A valid cursor only comes from a page: the base request has none.
 const page = (limitKind: Kind = 'limit'): Record<string, Field> => ({
   cursor: { kind: 'cursor', valid: undefined },

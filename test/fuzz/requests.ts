@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import type { RouteEntry } from '../support/app-routes.ts';
-import { authOf, listenerOf, routeInputs, routeKey, type AuthKind, type Field, type Fixtures, type Listener, type RouteInputs } from './catalog.ts';
+import type { AppRoute, RouteEntry } from '../support/app-routes.ts';
+import { authOf, routeInputs, routeKey, type AuthKind, type Field, type Fixtures, type Listener, type RouteInputs } from './catalog.ts';
 import {
   brokenPercentEncoding,
   invalidJson,
@@ -31,7 +31,7 @@ export interface FuzzCase {
   /** What makes this request invalid, for the report. */
   breaker: string;
   expect: Expectation;
-  /** Which server the request is sent to. */
+  /** Which server the request is sent to: one of the node's listeners (SPEC §2), or the wallet mock. */
   listener: Listener;
   request: WireRequest;
 }
@@ -45,6 +45,8 @@ interface Draft {
   body: string | undefined;
   /** Path text appended after the route's path (an extra segment). */
   suffix?: string;
+  /** Sent to the listener that does not serve the route (SPEC §2: each path exists on one only). */
+  otherListener?: boolean;
 }
 
 /** What a breaker does to the draft of a valid request. */
@@ -368,10 +370,13 @@ function toWire(route: RouteEntry, draft: Draft, noiseHeaders: Record<string, st
   return { method: draft.method, path: query ? `${path}?${query}` : path, headers, body: draft.body };
 }
 
+/** A request otherwise valid, to the node's other listener: the admin API on the public port, the operator API on the admin port. */
+const otherListener: fc.Arbitrary<Breaker> = fc.constant({ label: 'the other listener', apply: (draft: Draft) => ({ ...draft, otherListener: true }) });
+
 function breakersFor(route: RouteEntry, routes: RouteEntry[], inputs: RouteInputs | undefined, fx: Fixtures): fc.Arbitrary<Breaker>[] {
-  const shared = [...credentialBreakers(route, fx), ...methodBreakers(route, routes), ...framingBreakers(route), ...encodingBreakers(route)];
+  const shared = [...credentialBreakers(route, fx), ...methodBreakers(route, routes), ...framingBreakers(route), ...encodingBreakers(route), otherListener];
   if (!inputs) return shared;
-  if (inputs.authOnly) return credentialBreakers(route, fx);
+  if (inputs.authOnly) return [...credentialBreakers(route, fx), otherListener];
   return [
     ...shared,
     ...paramBreakers(inputs),
@@ -384,7 +389,7 @@ function breakersFor(route: RouteEntry, routes: RouteEntry[], inputs: RouteInput
 }
 
 /** Fuzz cases for every route in the table (each route equally likely). */
-export function fuzzCases(routes: RouteEntry[], fx: Fixtures): fc.Arbitrary<FuzzCase> {
+export function fuzzCases(routes: AppRoute[], fx: Fixtures): fc.Arbitrary<FuzzCase> {
   const catalog = routeInputs(fx);
   const perRoute = routes.map((route) => {
     const inputs = catalog[routeKey(route)];
@@ -402,7 +407,8 @@ export function fuzzCases(routes: RouteEntry[], fx: Fixtures): fc.Arbitrary<Fuzz
       })
       .map(({ breaker, noise: noiseHeaders, body, query, launchKey }): FuzzCase => {
         const draft = breaker.apply(validDraft(route, inputs, fx, { body, query, launchKey }));
-        return { route: routeKey(route), breaker: breaker.label, expect: breaker.expect ?? 'problem', listener: listenerOf(route), request: toWire(route, draft, noiseHeaders) };
+        const listener = draft.otherListener ? (route.listener === 'admin' ? 'public' : 'admin') : route.listener;
+        return { route: routeKey(route), listener, breaker: breaker.label, expect: breaker.expect ?? 'problem', request: toWire(route, draft, noiseHeaders) };
       });
   });
   return fc.oneof(...perRoute);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { startCluster, TEST_ADMIN_TOKEN, TEST_WALLET_SECRET, type TestCluster } from '../support/cluster.ts';
-import { createOperator } from '../support/operators.ts';
+import { adminUrlOf, createOperator } from '../support/operators.ts';
 import { launch, paramsFor, placeBet, waitForBet } from '../support/bets.ts';
 import type { Fixtures } from './catalog.ts';
 import type { WalletMockFixtures } from './walletmock-cases.ts';
@@ -16,7 +16,7 @@ export type DatabaseState = Record<string, { rows: number; hash: string }>;
 export interface FuzzTarget {
   /** The node's public port. */
   baseUrl: string;
-  /** The node's admin listener (`/admin/*`, `/metrics`); the public port until the node has one of its own. */
+  /** The node's admin listener: the admin API and /metrics (SPEC §2). */
   adminUrl: string;
   walletUrl: string;
   fixtures: Fixtures;
@@ -56,8 +56,9 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
   const db = new pg.Pool({ connectionString: cluster.database.url, max: 2 });
   try {
     const baseUrl = cluster.nodes[0]!.url;
+    const adminUrl = adminUrlOf(cluster.nodes[0]!);
     // The rate limit is set out of the way: the fuzzer tests inputs, not the limiter.
-    const operator = await createOperator(baseUrl, { rateLimitPerSecond: 1_000_000 });
+    const operator = await createOperator(cluster.nodes[0]!, { rateLimitPerSecond: 1_000_000 });
     const client = operator.client();
     const playerId = 'fuzz-player';
     const sessionToken = await launch(client, playerId);
@@ -87,7 +88,7 @@ export async function startFuzzTarget(): Promise<FuzzTarget> {
 
     return {
       baseUrl,
-      adminUrl: baseUrl,
+      adminUrl,
       walletUrl: cluster.wallet.url,
       walletFixtures: { secret: TEST_WALLET_SECRET, operatorId: operator.id, playerId },
       fixtures: { operatorId: operator.id, apiKey: operator.apiKey, adminToken: TEST_ADMIN_TOKEN, sessionToken, playerId, betId: bet.id, roundId: bet.roundId },

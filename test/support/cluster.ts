@@ -27,12 +27,17 @@ export function startNode(options: { databaseUrl: string; redisPrefix: string; w
       DATABASE_URL: options.databaseUrl,
       REDIS_URL,
       REDIS_PREFIX: options.redisPrefix,
+      // Both listeners on ports the OS picks (PORT is 0 too); the log line names them.
+      ADMIN_PORT: '0',
       ADMIN_TOKEN: TEST_ADMIN_TOKEN,
       WALLET_SECRET: TEST_WALLET_SECRET,
       SECRETS_KEY: TEST_SECRETS_KEY,
       WALLET_URL: options.walletUrl ?? 'http://127.0.0.1:9',
       MIGRATE_ON_START: 'false',
       LOG_LEVEL: 'info',
+      // Tests send wrong keys on purpose (401s are what they check): the failed-authentication
+      // limit (SPEC §11) is out of their way; test/auth-abuse.test.ts runs the default.
+      AUTH_FAILURES_PER_SECOND: '1000000',
       // A loaded CI machine can be slow to settle a healthy bet; tests about 202 set their own.
       BET_RESPONSE_WAIT_MS: '10000',
       ...options.env,

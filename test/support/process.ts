@@ -8,6 +8,8 @@ export interface RunningProcess {
   name: string;
   port: number;
   url: string;
+  /** An RGS node's admin listener (admin API, Bull Board, /metrics; SPEC §2); unset for other processes. */
+  adminUrl?: string;
   child: ChildProcess;
   /** Every line the process wrote to stdout and stderr so far. */
   logs: string[];
@@ -25,7 +27,8 @@ const PRELOADS: Record<string, string[]> = { 'src/main.ts': ['--import', './src/
 
 /**
  * Starts `node --import tsx <entry>` with PORT=0 and waits for its "listening" log line,
- * which carries the port the OS gave it (no port races between parallel test files).
+ * which carries the port the OS gave it (no port races between parallel test files) and,
+ * for an RGS node, its admin listener's `adminPort` (ADMIN_PORT is then 0 too).
  */
 export function startProcess(options: {
   name: string;
@@ -52,12 +55,13 @@ export function startProcess(options: {
     const onLine = (line: string) => {
       logs.push(line);
       if (!line.includes(options.listeningMessage)) return;
-      const port = (JSON.parse(line) as { port?: number }).port ?? 0;
+      const { port = 0, adminPort } = JSON.parse(line) as { port?: number; adminPort?: number };
       clearTimeout(timer);
       resolve({
         name: options.name,
         port,
         url: `http://127.0.0.1:${port}`,
+        ...(adminPort !== undefined && { adminUrl: `http://127.0.0.1:${adminPort}` }),
         child,
         logs,
         exited,

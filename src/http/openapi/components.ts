@@ -8,15 +8,14 @@ import { z } from 'zod';
 
 const OPERATOR_KEY = 'operatorKey';
 const ADMIN_BEARER = 'adminBearer';
-const ADMIN_BASIC = 'adminBasic';
 
 type SecurityRequirements = Record<string, string[]>[];
 
 /** Operator endpoints: `X-Operator-Key` (src/http/auth.ts `operatorAuth`). */
 export const operatorSecurity: SecurityRequirements = [{ [OPERATOR_KEY]: [] }];
 
-/** `/admin/*`: `Authorization: Bearer $ADMIN_TOKEN`, or Basic with the token as password (`adminAuth`). */
-export const adminSecurity: SecurityRequirements = [{ [ADMIN_BEARER]: [] }, { [ADMIN_BASIC]: [] }];
+/** `/admin/*`: `Authorization: Bearer $ADMIN_TOKEN` (`adminAuth`); Basic auth is for Bull Board's pages only, which are not documented. */
+export const adminSecurity: SecurityRequirements = [{ [ADMIN_BEARER]: [] }];
 
 export function registerSecuritySchemes(registry: OpenAPIRegistry): void {
   registry.registerComponent('securitySchemes', OPERATOR_KEY, {
@@ -28,12 +27,7 @@ export function registerSecuritySchemes(registry: OpenAPIRegistry): void {
   registry.registerComponent('securitySchemes', ADMIN_BEARER, {
     type: 'http',
     scheme: 'bearer',
-    description: 'ADMIN_TOKEN of the deployment.',
-  });
-  registry.registerComponent('securitySchemes', ADMIN_BASIC, {
-    type: 'http',
-    scheme: 'basic',
-    description: 'Any user name, ADMIN_TOKEN as the password (what a browser sends).',
+    description: 'ADMIN_TOKEN of the deployment. The admin API is served on the admin listener (ADMIN_PORT), not the public port.',
   });
 }
 

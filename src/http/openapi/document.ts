@@ -44,8 +44,8 @@ const TAGS = [
   { name: 'Outbox', description: 'Deferred credits' },
   { name: 'Webhooks', description: 'Webhook deliveries' },
   { name: 'Events', description: 'Server-sent events' },
-  { name: 'Admin', description: 'Operators and their keys (admin token)' },
-  { name: 'Ops', description: 'Liveness, readiness, metrics' },
+  { name: 'Admin', description: 'Operators and their keys (admin token; served on the admin listener, ADMIN_PORT)' },
+  { name: 'Ops', description: 'Liveness and readiness; metrics on the admin listener (ADMIN_PORT)' },
 ];
 
 /** SPEC §3: the OpenAPI 3.1 document of every endpoint, generated from the zod schemas. Build it once. */

@@ -6,8 +6,10 @@ import { conflict, notFound, ValidationError, type FieldProblem } from '../../ht
 import { outboundUrlProblem, type OutboundTargetPolicy } from '../../shared/outbound-target.ts';
 import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
 import { appendAudit } from '../audit/service.ts';
+import { operatorKeyLookupsTotal } from '../../shared/metrics.ts';
 import { generateApiKey, hashApiKey } from './api-keys.ts';
 import { openOperatorSecret, sealOperatorSecret } from './sealed-secrets.ts';
+import { createOperatorCache } from './key-cache.ts';
 import type { CreateOperatorInput, PatchOperatorInput } from './schemas.ts';
 import { walletPairingProblems } from './wallet-pairing.ts';
 
@@ -49,6 +51,7 @@ interface OperatorRow {
 
 const KEYS_CHANGED_CHANNEL = 'operators:changed';
 const CACHE_TTL_MS = 2_000;
+const MAX_UNKNOWN_KEYS = 10_000;
 
 function toContext(row: OperatorRow, keyring: SecretsKeyring): OperatorContext {
   return {
@@ -85,6 +88,8 @@ export interface OperatorsService {
    * node's default (WALLET_URL/WALLET_SECRET). Never the default secret for its own wallet.
    */
   walletEndpoint(operatorId: string): Promise<{ operatorId: string; url: string; secret: string | null }>;
+  /** The key's operator if this node has it cached, without asking the database. */
+  authenticateCached(apiKey: string): OperatorContext | undefined;
   /** The operator's current webhook URL and secret (SPEC §7), or null when it set no URL. */
   webhookEndpoint(operatorId: string): Promise<{ url: string; secret: string | null } | null>;
   create(input: CreateOperatorInput): Promise<{ id: string; name: string; apiKey: string }>;
@@ -110,19 +115,21 @@ export function createOperatorsService(deps: {
   keyring: SecretsKeyring;
   /** Which wallet and webhook URLs an admin may set (SPEC §6/§7). */
   targets: OutboundTargetPolicy;
+  /** The cache's clock (tests hold it still). */
+  now?: () => number;
 }): OperatorsService {
   const { db, redis, subscriber, keyring } = deps;
   const channel = channelName(deps.redisPrefix, KEYS_CHANGED_CHANNEL);
-  // Keyed by `key:<hash>` and `id:<uuid>`; one clear() drops both views.
-  const cache = new Map<string, { operator: OperatorContext | undefined; expiresAt: number }>();
+  // Keyed by `key:<hash>` and `id:<uuid>`; one clear() drops both views and the unknown keys.
+  const cache = createOperatorCache({ ttlMs: CACHE_TTL_MS, maxUnknownKeys: MAX_UNKNOWN_KEYS, now: deps.now });
 
   async function cached(cacheKey: string, load: () => Promise<OperatorRow | undefined>): Promise<OperatorContext | undefined> {
-    const hit = cache.get(cacheKey);
-    if (hit && hit.expiresAt > Date.now()) return hit.operator;
+    const hit = cache.operator(cacheKey);
+    if (hit) return hit;
     const row = await load();
-    const operator = row ? toContext(row, keyring) : undefined;
-    if (cache.size > 10_000) cache.clear();
-    cache.set(cacheKey, { operator, expiresAt: Date.now() + CACHE_TTL_MS });
+    if (!row) return undefined;
+    const operator = toContext(row, keyring);
+    cache.rememberOperator(cacheKey, operator);
     return operator;
   }
 
@@ -141,8 +148,17 @@ export function createOperatorsService(deps: {
 
   async function authenticate(apiKey: string): Promise<OperatorContext | undefined> {
     const hash = hashApiKey(apiKey);
-    return cached(`key:${hash}`, async () => (await db.query<OperatorRow>('SELECT * FROM operators WHERE api_key_hash = $1', [hash])).rows[0]);
+    if (cache.isUnknownKey(hash)) return undefined;
+    const operator = await cached(`key:${hash}`, async () => {
+      const row = (await db.query<OperatorRow>('SELECT * FROM operators WHERE api_key_hash = $1', [hash])).rows[0];
+      operatorKeyLookupsTotal.inc({ result: row ? 'found' : 'unknown' });
+      return row;
+    });
+    if (!operator) cache.rememberUnknownKey(hash);
+    return operator;
   }
+
+  const authenticateCached = (apiKey: string) => cache.operator(`key:${hashApiKey(apiKey)}`);
 
   const byId = (operatorId: string) =>
     cached(`id:${operatorId}`, async () => (await db.query<OperatorRow>('SELECT * FROM operators WHERE id = $1', [operatorId])).rows[0]);
@@ -288,7 +304,7 @@ export function createOperatorsService(deps: {
     subscriber.off('ready', onReady);
   }
 
-  return { authenticate, walletEndpoint, webhookEndpoint, create, update, rotateKey, get, list, close };
+  return { authenticate, authenticateCached, walletEndpoint, webhookEndpoint, create, update, rotateKey, get, list, close };
 }
 
 /** Which settings an admin change touched, for the audit trail: never the secret values. */
