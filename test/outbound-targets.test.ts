@@ -98,7 +98,7 @@ test('a wallet URL that points at 127.0.0.1 by the time of the call (DNS rebindi
     debit = (await db.query('SELECT attempts, last_error FROM wallet_transactions WHERE id = $1', [`${betId}:debit`])).rows[0];
     return (debit?.attempts ?? 0) >= 2;
   }, 'two debit attempts');
-  t.is(debit!.last_error, 'wallet unreachable: FORBIDDEN_TARGET');
+  t.is(debit!.last_error, 'wallet unreachable (FORBIDDEN_TARGET)');
   t.deepEqual(await ledger(cluster.wallet.url), [], 'the wallet never saw a debit');
 
   const bet = (await client.get(`/bets/${betId}`)).body;

@@ -7,6 +7,7 @@ import { createOperator } from './support/operators.ts';
 import { FINAL, launch, ledger, paramsFor, placeBet, setFaults, waitForBet } from './support/bets.ts';
 import type { RunningProcess } from './support/process.ts';
 import { openSse } from './support/sse-client.ts';
+import { serverSeedOf } from './support/secrets.ts';
 
 // SPEC §5 / issue #17 point 1: nothing that reveals an outcome (roll, win, payout, face,
 // multiplier) is observable while the bet's debit is not applied — otherwise the
@@ -73,10 +74,10 @@ const DEBIT_APPLIED = new Set(['crediting', 'credit_pending', 'credit_parked', '
 
 async function expectedOutcome(roundId: string) {
   const { rows } = await db.query(
-    'SELECT sp.server_seed, r.client_seed, r.nonce FROM rounds r JOIN seed_pairs sp ON sp.id = r.seed_pair_id WHERE r.id = $1',
+    'SELECT sp.id, sp.server_seed, r.client_seed, r.nonce FROM rounds r JOIN seed_pairs sp ON sp.id = r.seed_pair_id WHERE r.id = $1',
     [roundId],
   );
-  return rollDice(rows[0].server_seed, rows[0].client_seed, Number(rows[0].nonce)).roll;
+  return rollDice(serverSeedOf(rows[0]), rows[0].client_seed, Number(rows[0].nonce)).roll;
 }
 
 test('while the wallet holds the debits, no route, event, audit row or log line shows an outcome; once applied, it shows', async (t) => {
