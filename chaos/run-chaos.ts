@@ -125,8 +125,8 @@ export function startChaosRun(config: ChaosConfig, log: (line: string) => void):
     // Dropping the database at teardown ends idle connections: not a reason to crash.
     db.on('error', () => undefined);
     try {
-      const drained = await drain({ db, operators, followers, recorder, boundMs: config.drainSeconds * 1000, log });
-      log(`drain: ${(drained.ms / 1000).toFixed(0)} s`);
+      const drained = await drain({ db, operators, followers, recorder, nodeUrls: cluster.nodeUrls, boundMs: config.drainSeconds * 1000, log });
+      log(`drain: ${(drained.ms / 1000).toFixed(0)} s; ${drained.forcedCredits} parked credits forced through POST /outbox/:id/retry`);
       await Promise.all(followers.map((follower) => follower.stop()));
       const { figures, failures } = await checkInvariants({ db, cluster, operators, followers, recorder, load: loadResult, tally, conductor, drained: drained.state, adversary: config.adversary !== null });
       await recorder.stop();
