@@ -4,7 +4,7 @@ import { sealOperatorSecret } from '../src/modules/operators/sealed-secrets.ts';
 import { startCluster, TEST_ADMIN_TOKEN, TEST_WALLET_SECRET, type TestCluster } from './support/cluster.ts';
 import { adminClient, operatorClient } from './support/http.ts';
 import { launch, ledger, placeBet } from './support/bets.ts';
-import { createOperator } from './support/operators.ts';
+import { adminUrlOf, createOperator } from './support/operators.ts';
 import { testKeyring } from './support/secrets.ts';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.ts';
 import { waitUntil } from './support/wait.ts';
@@ -35,7 +35,7 @@ test.after.always(async () => {
   await cluster?.stop();
 });
 
-const admin = () => adminClient(cluster.nodes[0]!.url, TEST_ADMIN_TOKEN);
+const admin = () => adminClient(adminUrlOf(cluster.nodes[0]!), TEST_ADMIN_TOKEN);
 const walletSecret = 'a-wallet-secret-of-some-length';
 
 const FORBIDDEN_URLS: Record<string, string[]> = {

@@ -9,6 +9,7 @@ import { FINAL, launch, paramsFor, placeBet, waitForBet } from './support/bets.t
 import type { RunningProcess } from './support/process.ts';
 import { serverSeedOf } from './support/secrets.ts';
 import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-receiver.ts';
+import { adminUrlOf } from './support/operators.ts';
 
 // SPEC §11: wallet and webhook secrets and unrevealed server seeds are stored sealed
 // (AES-256-GCM under SECRETS_KEY). Whoever reads the database — a dump, a backup, a
@@ -48,7 +49,7 @@ async function dumpDatabase(): Promise<string> {
 
 test('a dump of the database holds no wallet or webhook secret and no unrevealed server seed in clear; bets still verify after rotation', async (t) => {
   const [nodeA, nodeB] = [cluster.nodes[0]!, cluster.nodes[1]!];
-  const created = await adminClient(nodeA.url, TEST_ADMIN_TOKEN).post<{ id: string; apiKey: string }>('/admin/operators', {
+  const created = await adminClient(adminUrlOf(nodeA), TEST_ADMIN_TOKEN).post<{ id: string; apiKey: string }>('/admin/operators', {
     name: 'sealed-operator',
     walletUrl: wallet.url,
     walletSecret,
@@ -115,7 +116,7 @@ test('a dump of the database holds no wallet or webhook secret and no unrevealed
 });
 
 test('Postgres refuses a secret or an unrevealed seed written in clear', async (t) => {
-  const created = await adminClient(cluster.nodes[0]!.url, TEST_ADMIN_TOKEN).post<{ id: string; apiKey: string }>('/admin/operators', { name: 'clear-writer' });
+  const created = await adminClient(adminUrlOf(cluster.nodes[0]!), TEST_ADMIN_TOKEN).post<{ id: string; apiKey: string }>('/admin/operators', { name: 'clear-writer' });
   await launch(operatorClient(cluster.nodes[0]!.url, created.body.apiKey), 'clear-player');
   for (const column of ['wallet_secret', 'webhook_secret']) {
     await t.throwsAsync(db.query(`UPDATE operators SET ${column} = 'a-secret-in-clear-0123456789' WHERE id = $1`, [created.body.id]), {
