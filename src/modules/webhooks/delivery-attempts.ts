@@ -138,7 +138,7 @@ export function createDeliveryAttempts(deps: {
   // leaves it to this attempt, and one record for the batch's delivered ones follows
   // (measured: a queue job, a claim and a record per event cost more than the bet itself; a
   // claim per pass still cost a row version and five index entries per event;
-  // docs/performance.md).
+  // docs/performance.md, "Webhooks").
   async function sendFirstAttemptBatch(deliveries: NewDelivery[]): Promise<void> {
     const outcomes = await Promise.all(
       deliveries.map(async ({ id, event }) => ({ id, eventId: event.id, outcome: await send(event.operatorId, event.id, event.json) })),
