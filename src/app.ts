@@ -66,7 +66,7 @@ export function createApp(deps: AppDeps): Express {
 
   // POST /bets is nearly all of the traffic. It is matched first, with exactly the middleware
   // the operator routes below would give it, instead of walking every router in between
-  // (express 5 enters each one); see docs/performance.md, "Session of 2026-11-26 (late morning)".
+  // (express 5 enters each one); see docs/performance.md, "The HTTP layer in front of `POST /bets`".
   app.post('/bets', authenticateOperator, limitRate, body, placeBetHandler(deps.services.bets));
   app.use(opsRoutes({ db, redis, nodeId: env.NODE_ID, isShuttingDown: deps.isShuttingDown }));
   app.use(fairnessPublicRoutes());

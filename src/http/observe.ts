@@ -32,7 +32,7 @@ export function requestFields(req: Request): { id: string | undefined; method: s
  * counter, in one middleware with one listener. Not pino-http: its per-request child
  * logger and listeners were paid on every request although at the default level no
  * request line is written; with the routing in front of POST /bets they cost about a
- * tenth of a node's CPU per bet (docs/performance.md, "Session of 2026-11-26 (late morning)").
+ * tenth of a node's CPU per bet (docs/performance.md, "The HTTP layer in front of `POST /bets`").
  */
 export function observeRequests(logger: Logger): RequestHandler {
   return (req, res, next) => {
