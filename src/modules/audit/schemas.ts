@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cursorSchema, limitSchema, pageSchema } from '../../http/pagination.ts';
+import { cursorSchema, limitSchema, pageSchema } from '../../shared/pagination.ts';
 import { asciiId } from '../../shared/text.ts';
 import { isoTimestamp } from '../../shared/timestamp.ts';
 import { playerIdSchema } from '../sessions/schemas.ts';

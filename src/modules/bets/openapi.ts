@@ -9,7 +9,7 @@ import {
   PARAMS_PROBLEMS,
   problemResponses,
   QUERY_PROBLEMS,
-} from '../../http/openapi/components.ts';
+} from '../../shared/openapi-components.ts';
 import { betIdParams, betsPage, betView, idempotencyKeyRequired, listBetsQuery, placeBetBody } from './schemas.ts';
 
 /** SPEC §3/§4 bets, as routes.ts serves them. */

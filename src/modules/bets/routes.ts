@@ -1,6 +1,6 @@
 import { Router, type RequestHandler } from 'express';
-import { operatorOf } from '../../http/auth.ts';
-import { parse } from '../../http/validate.ts';
+import { operatorOf } from '../operators/request-operator.ts';
+import { parse } from '../../shared/validate.ts';
 import type { BetsService } from './service.ts';
 import { betIdParams, idempotencyKeyRequired, listBetsQuery, placeBetBody } from './schemas.ts';
 

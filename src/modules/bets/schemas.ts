@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createdAtPosition, cursorSchema, limitSchema, pageSchema } from '../../http/pagination.ts';
+import { createdAtPosition, cursorSchema, limitSchema, pageSchema } from '../../shared/pagination.ts';
 import { asciiId } from '../../shared/text.ts';
 import { diceParams } from '../fairness/dice.ts';
 import { currencySchema, playerIdSchema, seedCommitment } from '../sessions/schemas.ts';

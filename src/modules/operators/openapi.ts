@@ -7,7 +7,7 @@ import {
   jsonResponse,
   PARAMS_PROBLEMS,
   problemResponses,
-} from '../../http/openapi/components.ts';
+} from '../../shared/openapi-components.ts';
 import {
   createdOperator,
   createOperatorBody,

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { parse } from '../../http/validate.ts';
+import { parse } from '../../shared/validate.ts';
 import { emptyBody } from '../sessions/schemas.ts';
 import type { OperatorsService } from './service.ts';
 import { createOperatorBody, operatorIdParams, patchOperatorBody } from './schemas.ts';

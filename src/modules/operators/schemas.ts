@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageSchema } from '../../http/pagination.ts';
+import { pageSchema } from '../../shared/pagination.ts';
 import { plainText } from '../../shared/text.ts';
 
 const httpUrl = z

@@ -7,7 +7,7 @@ import {
   PARAMS_PROBLEMS,
   problemResponses,
   QUERY_PROBLEMS,
-} from '../../http/openapi/components.ts';
+} from '../../shared/openapi-components.ts';
 import { listOutboxQuery, outboxIdParams, outboxItem, outboxPage } from './schemas.ts';
 
 /** SPEC §3 deferred credits, as routes.ts serves them. */

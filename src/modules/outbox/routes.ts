@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import { operatorOf } from '../../http/auth.ts';
-import { parse } from '../../http/validate.ts';
+import { operatorOf } from '../operators/request-operator.ts';
+import { parse } from '../../shared/validate.ts';
 import { emptyBody } from '../sessions/schemas.ts';
 import type { OutboxService } from './service.ts';
 import { listOutboxQuery, outboxIdParams } from './schemas.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createdAtPosition, cursorSchema, limitSchema, pageSchema } from '../../http/pagination.ts';
+import { createdAtPosition, cursorSchema, limitSchema, pageSchema } from '../../shared/pagination.ts';
 import { currencySchema, playerIdSchema } from '../sessions/schemas.ts';
 
 export const listOutboxQuery = z.object({ cursor: cursorSchema.pipe(createdAtPosition).optional(), limit: limitSchema }).strict();

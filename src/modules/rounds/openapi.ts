@@ -6,7 +6,7 @@ import {
   PARAMS_PROBLEMS,
   problemResponses,
   QUERY_PROBLEMS,
-} from '../../http/openapi/components.ts';
+} from '../../shared/openapi-components.ts';
 import { playerRoundsParams, playerRoundsQuery, recalledRoundsPage, roundIdParams, roundView } from './schemas.ts';
 
 /** SPEC §3 rounds and game recall, as routes.ts serves them. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cursorSchema, pageSchema } from '../../http/pagination.ts';
+import { cursorSchema, pageSchema } from '../../shared/pagination.ts';
 import { BET_STATES } from '../../../machines/bet.machine.ts';
 import { currencySchema, playerIdSchema, seedCommitment } from '../sessions/schemas.ts';
 

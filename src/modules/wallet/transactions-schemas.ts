@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cursorSchema, limitSchema, pageSchema } from '../../http/pagination.ts';
+import { cursorSchema, limitSchema, pageSchema } from '../../shared/pagination.ts';
 import { currencySchema, playerIdSchema } from '../sessions/schemas.ts';
 import { isoTimestamp } from '../../shared/timestamp.ts';
 

@@ -7,7 +7,7 @@ import {
   PARAMS_PROBLEMS,
   problemResponses,
   QUERY_PROBLEMS,
-} from '../../http/openapi/components.ts';
+} from '../../shared/openapi-components.ts';
 import { deliveriesPage, deliveryIdParams, deliveryView, listDeliveriesQuery } from './schemas.ts';
 
 /** SPEC §3/§7 webhook deliveries, as routes.ts serves them. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createdAtPosition, cursorSchema, limitSchema, pageSchema } from '../../http/pagination.ts';
+import { createdAtPosition, cursorSchema, limitSchema, pageSchema } from '../../shared/pagination.ts';
 
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
 
