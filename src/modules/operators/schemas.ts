@@ -30,8 +30,6 @@ export const patchOperatorBody = z
   })
   .strict();
 
-export const operatorIdParams = z.object({ id: z.uuid() }).strict();
-
 /** The admin view of an operator (`OperatorView`): whether secrets are set, never their values (SPEC §11). */
 export const operatorView = z
   .object({

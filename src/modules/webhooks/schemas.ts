@@ -6,7 +6,6 @@ export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
 export const listDeliveriesQuery = z
   .object({ status: z.enum(DELIVERY_STATUSES).optional(), cursor: cursorSchema.pipe(createdAtPosition).optional(), limit: limitSchema })
   .strict();
-export const deliveryIdParams = z.object({ id: z.uuid() }).strict();
 
 /** A webhook delivery as its operator sees it (`DeliveryView`). */
 export const deliveryView = z
