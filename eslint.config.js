@@ -1,5 +1,20 @@
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers' import boundaries (STYLE.md "Layout"; README "Architecture"). Import paths
+ * are relative, so each rule matches the path as written; `test/boundaries.test.ts` lints
+ * one forbidden and one allowed import per rule. ESLint keeps only the last options a
+ * file gets for a rule, so every folder's restrictions are listed in one entry.
+ */
+const notHttp = {
+  regex: '^(\\.\\./)+http(/|$)',
+  message: 'Modules never import src/http: errors, pagination, validation and schemas are in src/shared; the request operator in src/modules/operators/request-operator.ts.',
+};
+const notAnotherModulesStore = {
+  regex: '^\\.\\./(?:[^/]+/)+(store|repository)(\\.ts)?$',
+  message: "A module reaches another module through its service's exported functions, never its store.",
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'coverage/**'] },
   ...tseslint.configs.recommended,
@@ -13,5 +28,25 @@ export default tseslint.config(
     // Tests read JSON answers whose shape they assert; `any` keeps them readable.
     files: ['test/**/*.ts', '**/*.test.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
+    // The bet machine decides and never acts: xstate and its own files, nothing else, but
+    // zod, with which bet.runtime-api.ts parses a stored snapshot before restoring it.
+    files: ['machines/**/*.ts'],
+    ignores: ['machines/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!(xstate|zod)$|\\./)', message: 'machines/ imports only xstate (and zod) and its own files.' }] }],
+    },
+  },
+  {
+    // The wallet mock stands for an operator's wallet: it talks HTTP only.
+    files: ['walletmock/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(\\.\\./)+src(/|$)', message: 'walletmock/ imports nothing from src/.' }] }],
+    },
+  },
+  {
+    files: ['src/modules/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [notHttp, notAnotherModulesStore] }] },
   },
 );

@@ -67,6 +67,34 @@ export function isParkedBetStatus(status: BetStatus): boolean {
   return (PARKED_BET_STATES as readonly BetStatus[]).includes(status);
 }
 
+/** The wallet calls of a bet (SPEC §4/§6); each has its transaction id `<betId>:<step>` and its job queue. */
+export const WALLET_STEPS = ['debit', 'credit', 'rollback'] as const;
+export type WalletStep = (typeof WALLET_STEPS)[number];
+
+/**
+ * The wallet step each non-final state waits on: the call whose answer moves the bet on.
+ * A parked state's step runs only when an operator forces it (POST /outbox/:id/retry).
+ */
+const STEP_OF_STATE: Partial<Record<BetStatus, WalletStep>> = {
+  debiting: 'debit',
+  crediting: 'credit',
+  credit_pending: 'credit',
+  credit_parked: 'credit',
+  rolling_back: 'rollback',
+  parked: 'rollback',
+};
+
+/** The wallet step a bet in this state waits on; undefined for a final state. */
+export function stepOf(status: BetStatus): WalletStep | undefined {
+  return STEP_OF_STATE[status];
+}
+
+/**
+ * The states whose step runs on its own — the runtime's backoff jobs and the sweeper:
+ * every state with a step but the parked ones, which wait for a person.
+ */
+export const SCHEDULED_STEP_STATES: readonly BetStatus[] = BET_STATES.filter((status) => stepOf(status) !== undefined && !isParkedBetStatus(status));
+
 export interface BetInput {
   betId: string;
   /** Stake in minor units. */

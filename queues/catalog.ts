@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { JobsOptions } from 'bullmq';
+import type { WalletStep } from '../machines/bet.machine.ts';
 
 /**
  * Every job the product runs: job name → queue, zod payload, options and the job id
@@ -49,5 +50,5 @@ export type JobPayload<Name extends JobName> = z.infer<(typeof jobCatalog)[Name]
 
 export const JOB_NAMES = Object.keys(jobCatalog) as JobName[];
 
-/** The wallet steps of a bet: the jobs the bet runtime and the sweeper enqueue. */
-export type BetStepName = 'debit' | 'credit' | 'rollback';
+/** The wallet steps of a bet (the machine's): the jobs the bet runtime and the sweeper enqueue. */
+export type BetStepName = WalletStep;

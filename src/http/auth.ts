@@ -1,16 +1,9 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { secretsEqual } from '../modules/operators/api-keys.ts';
-import type { OperatorContext, OperatorsService } from '../modules/operators/service.ts';
+import type { OperatorsService } from '../modules/operators/service.ts';
 import { rateLimitedTotal } from '../shared/metrics.ts';
 import type { AuthFailures } from './auth-failures.ts';
-import { DomainError, unauthorized } from './errors.ts';
-
-declare module 'express-serve-static-core' {
-  interface Request {
-    /** Set by `operatorAuth`: the operator every lookup of this request is scoped to. */
-    operator?: OperatorContext;
-  }
-}
+import { DomainError, unauthorized } from '../shared/errors.ts';
 
 const MAX_KEY_LENGTH = 256;
 
@@ -90,10 +83,4 @@ export function adminAuth(adminToken: string, failures: AuthFailures, options: {
     if (error.status === 401) res.setHeader('WWW-Authenticate', options.browser ? 'Basic realm="rgs-admin", charset="UTF-8"' : 'Bearer realm="rgs-admin"');
     throw error;
   };
-}
-
-/** The operator of a request that passed `operatorAuth`. */
-export function operatorOf(req: { operator?: OperatorContext }): OperatorContext {
-  if (!req.operator) throw unauthorized();
-  return req.operator;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { DomainError } from './errors.ts';
+import { DomainError } from '../shared/errors.ts';
 import { requestFields } from './observe.ts';
 import { sendProblem } from './problem.ts';
 

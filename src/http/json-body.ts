@@ -1,5 +1,5 @@
 import express, { type RequestHandler } from 'express';
-import { DomainError } from './errors.ts';
+import { DomainError } from '../shared/errors.ts';
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 

@@ -1,6 +1,6 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { jsonResponse } from './openapi/components.ts';
+import { jsonResponse } from '../shared/openapi-components.ts';
 
 const health = z.object({ status: z.literal('ok'), nodeId: z.string() }).meta({ id: 'Health' });
 

@@ -4,8 +4,8 @@ import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { rateLimitFallbacksTotal, rateLimitedTotal } from '../shared/metrics.ts';
 import { withTimeout } from '../shared/with-timeout.ts';
-import { operatorOf } from './auth.ts';
-import { DomainError } from './errors.ts';
+import { operatorOf } from '../modules/operators/request-operator.ts';
+import { DomainError } from '../shared/errors.ts';
 import { createTokenLeases, type Decision } from './token-leases.ts';
 
 // How long the shared counter may take to answer before the request goes on without it.

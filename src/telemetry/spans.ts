@@ -1,5 +1,5 @@
 import { SpanStatusCode, trace, type Span } from '@opentelemetry/api';
-import { DomainError } from '../http/errors.ts';
+import { DomainError } from '../shared/errors.ts';
 
 // The API alone: with tracing off (no SDK registered) every span is a no-op.
 const tracer = trace.getTracer('rgs');

@@ -11,7 +11,7 @@ import { registerLimitsPaths } from '../../modules/compliance/openapi.ts';
 import { registerOutboxPaths } from '../../modules/outbox/openapi.ts';
 import { registerWebhooksPaths } from '../../modules/webhooks/openapi.ts';
 import { registerStreamPaths } from '../../modules/stream/openapi.ts';
-import { registerSecuritySchemes } from './components.ts';
+import { registerSecuritySchemes } from '../../shared/openapi-components.ts';
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 

@@ -1,5 +1,5 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { jsonResponse, OPERATOR_PROBLEMS, operatorSecurity, problemResponses, QUERY_PROBLEMS } from '../../http/openapi/components.ts';
+import { jsonResponse, OPERATOR_PROBLEMS, operatorSecurity, problemResponses, QUERY_PROBLEMS } from '../../shared/openapi-components.ts';
 import { auditPage, auditQuery } from './schemas.ts';
 
 /** SPEC §3/§8 audit trail, as routes.ts serves it. */

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Db } from '../../shared/db.ts';
-import { operatorOf } from '../../http/auth.ts';
-import { parse } from '../../http/validate.ts';
+import { operatorOf } from '../operators/request-operator.ts';
+import { parse } from '../../shared/validate.ts';
 import { auditQuery } from './schemas.ts';
 import { listAudit } from './service.ts';
 

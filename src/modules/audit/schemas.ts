@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { cursorSchema, limitSchema, pageSchema } from '../../http/pagination.ts';
+import { cursorSchema, limitSchema, pageSchema } from '../../shared/pagination.ts';
 import { asciiId } from '../../shared/text.ts';
 import { isoTimestamp } from '../../shared/timestamp.ts';
-import { playerIdSchema } from '../sessions/schemas.ts';
+import { playerIdSchema } from '../../shared/schemas.ts';
 
 // The audit trail pages by created_at to the microsecond, as Postgres keeps it (a
 // millisecond cursor would skip or repeat rows of one millisecond), then by id.

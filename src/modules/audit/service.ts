@@ -1,5 +1,5 @@
 import type { Queryable } from '../../shared/db.ts';
-import { toPage } from '../../http/pagination.ts';
+import { toPage } from '../../shared/pagination.ts';
 import type { AuditQuery } from './schemas.ts';
 
 export interface AuditInput {

@@ -1,4 +1,4 @@
-import { DomainError, forbidden } from '../../http/errors.ts';
+import { DomainError, forbidden } from '../../shared/errors.ts';
 
 /** SPEC §3/§8 refusals of a bet: each has a stable code, is counted and audited. */
 export const sessionRevoked = () => forbidden('SESSION_REVOKED', 'the session was revoked');

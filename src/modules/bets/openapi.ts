@@ -9,8 +9,9 @@ import {
   PARAMS_PROBLEMS,
   problemResponses,
   QUERY_PROBLEMS,
-} from '../../http/openapi/components.ts';
-import { betIdParams, betsPage, betView, idempotencyKeyRequired, listBetsQuery, placeBetBody } from './schemas.ts';
+} from '../../shared/openapi-components.ts';
+import { idParams } from '../../shared/schemas.ts';
+import { betsPage, betView, idempotencyKeyRequired, listBetsQuery, placeBetBody } from './schemas.ts';
 
 /** SPEC §3/§4 bets, as routes.ts serves them. */
 export function registerBetsPaths(registry: OpenAPIRegistry): void {
@@ -50,7 +51,7 @@ export function registerBetsPaths(registry: OpenAPIRegistry): void {
     summary: 'Get a bet',
     description: 'The bet with its state history. Its outcome is null and its payout 0 until the debit is applied.',
     security: operatorSecurity,
-    request: { params: betIdParams },
+    request: { params: idParams },
     responses: {
       200: jsonResponse(betView, 'the bet'),
       ...problemResponses(OPERATOR_PROBLEMS, PARAMS_PROBLEMS, { 404: ['NOT_FOUND'] }),

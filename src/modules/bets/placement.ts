@@ -5,7 +5,7 @@ import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
 import { requestHash } from '../../shared/request-hash.ts';
 import { inSpan } from '../../telemetry/spans.ts';
 import { betsPlacedTotal, betsRefusedTotal } from '../../shared/metrics.ts';
-import { DomainError, notFound } from '../../http/errors.ts';
+import { DomainError, notFound } from '../../shared/errors.ts';
 import { startBet } from '../../../machines/bet.runtime-api.ts';
 import type { BetEffect } from '../../../machines/bet.machine.ts';
 import { appendAudit } from '../audit/service.ts';

@@ -1,8 +1,9 @@
 import { Router, type RequestHandler } from 'express';
-import { operatorOf } from '../../http/auth.ts';
-import { parse } from '../../http/validate.ts';
+import { operatorOf } from '../operators/request-operator.ts';
+import { parse } from '../../shared/validate.ts';
+import { idParams } from '../../shared/schemas.ts';
 import type { BetsService } from './service.ts';
-import { betIdParams, idempotencyKeyRequired, listBetsQuery, placeBetBody } from './schemas.ts';
+import { idempotencyKeyRequired, listBetsQuery, placeBetBody } from './schemas.ts';
 
 /** `POST /bets`, mounted by the app ahead of every router (see app.ts): the bet path's hot route. */
 export function placeBetHandler(bets: BetsService): RequestHandler {
@@ -20,7 +21,7 @@ export function betsRoutes(bets: BetsService): Router {
   const router = Router();
 
   router.get('/bets/:id', async (req, res) => {
-    const { id } = parse(betIdParams, req.params, 'params');
+    const { id } = parse(idParams, req.params, 'params');
     res.json(await bets.get(operatorOf(req).id, id));
   });
 

@@ -4,7 +4,7 @@ import type { Db } from '../../shared/db.ts';
 import { inSpan } from '../../telemetry/spans.ts';
 import { betSettlementSeconds, betsParkedTotal, walletCallsTotal, walletDebitCallsTotal, walletDebitFailuresTotal } from '../../shared/metrics.ts';
 import { advanceBet } from '../../../machines/bet.runtime-api.ts';
-import { isFinalBetStatus, isMoneyDecided, isParkedBetStatus, type BetEffect, type BetEvent, type BetStatus } from '../../../machines/bet.machine.ts';
+import { isFinalBetStatus, isMoneyDecided, isParkedBetStatus, stepOf, type BetEffect, type BetEvent, type BetStatus } from '../../../machines/bet.machine.ts';
 import type { Enqueuer } from '../../../queues/enqueue.ts';
 import type { BetStepName } from '../../../queues/catalog.ts';
 import type { OperatorsService } from '../operators/service.ts';
@@ -17,13 +17,6 @@ import { retryDelayMs, type RetryPolicy } from './retry-policy.ts';
 import { recordUnansweredAttempt } from './transitions.ts';
 import { createTransitionWriter } from './transition-writer.ts';
 import { deferAttempt } from './deferred-attempts.ts';
-
-/** The states in which each wallet step is the bet's next move (the parked ones only when an operator forces it). */
-const STEP_STATES: Record<BetStepName, readonly BetStatus[]> = {
-  debit: ['debiting'],
-  credit: ['crediting', 'credit_pending', 'credit_parked'],
-  rollback: ['rolling_back', 'parked'],
-};
 
 /**
  * Where an attempt comes from. The first debit attempt runs in the process that placed the
@@ -182,7 +175,7 @@ export function createBetRuntime(deps: {
   }
 
   async function attempt(step: BetStepName, bet: BetRecord, previousAttempts: number, origin: AttemptOrigin, inRequest: boolean): Promise<BetRecord | undefined> {
-    if (!STEP_STATES[step].includes(bet.status)) return bet;
+    if (stepOf(bet.status) !== step) return bet;
     const afterUnknown = previousAttempts > 0 || origin === 'job';
     // SPEC §9: one span per wallet attempt, holding the call, the transition it led to and
     // whatever the new state does next in this process (a rollback after a failed debit).

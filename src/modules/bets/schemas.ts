@@ -1,12 +1,10 @@
 import { z } from 'zod';
-import { createdAtPosition, cursorSchema, limitSchema, pageSchema } from '../../http/pagination.ts';
+import { createdAtPosition, cursorSchema, limitSchema, pageSchema } from '../../shared/pagination.ts';
 import { asciiId } from '../../shared/text.ts';
 import { diceParams } from '../fairness/dice.ts';
-import { currencySchema, playerIdSchema, seedCommitment } from '../sessions/schemas.ts';
+import { amountSchema, currencySchema, playerIdSchema } from '../../shared/schemas.ts';
+import { seedCommitment } from '../sessions/schemas.ts';
 import { BET_STATES } from '../../../machines/bet.machine.ts';
-
-/** SPEC §3 money: a JSON integer, 1 ≤ amount ≤ Number.MAX_SAFE_INTEGER. */
-export const amountSchema = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
 
 export const placeBetBody = z
   .object({
@@ -18,8 +16,6 @@ export const placeBetBody = z
   .strict();
 
 export const idempotencyKeyRequired = z.object({ 'idempotency-key': asciiId(255) });
-
-export const betIdParams = z.object({ id: z.uuid() }).strict();
 
 export const listBetsQuery = z
   .object({

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { Db } from '../../shared/db.ts';
 import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
-import { notFound } from '../../http/errors.ts';
-import { toPage } from '../../http/pagination.ts';
+import { notFound } from '../../shared/errors.ts';
+import { toPage } from '../../shared/pagination.ts';
 import { isMoneyDecided } from '../../../machines/bet.machine.ts';
 import { placeBet, type Placement } from './placement.ts';
 import { createPlacementStatements } from './placement-statements.ts';

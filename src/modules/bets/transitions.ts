@@ -1,5 +1,5 @@
 import type { Queryable } from '../../shared/db.ts';
-import { isFinalBetStatus, isParkedBetStatus, type BetStatus } from '../../../machines/bet.machine.ts';
+import { isFinalBetStatus, isParkedBetStatus, stepOf, type BetStatus } from '../../../machines/bet.machine.ts';
 import type { BetStep } from '../../../machines/bet.runtime-api.ts';
 import { walletTransactionId } from '../wallet/transaction-ids.ts';
 import { betEventRows, type WalletCallReport } from './bet-events.ts';
@@ -95,7 +95,7 @@ function auditRows(bet: BetRecord, step: BetStep, call: WalletCallReport | undef
   if (isFinalBetStatus(step.status)) {
     rows.push({ action: 'bet.settled', data: { status: step.status, amount: bet.amount, payout: step.status === 'won' ? bet.payout : 0 } });
   } else if (isParkedBetStatus(step.status)) {
-    rows.push({ action: 'bet.parked', data: { step: step.status === 'parked' ? 'rollback' : 'credit', lastError: step.persisted.context.lastError } });
+    rows.push({ action: 'bet.parked', data: { step: stepOf(step.status), lastError: step.persisted.context.lastError } });
   }
   return rows;
 }

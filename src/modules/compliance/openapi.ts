@@ -6,7 +6,7 @@ import {
   OPERATOR_PROBLEMS,
   operatorSecurity,
   problemResponses,
-} from '../../http/openapi/components.ts';
+} from '../../shared/openapi-components.ts';
 import { limitsBody, limitsView } from './schemas.ts';
 
 /** SPEC §3/§8 the operator's own limits, as routes.ts serves them. */

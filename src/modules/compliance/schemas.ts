@@ -1,15 +1,12 @@
 import { z } from 'zod';
-import { currencySchema, jurisdictionSchema } from '../sessions/schemas.ts';
-
-/** SPEC §3 Money: integer minor units, 1 ≤ amount ≤ Number.MAX_SAFE_INTEGER. */
-const limitAmount = z.int().min(1).max(Number.MAX_SAFE_INTEGER);
+import { amountSchema, currencySchema, jurisdictionSchema } from '../../shared/schemas.ts';
 
 // Absent = no limit (SPEC §3 PUT /limits).
 const currencyLimits = z
   .object({
-    maxBet: limitAmount.optional(),
-    dailyLossLimit: limitAmount.optional(),
-    dailyWinLimit: limitAmount.optional(),
+    maxBet: amountSchema.optional(),
+    dailyLossLimit: amountSchema.optional(),
+    dailyWinLimit: amountSchema.optional(),
   })
   .strict();
 

@@ -8,7 +8,7 @@ import {
   PARAMS_PROBLEMS,
   problemResponses,
   QUERY_PROBLEMS,
-} from '../../http/openapi/components.ts';
+} from '../../shared/openapi-components.ts';
 import { sessionTokenParams } from '../sessions/schemas.ts';
 import { fairnessVerifyQuery, rotateSeedsFields, seedRotation, verifiedOutcome } from './schemas.ts';
 

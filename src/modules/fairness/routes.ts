@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import type { Db } from '../../shared/db.ts';
 import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
-import { operatorOf } from '../../http/auth.ts';
-import { parse } from '../../http/validate.ts';
+import { operatorOf } from '../operators/request-operator.ts';
+import { parse } from '../../shared/validate.ts';
 import { sessionTokenParams } from '../sessions/schemas.ts';
 import { rotateSeeds } from './rotation.ts';
 import { fairnessVerifyQuery, rotateSeedsBody } from './schemas.ts';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { clientSeedSchema as chosenClientSeed, seedCommitment } from '../sessions/schemas.ts';
+import { clientSeedSchema as chosenClientSeed } from '../../shared/schemas.ts';
+import { seedCommitment } from '../sessions/schemas.ts';
 
 const FAIR_GAMES = ['dice'] as const;
 export type FairGame = (typeof FAIR_GAMES)[number];

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../shared/db.ts';
-import { DomainError } from '../../http/errors.ts';
+import { DomainError } from '../../shared/errors.ts';
 
 export type IdempotencyClaim = { kind: 'new' } | { kind: 'replay'; status: number; body: Record<string, unknown> };
 

@@ -7,11 +7,11 @@ import {
   jsonResponse,
   PARAMS_PROBLEMS,
   problemResponses,
-} from '../../http/openapi/components.ts';
+} from '../../shared/openapi-components.ts';
+import { idParams } from '../../shared/schemas.ts';
 import {
   createdOperator,
   createOperatorBody,
-  operatorIdParams,
   operatorsPage,
   operatorView,
   patchOperatorBody,
@@ -56,7 +56,7 @@ export function registerAdminOperatorsPaths(registry: OpenAPIRegistry): void {
     tags: ['Admin'],
     summary: 'Get an operator',
     security: adminSecurity,
-    request: { params: operatorIdParams },
+    request: { params: idParams },
     responses: {
       200: jsonResponse(operatorView, 'the operator (whether secrets are set, never their values)'),
       ...problemResponses(ADMIN_PROBLEMS, PARAMS_PROBLEMS, { 404: ['NOT_FOUND'] }),
@@ -72,7 +72,7 @@ export function registerAdminOperatorsPaths(registry: OpenAPIRegistry): void {
     description:
       'Sets the given fields; null clears a wallet or webhook setting or the rate limit. The wallet settings the change would leave must pair `walletUrl` with `walletSecret`, or have neither (400 VALIDATION_FAILED otherwise).',
     security: adminSecurity,
-    request: { params: operatorIdParams, body: jsonRequestBody(patchOperatorBody) },
+    request: { params: idParams, body: jsonRequestBody(patchOperatorBody) },
     responses: {
       200: jsonResponse(operatorView, 'the operator'),
       ...problemResponses(ADMIN_PROBLEMS, PARAMS_PROBLEMS, BODY_PROBLEMS, { 404: ['NOT_FOUND'], 409: ['OPERATOR_EXISTS'] }),
@@ -87,7 +87,7 @@ export function registerAdminOperatorsPaths(registry: OpenAPIRegistry): void {
     summary: "Rotate an operator's API key",
     description: 'The old key stops working on every node. Takes no body.',
     security: adminSecurity,
-    request: { params: operatorIdParams },
+    request: { params: idParams },
     responses: {
       200: jsonResponse(rotatedApiKey, 'the new key, this once'),
       ...problemResponses(ADMIN_PROBLEMS, PARAMS_PROBLEMS, BODY_PROBLEMS, { 404: ['NOT_FOUND'] }),

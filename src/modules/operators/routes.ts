@@ -1,8 +1,8 @@
 import { Router } from 'express';
-import { parse } from '../../http/validate.ts';
-import { emptyBody } from '../sessions/schemas.ts';
+import { parse } from '../../shared/validate.ts';
+import { emptyBody, idParams } from '../../shared/schemas.ts';
 import type { OperatorsService } from './service.ts';
-import { createOperatorBody, operatorIdParams, patchOperatorBody } from './schemas.ts';
+import { createOperatorBody, patchOperatorBody } from './schemas.ts';
 
 /** SPEC §3 admin API (mounted behind `adminAuth`). */
 export function adminOperatorsRoutes(operators: OperatorsService): Router {
@@ -17,17 +17,17 @@ export function adminOperatorsRoutes(operators: OperatorsService): Router {
   });
 
   router.get('/admin/operators/:id', async (req, res) => {
-    const { id } = parse(operatorIdParams, req.params, 'params');
+    const { id } = parse(idParams, req.params, 'params');
     res.json(await operators.get(id));
   });
 
   router.patch('/admin/operators/:id', async (req, res) => {
-    const { id } = parse(operatorIdParams, req.params, 'params');
+    const { id } = parse(idParams, req.params, 'params');
     res.json(await operators.update(id, parse(patchOperatorBody, req.body, 'body')));
   });
 
   router.post('/admin/operators/:id/keys/rotate', async (req, res) => {
-    const { id } = parse(operatorIdParams, req.params, 'params');
+    const { id } = parse(idParams, req.params, 'params');
     parse(emptyBody, req.body, 'body');
     res.json(await operators.rotateKey(id));
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageSchema } from '../../http/pagination.ts';
+import { pageSchema } from '../../shared/pagination.ts';
 import { plainText } from '../../shared/text.ts';
 
 const httpUrl = z
@@ -29,8 +29,6 @@ export const patchOperatorBody = z
     rateLimitPerSecond: z.int().min(1).max(1_000_000).nullable().optional(),
   })
   .strict();
-
-export const operatorIdParams = z.object({ id: z.uuid() }).strict();
 
 /** The admin view of an operator (`OperatorView`): whether secrets are set, never their values (SPEC §11). */
 export const operatorView = z

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { withTransaction, type Db } from '../../shared/db.ts';
 import { channelName } from '../../shared/redis.ts';
-import { conflict, notFound, ValidationError, type FieldProblem } from '../../http/errors.ts';
+import { conflict, notFound, ValidationError, type FieldProblem } from '../../shared/errors.ts';
 import { outboundUrlProblem, type OutboundTargetPolicy } from '../../shared/outbound-target.ts';
 import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
 import { appendAudit } from '../audit/service.ts';

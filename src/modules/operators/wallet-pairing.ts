@@ -1,4 +1,4 @@
-import type { FieldProblem } from '../../http/errors.ts';
+import type { FieldProblem } from '../../shared/errors.ts';
 
 /**
  * SPEC §6: an operator's own wallet is called with its own secret, never with the

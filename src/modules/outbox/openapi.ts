@@ -7,8 +7,9 @@ import {
   PARAMS_PROBLEMS,
   problemResponses,
   QUERY_PROBLEMS,
-} from '../../http/openapi/components.ts';
-import { listOutboxQuery, outboxIdParams, outboxItem, outboxPage } from './schemas.ts';
+} from '../../shared/openapi-components.ts';
+import { idParams } from '../../shared/schemas.ts';
+import { listOutboxQuery, outboxItem, outboxPage } from './schemas.ts';
 
 /** SPEC §3 deferred credits, as routes.ts serves them. */
 export function registerOutboxPaths(registry: OpenAPIRegistry): void {
@@ -36,7 +37,7 @@ export function registerOutboxPaths(registry: OpenAPIRegistry): void {
     summary: 'Retry a deferred credit now',
     description: "Runs the bet's next credit (a credit_pending or credit_parked bet) or a parked bet's rollback now instead of at its backoff time. Takes no body.",
     security: operatorSecurity,
-    request: { params: outboxIdParams },
+    request: { params: idParams },
     responses: {
       202: jsonResponse(outboxItem, 'the attempt is queued'),
       ...problemResponses(OPERATOR_PROBLEMS, PARAMS_PROBLEMS, BODY_PROBLEMS, { 404: ['NOT_FOUND'], 409: ['NOT_RETRYABLE'] }),

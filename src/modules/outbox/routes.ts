@@ -1,9 +1,9 @@
 import { Router } from 'express';
-import { operatorOf } from '../../http/auth.ts';
-import { parse } from '../../http/validate.ts';
-import { emptyBody } from '../sessions/schemas.ts';
+import { operatorOf } from '../operators/request-operator.ts';
+import { parse } from '../../shared/validate.ts';
+import { emptyBody, idParams } from '../../shared/schemas.ts';
 import type { OutboxService } from './service.ts';
-import { listOutboxQuery, outboxIdParams } from './schemas.ts';
+import { listOutboxQuery } from './schemas.ts';
 
 export function outboxRoutes(outbox: OutboxService): Router {
   const router = Router();
@@ -13,7 +13,7 @@ export function outboxRoutes(outbox: OutboxService): Router {
   });
 
   router.post('/outbox/:id/retry', async (req, res) => {
-    const { id } = parse(outboxIdParams, req.params, 'params');
+    const { id } = parse(idParams, req.params, 'params');
     parse(emptyBody, req.body, 'body');
     res.status(202).json(await outbox.retry(operatorOf(req).id, id));
   });

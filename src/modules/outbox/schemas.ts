@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { createdAtPosition, cursorSchema, limitSchema, pageSchema } from '../../http/pagination.ts';
-import { currencySchema, playerIdSchema } from '../sessions/schemas.ts';
+import { createdAtPosition, cursorSchema, limitSchema, pageSchema } from '../../shared/pagination.ts';
+import { currencySchema, playerIdSchema } from '../../shared/schemas.ts';
 
 export const listOutboxQuery = z.object({ cursor: cursorSchema.pipe(createdAtPosition).optional(), limit: limitSchema }).strict();
-export const outboxIdParams = z.object({ id: z.uuid() }).strict();
 
 /** A deferred credit (a won bet whose credit is being retried, or parked after the wallet refused it), or a parked bet's rollback (`OutboxItem`). */
 export const outboxItem = z

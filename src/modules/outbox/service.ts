@@ -1,6 +1,6 @@
 import type { Db } from '../../shared/db.ts';
-import { conflict, notFound } from '../../http/errors.ts';
-import { toPage } from '../../http/pagination.ts';
+import { conflict, notFound } from '../../shared/errors.ts';
+import { toPage } from '../../shared/pagination.ts';
 import type { Enqueuer } from '../../../queues/enqueue.ts';
 import type { ListOutboxQuery } from './schemas.ts';
 

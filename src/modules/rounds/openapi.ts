@@ -6,8 +6,9 @@ import {
   PARAMS_PROBLEMS,
   problemResponses,
   QUERY_PROBLEMS,
-} from '../../http/openapi/components.ts';
-import { playerRoundsParams, playerRoundsQuery, recalledRoundsPage, roundIdParams, roundView } from './schemas.ts';
+} from '../../shared/openapi-components.ts';
+import { idParams } from '../../shared/schemas.ts';
+import { playerRoundsParams, playerRoundsQuery, recalledRoundsPage, roundView } from './schemas.ts';
 
 /** SPEC §3 rounds and game recall, as routes.ts serves them. */
 export function registerRoundsPaths(registry: OpenAPIRegistry): void {
@@ -20,7 +21,7 @@ export function registerRoundsPaths(registry: OpenAPIRegistry): void {
     description:
       "The round with its game version, config, outcome and seeds; the server seed once revealed. The outcome is null until the bet's debit is applied (for a rejected or cancelled bet, until the seed pair is revealed).",
     security: operatorSecurity,
-    request: { params: roundIdParams },
+    request: { params: idParams },
     responses: {
       200: jsonResponse(roundView, 'the round'),
       ...problemResponses(OPERATOR_PROBLEMS, PARAMS_PROBLEMS, { 404: ['NOT_FOUND'] }),

@@ -1,8 +1,9 @@
 import { Router } from 'express';
 import type { Db } from '../../shared/db.ts';
-import { operatorOf } from '../../http/auth.ts';
-import { parse } from '../../http/validate.ts';
-import { playerRoundsParams, playerRoundsQuery, roundIdParams } from './schemas.ts';
+import { operatorOf } from '../operators/request-operator.ts';
+import { parse } from '../../shared/validate.ts';
+import { idParams } from '../../shared/schemas.ts';
+import { playerRoundsParams, playerRoundsQuery } from './schemas.ts';
 import { getRound, listPlayerRounds } from './service.ts';
 
 /** SPEC §3: a round, and a player's last rounds (game recall). */
@@ -10,7 +11,7 @@ export function roundsRoutes(db: Db): Router {
   const router = Router();
 
   router.get('/rounds/:id', async (req, res) => {
-    const { id } = parse(roundIdParams, req.params, 'params');
+    const { id } = parse(idParams, req.params, 'params');
     res.json(await getRound(db, operatorOf(req).id, id));
   });
 

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { cursorSchema, pageSchema } from '../../http/pagination.ts';
+import { cursorSchema, pageSchema } from '../../shared/pagination.ts';
 import { BET_STATES } from '../../../machines/bet.machine.ts';
-import { currencySchema, playerIdSchema, seedCommitment } from '../sessions/schemas.ts';
-
-export const roundIdParams = z.object({ id: z.uuid() }).strict();
+import { currencySchema, playerIdSchema } from '../../shared/schemas.ts';
+import { seedCommitment } from '../sessions/schemas.ts';
 
 export const playerRoundsParams = z.object({ playerId: playerIdSchema }).strict();
 

@@ -1,7 +1,7 @@
 import type { Queryable } from '../../shared/db.ts';
 import type { BetStatus } from '../../../machines/bet.machine.ts';
-import { notFound } from '../../http/errors.ts';
-import { toPage } from '../../http/pagination.ts';
+import { notFound } from '../../shared/errors.ts';
+import { toPage } from '../../shared/pagination.ts';
 import { outcomeShown, payoutShown } from '../bets/outcome-secrecy.ts';
 import type { PlayerRoundsQuery } from './schemas.ts';
 

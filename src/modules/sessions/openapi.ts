@@ -7,7 +7,7 @@ import {
   operatorSecurity,
   PARAMS_PROBLEMS,
   problemResponses,
-} from '../../http/openapi/components.ts';
+} from '../../shared/openapi-components.ts';
 import { idempotencyKeyHeader, launchBody, sessionTokenParams, sessionView } from './schemas.ts';
 
 /** SPEC §3 sessions, as routes.ts serves them. */

@@ -1,8 +1,9 @@
 import { Router } from 'express';
-import { operatorOf } from '../../http/auth.ts';
-import { parse } from '../../http/validate.ts';
+import { operatorOf } from '../operators/request-operator.ts';
+import { parse } from '../../shared/validate.ts';
 import type { SessionsService } from './service.ts';
-import { emptyBody, idempotencyKeyHeader, launchBody, sessionTokenParams } from './schemas.ts';
+import { emptyBody } from '../../shared/schemas.ts';
+import { idempotencyKeyHeader, launchBody, sessionTokenParams } from './schemas.ts';
 
 export function sessionsRoutes(sessions: SessionsService): Router {
   const router = Router();

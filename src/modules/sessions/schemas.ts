@@ -1,13 +1,6 @@
 import { z } from 'zod';
+import { clientSeedSchema, currencySchema, jurisdictionSchema, playerIdSchema } from '../../shared/schemas.ts';
 import { asciiId } from '../../shared/text.ts';
-
-// Printable ASCII only: ids and seeds end up in HMAC messages and logs (SPEC §5).
-const printable = /^[\x20-\x7E]+$/;
-
-export const playerIdSchema = asciiId(128);
-export const currencySchema = z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as EUR');
-export const jurisdictionSchema = z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code such as MT');
-export const clientSeedSchema = z.string().min(1).max(64).regex(printable, '1–64 printable characters');
 
 export const launchBody = z
   .object({
@@ -19,9 +12,6 @@ export const launchBody = z
   .strict();
 
 export const sessionTokenParams = z.object({ token: z.uuid() }).strict();
-
-/** Routes that take no body accept none or an empty object. */
-export const emptyBody = z.union([z.undefined(), z.object({}).strict()]);
 
 export const idempotencyKeyHeader = z.object({ 'idempotency-key': asciiId(255).optional() });
 

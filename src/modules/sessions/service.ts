@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { withTransaction, type Db, type Queryable } from '../../shared/db.ts';
 import { requestHash } from '../../shared/request-hash.ts';
-import { forbidden, notFound } from '../../http/errors.ts';
+import { forbidden, notFound } from '../../shared/errors.ts';
 import { appendAudit } from '../audit/service.ts';
 import { recordEvents } from '../events/service.ts';
 import { isJurisdictionBlocked } from '../compliance/service.ts';

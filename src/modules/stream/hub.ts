@@ -2,7 +2,7 @@ import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { DomainError } from '../../http/errors.ts';
+import { DomainError } from '../../shared/errors.ts';
 import { createRedis } from '../../shared/redis.ts';
 import { streamKey } from '../events/stream-append.ts';
 import { SseConnection, type ConnectionSettings } from './connection.ts';

@@ -1,6 +1,6 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { OPERATOR_KEY_PROBLEMS, operatorSecurity, problemResponses, QUERY_PROBLEMS } from '../../http/openapi/components.ts';
+import { OPERATOR_KEY_PROBLEMS, operatorSecurity, problemResponses, QUERY_PROBLEMS } from '../../shared/openapi-components.ts';
 import { streamQuery } from './schemas.ts';
 
 // routes.ts reads Last-Event-ID as it comes (an unusable id is answered with stream.reset,

@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import { operatorOf } from '../../http/auth.ts';
-import { parse } from '../../http/validate.ts';
+import { operatorOf } from '../operators/request-operator.ts';
+import { parse } from '../../shared/validate.ts';
 import type { StreamHub } from './hub.ts';
 import { streamQuery } from './schemas.ts';
 import { resumeFrom } from './stream-id.ts';

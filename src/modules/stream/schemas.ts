@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { playerIdSchema } from '../sessions/schemas.ts';
+import { playerIdSchema } from '../../shared/schemas.ts';
 
 const MAX_TYPE_TOKENS = 50;
 // An event type (`bet.won`) or a wildcard over a prefix (`bet.*`).

@@ -1,5 +1,5 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { jsonResponse, OPERATOR_PROBLEMS, operatorSecurity, problemResponses, QUERY_PROBLEMS } from '../../http/openapi/components.ts';
+import { jsonResponse, OPERATOR_PROBLEMS, operatorSecurity, problemResponses, QUERY_PROBLEMS } from '../../shared/openapi-components.ts';
 import { transactionsPage, transactionsQuery } from './transactions-schemas.ts';
 
 /** SPEC §3 reconciliation, as transactions-routes.ts serves it. */

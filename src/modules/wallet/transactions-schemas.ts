@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { cursorSchema, limitSchema, pageSchema } from '../../http/pagination.ts';
-import { currencySchema, playerIdSchema } from '../sessions/schemas.ts';
+import { cursorSchema, limitSchema, pageSchema } from '../../shared/pagination.ts';
+import { currencySchema, playerIdSchema } from '../../shared/schemas.ts';
 import { isoTimestamp } from '../../shared/timestamp.ts';
 
 // created_at to the microsecond, as Postgres keeps it: a millisecond cursor would skip or

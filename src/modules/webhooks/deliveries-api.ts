@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Db } from '../../shared/db.ts';
-import { notFound } from '../../http/errors.ts';
-import { toPage } from '../../http/pagination.ts';
+import { notFound } from '../../shared/errors.ts';
+import { toPage } from '../../shared/pagination.ts';
 import type { Enqueuer } from '../../../queues/enqueue.ts';
 import type { ListDeliveriesQuery } from './schemas.ts';
 

@@ -7,8 +7,9 @@ import {
   PARAMS_PROBLEMS,
   problemResponses,
   QUERY_PROBLEMS,
-} from '../../http/openapi/components.ts';
-import { deliveriesPage, deliveryIdParams, deliveryView, listDeliveriesQuery } from './schemas.ts';
+} from '../../shared/openapi-components.ts';
+import { idParams } from '../../shared/schemas.ts';
+import { deliveriesPage, deliveryView, listDeliveriesQuery } from './schemas.ts';
 
 /** SPEC §3/§7 webhook deliveries, as routes.ts serves them. */
 export function registerWebhooksPaths(registry: OpenAPIRegistry): void {
@@ -35,7 +36,7 @@ export function registerWebhooksPaths(registry: OpenAPIRegistry): void {
     summary: 'Redeliver a webhook',
     description: 'Starts a fresh series of attempts for the delivery, now (a delivered one too). Takes no body.',
     security: operatorSecurity,
-    request: { params: deliveryIdParams },
+    request: { params: idParams },
     responses: {
       202: jsonResponse(deliveryView, 'the delivery, pending again'),
       ...problemResponses(OPERATOR_PROBLEMS, PARAMS_PROBLEMS, BODY_PROBLEMS, { 404: ['NOT_FOUND'] }),

@@ -1,9 +1,9 @@
 import { Router } from 'express';
-import { operatorOf } from '../../http/auth.ts';
-import { parse } from '../../http/validate.ts';
-import { emptyBody } from '../sessions/schemas.ts';
+import { operatorOf } from '../operators/request-operator.ts';
+import { parse } from '../../shared/validate.ts';
+import { emptyBody, idParams } from '../../shared/schemas.ts';
 import type { WebhooksService } from './service.ts';
-import { deliveryIdParams, listDeliveriesQuery } from './schemas.ts';
+import { listDeliveriesQuery } from './schemas.ts';
 
 /** SPEC §3/§7: the operator's webhook deliveries, and redelivery of one. */
 export function webhooksRoutes(webhooks: WebhooksService): Router {
@@ -14,7 +14,7 @@ export function webhooksRoutes(webhooks: WebhooksService): Router {
   });
 
   router.post('/webhooks/deliveries/:id/redeliver', async (req, res) => {
-    const { id } = parse(deliveryIdParams, req.params, 'params');
+    const { id } = parse(idParams, req.params, 'params');
     parse(emptyBody, req.body, 'body');
     res.status(202).json(await webhooks.redeliver(operatorOf(req).id, id));
   });

@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { createdAtPosition, cursorSchema, limitSchema, pageSchema } from '../../http/pagination.ts';
+import { createdAtPosition, cursorSchema, limitSchema, pageSchema } from '../../shared/pagination.ts';
 
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
 
 export const listDeliveriesQuery = z
   .object({ status: z.enum(DELIVERY_STATUSES).optional(), cursor: cursorSchema.pipe(createdAtPosition).optional(), limit: limitSchema })
   .strict();
-export const deliveryIdParams = z.object({ id: z.uuid() }).strict();
 
 /** A webhook delivery as its operator sees it (`DeliveryView`). */
 export const deliveryView = z

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoTimestamp } from '../shared/timestamp.ts';
+import { isoTimestamp } from './timestamp.ts';
 
 /**
  * Keyset pagination (SPEC §3 lists): a cursor is the opaque, base64url-encoded position
