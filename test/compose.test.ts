@@ -591,6 +591,22 @@ test('every process of the image runs a file the build emits, with plain node', 
   }
 });
 
+test('the build stage copies every file its sources import, so tsc compiles in the image what it compiles here', (t) => {
+  const sources = copiesOf(stageNamed('build'))
+    .filter((copy) => copy.from === undefined)
+    .flatMap(({ sources: paths }) => paths.flatMap(filesUnder))
+    .filter((file) => !dockerIgnored(file));
+  const relativeImport = /\b(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\bfrom\s*)?['"](\.{1,2}\/[^'"]+)['"]|\bimport\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
+  const missing: string[] = [];
+  for (const file of sources.filter((name) => name.endsWith('.ts') && builtByTsc(name))) {
+    for (const [, staticSpecifier, dynamicSpecifier] of read(file).matchAll(relativeImport)) {
+      const target = path.posix.join(path.posix.dirname(file), staticSpecifier ?? dynamicSpecifier ?? '');
+      if (!sources.includes(target)) missing.push(`${file} imports ${target}`);
+    }
+  }
+  t.deepEqual(missing, [], 'imported, but not copied into the build stage');
+});
+
 test('the runtime stage has production dependencies only plus dist/; tsx and http-proxy are dev dependencies', (t) => {
   const build = stageNamed('build');
   const buildRuns = build.filter((instruction) => instruction.keyword === 'RUN').map((instruction) => instruction.rest);
