@@ -1,19 +1,35 @@
 # syntax=docker/dockerfile:1
 #
-# One image for every Node process of the stack (see docker-compose.yml):
-#   RGS node       CMD below                        node --import tsx --import ./src/telemetry/register.ts src/main.ts
-#   wallet mock    command: node --import tsx walletmock/main.ts
-#   migrations     command: node --import tsx scripts/migrate.ts
+# One image for every Node process of the stack (see docker-compose.yml), each running the
+# JavaScript `npm run build` emitted (tsconfig.build.json), with plain node:
+#   RGS node       CMD below                        node --import ./dist/src/telemetry/register.js dist/src/main.js
+#   wallet mock    command: node dist/walletmock/main.js
+#   migrations     command: node dist/scripts/migrate.js
 #
-# There is no build step: TypeScript runs directly through tsx, which is a runtime
-# dependency in package.json, so it survives `npm ci --omit=dev`.
+# tsx, TypeScript and the development load balancer's http-proxy are dev dependencies:
+# the build stage has them, the image does not.
+
+# ---- build: every dependency, compiles TypeScript into dist/ -------------------------
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Installed for the image's platform here, never copied from the host (.dockerignore).
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY machines ./machines
+COPY migrations ./migrations
+COPY scripts/migrate.ts scripts/reencrypt-secrets.ts ./scripts/
+COPY walletmock ./walletmock
+COPY queues ./queues
+COPY bull-board ./bull-board
+RUN npm run build
 
 # ---- deps: production node_modules only ------------------------------------------
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-# --omit=dev: no ava, typescript, eslint … in the image. The esbuild binary tsx needs is
-# installed for the image's platform here, never copied from the host (.dockerignore).
+# --omit=dev: no tsx, typescript, ava, eslint, http-proxy … in the image.
 RUN npm ci --omit=dev --no-audit --no-fund \
  && npm cache clean --force
 
@@ -26,17 +42,11 @@ ENV NODE_ENV=production \
     PORT=3000
 
 # The code stays owned by root and read-only for the `node` user that runs it.
+# package.json: its "type": "module" makes node load dist's .js files as ES modules.
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json tsconfig.json ./
-COPY src ./src
-COPY machines ./machines
-COPY migrations ./migrations
-COPY scripts ./scripts
-COPY walletmock ./walletmock
-COPY queues ./queues
-COPY bull-board ./bull-board
+COPY package.json ./
+COPY --from=build /app/dist ./dist
 
-# Non-root. tsx writes its transform cache under os.tmpdir() (/tmp), which `node` may write.
 USER node
 
 EXPOSE 3000
@@ -52,4 +62,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
 # so signals are forwarded and zombies reaped.
 # The telemetry hook loads first, so tracing (on when OTEL_EXPORTER_OTLP_ENDPOINT is set)
 # can instrument http, express, pg and ioredis before the app imports them.
-CMD ["node", "--import", "tsx", "--import", "./src/telemetry/register.ts", "src/main.ts"]
+CMD ["node", "--import", "./dist/src/telemetry/register.js", "dist/src/main.js"]

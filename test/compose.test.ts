@@ -191,13 +191,34 @@ for (const instruction of dockerfile) {
 }
 const finalStage = stages.at(-1) ?? [];
 
-/** `COPY [--flag…] src… dest` lines that copy from the build context (no --from). */
-const contextCopies = dockerfile
-  .filter((instruction) => instruction.keyword === 'COPY')
-  .map((instruction) => instruction.rest.split(/\s+/))
-  .filter((words) => !words.some((word) => word.startsWith('--from')))
-  .map((words) => words.filter((word) => !word.startsWith('--')))
-  .map((words) => ({ sources: words.slice(0, -1), destination: words.at(-1) }));
+/** The stage `FROM … AS name` starts. */
+function stageNamed(name: string): Instruction[] {
+  const found = stages.find((stage) => new RegExp(`\\sAS\\s+${name}$`, 'i').test(stage[0]!.rest));
+  if (!found) throw new Error(`the Dockerfile has no stage "${name}"`);
+  return found;
+}
+
+interface Copy {
+  /** The stage it copies from (`--from=`), or undefined for the build context. */
+  from: string | undefined;
+  sources: string[];
+  destination: string | undefined;
+}
+
+/** `COPY [--flag…] src… dest` lines of some instructions. */
+function copiesOf(instructions: Instruction[]): Copy[] {
+  return instructions
+    .filter((instruction) => instruction.keyword === 'COPY')
+    .map((instruction) => instruction.rest.split(/\s+/))
+    .map((words) => ({
+      from: words.find((word) => word.startsWith('--from='))?.slice('--from='.length),
+      paths: words.filter((word) => !word.startsWith('--')),
+    }))
+    .map(({ from, paths }) => ({ from, sources: paths.slice(0, -1), destination: paths.at(-1) }));
+}
+
+/** The COPY lines that copy from the build context (no --from), in any stage. */
+const contextCopies = copiesOf(dockerfile).filter((copy) => copy.from === undefined);
 
 function execForm(instruction: Instruction | undefined): string[] {
   const parsed: unknown = JSON.parse(instruction?.rest ?? 'null');
@@ -239,11 +260,47 @@ function filesUnder(folder: string): string[] {
   );
 }
 
-/** Every file of the build context that lands in the image. */
+/**
+ * Every file of the build context the image is made of: the sources its build stage
+ * compiles into dist/ (what the runtime stage runs), package.json and the lock file.
+ */
 const imageFiles = contextCopies.flatMap(({ sources }) => sources.flatMap(filesUnder)).filter((file) => !dockerIgnored(file));
 
-const packageJson = JSON.parse(read('package.json')) as { dependencies?: Record<string, string> };
+const packageJson = JSON.parse(read('package.json')) as {
+  scripts: Record<string, string>;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+};
 const dependencies = packageJson.dependencies ?? {};
+
+// ---- tsconfig.build.json: what `npm run build` emits ----------------------------------
+
+const buildConfig = JSON.parse(read('tsconfig.build.json')) as {
+  extends?: string;
+  compilerOptions?: { outDir?: string; noEmit?: boolean; rewriteRelativeImportExtensions?: boolean };
+  include?: string[];
+  exclude?: string[];
+};
+const outDir = buildConfig.compilerOptions?.outDir ?? '(no outDir)';
+
+/** What the build turns a source into: `src/main.ts` → `dist/src/main.js`, `./x.ts` → `./dist/x.js`. */
+function compiled(source: string): string {
+  return source.replace(/^(\.\/)?/, `$1${outDir}/`).replace(/\.ts$/, '.js');
+}
+
+/** The source a file of dist/ is compiled from, if it is one: `dist/src/main.js` → `src/main.ts`. */
+function sourceOf(file: string): string | undefined {
+  const match = new RegExp(`^(?:\\./)?${outDir}/(.+)\\.js$`).exec(file);
+  return match ? `${match[1]}.ts` : undefined;
+}
+
+/** Whether tsconfig.build.json compiles a source: under an `include` entry, matching no `exclude`. */
+function builtByTsc(source: string): boolean {
+  const glob = (pattern: string) =>
+    new RegExp(`^${pattern.split('/').map((part) => (part === '**' ? '.*' : part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*'))).join('/').replace(/\.\*\//g, '(?:.*/)?')}$`);
+  const included = (buildConfig.include ?? []).some((entry) => source === entry || source.startsWith(`${entry.replace(/\/$/, '')}/`));
+  return included && !(buildConfig.exclude ?? []).some((pattern) => glob(pattern).test(source));
+}
 
 // ---- the stack --------------------------------------------------------------------------
 
@@ -319,7 +376,7 @@ test('the rgs nodes never migrate: a one-time migrate job does it first and must
     t.is(service(name).depends_on?.migrate?.condition, 'service_completed_successfully', `${name} waits for migrate to succeed`);
   }
   const migrate = service('migrate');
-  t.deepEqual(commandOf('migrate'), ['node', '--import', 'tsx', 'scripts/migrate.ts']);
+  t.deepEqual(commandOf('migrate'), ['node', 'dist/scripts/migrate.js']);
   t.is(migrate.restart, 'no', 'a job, not a daemon');
   t.is(migrate.depends_on?.postgres?.condition, 'service_healthy');
 });
@@ -341,7 +398,7 @@ test('Redis keeps nothing on disk and never evicts queue keys', (t) => {
 });
 
 test("the wallet mock listens on the port the rgs nodes' WALLET_URL names and signs with their secret", (t) => {
-  t.deepEqual(commandOf('walletmock'), ['node', '--import', 'tsx', 'walletmock/main.ts']);
+  t.deepEqual(commandOf('walletmock'), ['node', 'dist/walletmock/main.js']);
   const mock = parseWalletMockEnv(environmentOf('walletmock'));
   for (const name of rgsNodes) {
     const environment = environmentOf(name);
@@ -484,16 +541,104 @@ test('the image listens by default on the port it EXPOSEs (the schema default is
   t.regex(healthcheck, /\/health'/);
 });
 
-test('the image starts src/main.ts as `npm run start:node` does, through tsx, which npm ci --omit=dev keeps', (t) => {
-  const startNode = (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts['start:node'] ?? '';
-  t.deepEqual(execForm(finalStage.find((instruction) => instruction.keyword === 'CMD')), startNode.split(/\s+/));
+test('`npm run build` compiles into dist/ with the emitted imports rewritten to .js', (t) => {
+  t.is(packageJson.scripts.build, 'tsc -p tsconfig.build.json');
+  t.is(buildConfig.extends, './tsconfig.json', 'the same compiler options as the typecheck');
+  t.is(outDir, 'dist');
+  t.false(buildConfig.compilerOptions?.noEmit ?? true, 'it emits');
+  // The sources import `./x.ts` (allowImportingTsExtensions); node loads `./x.js`.
+  t.true(buildConfig.compilerOptions?.rewriteRelativeImportExtensions);
+  t.true(dockerIgnored(outDir), "the host's dist/ stays out of the context: the image builds its own");
+  t.regex(read('.gitignore'), new RegExp(`^${outDir}/?$`, 'm'));
+});
+
+test('the image runs the compiled node as `npm run start:node` runs the sources, telemetry hook first, without tsx', (t) => {
+  const startNode = packageJson.scripts['start:node'] ?? '';
   t.true(startNode.includes('--import ./src/telemetry/register.ts'), 'the telemetry hook loads before the app');
-  t.true(Object.hasOwn(dependencies, 'tsx'), 'tsx is a runtime dependency');
-  const install = dockerfile.find((instruction) => instruction.keyword === 'RUN' && /\bnpm ci\b/.test(instruction.rest));
-  t.regex(install?.rest ?? '', /--omit=dev/);
-  for (const entry of ['src/main.ts', 'walletmock/main.ts', 'scripts/migrate.ts']) {
-    t.true(imageFiles.includes(entry), `${entry} is copied into the image`);
+  const words = startNode.split(/\s+/);
+  const tsx = words.findIndex((word, index) => word === '--import' && words[index + 1] === 'tsx');
+  t.not(tsx, -1, 'npm run start:node runs the sources through tsx');
+  const expected = words.filter((_, index) => index !== tsx && index !== tsx + 1).map((word) => (word.endsWith('.ts') ? compiled(word) : word));
+  const command = execForm(finalStage.find((instruction) => instruction.keyword === 'CMD'));
+  t.deepEqual(command, expected);
+  t.deepEqual(command, ['node', '--import', './dist/src/telemetry/register.js', 'dist/src/main.js']);
+});
+
+test('every process of the image runs a file the build emits, with plain node', (t) => {
+  const imageServices = Object.keys(compose.services).filter((name) => service(name).image === 'rgs:local');
+  const commands = [
+    ['CMD', execForm(finalStage.find((instruction) => instruction.keyword === 'CMD'))],
+    ...imageServices.filter((name) => service(name).command !== undefined).map((name) => [name, commandOf(name)] as const),
+  ] as const;
+  t.true(commands.length >= 3, 'the node, the migrate job and the wallet mock');
+  const built = stageNamed('build');
+  const buildSources = copiesOf(built)
+    .filter((copy) => copy.from === undefined)
+    .flatMap(({ sources }) => sources.flatMap(filesUnder))
+    .filter((file) => !dockerIgnored(file));
+  for (const [name, command] of commands) {
+    t.is(command[0], 'node', `${name} runs node`);
+    t.false(command.includes('tsx'), `${name} runs without tsx (a dev dependency)`);
+    const files = command.slice(1).filter((word) => !word.startsWith('-'));
+    t.true(files.length > 0, `${name} names its files`);
+    for (const file of files) {
+      const source = sourceOf(file);
+      if (!t.truthy(source, `${name}: ${file} is a file of ${outDir}/`)) continue;
+      t.true(existsSync(path.join(ROOT, source!)), `${name}: ${file} is compiled from ${source}, which exists`);
+      t.true(builtByTsc(source!), `${name}: tsconfig.build.json compiles ${source}`);
+      t.true(buildSources.includes(source!), `${name}: the build stage copies ${source}`);
+    }
   }
+});
+
+test('the build stage copies every file its sources import, so tsc compiles in the image what it compiles here', (t) => {
+  const sources = copiesOf(stageNamed('build'))
+    .filter((copy) => copy.from === undefined)
+    .flatMap(({ sources: paths }) => paths.flatMap(filesUnder))
+    .filter((file) => !dockerIgnored(file));
+  const relativeImport = /\b(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\bfrom\s*)?['"](\.{1,2}\/[^'"]+)['"]|\bimport\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
+  const missing: string[] = [];
+  for (const file of sources.filter((name) => name.endsWith('.ts') && builtByTsc(name))) {
+    for (const [, staticSpecifier, dynamicSpecifier] of read(file).matchAll(relativeImport)) {
+      const target = path.posix.join(path.posix.dirname(file), staticSpecifier ?? dynamicSpecifier ?? '');
+      if (!sources.includes(target)) missing.push(`${file} imports ${target}`);
+    }
+  }
+  t.deepEqual(missing, [], 'imported, but not copied into the build stage');
+});
+
+test('the runtime stage has production dependencies only plus dist/; tsx and http-proxy are dev dependencies', (t) => {
+  const build = stageNamed('build');
+  const buildRuns = build.filter((instruction) => instruction.keyword === 'RUN').map((instruction) => instruction.rest);
+  t.true(
+    buildRuns.some((run) => /\bnpm ci\b/.test(run) && !/--omit=dev/.test(run)),
+    'the build stage installs the dev dependencies (typescript)',
+  );
+  t.true(buildRuns.some((run) => /\bnpm run build\b/.test(run)), 'the build stage runs npm run build');
+
+  const copies = copiesOf(finalStage);
+  const modules = copies.find((copy) => copy.sources.some((source) => /node_modules$/.test(source)));
+  t.truthy(modules?.from, 'node_modules comes from another stage');
+  const install = stageNamed(modules?.from ?? '(none)').find((instruction) => instruction.keyword === 'RUN' && /\bnpm ci\b/.test(instruction.rest));
+  t.regex(install?.rest ?? '', /--omit=dev/, 'that stage installs production dependencies only');
+  t.deepEqual(
+    copies.filter((copy) => copy.sources.some((source) => source.endsWith(`/${outDir}`))).map((copy) => copy.from),
+    ['build'],
+    `${outDir}/ comes from the build stage`,
+  );
+  t.deepEqual(
+    copies.filter((copy) => copy.from === undefined).flatMap((copy) => copy.sources),
+    ['package.json'],
+    'from the context, only package.json ("type": "module"): no TypeScript source in the image',
+  );
+
+  const devDependencies = packageJson.devDependencies ?? {};
+  for (const name of ['tsx', 'http-proxy', 'typescript']) {
+    t.false(Object.hasOwn(dependencies, name), `${name} is not a production dependency`);
+    t.true(Object.hasOwn(devDependencies, name), `${name} is a dev dependency`);
+  }
+  // scripts/start-cluster.ts (http-proxy) and the npm scripts (tsx) run from a full install.
+  t.regex(read('README.md'), /npm ci && npm start/);
 });
 
 test('every path the Dockerfile copies from the build context exists, holds files and is not in .dockerignore', (t) => {
@@ -511,7 +656,7 @@ test('every path the Dockerfile copies from the build context exists, holds file
   t.true(dockerIgnored('walletmock/faults.test.ts'), 'tests stay out of the image');
 });
 
-test('every package the code in the image imports is a production dependency', (t) => {
+test('every package the code compiled into the image imports is a production dependency', (t) => {
   const builtins = new Set(builtinModules);
   const importPattern = /\b(?:import|export)\s+(type\s+)?(?:[^'";]*?\bfrom\s*)?['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
   const missing: string[] = [];

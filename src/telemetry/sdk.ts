@@ -17,10 +17,11 @@ import { setTelemetryFlush } from './flush.ts';
 // exporter follows the standard OTEL_EXPORTER_OTLP_* variables (http/protobuf unless
 // OTEL_EXPORTER_OTLP_PROTOCOL says otherwise); metrics stay on /metrics and logs on stdout.
 //
-// Our code is ESM (through tsx). pg happens to be required from its own ESM wrapper, but
-// ioredis and express are imported straight from ESM, which require hooks never see: the
-// import-in-the-middle loader wraps them, and only the modules an instrumentation asked for
-// (the message channel tells the loader thread which). test/tracing.test.ts fails without it.
+// Our code is ESM (compiled into dist/, or through tsx in development). pg happens to be
+// required from its own ESM wrapper, but ioredis and express are imported straight from
+// ESM, which require hooks never see: the import-in-the-middle loader wraps them, and only
+// the modules an instrumentation asked for (the message channel tells the loader thread
+// which). test/tracing.test.ts fails without it.
 
 const PROBES = new Set(['/health', '/ready', '/metrics']);
 

@@ -6,21 +6,31 @@ import { TEST_SECRETS_KEY } from './secrets.ts';
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const TEST_WALLET_SECRET = 'test-wallet-secret-0123456789';
 
-export function startWalletMock(env: NodeJS.ProcessEnv = {}): Promise<RunningProcess> {
+/** `compiledIn`: run the compiled entry from a built folder (see startProcess). */
+export function startWalletMock(env: NodeJS.ProcessEnv = {}, compiledIn?: string): Promise<RunningProcess> {
   return startProcess({
     name: 'walletmock',
     entry: 'walletmock/main.ts',
     env: { WALLET_SECRET: TEST_WALLET_SECRET, LOG_LEVEL: 'info', ...env },
     listeningMessage: '"msg":"walletmock listening"',
+    ...(compiledIn !== undefined && { compiledIn }),
   });
 }
 
-/** One RGS node as production runs it (`npm run start:node`), on a free port. */
-export function startNode(options: { databaseUrl: string; redisPrefix: string; walletUrl?: string; name?: string; env?: NodeJS.ProcessEnv }) {
+/** One RGS node as `npm run start:node` runs it (or, with `compiledIn`, as the image does), on a free port. */
+export function startNode(options: {
+  databaseUrl: string;
+  redisPrefix: string;
+  walletUrl?: string;
+  name?: string;
+  env?: NodeJS.ProcessEnv;
+  compiledIn?: string;
+}) {
   const name = options.name ?? 'rgs-node';
   return startProcess({
     name,
     entry: 'src/main.ts',
+    ...(options.compiledIn !== undefined && { compiledIn: options.compiledIn }),
     env: {
       NODE_ENV: 'test',
       NODE_ID: name,

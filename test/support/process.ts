@@ -25,19 +25,32 @@ const STARTUP_TIMEOUT_MS = 60_000;
 /** What an entry imports before itself, as its npm script does (package.json `start:node`). */
 const PRELOADS: Record<string, string[]> = { 'src/main.ts': ['--import', './src/telemetry/register.ts'] };
 
+/** A source file's compiled counterpart under dist/ (`npm run build`, tsconfig.build.json). */
+export function compiledPath(source: string): string {
+  return source.replace(/^(\.\/)?/, '$1dist/').replace(/\.ts$/, '.js');
+}
+
 /**
  * Starts `node --import tsx <entry>` with PORT=0 and waits for its "listening" log line,
  * which carries the port the OS gave it (no port races between parallel test files) and,
  * for an RGS node, its admin listener's `adminPort` (ADMIN_PORT is then 0 too).
+ *
+ * With `compiledIn` (a folder laid out as the image: package.json, node_modules, dist/),
+ * it runs the compiled entry with plain `node` from there instead, as the Dockerfile does.
  */
 export function startProcess(options: {
   name: string;
   entry: string;
   env: NodeJS.ProcessEnv;
   listeningMessage: string;
+  compiledIn?: string;
 }): Promise<RunningProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...(PRELOADS[options.entry] ?? []), options.entry], {
-    cwd: PROJECT_ROOT,
+  const preloads = PRELOADS[options.entry] ?? [];
+  const args = options.compiledIn
+    ? [...preloads.map((arg) => (arg.endsWith('.ts') ? compiledPath(arg) : arg)), compiledPath(options.entry)]
+    : ['--import', 'tsx', ...preloads, options.entry];
+  const child = spawn(process.execPath, args, {
+    cwd: options.compiledIn ?? PROJECT_ROOT,
     env: { ...process.env, PORT: '0', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
