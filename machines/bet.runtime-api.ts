@@ -17,11 +17,11 @@ import {
  * the next snapshot and the actions to perform instead of running an actor.
  *
  * Their price: each call builds (and drops) a throwaway actor, whose constructor computes
- * a whole initial state of the machine, so a call costs ~30–40 µs of CPU where calling
- * the machine with a scope of our own cost ~7–11 µs; a bet makes 2–4 of them
- * (`npm run bench:machine`, docs/performance.md). Creating an actor restored from the
- * snapshot instead costs about as much, and turns a throwing guard into an error
- * snapshot reported asynchronously rather than an exception here.
+ * a whole initial state of the machine, so a call costs ~31–39 µs of CPU where calling
+ * the machine with an actor scope of our own (XState internals) cost ~8–14 µs; a bet
+ * makes 2–4 calls (`npm run bench:machine`, docs/performance.md). An actor restored from
+ * the snapshot per call was only ~15 % cheaper, and it would turn a throwing guard into
+ * an error snapshot reported asynchronously instead of an exception here.
  */
 
 export type BetSnapshot = SnapshotFrom<typeof betMachine>;
