@@ -266,6 +266,60 @@ test('restoreBetSnapshot takes the stored object or its JSON text and refuses an
   t.throws(() => restoreBetSnapshot(null));
 });
 
+// Written down literally from what the runtime stored before it used XState's public
+// `initialTransition`/`transition` (it called the machine with an actor scope of its own):
+// databases hold bets persisted that way, and they must go on settling.
+const STORED_DEBITING =
+  '{"status":"active","value":"debiting","historyValue":{},"context":{"betId":"0192f4a0-7c1e-7b3a-9d2e-5f6a7b8c9d0e","amount":1000,"payout":1980,"win":true,"parkAfterMs":21600000,"transitions":0,"rejectReason":null,"lastError":null,"rollbackStartedAt":null,"creditAttempts":0,"rollbackAttempts":0,"manualResolution":null},"children":{}}';
+const STORED_CREDIT_PENDING =
+  '{"status":"active","value":"credit_pending","historyValue":{},"context":{"betId":"0192f4a0-7c1e-7b3a-9d2e-5f6a7b8c9d0e","amount":1000,"payout":1980,"win":true,"parkAfterMs":21600000,"transitions":2,"rejectReason":null,"lastError":"HTTP 503","rollbackStartedAt":null,"creditAttempts":1,"rollbackAttempts":0,"manualResolution":null},"children":{}}';
+
+test('a bet stored in debiting by the earlier runtime restores and settles', (t) => {
+  const stored: unknown = JSON.parse(STORED_DEBITING);
+  t.is(betStatus(restoreBetSnapshot(stored)), 'debiting');
+
+  const crediting = advanceBet(stored, { type: 'DEBIT_SUCCEEDED', at: T0 });
+  t.true(crediting.changed);
+  t.is(crediting.status, 'crediting');
+  t.deepEqual(crediting.events, ['wallet.debited']);
+  t.deepEqual(crediting.effects, [
+    { type: 'requestCredit', params: { betId: '0192f4a0-7c1e-7b3a-9d2e-5f6a7b8c9d0e', amount: 1980, attempt: 1 } },
+  ]);
+  t.is(crediting.persisted.context.transitions, 1);
+
+  const rollingBack = advanceBet(STORED_DEBITING, { type: 'DEBIT_FAILED', at: T0, error: 'timeout' });
+  t.is(rollingBack.status, 'rolling_back');
+  t.deepEqual(rollingBack.events, ['wallet.debit_failed']);
+  t.deepEqual(rollingBack.effects, [
+    { type: 'requestRollback', params: { betId: '0192f4a0-7c1e-7b3a-9d2e-5f6a7b8c9d0e', amount: 1000, attempt: 1 } },
+  ]);
+  t.is(rollingBack.persisted.context.rollbackStartedAt, T0);
+});
+
+test('a bet stored in credit_pending by the earlier runtime restores, retries with the next attempt and is paid', (t) => {
+  const stored: unknown = JSON.parse(STORED_CREDIT_PENDING);
+  t.is(betStatus(restoreBetSnapshot(stored)), 'credit_pending');
+
+  const retried = advanceBet(stored, { type: 'CREDIT_FAILED', at: T0, error: 'timeout' });
+  t.true(retried.changed);
+  t.is(retried.status, 'credit_pending');
+  t.deepEqual(retried.events, ['wallet.credit_failed']);
+  t.deepEqual(retried.effects, [
+    { type: 'requestCredit', params: { betId: '0192f4a0-7c1e-7b3a-9d2e-5f6a7b8c9d0e', amount: 1980, attempt: 3 } },
+  ]);
+  t.like(retried.persisted.context, { creditAttempts: 2, transitions: 3, lastError: 'timeout' });
+
+  const won = advanceBet(JSON.stringify(retried.persisted), { type: 'CREDIT_SUCCEEDED', at: T0 + 1 });
+  t.is(won.status, 'won');
+  t.deepEqual(won.events, ['wallet.credited', 'settlement.completed', 'bet.won']);
+  t.deepEqual(won.effects, []);
+  t.is(won.snapshot.status, 'done');
+
+  const ignored = advanceBet(STORED_CREDIT_PENDING, { type: 'DEBIT_SUCCEEDED', at: T0 });
+  t.false(ignored.changed);
+  t.deepEqual(ignored.persisted, JSON.parse(STORED_CREDIT_PENDING));
+});
+
 test('the persisted snapshot is plain JSON in XState’s persisted shape', (t) => {
   const { persisted } = startBet(win);
   t.deepEqual(JSON.parse(JSON.stringify(persisted)), {

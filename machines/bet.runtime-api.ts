@@ -1,4 +1,4 @@
-import { createActor, type AnyActorScope, type ExecutableActionObject, type SnapshotFrom } from 'xstate';
+import { initialTransition, transition, type ExecutableActionsFrom, type SnapshotFrom } from 'xstate';
 import { z } from 'zod';
 import {
   BET_STATES,
@@ -13,10 +13,19 @@ import {
 /**
  * What the runtime uses to drive a bet: it stores `persisted` (JSON) with the bet row,
  * writes `events` in the same transaction and performs `effects` after the commit.
- * Built on the machine's pure transition functions, so nothing here runs an actor.
+ * Built on XState's public pure functions `initialTransition`/`transition`, which return
+ * the next snapshot and the actions to perform instead of running an actor.
+ *
+ * Their price: each call builds (and drops) a throwaway actor, whose constructor computes
+ * a whole initial state of the machine, so a call costs ~31–39 µs of CPU where calling
+ * the machine with an actor scope of our own (XState internals) cost ~8–14 µs; a bet
+ * makes 2–4 calls (`npm run bench:machine`, docs/performance.md). An actor restored from
+ * the snapshot per call was only ~15 % cheaper, and it would turn a throwing guard into
+ * an error snapshot reported asynchronously instead of an exception here.
  */
 
 export type BetSnapshot = SnapshotFrom<typeof betMachine>;
+type BetAction = ExecutableActionsFrom<typeof betMachine>;
 
 const safeAmount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
@@ -96,43 +105,10 @@ export function canAccept(snapshot: BetSnapshot, event: BetEvent): boolean {
   return snapshot.can(event);
 }
 
-// XState's `initialTransition`/`transition` helpers create a throwaway actor for every call,
-// and that actor's constructor computes a whole initial state first: ~20 of the ~28 µs a
-// call costs. They then call the machine's own `getInitialSnapshot`/`transition` with an
-// inert scope that only collects the actions to execute. This machine spawns no children,
-// schedules nothing and emits nothing, so one such scope, made once, serves every call;
-// each call gets its own array (calls are synchronous, so they never interleave).
-// Never started; its input only satisfies the constructor's initial state.
-const inertActor = createActor(betMachine, { input: { betId: 'inert', amount: 1, payout: 0, win: false } });
-let collecting: ExecutableActionObject[] = [];
-const inertScope: AnyActorScope = {
-  self: inertActor,
-  system: inertActor.system,
-  id: '',
-  sessionId: '',
-  logger: () => {},
-  defer: () => {},
-  emit: () => {},
-  stopChild: () => {},
-  actionExecutor: (action) => {
-    collecting.push(action);
-  },
-};
-
-function collectingActions(run: () => BetSnapshot): [BetSnapshot, ExecutableActionObject[]] {
-  const actions: ExecutableActionObject[] = [];
-  collecting = actions;
-  try {
-    return [run(), actions];
-  } finally {
-    collecting = [];
-  }
-}
-
 /** The first transition of a new bet: effects `[requestDebit]`, events `['bet.placed']`. */
 export function startBet(input: BetInput): BetStep {
   const checked = betInputSchema.parse(input);
-  const [snapshot, actions] = collectingActions(() => betMachine.getInitialSnapshot(inertScope, checked));
+  const [snapshot, actions] = initialTransition(betMachine, checked);
   return toStep(true, snapshot, actions);
 }
 
@@ -143,7 +119,7 @@ export function startBet(input: BetInput): BetStep {
  */
 export function advanceBet(persisted: unknown, event: BetEvent): BetStep {
   const before = restoreBetSnapshot(persisted);
-  const [after, actions] = collectingActions(() => betMachine.transition(before, event, inertScope));
+  const [after, actions] = transition(betMachine, before, event);
   if (after.context.transitions === before.context.transitions) {
     return toStep(false, before, []);
   }
@@ -152,10 +128,11 @@ export function advanceBet(persisted: unknown, event: BetEvent): BetStep {
 
 /**
  * What XState's `getPersistedSnapshot` gives for this machine (no children, no history
- * states), built directly: that call and a zod parse of its result were a fifth of a
- * transition's cost, for data the machine itself just produced. The context is copied,
- * so the stored object never aliases the live snapshot's. `bet.paths.test.ts` checks on
- * every path that this equals what `getPersistedSnapshot` returns.
+ * states), built directly: ~0.3 µs instead of ~2 µs for that call, whose untyped result
+ * would also need a cast or a zod parse, for data the machine itself just produced. The
+ * context is copied, so the stored object never aliases the live snapshot's.
+ * `bet.paths.test.ts` checks on every path that this equals what `getPersistedSnapshot`
+ * returns.
  */
 function persistedOf(snapshot: BetSnapshot): PersistedBetSnapshot {
   return {
@@ -167,7 +144,7 @@ function persistedOf(snapshot: BetSnapshot): PersistedBetSnapshot {
   };
 }
 
-function toStep(changed: boolean, snapshot: BetSnapshot, actions: readonly ExecutableActionObject[]): BetStep {
+function toStep(changed: boolean, snapshot: BetSnapshot, actions: readonly BetAction[]): BetStep {
   const effects: BetEffect[] = [];
   const events: BetEventType[] = [];
   for (const action of actions) {
