@@ -27,13 +27,6 @@ export interface BetRecord {
   seed_revealed: boolean;
 }
 
-/** Selects BetRecord columns; append `WHERE …` (alias b = bets, r = rounds, sp = seed_pairs). */
-export const SELECT_BET_RECORD = `
-  SELECT b.id, b.operator_id, b.player_id, b.round_id, b.currency, b.amount, b.payout, b.game, b.params,
-         b.status, b.snapshot, b.version, b.history, b.reject_reason, b.created_at, b.settled_at,
-         r.outcome, r.server_seed_hash, r.client_seed, r.nonce, sp.revealed_at IS NOT NULL AS seed_revealed
-    FROM bets b JOIN rounds r ON r.id = b.round_id LEFT JOIN seed_pairs sp ON sp.id = r.seed_pair_id`;
-
 /** SPEC §3 bet shape. */
 export interface BetView {
   id: string;

@@ -3,10 +3,7 @@ import type { Queryable } from '../../shared/db.ts';
 import type { Enqueuer } from '../../../queues/enqueue.ts';
 import type { BetStepName } from '../../../queues/catalog.ts';
 import type { BetRecord } from './bet-view.ts';
-
-// The bet's due time moves past the deferred attempt, so the sweeper does not start a
-// second line of attempts beside it; a bet another runner advanced meanwhile is left alone.
-const POSTPONE = `UPDATE bets SET next_attempt_at = $3 WHERE id = $1 AND version = $2`;
+import { postponeBet } from './store.ts';
 
 /**
  * A wallet call its operator's bound left no place for (src/modules/wallet/operator-bounds.ts)
@@ -19,7 +16,9 @@ export async function deferAttempt(
   input: { step: BetStepName; bet: BetRecord; attempt: number; delayMs: number },
 ): Promise<void> {
   const { step, bet, attempt, delayMs } = input;
-  await deps.db.query(POSTPONE, [bet.id, bet.version, new Date(Date.now() + delayMs + deps.leaseMs)]);
+  // The bet's due time moves past the deferred attempt, so the sweeper does not start a
+  // second line of attempts beside it; a bet another runner advanced meanwhile is left alone.
+  await postponeBet(deps.db, bet.id, bet.version, new Date(Date.now() + delayMs + deps.leaseMs));
   // A tag of its own: the job that deferred may be this very attempt's job, and a job id that exists is not added again.
   await deps.enqueuer.enqueue(step, { betId: bet.id, attempt }, { delayMs, tag: `deferred${Date.now()}` }).catch((error: unknown) => {
     deps.logger.warn({ err: error, betId: bet.id, step, attempt }, 'deferred wallet attempt not enqueued; the sweeper will retry');

@@ -15,8 +15,9 @@ import { idempotencyKeyReused } from '../idempotency/service.ts';
 import { walletTransactionId } from '../wallet/transaction-ids.ts';
 import { betEventRows } from './bet-events.ts';
 import * as refusals from './bet-errors.ts';
-import { SELECT_BET_RECORD, type BetRecord } from './bet-view.ts';
-import { lockedPlacementStatements, type BetInsert, type PlacementStatements } from './placement-statements.ts';
+import type { BetRecord } from './bet-view.ts';
+import { lockedPlacementStatements, type PlacementStatements } from './placement-statements.ts';
+import { findBetRecord, type BetInsert } from './store.ts';
 import type { PlaceBetInput } from './schemas.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 
@@ -49,9 +50,9 @@ class Refusal extends Error {
 }
 
 async function loadBet(db: Queryable, operatorId: string, betId: string): Promise<BetRecord> {
-  const { rows } = await db.query<BetRecord>(`${SELECT_BET_RECORD} WHERE b.operator_id = $1 AND b.id = $2`, [operatorId, betId]);
-  if (!rows[0]) throw notFound('bet');
-  return rows[0];
+  const bet = await findBetRecord(db, operatorId, betId);
+  if (!bet) throw notFound('bet');
+  return bet;
 }
 
 async function replay(db: Queryable, operatorId: string, existing: { id: string; request_hash: string }, hash: string): Promise<Placement> {

@@ -15,6 +15,7 @@ import type { WalletCallReport } from './bet-events.ts';
 import type { BetRecord } from './bet-view.ts';
 import { retryDelayMs, type RetryPolicy } from './retry-policy.ts';
 import { recordUnansweredAttempt } from './transitions.ts';
+import { findBetForStep } from './store.ts';
 import { createTransitionWriter } from './transition-writer.ts';
 import { deferAttempt } from './deferred-attempts.ts';
 
@@ -24,17 +25,6 @@ import { deferAttempt } from './deferred-attempts.ts';
  * answer we could read (recorded as such, or lost with a node: the sweeper's job).
  */
 type AttemptOrigin = 'in-process' | 'job';
-
-// seed_revealed is false without a look: a seed pair is revealed only once every bet drawn
-// from it is final, and a final bet has no step left to run.
-const LOAD_FOR_STEP = `
-  SELECT b.id, b.operator_id, b.player_id, b.round_id, b.currency, b.amount, b.payout, b.game, b.params,
-         b.status, b.snapshot, b.version, b.history, b.reject_reason, b.created_at, b.settled_at,
-         r.outcome, r.server_seed_hash, r.client_seed, r.nonce, false AS seed_revealed, COALESCE(wt.attempts, 0) AS step_attempts
-    FROM bets b
-    JOIN rounds r ON r.id = b.round_id
-    LEFT JOIN wallet_transactions wt ON wt.id = $2
-   WHERE b.id = $1`;
 
 export interface BetRuntime {
   /**
@@ -235,12 +225,7 @@ export function createBetRuntime(deps: {
   }
 
   async function runStep(step: BetStepName, betId: string): Promise<BetRecord | undefined> {
-    const { rows } = await db.query<BetRecord & { step_attempts: number }>({
-      name: 'bet-load-for-step',
-      text: LOAD_FOR_STEP,
-      values: [betId, walletTransactionId(betId, step)],
-    });
-    const loaded = rows[0];
+    const loaded = await findBetForStep(db, betId, walletTransactionId(betId, step));
     if (!loaded) return undefined;
     const { step_attempts: previousAttempts, ...bet } = loaded;
     return attempt(step, bet, previousAttempts, 'job', false);

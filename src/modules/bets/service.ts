@@ -9,7 +9,8 @@ import { createPlacementStatements } from './placement-statements.ts';
 import type { BetRuntime } from './runtime.ts';
 import { betResponseWaitsTotal, type DecidedBets, type WaitEnd } from './decided-bets.ts';
 import type { RetryPolicy } from './retry-policy.ts';
-import { SELECT_BET_RECORD, toBetView, type BetRecord, type BetView } from './bet-view.ts';
+import { toBetView, type BetRecord, type BetView } from './bet-view.ts';
+import { findBetRecord, listBetRecords } from './store.ts';
 import type { ListBetsQuery, PlaceBetInput } from './schemas.ts';
 
 export interface BetsService {
@@ -36,9 +37,9 @@ export function createBetsService(deps: {
   const inFlight = new Set<Promise<unknown>>();
 
   async function load(operatorId: string, betId: string): Promise<BetRecord> {
-    const { rows } = await db.query<BetRecord>(`${SELECT_BET_RECORD} WHERE b.operator_id = $1 AND b.id = $2`, [operatorId, betId]);
-    if (!rows[0]) throw notFound('bet');
-    return rows[0];
+    const bet = await findBetRecord(db, operatorId, betId);
+    if (!bet) throw notFound('bet');
+    return bet;
   }
 
   /** `promise`'s value, or undefined if `deadline` comes first. */
@@ -113,16 +114,8 @@ export function createBetsService(deps: {
 
   async function list(operatorId: string, query: ListBetsQuery) {
     const [cursorAt, cursorId] = query.cursor ?? [null, null];
-    const { rows } = await db.query<BetRecord & { cursor_at: string }>(
-      `${SELECT_BET_RECORD.replace('SELECT b.id,', 'SELECT b.created_at::text AS cursor_at, b.id,')}
-        WHERE b.operator_id = $1
-          AND ($2::text IS NULL OR b.player_id = $2)
-          AND ($3::text IS NULL OR b.status = $3)
-          AND ($4::timestamptz IS NULL OR (b.created_at, b.id) < ($4::timestamptz, $5::uuid))
-        ORDER BY b.created_at DESC, b.id DESC
-        LIMIT $6`,
-      [operatorId, query.playerId ?? null, query.status ?? null, cursorAt, cursorId, query.limit + 1],
-    );
+    // One row more than the page: it tells whether there is a next page.
+    const rows = await listBetRecords(db, operatorId, { playerId: query.playerId ?? null, status: query.status ?? null, cursorAt, cursorId, limit: query.limit + 1 });
     return toPage(rows, query.limit, toBetView, (row) => [row.cursor_at, row.id]);
   }
 

@@ -1,29 +1,11 @@
 import type { Logger } from 'pino';
 import type { Db } from '../../shared/db.ts';
 import type { Enqueuer } from '../../../queues/enqueue.ts';
-import { SCHEDULED_STEP_STATES, stepOf, type BetStatus } from '../../../machines/bet.machine.ts';
+import { stepOf } from '../../../machines/bet.machine.ts';
 import { runPeriodically } from '../../shared/periodic.ts';
+import { findOverdueBets } from './store.ts';
 
 const BATCH = 500;
-
-// The machine's constants, written into the statement as literals (never input): a
-// literal list lets Postgres answer from the partial index bets_open_due.
-const SCHEDULED = SCHEDULED_STEP_STATES.map((status) => `'${status}'`).join(', ');
-const STEP_CASE = SCHEDULED_STEP_STATES.map((status) => `WHEN '${status}' THEN '${stepOf(status)}'`).join(' ');
-
-// Bets whose next wallet step is overdue: committed, but its job never ran (the node
-// died between commit and enqueue, Redis lost its queues, a job failed for good). The
-// parked states (parked, credit_parked) are left out: they wait for a person.
-// A debit job the sweeper starts counts as following an unknown attempt (runtime.ts):
-// the process that placed the bet may have died with its first attempt in flight.
-const OVERDUE = `
-  SELECT b.id, b.status, COALESCE(wt.attempts, 0) AS attempts
-    FROM bets b
-    LEFT JOIN wallet_transactions wt ON wt.id = b.id || ':' || CASE b.status ${STEP_CASE} END
-   WHERE b.status IN (${SCHEDULED})
-     AND b.next_attempt_at < now()
-   ORDER BY b.next_attempt_at
-   LIMIT $1`;
 
 /**
  * SPEC §4 sweeper: re-enqueues the next attempt of every overdue bet. Every node runs it;
@@ -32,7 +14,7 @@ const OVERDUE = `
  */
 export function startSweeper(deps: { db: Db; enqueuer: Enqueuer; logger: Logger; intervalMs: number }): { sweep(): Promise<number>; stop(): void } {
   async function sweep(): Promise<number> {
-    const { rows } = await deps.db.query<{ id: string; status: BetStatus; attempts: number }>(OVERDUE, [BATCH]);
+    const rows = await findOverdueBets(deps.db, BATCH);
     const epoch = `sweep${Math.floor(Date.now() / 60_000)}`;
     for (const row of rows) {
       const step = stepOf(row.status);
