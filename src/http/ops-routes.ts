@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Redis } from 'ioredis';
-import type { Db } from '../shared/db.ts';
+import { pingDatabase, type Db } from '../shared/db.ts';
 import { registry } from '../shared/metrics.ts';
 
 const READY_TIMEOUT_MS = 2_000;
@@ -23,7 +23,7 @@ export function opsRoutes(deps: { db: Db; redis: Redis; nodeId: string; isShutti
         () => 'ok' as const,
         () => 'down' as const,
       );
-    const [postgres, redis] = await Promise.all([check(() => deps.db.query('SELECT 1')), check(() => deps.redis.ping())]);
+    const [postgres, redis] = await Promise.all([check(() => pingDatabase(deps.db)), check(() => deps.redis.ping())]);
     const ready = postgres === 'ok' && redis === 'ok' && !deps.isShuttingDown();
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', nodeId: deps.nodeId, postgres, redis });
   });

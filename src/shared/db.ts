@@ -37,3 +37,8 @@ export async function withTransaction<T>(db: Db, work: (client: DbClient) => Pro
     client.release();
   }
 }
+
+/** Whether Postgres answers a trivial statement (the readiness probe, `GET /ready`). */
+export async function pingDatabase(db: Queryable): Promise<void> {
+  await db.query('SELECT 1');
+}

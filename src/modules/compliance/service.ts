@@ -2,6 +2,7 @@ import { withTransaction, type Db, type Queryable } from '../../shared/db.ts';
 import { appendAudit } from '../audit/service.ts';
 import type { CurrencyLimits } from './entity.ts';
 import type { LimitsInput } from './schemas.ts';
+import { findLimitsRow, hasBlockedJurisdiction, upsertLimitsRow } from './store.ts';
 
 /** SPEC §8: an operator's limits as `GET /limits` and `PUT /limits` return them. */
 export interface Limits {
@@ -11,11 +12,7 @@ export interface Limits {
 
 /** SPEC §8: is this jurisdiction on the operator's blocked list? Read fresh: limits apply from the next request. */
 export async function isJurisdictionBlocked(db: Queryable, operatorId: string, jurisdiction: string): Promise<boolean> {
-  const { rowCount } = await db.query(
-    'SELECT 1 FROM operator_limits WHERE operator_id = $1 AND $2 = ANY(blocked_jurisdictions)',
-    [operatorId, jurisdiction],
-  );
-  return rowCount === 1;
+  return hasBlockedJurisdiction(db, operatorId, jurisdiction);
 }
 
 /**
@@ -23,11 +20,7 @@ export async function isJurisdictionBlocked(db: Queryable, operatorId: string, j
  * the next request (SPEC §3). An operator that never set any has none.
  */
 export async function getLimits(db: Queryable, operatorId: string): Promise<Limits> {
-  const { rows } = await db.query<{ blocked_jurisdictions: string[]; currencies: Record<string, CurrencyLimits> }>(
-    'SELECT blocked_jurisdictions, currencies FROM operator_limits WHERE operator_id = $1',
-    [operatorId],
-  );
-  const row = rows[0];
+  const row = await findLimitsRow(db, operatorId);
   return { blockedJurisdictions: row?.blocked_jurisdictions ?? [], currencies: row?.currencies ?? {} };
 }
 
@@ -35,13 +28,7 @@ export async function getLimits(db: Queryable, operatorId: string): Promise<Limi
 export async function replaceLimits(db: Db, operatorId: string, input: LimitsInput): Promise<Limits> {
   const limits: Limits = { blockedJurisdictions: input.blockedJurisdictions ?? [], currencies: input.currencies ?? {} };
   return withTransaction(db, async (client) => {
-    await client.query(
-      `INSERT INTO operator_limits (operator_id, blocked_jurisdictions, currencies, updated_at)
-       VALUES ($1, $2, $3, now())
-       ON CONFLICT (operator_id) DO UPDATE
-         SET blocked_jurisdictions = EXCLUDED.blocked_jurisdictions, currencies = EXCLUDED.currencies, updated_at = now()`,
-      [operatorId, limits.blockedJurisdictions, JSON.stringify(limits.currencies)],
-    );
+    await upsertLimitsRow(client, operatorId, limits.blockedJurisdictions, limits.currencies);
     await appendAudit(client, [{ operatorId, actor: 'operator', action: 'limits.updated', data: { ...limits } }]);
     return getLimits(client, operatorId);
   });

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../shared/db.ts';
 import { DomainError } from '../../shared/errors.ts';
+import { findIdempotencyRecord, insertIdempotencyClaim, updateIdempotencyAnswer } from './store.ts';
 
 export type IdempotencyClaim = { kind: 'new' } | { kind: 'replay'; status: number; body: Record<string, unknown> };
 
@@ -16,17 +17,8 @@ export async function claimIdempotencyKey(
   db: Queryable,
   claim: { operatorId: string; scope: string; key: string; requestHash: string },
 ): Promise<IdempotencyClaim> {
-  const inserted = await db.query(
-    `INSERT INTO idempotency_records (operator_id, scope, key, request_hash, response_status, response_body)
-     VALUES ($1, $2, $3, $4, 0, '{}') ON CONFLICT DO NOTHING RETURNING 1`,
-    [claim.operatorId, claim.scope, claim.key, claim.requestHash],
-  );
-  if (inserted.rowCount === 1) return { kind: 'new' };
-  const { rows } = await db.query<{ request_hash: string; response_status: number; response_body: Record<string, unknown> }>(
-    'SELECT request_hash, response_status, response_body FROM idempotency_records WHERE operator_id = $1 AND scope = $2 AND key = $3',
-    [claim.operatorId, claim.scope, claim.key],
-  );
-  const row = rows[0];
+  if (await insertIdempotencyClaim(db, claim, claim.requestHash)) return { kind: 'new' };
+  const row = await findIdempotencyRecord(db, claim);
   if (!row) return { kind: 'new' };
   if (row.request_hash !== claim.requestHash) throw idempotencyKeyReused();
   return { kind: 'replay', status: row.response_status, body: row.response_body };
@@ -37,9 +29,5 @@ export async function completeIdempotencyKey(
   db: Queryable,
   record: { operatorId: string; scope: string; key: string; status: number; body: unknown },
 ): Promise<void> {
-  await db.query(
-    `UPDATE idempotency_records SET response_status = $4, response_body = $5
-      WHERE operator_id = $1 AND scope = $2 AND key = $3`,
-    [record.operatorId, record.scope, record.key, record.status, JSON.stringify(record.body)],
-  );
+  await updateIdempotencyAnswer(db, record, record.status, record.body);
 }

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../shared/db.ts';
 import { hashApiKey } from './api-keys.ts';
+import { upsertOperatorKeyHash } from './store.ts';
 
 /**
  * DEMO ONLY — LOCAL DEVELOPMENT KEYS. These operators and keys exist so that
@@ -14,10 +15,6 @@ export const DEMO_OPERATORS = [
 /** Inserts the demo operators, or resets their keys to the demo ones (idempotent). */
 export async function seedDemoOperators(db: Queryable): Promise<void> {
   for (const demo of DEMO_OPERATORS) {
-    await db.query(
-      `INSERT INTO operators (id, name, api_key_hash) VALUES ($1, $2, $3)
-       ON CONFLICT (id) DO UPDATE SET api_key_hash = EXCLUDED.api_key_hash, updated_at = now()`,
-      [demo.id, demo.name, hashApiKey(demo.apiKey)],
-    );
+    await upsertOperatorKeyHash(db, { id: demo.id, name: demo.name, apiKeyHash: hashApiKey(demo.apiKey) });
   }
 }

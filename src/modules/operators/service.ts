@@ -12,6 +12,16 @@ import { openOperatorSecret, sealOperatorSecret } from './sealed-secrets.ts';
 import { createOperatorCache } from './key-cache.ts';
 import type { CreateOperatorInput, PatchOperatorInput } from './schemas.ts';
 import { walletPairingProblems } from './wallet-pairing.ts';
+import {
+  findOperatorById,
+  findOperatorByKeyHash,
+  insertOperator,
+  lockOperatorWalletSettings,
+  selectOperators,
+  updateOperatorKeyHash,
+  updateOperatorSettings,
+  type OperatorRow,
+} from './store.ts';
 
 /** What a request knows about its authenticated operator. Secrets stay server-side. */
 export interface OperatorContext {
@@ -35,18 +45,6 @@ export interface OperatorView {
   rateLimitPerSecond: number | null;
   createdAt: string;
   updatedAt: string;
-}
-
-interface OperatorRow {
-  id: string;
-  name: string;
-  wallet_url: string | null;
-  wallet_secret: string | null;
-  webhook_url: string | null;
-  webhook_secret: string | null;
-  rate_limit_per_second: number | null;
-  created_at: Date;
-  updated_at: Date;
 }
 
 const KEYS_CHANGED_CHANNEL = 'operators:changed';
@@ -150,7 +148,7 @@ export function createOperatorsService(deps: {
     const hash = hashApiKey(apiKey);
     if (cache.isUnknownKey(hash)) return undefined;
     const operator = await cached(`key:${hash}`, async () => {
-      const row = (await db.query<OperatorRow>('SELECT * FROM operators WHERE api_key_hash = $1', [hash])).rows[0];
+      const row = await findOperatorByKeyHash(db, hash);
       operatorKeyLookupsTotal.inc({ result: row ? 'found' : 'unknown' });
       return row;
     });
@@ -160,8 +158,7 @@ export function createOperatorsService(deps: {
 
   const authenticateCached = (apiKey: string) => cache.operator(`key:${hashApiKey(apiKey)}`);
 
-  const byId = (operatorId: string) =>
-    cached(`id:${operatorId}`, async () => (await db.query<OperatorRow>('SELECT * FROM operators WHERE id = $1', [operatorId])).rows[0]);
+  const byId = (operatorId: string) => cached(`id:${operatorId}`, () => findOperatorById(db, operatorId));
 
   async function walletEndpoint(operatorId: string) {
     const operator = await byId(operatorId);
@@ -199,20 +196,16 @@ export function createOperatorsService(deps: {
     const apiKey = generateApiKey();
     try {
       await withTransaction(db, async (client) => {
-        await client.query(
-          `INSERT INTO operators (id, name, api_key_hash, wallet_url, wallet_secret, webhook_url, webhook_secret, rate_limit_per_second)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [
-            id,
-            input.name,
-            hashApiKey(apiKey),
-            input.walletUrl ?? null,
-            sealed(id, 'wallet_secret', input.walletSecret) ?? null,
-            input.webhookUrl ?? null,
-            sealed(id, 'webhook_secret', input.webhookSecret) ?? null,
-            input.rateLimitPerSecond ?? null,
-          ],
-        );
+        await insertOperator(client, {
+          id,
+          name: input.name,
+          apiKeyHash: hashApiKey(apiKey),
+          walletUrl: input.walletUrl,
+          walletSecret: sealed(id, 'wallet_secret', input.walletSecret),
+          webhookUrl: input.webhookUrl,
+          webhookSecret: sealed(id, 'webhook_secret', input.webhookSecret),
+          rateLimitPerSecond: input.rateLimitPerSecond,
+        });
         await appendAudit(client, [
           { operatorId: id, actor: 'admin', action: 'admin.operator_created', data: { name: input.name, ...describeSettings(input) } },
         ]);
@@ -232,39 +225,23 @@ export function createOperatorsService(deps: {
       walletSecret: sealed(id, 'wallet_secret', input.walletSecret),
       webhookSecret: sealed(id, 'webhook_secret', input.webhookSecret),
     };
-    const columns: Record<keyof PatchOperatorInput, string> = {
-      name: 'name',
-      walletUrl: 'wallet_url',
-      walletSecret: 'wallet_secret',
-      webhookUrl: 'webhook_url',
-      webhookSecret: 'webhook_secret',
-      rateLimitPerSecond: 'rate_limit_per_second',
-    };
-    const entries = (Object.keys(columns) as (keyof PatchOperatorInput)[]).filter((field) => input[field] !== undefined);
-    const sets = entries.map((field, index) => `${columns[field]} = $${index + 2}`);
     try {
       const row = await withTransaction(db, async (client) => {
         if (input.walletUrl !== undefined || input.walletSecret !== undefined) {
           // The settings as they will be after this change (the row locked, so a concurrent
           // change cannot pair them differently in between).
-          const { rows: current } = await client.query<{ wallet_url_set: boolean; wallet_secret_set: boolean }>(
-            'SELECT wallet_url IS NOT NULL AS wallet_url_set, wallet_secret IS NOT NULL AS wallet_secret_set FROM operators WHERE id = $1 FOR UPDATE',
-            [id],
-          );
-          if (!current[0]) throw notFound('operator');
+          const current = await lockOperatorWalletSettings(client, id);
+          if (!current) throw notFound('operator');
           const pairing = walletPairingProblems({
-            walletUrl: input.walletUrl === undefined ? current[0].wallet_url_set : input.walletUrl !== null,
-            walletSecret: input.walletSecret === undefined ? current[0].wallet_secret_set : input.walletSecret !== null,
+            walletUrl: input.walletUrl === undefined ? current.wallet_url_set : input.walletUrl !== null,
+            walletSecret: input.walletSecret === undefined ? current.wallet_secret_set : input.walletSecret !== null,
           });
           if (pairing.length > 0) throw new ValidationError(pairing);
         }
-        const { rows } = await client.query<OperatorRow>(
-          `UPDATE operators SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = $1 RETURNING *`,
-          [id, ...entries.map((field) => values[field])],
-        );
-        if (!rows[0]) throw notFound('operator');
+        const updated = await updateOperatorSettings(client, id, values);
+        if (!updated) throw notFound('operator');
         await appendAudit(client, [{ operatorId: id, actor: 'admin', action: 'admin.operator_updated', data: describeSettings(input) }]);
-        return rows[0];
+        return updated;
       });
       await announceChange();
       return toView(row);
@@ -277,11 +254,7 @@ export function createOperatorsService(deps: {
   async function rotateKey(id: string) {
     const apiKey = generateApiKey();
     await withTransaction(db, async (client) => {
-      const { rowCount } = await client.query('UPDATE operators SET api_key_hash = $2, updated_at = now() WHERE id = $1', [
-        id,
-        hashApiKey(apiKey),
-      ]);
-      if (rowCount === 0) throw notFound('operator');
+      if (!(await updateOperatorKeyHash(client, id, hashApiKey(apiKey)))) throw notFound('operator');
       await appendAudit(client, [{ operatorId: id, actor: 'admin', action: 'admin.key_rotated', data: {} }]);
     });
     await announceChange();
@@ -289,14 +262,13 @@ export function createOperatorsService(deps: {
   }
 
   async function get(id: string) {
-    const { rows } = await db.query<OperatorRow>('SELECT * FROM operators WHERE id = $1', [id]);
-    if (!rows[0]) throw notFound('operator');
-    return toView(rows[0]);
+    const row = await findOperatorById(db, id);
+    if (!row) throw notFound('operator');
+    return toView(row);
   }
 
   async function list() {
-    const { rows } = await db.query<OperatorRow>('SELECT * FROM operators ORDER BY created_at, id');
-    return rows.map(toView);
+    return (await selectOperators(db)).map(toView);
   }
 
   async function close() {
