@@ -151,6 +151,8 @@ export async function startOwnCluster(options: {
   const redisPrefix = `rgsbench:${options.runId}:`;
   const adminToken = `bench-admin-${randomBytes(12).toString('hex')}`;
   const walletSecret = `bench-wallet-${randomBytes(12).toString('hex')}`;
+  // One key for every node: a secret or seed one node seals, the other must open.
+  const secretsKey = randomBytes(32).toString('hex');
   // The nodes run as production, which needs the application role's password.
   const appDbPassword = process.env.APP_DB_PASSWORD ?? `bench-app-db-${randomBytes(12).toString('hex')}`;
   const started: BenchProcess[] = [];
@@ -235,7 +237,7 @@ export async function startOwnCluster(options: {
           // The wallet mock and the webhook receiver are on loopback, which production refuses by default.
           ALLOW_PRIVATE_TARGETS: 'true',
           // Production refuses demo secrets (SPEC §2): this run's own.
-          SECRETS_KEY: randomBytes(32).toString('hex'),
+          SECRETS_KEY: secretsKey,
           // Migrated above, once; DB_POOL_SIZE and the rest stay at their defaults.
           MIGRATE_ON_START: 'false',
           LOG_LEVEL: 'warn',
