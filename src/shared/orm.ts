@@ -62,7 +62,13 @@ export function ormOptions(databaseUrl: string, settings: OrmSettings = {}): Opt
     },
     // The whole URL reaches pg (MikroORM keeps only host, port, user, password and
     // database): options such as sslmode still apply.
-    driverOptions: { connection: { connectionString: databaseUrl, application_name: 'rgs' } },
+    driverOptions: {
+      connection: { connectionString: databaseUrl, application_name: 'rgs' },
+      // knex would print "Connection Error: …" to the console each time it drops a
+      // connection that failed while idle (a Postgres restart); pg.Pool dropped them as
+      // quietly, and the node's log stays JSON lines.
+      log: { warn: () => undefined },
+    },
     // The database is created by the migration runner (src/shared/migrate.ts), as the
     // owner; a node starts without Postgres and reports not ready (SPEC §2).
     ensureDatabase: false,
