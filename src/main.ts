@@ -38,7 +38,8 @@ if (env.MIGRATE_ON_START) {
 // node still starts without Postgres or Redis (it reports not ready); its relay then
 // refuses to relay while the order is wrong, loudly (src/modules/events/relay.ts).
 // The process's one pool: MikroORM's, as the application role, never the owner (the
-// database keeps the audit trail append-only). No connection is opened before it is used.
+// database keeps the audit trail append-only). Without Postgres it still opens (its
+// connection check fails quietly); queries fail until Postgres is back, and /ready says so.
 const db = await openDb(appDatabaseUrl(env), env.DB_POOL_SIZE);
 
 await rebaseEventRelayAfterRestore({ db, redisUrl: env.REDIS_URL, redisPrefix: env.REDIS_PREFIX, logger }).catch(
