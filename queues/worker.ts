@@ -1,18 +1,24 @@
 import { UnrecoverableError, Worker } from 'bullmq';
-import { RequestContext, type MikroORM } from '@mikro-orm/core';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { queueTelemetry } from '../src/telemetry/queues.ts';
 import { jobCatalog, JOB_NAMES, type JobName, type JobPayload } from './catalog.ts';
 import { bullPrefix, createBullConnection, type QueueSettings } from './connection.ts';
 
-export type Processors = { [Name in JobName]: (payload: JobPayload<Name>) => Promise<void> };
+/** What a job runs with besides its payload. */
+export interface JobContext {
+  /** The job's unit of work: its own fork of the EntityManager, made on first use. */
+  readonly em: EntityManager;
+}
+
+export type Processors = { [Name in JobName]: (payload: JobPayload<Name>, context: JobContext) => Promise<void> };
 
 /**
  * One BullMQ worker per queue (a node with RGS_ROLES including `workers`). A payload that
  * does not parse can never succeed: UnrecoverableError fails it at once instead of retrying.
  * Jobs left active by a killed node are stalled and picked up again by another worker.
- * Each job runs in a unit of work of its own: a fork of `orm`'s EntityManager
- * (`RequestContext.getEntityManager()`), never the global one.
+ * Each job has a unit of work of its own (`context.em`, a fork of `orm`'s EntityManager,
+ * made when first used; not MikroORM's RequestContext, see src/http/unit-of-work.ts).
  */
 export function startWorkers(
   settings: QueueSettings & { concurrency: number; logger: Logger; orm: MikroORM; processors: Processors },
@@ -23,8 +29,13 @@ export function startWorkers(
       async (job) => {
         const parsed = jobCatalog[name].payload.safeParse(job.data);
         if (!parsed.success) throw new UnrecoverableError(`invalid ${name} payload: ${parsed.error.message}`);
-        const processJob = settings.processors[name] as (payload: JobPayload<typeof name>) => Promise<void>;
-        await RequestContext.create(settings.orm.em, () => processJob(parsed.data));
+        const processJob = settings.processors[name] as (payload: JobPayload<typeof name>, context: JobContext) => Promise<void>;
+        let fork: EntityManager | undefined;
+        await processJob(parsed.data, {
+          get em() {
+            return (fork ??= settings.orm.em.fork());
+          },
+        });
       },
       {
         connection: createBullConnection(settings, `worker-${name}`),

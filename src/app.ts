@@ -10,7 +10,7 @@ import { observeRequests } from './http/observe.ts';
 import { metricsRoutes, opsRoutes } from './http/ops-routes.ts';
 import { apiDocsRoutes } from './http/openapi/routes.ts';
 import { rateLimit } from './http/rate-limit.ts';
-import { requestContext } from './http/request-context.ts';
+import { unitOfWorkPerRequest } from './http/unit-of-work.ts';
 import { adminOperatorsRoutes } from './modules/operators/routes.ts';
 import { sessionsRoutes } from './modules/sessions/routes.ts';
 import { fairnessPublicRoutes, fairnessRoutes } from './modules/fairness/routes.ts';
@@ -39,7 +39,7 @@ export interface AdminAppDeps {
 
 /**
  * What both listeners share: no fingerprinting header, no ETags, the proxies whose
- * X-Forwarded-For is believed, and a unit of work (an EntityManager fork) per request.
+ * X-Forwarded-For is believed, and a unit of work (`req.em`, an EntityManager fork) per request.
  */
 function baseApp(logger: Logger, services: Services): Express {
   const app = express();
@@ -49,7 +49,7 @@ function baseApp(logger: Logger, services: Services): Express {
   // failed-authentication limit counts per req.ip (SPEC §11).
   app.set('trust proxy', ['loopback', 'linklocal', 'uniquelocal']);
   app.use(observeRequests(logger));
-  app.use(requestContext(services.orm));
+  unitOfWorkPerRequest(app, services.orm);
   return app;
 }
 

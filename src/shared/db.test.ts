@@ -1,5 +1,4 @@
 import test from 'ava';
-import { RequestContext } from '@mikro-orm/core';
 import { openDb, withTransaction, type Db } from './db.ts';
 import { dbStatementsTotal } from './db-statements.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
@@ -83,14 +82,4 @@ test('one pool: never more connections than its size, all named rgs; a client re
     next.release();
   }
   t.false(seen.has(broken[0]!.pid), 'never handed out again');
-});
-
-test('a unit of work per request: RequestContext gives each its own fork', async (t) => {
-  const forks = await Promise.all([1, 2].map((value) => RequestContext.create(db.orm.em, async () => {
-    await Promise.resolve(value);
-    return RequestContext.getEntityManager();
-  })));
-  t.truthy(forks[0]);
-  t.not(forks[0], forks[1]);
-  t.throws(() => db.orm.em.getUnitOfWork(), { message: /global EntityManager/ }, 'the global one is not for work (allowGlobalContext: false)');
 });
