@@ -34,14 +34,14 @@ if (env.MIGRATE_ON_START) {
   if (applied.length) logger.info({ applied }, 'migrations applied');
 }
 
-// Before anything of this node can write an event (src/modules/events/relay-rebase.ts). A
-// node still starts without Postgres or Redis (it reports not ready); its relay then
-// refuses to relay while the order is wrong, loudly (src/modules/events/relay.ts).
 // The process's one pool: MikroORM's, as the application role, never the owner (the
 // database keeps the audit trail append-only). Without Postgres it still opens (its
 // connection check fails quietly); queries fail until Postgres is back, and /ready says so.
 const db = await openDb(appDatabaseUrl(env), env.DB_POOL_SIZE);
 
+// Before anything of this node can write an event (src/modules/events/relay-rebase.ts). A
+// node still starts without Postgres or Redis (it reports not ready); its relay then
+// refuses to relay while the order is wrong, loudly (src/modules/events/relay.ts).
 await rebaseEventRelayAfterRestore({ db, redisUrl: env.REDIS_URL, redisPrefix: env.REDIS_PREFIX, logger }).catch(
   (error: unknown) => logger.warn({ err: error }, 'event relay: could not check the relay order at startup; the relay checks it on every pass'),
 );
