@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type pg from 'pg';
+import type { Queryable } from '../src/shared/db.ts';
 import { requestJson } from './http.ts';
 import type { ChaosOperator } from './operators.ts';
 import type { SseFollower } from './sse-follower.ts';
@@ -27,7 +27,7 @@ export interface DrainState {
   lagging: number;
 }
 
-export async function drainState(db: pg.Pool, operators: ChaosOperator[], followers: SseFollower[], recorder: StreamRecorder): Promise<DrainState> {
+export async function drainState(db: Queryable, operators: ChaosOperator[], followers: SseFollower[], recorder: StreamRecorder): Promise<DrainState> {
   const [bets, events, deliveries] = await Promise.all([
     db.query<{ n: string }>(`SELECT count(*) AS n FROM bets WHERE status NOT IN ${FINAL_OR_PARKED}`),
     db.query<{ n: string }>('SELECT count(*) AS n FROM unrelayed_events'),
@@ -54,7 +54,7 @@ export async function drainState(db: pg.Pool, operators: ChaosOperator[], follow
 const settled = (state: DrainState) => Object.values(state).every((value) => value === 0);
 
 /** Forces the credit of every `credit_parked` bet through a random node, as its operator; returns how many were asked. */
-async function forceParkedCredits(db: pg.Pool, operators: ChaosOperator[], nodeUrls: () => string[]): Promise<number> {
+async function forceParkedCredits(db: Queryable, operators: ChaosOperator[], nodeUrls: () => string[]): Promise<number> {
   const { rows } = await db.query<{ id: string; operator_id: string }>("SELECT id, operator_id FROM bets WHERE status = 'credit_parked'");
   let asked = 0;
   for (const bet of rows) {
@@ -71,7 +71,7 @@ async function forceParkedCredits(db: pg.Pool, operators: ChaosOperator[], nodeU
 
 /** Polls until everything has settled or `boundMs` passed; returns the last state and the time it took. */
 export async function drain(options: {
-  db: pg.Pool;
+  db: Queryable;
   operators: ChaosOperator[];
   followers: SseFollower[];
   recorder: StreamRecorder;

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import type { Queryable } from '../src/shared/db.ts';
 import type { ChaosCluster } from './cluster.ts';
 import type { ConductorReport } from './conductor.ts';
 import type { DrainState } from './drain.ts';
@@ -82,7 +82,7 @@ async function allPages<T>(ask: Ask, path: string, apiKey: string): Promise<T[]>
 }
 
 export async function checkInvariants(input: {
-  db: pg.Pool;
+  db: Queryable;
   cluster: ChaosCluster;
   operators: ChaosOperator[];
   followers: SseFollower[];

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
+import { openDb } from '../src/shared/db.ts';
 import { startChaosCluster, type ChaosCluster } from './cluster.ts';
 import type { ChaosConfig } from './config.ts';
 import { conduct, setWalletFaults } from './conductor.ts';
@@ -121,9 +121,9 @@ export function startChaosRun(config: ChaosConfig, log: (line: string) => void):
     log(`load done: ${loadResult.bets.size} bets in ${loadSeconds.toFixed(0)} s (${(loadResult.bets.size / loadSeconds).toFixed(1)}/s); ${conductor.kills} kills, ${conductor.sigterms} SIGTERMs, ${conductor.redisRestarts} Redis restarts`);
 
     await setWalletFaults(cluster.walletUrl, undefined, { debit: 0, credit: 0, rollback: 0 }, 0);
-    const db = new pg.Pool({ connectionString: cluster.databaseUrl, max: 3 });
-    // Dropping the database at teardown ends idle connections: not a reason to crash.
-    db.on('error', () => undefined);
+    // Dropping the database at teardown ends idle connections: MikroORM's pool takes such an
+    // error as a closed connection, not a reason to crash.
+    const db = await openDb(cluster.databaseUrl, 3);
     try {
       const drained = await drain({ db, operators, followers, recorder, nodeUrls: cluster.nodeUrls, boundMs: config.drainSeconds * 1000, log });
       log(`drain: ${(drained.ms / 1000).toFixed(0)} s; ${drained.forcedCredits} parked credits forced through POST /outbox/:id/retry`);

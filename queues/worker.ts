@@ -1,24 +1,41 @@
 import { UnrecoverableError, Worker } from 'bullmq';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { queueTelemetry } from '../src/telemetry/queues.ts';
 import { jobCatalog, JOB_NAMES, type JobName, type JobPayload } from './catalog.ts';
 import { bullPrefix, createBullConnection, type QueueSettings } from './connection.ts';
 
-export type Processors = { [Name in JobName]: (payload: JobPayload<Name>) => Promise<void> };
+/** What a job runs with besides its payload. */
+export interface JobContext {
+  /** The job's unit of work: its own fork of the EntityManager, made on first use. */
+  readonly em: EntityManager;
+}
+
+export type Processors = { [Name in JobName]: (payload: JobPayload<Name>, context: JobContext) => Promise<void> };
 
 /**
  * One BullMQ worker per queue (a node with RGS_ROLES including `workers`). A payload that
  * does not parse can never succeed: UnrecoverableError fails it at once instead of retrying.
  * Jobs left active by a killed node are stalled and picked up again by another worker.
+ * Each job has a unit of work of its own (`context.em`, a fork of `orm`'s EntityManager,
+ * made when first used; not MikroORM's RequestContext, see src/http/unit-of-work.ts).
  */
-export function startWorkers(settings: QueueSettings & { concurrency: number; logger: Logger; processors: Processors }): { close(): Promise<void> } {
+export function startWorkers(
+  settings: QueueSettings & { concurrency: number; logger: Logger; orm: MikroORM; processors: Processors },
+): { close(): Promise<void> } {
   const workers = JOB_NAMES.map((name) => {
     const worker = new Worker(
       jobCatalog[name].queue,
       async (job) => {
         const parsed = jobCatalog[name].payload.safeParse(job.data);
         if (!parsed.success) throw new UnrecoverableError(`invalid ${name} payload: ${parsed.error.message}`);
-        await (settings.processors[name] as (payload: JobPayload<typeof name>) => Promise<void>)(parsed.data);
+        const processJob = settings.processors[name] as (payload: JobPayload<typeof name>, context: JobContext) => Promise<void>;
+        let fork: EntityManager | undefined;
+        await processJob(parsed.data, {
+          get em() {
+            return (fork ??= settings.orm.em.fork());
+          },
+        });
       },
       {
         connection: createBullConnection(settings, `worker-${name}`),

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { env } from '../src/config/env.ts';
-import { createDb } from '../src/shared/db.ts';
+import { openDb } from '../src/shared/db.ts';
 import { createSecretsKeyring, previousKeys } from '../src/shared/secrets-keyring.ts';
 import { resealOperatorSecrets } from '../src/modules/operators/sealed-secrets.ts';
 import { resealServerSeeds } from '../src/modules/fairness/sealed-seeds.ts';
@@ -19,7 +19,7 @@ if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
 }
 
 const keyring = createSecretsKeyring(env.SECRETS_KEY, previousKeys(env.SECRETS_KEYS_PREVIOUS));
-const db = createDb(env.DATABASE_URL, 1);
+const db = await openDb(env.DATABASE_URL, 1);
 try {
   const options = { mode: 'not-current', batchSize } as const;
   const operators = await resealOperatorSecrets(db, keyring, options);

@@ -1,12 +1,12 @@
 import { env } from '../src/config/env.ts';
-import { createDb } from '../src/shared/db.ts';
+import { openDb } from '../src/shared/db.ts';
 import { DEMO_OPERATORS, seedDemoOperators } from '../src/modules/operators/demo-operators.ts';
 
 if (env.NODE_ENV === 'production') {
   console.error('seed: refusing to insert demo operators with NODE_ENV=production');
   process.exit(1);
 }
-const db = createDb(env.DATABASE_URL, 1);
+const db = await openDb(env.DATABASE_URL, 1);
 await seedDemoOperators(db);
 await db.end();
 console.log('seeded demo operators (DEMO ONLY — local keys):');

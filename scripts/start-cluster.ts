@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import httpProxy from 'http-proxy';
 import { env } from '../src/config/env.ts';
-import { createDb } from '../src/shared/db.ts';
+import { openDb } from '../src/shared/db.ts';
 import { ensureDatabase, migrate } from '../src/shared/migrate.ts';
 import { appRoleOf } from '../src/shared/app-role.ts';
 import { DEMO_OPERATORS, seedDemoOperators } from '../src/modules/operators/demo-operators.ts';
@@ -23,7 +23,7 @@ await ensureDatabase(env.DATABASE_URL);
 // Also creates the application role the nodes connect as (they derive its URL from DATABASE_URL).
 const applied = await migrate(env.DATABASE_URL, appRoleOf(env));
 console.log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema is up to date');
-const db = createDb(env.DATABASE_URL, 1);
+const db = await openDb(env.DATABASE_URL, 1);
 await seedDemoOperators(db);
 await db.end();
 

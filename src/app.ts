@@ -10,6 +10,7 @@ import { observeRequests } from './http/observe.ts';
 import { metricsRoutes, opsRoutes } from './http/ops-routes.ts';
 import { apiDocsRoutes } from './http/openapi/routes.ts';
 import { rateLimit } from './http/rate-limit.ts';
+import { unitOfWorkPerRequest } from './http/unit-of-work.ts';
 import { adminOperatorsRoutes } from './modules/operators/routes.ts';
 import { sessionsRoutes } from './modules/sessions/routes.ts';
 import { fairnessPublicRoutes, fairnessRoutes } from './modules/fairness/routes.ts';
@@ -36,8 +37,11 @@ export interface AdminAppDeps {
   queueBoard: { router: express.Router };
 }
 
-/** What both listeners share: no fingerprinting header, no ETags, the proxies whose X-Forwarded-For is believed. */
-function baseApp(logger: Logger): Express {
+/**
+ * What both listeners share: no fingerprinting header, no ETags, the proxies whose
+ * X-Forwarded-For is believed, and a unit of work (`req.em`, an EntityManager fork) per request.
+ */
+function baseApp(logger: Logger, services: Services): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -45,6 +49,7 @@ function baseApp(logger: Logger): Express {
   // failed-authentication limit counts per req.ip (SPEC §11).
   app.set('trust proxy', ['loopback', 'linklocal', 'uniquelocal']);
   app.use(observeRequests(logger));
+  unitOfWorkPerRequest(app, services.orm);
   return app;
 }
 
@@ -57,7 +62,7 @@ function baseApp(logger: Logger): Express {
 export function createApp(deps: AppDeps): Express {
   const { env } = deps;
   const { db, redis, operators } = deps.services;
-  const app = baseApp(deps.logger);
+  const app = baseApp(deps.logger, deps.services);
 
   const body = jsonBody(env.BODY_LIMIT_BYTES);
   const authFailures = createAuthFailures({ redis, perSecond: env.AUTH_FAILURES_PER_SECOND, logger: deps.logger });
@@ -105,7 +110,7 @@ export function createApp(deps: AppDeps): Express {
  */
 export function createAdminApp(deps: AdminAppDeps): Express {
   const { env } = deps;
-  const app = baseApp(deps.logger);
+  const app = baseApp(deps.logger, deps.services);
   const authFailures = createAuthFailures({ redis: deps.services.redis, perSecond: env.AUTH_FAILURES_PER_SECOND, logger: deps.logger });
 
   app.use(metricsRoutes());

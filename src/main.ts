@@ -7,6 +7,7 @@ import { createServices } from './services.ts';
 import { rebaseEventRelayAfterRestore } from './modules/events/relay-rebase.ts';
 import { logger } from './shared/logger.ts';
 import { ensureDatabase, migrate } from './shared/migrate.ts';
+import { openDb } from './shared/db.ts';
 import { appDatabaseUrl, appRoleOf } from './shared/app-role.ts';
 import { startWorkers } from '../queues/worker.ts';
 import { debitProcessor } from '../queues/processors/debit.ts';
@@ -33,14 +34,19 @@ if (env.MIGRATE_ON_START) {
   if (applied.length) logger.info({ applied }, 'migrations applied');
 }
 
+// The process's one pool: MikroORM's, as the application role, never the owner (the
+// database keeps the audit trail append-only). Without Postgres it still opens (its
+// connection check fails quietly); queries fail until Postgres is back, and /ready says so.
+const db = await openDb(appDatabaseUrl(env), env.DB_POOL_SIZE);
+
 // Before anything of this node can write an event (src/modules/events/relay-rebase.ts). A
 // node still starts without Postgres or Redis (it reports not ready); its relay then
 // refuses to relay while the order is wrong, loudly (src/modules/events/relay.ts).
-await rebaseEventRelayAfterRestore({ databaseUrl: appDatabaseUrl(env), redisUrl: env.REDIS_URL, redisPrefix: env.REDIS_PREFIX, logger }).catch(
+await rebaseEventRelayAfterRestore({ db, redisUrl: env.REDIS_URL, redisPrefix: env.REDIS_PREFIX, logger }).catch(
   (error: unknown) => logger.warn({ err: error }, 'event relay: could not check the relay order at startup; the relay checks it on every pass'),
 );
 
-const services = createServices(env, logger);
+const services = createServices(env, logger, db);
 
 // SPEC §11: secrets and unrevealed seeds stored in clear before migration 0007 are sealed
 // before this node serves (every node, MIGRATE_ON_START or not: it only reads when there
@@ -106,6 +112,7 @@ const workers = env.RGS_ROLES.includes('workers')
       ...services.queueSettings,
       concurrency: env.WORKER_CONCURRENCY,
       logger,
+      orm: services.orm,
       processors: {
         debit: debitProcessor(services.runtime),
         credit: creditProcessor(services.runtime),

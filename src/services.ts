@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { Env } from './config/env.ts';
-import { createDb } from './shared/db.ts';
-import { appDatabaseUrl } from './shared/app-role.ts';
+import type { Db } from './shared/db.ts';
 import { createRedis } from './shared/redis.ts';
 import { outboundTargetPolicy } from './shared/outbound-target.ts';
 import { createSecretsKeyring, previousKeys } from './shared/secrets-keyring.ts';
@@ -21,10 +20,11 @@ import { createWebhooksService } from './modules/webhooks/service.ts';
 import { createStreamHub } from './modules/stream/hub.ts';
 import { registerStateGauges } from './shared/gauges.ts';
 
-/** Everything a node runs on, built once from the environment (plain factories, no DI framework). */
-export function createServices(env: Env, logger: Logger) {
-  // As the application role, never the owner: the database keeps the audit trail append-only.
-  const db = createDb(appDatabaseUrl(env), env.DB_POOL_SIZE);
+/**
+ * Everything a node runs on, built once from the environment (plain factories, no DI
+ * framework), on the process's one database pool (`db`, MikroORM's: src/main.ts opens it).
+ */
+export function createServices(env: Env, logger: Logger, db: Db) {
   const redis = createRedis(env.REDIS_URL, env.REDIS_PREFIX, 'commands');
   const subscriber = createRedis(env.REDIS_URL, env.REDIS_PREFIX, 'subscriber');
   const queueSettings = { redisUrl: env.REDIS_URL, redisPrefix: env.REDIS_PREFIX };
@@ -107,6 +107,7 @@ export function createServices(env: Env, logger: Logger) {
 
   return {
     db,
+    orm: db.orm,
     redis,
     keyring,
     queueSettings,

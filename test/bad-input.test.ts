@@ -1,5 +1,5 @@
 import test from 'ava';
-import pg from 'pg';
+import { openDb, type Db } from '../src/shared/db.ts';
 import { startCluster, TEST_ADMIN_TOKEN, type TestCluster } from './support/cluster.ts';
 import { adminUrlOf, createOperator } from './support/operators.ts';
 import { request } from './support/http.ts';
@@ -9,14 +9,14 @@ import { request } from './support/http.ts';
 // problem+json with a code, and no table's row count may change.
 
 let cluster: TestCluster;
-let db: pg.Pool;
+let db: Db;
 let operatorKey: string;
 let sessionToken: string;
 let operatorId: string;
 
 test.before(async () => {
   cluster = await startCluster({ nodes: 1 });
-  db = new pg.Pool({ connectionString: cluster.database.url, max: 2 });
+  db = await openDb(cluster.database.url, 2);
   const operator = await createOperator(cluster.nodes[0]!);
   operatorKey = operator.apiKey;
   operatorId = operator.id;

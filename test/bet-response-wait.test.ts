@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
-import pg from 'pg';
+import { openDb, type Db } from '../src/shared/db.ts';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { adminUrlOf, createOperator } from './support/operators.ts';
 import { launch, ledger, placeBet, setFaults } from './support/bets.ts';
@@ -20,7 +20,7 @@ const STATEMENTS_PER_FAILED_BET = 20;
 const BETS = 10;
 
 let cluster: TestCluster;
-let db: pg.Pool;
+let db: Db;
 let nodeA: RunningProcess;
 let nodeB: RunningProcess;
 
@@ -37,7 +37,7 @@ test.before(async () => {
   });
   nodeA = await cluster.addNode('node-api', { RGS_ROLES: 'api' });
   nodeB = await cluster.addNode('node-workers', { RGS_ROLES: 'api,workers' });
-  db = new pg.Pool({ connectionString: cluster.database.url, max: 2 });
+  db = await openDb(cluster.database.url, 2);
 });
 
 test.after.always(async () => {

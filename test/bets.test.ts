@@ -1,15 +1,15 @@
 import test from 'ava';
-import pg from 'pg';
+import { openDb, type Db } from '../src/shared/db.ts';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { adminUrlOf, createOperator } from './support/operators.ts';
 import { launch, ledger, paramsFor, placeBet } from './support/bets.ts';
 
 let cluster: TestCluster;
-let db: pg.Pool;
+let db: Db;
 
 test.before(async () => {
   cluster = await startCluster({ nodes: 2, nodeEnv: { WALLET_TIMEOUT_MS: '5000', BET_RETRY_BASE_MS: '30', SWEEP_INTERVAL_MS: '500' } });
-  db = new pg.Pool({ connectionString: cluster.database.url, max: 4 });
+  db = await openDb(cluster.database.url, 4);
 });
 
 test.after.always(async () => {

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import test from 'ava';
-import pg from 'pg';
+import { openDb } from '../src/shared/db.ts';
 import { chaosConfigFromEnv } from '../chaos/config.ts';
 import { startChaosRun } from '../chaos/run-chaos.ts';
 import { checkMoney, type BetRow, type LedgerItem, type RecordedTransaction } from '../chaos/money-check.ts';
@@ -210,7 +210,7 @@ test.serial('a won bet whose node dies after its credit and before its commit en
     nodes: 2,
     nodeEnv: { WALLET_TIMEOUT_MS: '300', BET_DEBIT_ATTEMPTS: '2', BET_RETRY_BASE_MS: '50', BET_RETRY_MAX_MS: '300', SWEEP_INTERVAL_MS: '500' },
   });
-  const db = new pg.Pool({ connectionString: cluster.database.url, max: 2 });
+  const db = await openDb(cluster.database.url, 2);
   t.teardown(async () => {
     await db.end();
     await cluster.stop();

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { appDatabaseUrl, APPEND_ONLY_TABLES, OWNER_ONLY_TABLES } from '../src/shared/app-role.ts';
 import { migrate } from '../src/shared/migrate.ts';
+import { openDb, type DbClient, type Queryable } from '../src/shared/db.ts';
 import { scramVerifier } from '../src/shared/scram-verifier.ts';
 import { startCluster } from './support/cluster.ts';
 import { ADMIN_URL, APP_ROLE, createEmptyDatabase, createTestDatabase } from './support/database.ts';
@@ -14,10 +15,17 @@ import { launch, placeBet } from './support/bets.ts';
 
 const appUrl = (databaseUrl: string) => appDatabaseUrl({ DATABASE_URL: databaseUrl, APP_DB_ROLE: APP_ROLE.name, APP_DB_PASSWORD: APP_ROLE.password });
 
-async function connect(t: { teardown(fn: () => Promise<void>): void }, connectionString: string): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString });
-  await client.connect();
-  t.teardown(() => client.end());
+/** One client of a MikroORM pool of its own on `url`, closed at the test's end. */
+async function connect(t: { teardown(fn: () => Promise<void>): void }, url: string): Promise<DbClient> {
+  const db = await openDb(url, 1);
+  const client = await db.connect().catch(async (error: unknown) => {
+    await db.end();
+    throw error;
+  });
+  t.teardown(async () => {
+    client.release();
+    await db.end();
+  });
   return client;
 }
 
@@ -157,7 +165,7 @@ test('two fresh databases migrating at once both create and grant the same new r
 });
 
 /** Whether the role's stored SCRAM verifier is the one of `password` (recomputed with its salt). */
-async function storedVerifierMatches(admin: pg.Client, role: string, password: string): Promise<boolean> {
+async function storedVerifierMatches(admin: Queryable, role: string, password: string): Promise<boolean> {
   const { rows } = await admin.query<{ stored: string }>('SELECT rolpassword AS stored FROM pg_authid WHERE rolname = $1', [role]);
   const [, iterations, salt] = /^SCRAM-SHA-256\$(\d+):([^$]+)\$/.exec(rows[0]?.stored ?? '') ?? [];
   return scramVerifier(password, Buffer.from(salt ?? '', 'base64'), Number(iterations)) === rows[0]?.stored;

@@ -1,5 +1,5 @@
 import test from 'ava';
-import pg from 'pg';
+import { openDb, type Db } from '../src/shared/db.ts';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { createOperator } from './support/operators.ts';
 import { launch } from './support/bets.ts';
@@ -10,11 +10,11 @@ import { waitForRelay } from './support/wait.ts';
 // ~140 transactions a second for two nodes).
 
 let cluster: TestCluster;
-let db: pg.Pool;
+let db: Db;
 
 test.before(async () => {
   cluster = await startCluster({ nodes: 2 });
-  db = new pg.Pool({ connectionString: cluster.database.url, max: 4 });
+  db = await openDb(cluster.database.url, 4);
 });
 
 test.after.always(async () => {

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import { openDb, type Db } from '../src/shared/db.ts';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { createOperator } from './support/operators.ts';
 import { launch } from './support/bets.ts';
@@ -11,12 +11,12 @@ import { unrelayedCount, waitForRelay, waitUntil } from './support/wait.ts';
 // transaction ids while the new cluster's ids start low (src/modules/events/relay-rebase.ts).
 
 let cluster: TestCluster;
-let db: pg.Pool;
+let db: Db;
 let redis: Redis;
 
 test.before(async () => {
   cluster = await startCluster({ nodes: 1 });
-  db = new pg.Pool({ connectionString: cluster.database.url, max: 2 });
+  db = await openDb(cluster.database.url, 2);
   redis = new Redis(REDIS_URL);
 });
 

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import { openDb, type Db } from '../src/shared/db.ts';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { createOperator } from './support/operators.ts';
 import { REDIS_URL } from './support/redis.ts';
@@ -11,12 +11,12 @@ import { unrelayedCount, waitForRelay, waitUntil } from './support/wait.ts';
 // the node that committed it dies right after the commit.
 
 let cluster: TestCluster;
-let db: pg.Pool;
+let db: Db;
 let redis: Redis;
 
 test.before(async () => {
   cluster = await startCluster({ nodes: 2, nodeEnv: { RELAY_INTERVAL_MS: '200', STREAM_MAX_LEN: '50', STREAM_RETENTION_MS: '3000' } });
-  db = new pg.Pool({ connectionString: cluster.database.url, max: 4 });
+  db = await openDb(cluster.database.url, 4);
   redis = new Redis(REDIS_URL);
 });
 

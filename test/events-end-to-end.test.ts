@@ -1,6 +1,6 @@
 import test from 'ava';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import { openDb, type Db } from '../src/shared/db.ts';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { createOperator } from './support/operators.ts';
 import { launch, placeBet } from './support/bets.ts';
@@ -15,12 +15,12 @@ import { waitForRelay } from './support/wait.ts';
 
 const WEBHOOK_SECRET = 'e2e-webhook-secret-0123456789';
 let cluster: TestCluster;
-let db: pg.Pool;
+let db: Db;
 let redis: Redis;
 
 test.before(async () => {
   cluster = await startCluster({ nodes: 2, nodeEnv: { RELAY_INTERVAL_MS: '300', SWEEP_INTERVAL_MS: '500', WEBHOOK_RETRY_BASE_MS: '100', WEBHOOK_RETRY_MAX_MS: '500' } });
-  db = new pg.Pool({ connectionString: cluster.database.url, max: 4 });
+  db = await openDb(cluster.database.url, 4);
   redis = new Redis(REDIS_URL);
 });
 

@@ -2,7 +2,7 @@ import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import test from 'ava';
-import pg from 'pg';
+import { openDb, type Db } from '../src/shared/db.ts';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { createOperator } from './support/operators.ts';
 import { launch, paramsFor, placeBet, waitForBet } from './support/bets.ts';
@@ -15,7 +15,7 @@ import { launch, paramsFor, placeBet, waitForBet } from './support/bets.ts';
 
 const DEBIT_ATTEMPTS = 3;
 let cluster: TestCluster;
-let db: pg.Pool;
+let db: Db;
 const closers: (() => Promise<void>)[] = [];
 
 test.before(async () => {
@@ -29,7 +29,7 @@ test.before(async () => {
       SWEEP_INTERVAL_MS: '500',
     },
   });
-  db = new pg.Pool({ connectionString: cluster.database.url, max: 2 });
+  db = await openDb(cluster.database.url, 2);
 });
 
 test.after.always(async () => {

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import test, { type ExecutionContext } from 'ava';
-import pg from 'pg';
+import { openDb, type Db } from '../src/shared/db.ts';
 import { appRoutes, type RouteEntry } from './support/app-routes.ts';
 import { startCluster, startWalletMock, TEST_WALLET_SECRET, type TestCluster } from './support/cluster.ts';
 import { adminUrlOf, createOperator } from './support/operators.ts';
@@ -72,7 +72,7 @@ const PARAM_LISTS: Record<string, (b: { playerId: string }) => string> = {
 };
 
 let cluster: TestCluster;
-let db: pg.Pool;
+let db: Db;
 let walletA: RunningProcess;
 let receiverA: WebhookReceiver;
 let receiverB: WebhookReceiver;
@@ -133,7 +133,7 @@ async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs 
 test.before(async () => {
   // Credit retries a minute apart: A's deferred credit stays put while B pokes at it.
   cluster = await startCluster({ nodes: 2, nodeEnv: { BET_RETRY_BASE_MS: '60000', BET_RETRY_MAX_MS: '3600000', WALLET_TIMEOUT_MS: '1000' } });
-  db = new pg.Pool({ connectionString: cluster.database.url, max: 4 });
+  db = await openDb(cluster.database.url, 4);
   walletA = await startWalletMock();
   receiverA = await startWebhookReceiver({ secret: WEBHOOK_SECRET_A });
   receiverB = await startWebhookReceiver({ secret: WEBHOOK_SECRET_B });

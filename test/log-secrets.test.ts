@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import test from 'ava';
-import pg from 'pg';
+import { openDb, type Db } from '../src/shared/db.ts';
 import { startCluster, startWalletMock, TEST_ADMIN_TOKEN, TEST_WALLET_SECRET, type TestCluster } from './support/cluster.ts';
 import { adminClient, operatorClient } from './support/http.ts';
 import { FINAL, launch, paramsFor, placeBet, setFaults, waitForBet } from './support/bets.ts';
@@ -16,7 +16,7 @@ import { serverSeedOf } from './support/secrets.ts';
 let cluster: TestCluster;
 let wallet: RunningProcess;
 let webhooks: WebhookReceiver;
-let db: pg.Pool;
+let db: Db;
 
 const walletSecret = `wallet-secret-${randomBytes(12).toString('hex')}`;
 const webhookSecret = `webhook-secret-${randomBytes(12).toString('hex')}`;
@@ -30,7 +30,7 @@ test.before(async () => {
   // The operator's own wallet, which knows only the operator's wallet secret.
   wallet = await startWalletMock({ WALLET_SECRET: walletSecret, LOG_LEVEL: 'debug' });
   webhooks = await startWebhookReceiver({ secret: webhookSecret });
-  db = new pg.Pool({ connectionString: cluster.database.url, max: 2 });
+  db = await openDb(cluster.database.url, 2);
 });
 
 test.after.always(async () => {

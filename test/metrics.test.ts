@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
-import pg from 'pg';
+import { openDb, type Db } from '../src/shared/db.ts';
 import { startCluster, startNode, startWalletMock, TEST_WALLET_SECRET, type TestCluster } from './support/cluster.ts';
 import { adminUrlOf, createOperator } from './support/operators.ts';
 import { launch, paramsFor, placeBet, setFaults, waitForBet } from './support/bets.ts';
@@ -14,7 +14,7 @@ import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-re
 // what happened, and labels that stay bounded whatever paths clients send.
 
 let cluster: TestCluster;
-let db: pg.Pool;
+let db: Db;
 let receiver: WebhookReceiver;
 const wallets: RunningProcess[] = [];
 
@@ -24,7 +24,7 @@ test.before(async () => {
     // Quick retries and a short park bound, so a bet whose rollback keeps failing is parked soon.
     nodeEnv: { BET_DEBIT_ATTEMPTS: '2', BET_RETRY_BASE_MS: '30', BET_RETRY_MAX_MS: '200', BET_PARK_AFTER_MS: '1000', SWEEP_INTERVAL_MS: '500' },
   });
-  db = new pg.Pool({ connectionString: cluster.database.url, max: 2 });
+  db = await openDb(cluster.database.url, 2);
   receiver = await startWebhookReceiver();
 });
 

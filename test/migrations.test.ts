@@ -1,6 +1,5 @@
 import test from 'ava';
-import pg from 'pg';
-import { initOrm } from '../src/shared/orm.ts';
+import { openDb } from '../src/shared/db.ts';
 import { migrate } from '../src/shared/migrate.ts';
 import { APP_ROLE, createEmptyDatabase, createTestDatabase } from './support/database.ts';
 
@@ -9,8 +8,7 @@ test('four nodes migrating one empty database at once apply each migration exact
   t.teardown(() => database.drop());
   const results = await Promise.all(Array.from({ length: 4 }, () => migrate(database.url, APP_ROLE)));
   t.is(results.flat().length, 7, 'one caller applied the migrations; the others found them applied');
-  const db = new pg.Client({ connectionString: database.url });
-  await db.connect();
+  const db = await openDb(database.url, 1);
   t.teardown(() => db.end());
   const { rows } = await db.query('SELECT name FROM mikro_orm_migrations');
   t.deepEqual(rows.map((row) => row.name), ['0001-initial-schema', '0002-drop-unused-events-index', '0003-drop-unused-wallet-transactions-index', '0004-rounds-seed-pair-without-foreign-key', '0005-event-relay-cursor', '0006-audit-time-ordered-indexes', '0007-secrets-sealed-at-rest']);
@@ -45,11 +43,9 @@ test('four nodes migrating one empty database at once apply each migration exact
 test('the MikroORM entities describe the migrated schema: no table or column is missing from either', async (t) => {
   const database = await createTestDatabase();
   t.teardown(() => database.drop());
-  const orm = await initOrm(database.url);
-  t.teardown(() => orm.close());
-  const db = new pg.Client({ connectionString: database.url });
-  await db.connect();
+  const db = await openDb(database.url, 1);
   t.teardown(() => db.end());
+  const { orm } = db;
   const { rows } = await db.query<{ table_name: string; column_name: string }>(
     `SELECT c.table_name, c.column_name FROM information_schema.columns c
        JOIN information_schema.tables t USING (table_schema, table_name)

@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import test from 'ava';
-import pg from 'pg';
+import { openDb, type Db } from '../src/shared/db.ts';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { launch, placeBet, waitForBet } from './support/bets.ts';
 import { createOperator } from './support/operators.ts';
@@ -15,7 +15,7 @@ import { waitUntil } from './support/wait.ts';
 const INTERNAL_PAGE = 'internal-admin-console: db password hunter2';
 
 let cluster: TestCluster;
-let db: pg.Pool;
+let db: Db;
 let internal: { url: string; close(): Promise<void> };
 
 /** An internal service that answers every request with a page of its own, by the player id it finds. */
@@ -38,7 +38,7 @@ async function startInternalService() {
 test.before(async () => {
   cluster = await startCluster({ nodeEnv: { BET_RESPONSE_WAIT_MS: '200' } });
   internal = await startInternalService();
-  db = new pg.Pool({ connectionString: cluster.database.url, max: 2 });
+  db = await openDb(cluster.database.url, 2);
 });
 
 test.after.always(async () => {

@@ -1,5 +1,5 @@
 import test from 'ava';
-import pg from 'pg';
+import { openDb, type Db } from '../src/shared/db.ts';
 import { sealOperatorSecret } from '../src/modules/operators/sealed-secrets.ts';
 import { startCluster, TEST_ADMIN_TOKEN, TEST_WALLET_SECRET, type TestCluster } from './support/cluster.ts';
 import { adminClient, operatorClient } from './support/http.ts';
@@ -19,14 +19,14 @@ import { waitUntil } from './support/wait.ts';
 
 let cluster: TestCluster;
 let receiver: WebhookReceiver;
-let db: pg.Pool;
+let db: Db;
 
 test.before(async () => {
   cluster = await startCluster({
     nodeEnv: { ALLOW_PRIVATE_TARGETS: 'false', BET_RESPONSE_WAIT_MS: '200', BET_RETRY_BASE_MS: '50', BET_RETRY_MAX_MS: '200', WEBHOOK_RETRY_BASE_MS: '50' },
   });
   receiver = await startWebhookReceiver();
-  db = new pg.Pool({ connectionString: cluster.database.url, max: 2 });
+  db = await openDb(cluster.database.url, 2);
 });
 
 test.after.always(async () => {

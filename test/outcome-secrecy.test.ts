@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
-import pg from 'pg';
+import { openDb, type Db } from '../src/shared/db.ts';
 import { rollDice } from '../src/modules/fairness/dice.ts';
 import { startCluster, startWalletMock, TEST_WALLET_SECRET, type TestCluster } from './support/cluster.ts';
 import { createOperator } from './support/operators.ts';
@@ -17,7 +17,7 @@ import { serverSeedOf } from './support/secrets.ts';
 
 const HOLD_MS = 6_000;
 let cluster: TestCluster;
-let db: pg.Pool;
+let db: Db;
 const wallets: RunningProcess[] = [];
 
 test.before(async () => {
@@ -35,7 +35,7 @@ test.before(async () => {
       LOG_LEVEL: 'debug',
     },
   });
-  db = new pg.Pool({ connectionString: cluster.database.url, max: 4 });
+  db = await openDb(cluster.database.url, 4);
 });
 
 test.after.always(async () => {

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import { openDb, type Db } from '../src/shared/db.ts';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { createOperator } from './support/operators.ts';
 import { REDIS_URL } from './support/redis.ts';
@@ -11,7 +11,7 @@ import { launch, paramsFor, placeBet, setFaults, waitForBet } from './support/be
 // losing its queues), and it is safe to run on every node at once.
 
 let cluster: TestCluster;
-let db: pg.Pool;
+let db: Db;
 
 test.before(async () => {
   // Retries seconds apart: when the test deletes the queues, every retry is a delayed
@@ -21,7 +21,7 @@ test.before(async () => {
   await cluster.addNode('api-only', { RGS_ROLES: 'api' });
   await cluster.addNode('workers-1', { RGS_ROLES: 'workers' });
   await cluster.addNode('workers-2', { RGS_ROLES: 'workers' });
-  db = new pg.Pool({ connectionString: cluster.database.url, max: 4 });
+  db = await openDb(cluster.database.url, 4);
 });
 
 test.after.always(async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
-import pg from 'pg';
+import { openDb, type Db } from '../src/shared/db.ts';
 import { rollDice, settleDice } from '../src/modules/fairness/dice.ts';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { createOperator } from './support/operators.ts';
@@ -13,7 +13,7 @@ import { serverSeedOf } from './support/secrets.ts';
 // checked where they break most easily.
 
 let cluster: TestCluster;
-let db: pg.Pool;
+let db: Db;
 let alpha: Awaited<ReturnType<typeof createOperator>>;
 let beta: Awaited<ReturnType<typeof createOperator>>;
 const sessions = new Map<string, string>();
@@ -81,7 +81,7 @@ const played: { alice: PlayedBet[]; bob: PlayedBet[] } = { alice: [], bob: [] };
 
 test.before(async () => {
   cluster = await startCluster({ nodes: 2 });
-  db = new pg.Pool({ connectionString: cluster.database.url, max: 4 });
+  db = await openDb(cluster.database.url, 4);
   alpha = await createOperator(cluster.nodes[0]!);
   beta = await createOperator(cluster.nodes[0]!);
   await launch(alpha, 'alice');

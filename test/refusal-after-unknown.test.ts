@@ -1,5 +1,5 @@
 import test from 'ava';
-import pg from 'pg';
+import { openDb, type Db } from '../src/shared/db.ts';
 import { startCluster, startWalletMock, TEST_WALLET_SECRET, type TestCluster } from './support/cluster.ts';
 import { adminUrlOf, createOperator } from './support/operators.ts';
 import { balance, ledger, launch, paramsFor, placeBet, setFaults, waitForBet } from './support/bets.ts';
@@ -15,7 +15,7 @@ import { waitUntil } from './support/wait.ts';
 
 const START = 100_000_000;
 let cluster: TestCluster;
-let db: pg.Pool;
+let db: Db;
 const wallets: RunningProcess[] = [];
 
 test.before(async () => {
@@ -29,7 +29,7 @@ test.before(async () => {
       SWEEP_INTERVAL_MS: '500',
     },
   });
-  db = new pg.Pool({ connectionString: cluster.database.url, max: 4 });
+  db = await openDb(cluster.database.url, 4);
 });
 
 test.after.always(async () => {

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import test from 'ava';
-import pg from 'pg';
+import { openDb, type Db } from '../src/shared/db.ts';
 import { startCluster, startWalletMock, TEST_ADMIN_TOKEN, type TestCluster } from './support/cluster.ts';
 import { adminClient, operatorClient, request } from './support/http.ts';
 import { FINAL, launch, paramsFor, placeBet, waitForBet } from './support/bets.ts';
@@ -20,7 +20,7 @@ import { adminUrlOf } from './support/operators.ts';
 let cluster: TestCluster;
 let wallet: RunningProcess;
 let webhooks: WebhookReceiver;
-let db: pg.Pool;
+let db: Db;
 
 const walletSecret = `wallet-secret-${randomBytes(12).toString('hex')}`;
 const webhookSecret = `webhook-secret-${randomBytes(12).toString('hex')}`;
@@ -31,7 +31,7 @@ test.before(async () => {
   // The operator's own wallet, which knows only the operator's wallet secret: a bet settles only if the node signs with it.
   wallet = await startWalletMock({ WALLET_SECRET: walletSecret });
   webhooks = await startWebhookReceiver({ secret: webhookSecret });
-  db = new pg.Pool({ connectionString: cluster.database.url, max: 2 });
+  db = await openDb(cluster.database.url, 2);
 });
 
 test.after.always(async () => {

@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import test from 'ava';
-import pg from 'pg';
+import { openDb } from '../src/shared/db.ts';
 import { rollDice } from '../src/modules/fairness/dice.ts';
 import { generateServerSeed, hashServerSeed } from '../src/modules/fairness/seeds.ts';
 import { hashApiKey } from '../src/modules/operators/api-keys.ts';
@@ -59,7 +59,7 @@ test('secrets:reencrypt seals every secret and unrevealed seed under the new key
   const walletSecret = `wallet-secret-${randomBytes(8).toString('hex')}`;
   const wallet = await startWalletMock({ WALLET_SECRET: walletSecret });
   t.teardown(() => wallet.stop('SIGKILL'));
-  const db = new pg.Pool({ connectionString: cluster.database.url, max: 2 });
+  const db = await openDb(cluster.database.url, 2);
   t.teardown(() => db.end());
 
   // Under the old key: three operators with both secrets, four players, one rotation (a revealed pair).
@@ -122,7 +122,7 @@ test('secrets:reencrypt seals every secret and unrevealed seed under the new key
 test('secrets:reencrypt leaves a value no configured key opens, says so and exits 1', async (t) => {
   const database = await createTestDatabase();
   t.teardown(() => database.drop());
-  const db = new pg.Pool({ connectionString: database.url, max: 1 });
+  const db = await openDb(database.url, 1);
   t.teardown(() => db.end());
   const lost = createSecretsKeyring('a-key-nobody-configured-0123456789');
   const [known, unknown] = [randomUUID(), randomUUID()];
@@ -157,7 +157,7 @@ test('secrets and unrevealed seeds stored in clear before migration 0007 are sea
   const walletSecret = `legacy-wallet-secret-${randomBytes(8).toString('hex')}`;
   const wallet = await startWalletMock({ WALLET_SECRET: walletSecret });
   t.teardown(() => wallet.stop('SIGKILL'));
-  const db = new pg.Pool({ connectionString: database.url, max: 2 });
+  const db = await openDb(database.url, 2);
   t.teardown(() => db.end());
   const operatorId = randomUUID();
   const apiKey = `legacy-key-${randomBytes(8).toString('hex')}`;

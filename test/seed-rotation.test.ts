@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import test from 'ava';
-import pg from 'pg';
+import { openDb, type Db } from '../src/shared/db.ts';
 import { rollDice } from '../src/modules/fairness/dice.ts';
 import { SEED_A, SEED_A_HASH } from '../src/modules/fairness/test-vectors.ts';
 import { startCluster, type TestCluster } from './support/cluster.ts';
@@ -13,11 +13,11 @@ import { serverSeedOf } from './support/secrets.ts';
 // old pair with GET /fairness/verify (no key).
 
 let cluster: TestCluster;
-let db: pg.Pool;
+let db: Db;
 
 test.before(async () => {
   cluster = await startCluster({ nodes: 2 });
-  db = new pg.Pool({ connectionString: cluster.database.url, max: 4 });
+  db = await openDb(cluster.database.url, 4);
 });
 
 test.after.always(async () => {

@@ -1,14 +1,14 @@
 import test from 'ava';
-import pg from 'pg';
+import { openDb, type Db } from '../src/shared/db.ts';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { createOperator } from './support/operators.ts';
 
 let cluster: TestCluster;
-let db: pg.Pool;
+let db: Db;
 
 test.before(async () => {
   cluster = await startCluster({ nodes: 2 });
-  db = new pg.Pool({ connectionString: cluster.database.url, max: 2 });
+  db = await openDb(cluster.database.url, 2);
 });
 
 test.after.always(async () => {

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import { openDb, type Db } from '../src/shared/db.ts';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { createOperator } from './support/operators.ts';
 import { balance, launch, ledger, setFaults } from './support/bets.ts';
@@ -17,14 +17,14 @@ const PLAYERS = 20;
 const CONCURRENCY = 16;
 
 let cluster: TestCluster;
-let db: pg.Pool;
+let db: Db;
 
 test.before(async () => {
   cluster = await startCluster({
     nodes: 2,
     nodeEnv: { WALLET_TIMEOUT_MS: '300', BET_RETRY_BASE_MS: '50', BET_RETRY_MAX_MS: '500', SWEEP_INTERVAL_MS: '500' },
   });
-  db = new pg.Pool({ connectionString: cluster.database.url, max: 4 });
+  db = await openDb(cluster.database.url, 4);
 });
 
 test.after.always(async () => {

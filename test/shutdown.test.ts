@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import pg from 'pg';
+import { openDb, type Db } from '../src/shared/db.ts';
 import { jobCatalog } from '../queues/catalog.ts';
 import { startCluster, startWalletMock, TEST_WALLET_SECRET, type TestCluster } from './support/cluster.ts';
 import { adminUrlOf, createOperator } from './support/operators.ts';
@@ -21,12 +21,12 @@ import { openSse } from './support/sse-client.ts';
 // node left from another test could take a job meant for test (d).
 
 let cluster: TestCluster;
-let db: pg.Pool;
+let db: Db;
 const wallets: RunningProcess[] = [];
 
 test.before(async () => {
   cluster = await startCluster({ nodes: 0 });
-  db = new pg.Pool({ connectionString: cluster.database.url, max: 2 });
+  db = await openDb(cluster.database.url, 2);
 });
 
 test.after.always(async () => {

@@ -1,5 +1,5 @@
 import test from 'ava';
-import pg from 'pg';
+import { openDb, type Db } from '../src/shared/db.ts';
 import { mulberry32 } from '../walletmock/seeded-random.ts';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { createOperator } from './support/operators.ts';
@@ -17,7 +17,7 @@ const CONSUMER = 5;
 
 let receiver: OtlpReceiver;
 let cluster: TestCluster;
-let db: pg.Pool;
+let db: Db;
 
 test.before(async () => {
   receiver = await startOtlpReceiver();
@@ -31,7 +31,7 @@ test.before(async () => {
       BET_RETRY_MAX_MS: '100',
     },
   });
-  db = new pg.Pool({ connectionString: cluster.database.url, max: 2 });
+  db = await openDb(cluster.database.url, 2);
 });
 
 test.after.always(async () => {

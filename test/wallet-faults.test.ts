@@ -1,5 +1,5 @@
 import test from 'ava';
-import pg from 'pg';
+import { openDb, type Db } from '../src/shared/db.ts';
 import { startCluster, startWalletMock, TEST_WALLET_SECRET, type TestCluster } from './support/cluster.ts';
 import { createOperator } from './support/operators.ts';
 import { balance, launch, ledger, paramsFor, placeBet, setFaults, setPlayer, waitForBet } from './support/bets.ts';
@@ -12,7 +12,7 @@ import { operatorClient } from './support/http.ts';
 
 const START = 100_000_000;
 let cluster: TestCluster;
-let db: pg.Pool;
+let db: Db;
 const wallets: RunningProcess[] = [];
 
 test.before(async () => {
@@ -27,7 +27,7 @@ test.before(async () => {
       SWEEP_INTERVAL_MS: '500',
     },
   });
-  db = new pg.Pool({ connectionString: cluster.database.url, max: 4 });
+  db = await openDb(cluster.database.url, 4);
 });
 
 test.after.always(async () => {

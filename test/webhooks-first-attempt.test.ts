@@ -1,5 +1,5 @@
 import test from 'ava';
-import pg from 'pg';
+import { openDb, type Db } from '../src/shared/db.ts';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { createOperator } from './support/operators.ts';
 import { launch } from './support/bets.ts';
@@ -14,7 +14,7 @@ import { startWebhookReceiver, type WebhookReceiver } from './support/webhook-re
 const SECRET = 'whsec-first-attempt-0123456789';
 
 let cluster: TestCluster;
-let db: pg.Pool;
+let db: Db;
 const receivers: WebhookReceiver[] = [];
 
 test.before(async () => {
@@ -22,7 +22,7 @@ test.before(async () => {
     nodes: 1,
     nodeEnv: { RGS_ROLES: 'api', WEBHOOK_FIRST_ATTEMPTS_IN_FLIGHT: '2', WEBHOOK_TIMEOUT_MS: '1500', WEBHOOK_RETRY_BASE_MS: '50', WEBHOOK_RETRY_MAX_MS: '200', SWEEP_INTERVAL_MS: '300' },
   });
-  db = new pg.Pool({ connectionString: cluster.database.url, max: 2 });
+  db = await openDb(cluster.database.url, 2);
 });
 
 test.after.always(async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
-import pg from 'pg';
+import { openDb, type Db } from '../src/shared/db.ts';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { adminUrlOf, createOperator } from './support/operators.ts';
 import { launch } from './support/bets.ts';
@@ -19,7 +19,7 @@ const SECRET = 'whsec-test-secret-0123456789';
 const MAX_ATTEMPTS = 3;
 
 let cluster: TestCluster;
-let db: pg.Pool;
+let db: Db;
 let enqueuer: Enqueuer;
 const receivers: WebhookReceiver[] = [];
 
@@ -36,7 +36,7 @@ test.before(async () => {
       SWEEP_INTERVAL_MS: '300',
     },
   });
-  db = new pg.Pool({ connectionString: cluster.database.url, max: 4 });
+  db = await openDb(cluster.database.url, 4);
   enqueuer = createEnqueuer({ redisUrl: REDIS_URL, redisPrefix: cluster.redisPrefix });
 });
 

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import pg from 'pg';
+import type pg from 'pg';
 import { envSchema, type Env } from '../config/env.ts';
 import { scramVerifier } from './scram-verifier.ts';
+import { openDb } from './db.ts';
 
 // SPEC §11: two database roles. Migrations run as the owner (DATABASE_URL); a node
 // connects as the application role, which owns nothing and holds only the DML the code
@@ -66,36 +67,41 @@ export function appDatabaseUrl(env: Pick<Env, 'DATABASE_URL' | 'APP_DB_ROLE' | '
 export async function ensureAppRole(ownerUrl: string, role: AppRole): Promise<void> {
   const url = new URL(ownerUrl);
   url.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
+  // A short-lived MikroORM on `postgres`, as the owner.
+  const db = await openDb(url.toString(), 1);
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [APP_ROLE_LOCK_KEY]);
-    const { rows: owner } = await client.query<{ name: string }>('SELECT current_user AS name');
-    // ALTER ROLE below would strip the owner of its rights, and the nodes would own the schema.
-    if (owner[0]?.name === role.name) {
-      throw new Error(`DATABASE_URL connects as ${role.name}, the application role (APP_DB_ROLE): migrations need the owner, another role`);
+    const client = await db.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [APP_ROLE_LOCK_KEY]);
+      const { rows: owner } = await client.query<{ name: string }>('SELECT current_user AS name');
+      // ALTER ROLE below would strip the owner of its rights, and the nodes would own the schema.
+      if (owner[0]?.name === role.name) {
+        throw new Error(`DATABASE_URL connects as ${role.name}, the application role (APP_DB_ROLE): migrations need the owner, another role`);
+      }
+      const name = client.escapeIdentifier(role.name);
+      const { rows } = await client.query<{ safe: boolean }>(
+        `SELECT rolcanlogin AND NOT (rolsuper OR rolcreatedb OR rolcreaterole OR rolreplication OR rolbypassrls) AS safe
+           FROM pg_roles WHERE rolname = $1`,
+        [role.name],
+      );
+      if (rows.length === 0) {
+        await client.query(`CREATE ROLE ${name} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS`).catch((error: { code?: string }) => {
+          // 42710 duplicate_object / 23505: created meanwhile by something not taking the lock.
+          if (error.code !== '42710' && error.code !== '23505') throw error;
+        });
+      } else if (!rows[0]!.safe) {
+        // Only when needed: changing SUPERUSER or BYPASSRLS needs a superuser, and an owner
+        // that merely has CREATEROLE must still be able to migrate a correct setup.
+        await client.query(`ALTER ROLE ${name} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS`);
+      }
+      // Hashed here when possible, so the password itself never reaches the server's log.
+      if (role.password) await client.query(`ALTER ROLE ${name} PASSWORD ${client.escapeLiteral(scramVerifier(role.password) ?? role.password)}`);
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [APP_ROLE_LOCK_KEY]).catch(() => undefined);
+      client.release();
     }
-    const name = client.escapeIdentifier(role.name);
-    const { rows } = await client.query<{ safe: boolean }>(
-      `SELECT rolcanlogin AND NOT (rolsuper OR rolcreatedb OR rolcreaterole OR rolreplication OR rolbypassrls) AS safe
-         FROM pg_roles WHERE rolname = $1`,
-      [role.name],
-    );
-    if (rows.length === 0) {
-      await client.query(`CREATE ROLE ${name} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS`).catch((error: { code?: string }) => {
-        // 42710 duplicate_object / 23505: created meanwhile by something not taking the lock.
-        if (error.code !== '42710' && error.code !== '23505') throw error;
-      });
-    } else if (!rows[0]!.safe) {
-      // Only when needed: changing SUPERUSER or BYPASSRLS needs a superuser, and an owner
-      // that merely has CREATEROLE must still be able to migrate a correct setup.
-      await client.query(`ALTER ROLE ${name} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS`);
-    }
-    // Hashed here when possible, so the password itself never reaches the server's log.
-    if (role.password) await client.query(`ALTER ROLE ${name} PASSWORD ${client.escapeLiteral(scramVerifier(role.password) ?? role.password)}`);
   } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [APP_ROLE_LOCK_KEY]).catch(() => undefined);
-    await client.end();
+    await db.end();
   }
 }
 

@@ -1,11 +1,15 @@
 import pg from 'pg';
-import { initOrm } from './orm.ts';
+import { openDb } from './db.ts';
 import { ensureAppRole, grantAppRole, type AppRole } from './app-role.ts';
 
 // An arbitrary constant that names "RGS schema migration" among advisory locks.
 const MIGRATION_LOCK_KEY = 7_346_201;
 
-/** Creates the database named in the URL if it does not exist (safe to race). */
+/**
+ * Creates the database named in the URL if it does not exist (safe to race). The one
+ * connection of our own outside MikroORM's pool: MikroORM cannot connect to a database
+ * that does not exist yet, and this one is to `postgres`, for a moment.
+ */
 export async function ensureDatabase(databaseUrl: string): Promise<void> {
   const url = new URL(databaseUrl);
   const name = decodeURIComponent(url.pathname.slice(1));
@@ -34,21 +38,20 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
  */
 export async function migrate(databaseUrl: string, appRole: AppRole): Promise<string[]> {
   await ensureAppRole(databaseUrl, appRole);
-  const lock = new pg.Client({ connectionString: databaseUrl });
-  await lock.connect();
+  // Short-lived, as the owner: the lock holds one client of its pool, the migrator takes another.
+  const db = await openDb(databaseUrl, 4);
   try {
-    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-    const orm = await initOrm(databaseUrl);
-    let applied: string[];
+    const lock = await db.connect();
     try {
-      applied = (await orm.getMigrator().up()).map((migration) => migration.name);
+      await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      const applied = (await db.orm.getMigrator().up()).map((migration) => migration.name);
+      await grantAppRole(lock, appRole);
+      return applied;
     } finally {
-      await orm.close();
+      await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+      lock.release();
     }
-    await grantAppRole(lock, appRole);
-    return applied;
   } finally {
-    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
-    await lock.end();
+    await db.end();
   }
 }

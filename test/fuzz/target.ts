@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import { openDb } from '../../src/shared/db.ts';
 import { startCluster, TEST_ADMIN_TOKEN, TEST_WALLET_SECRET, type TestCluster } from '../support/cluster.ts';
 import { adminUrlOf, createOperator } from '../support/operators.ts';
 import { launch, paramsFor, placeBet, waitForBet } from '../support/bets.ts';
@@ -53,7 +53,7 @@ export function stateDiff(before: DatabaseState, after: DatabaseState): string[]
  */
 export async function startFuzzTarget(): Promise<FuzzTarget> {
   const cluster: TestCluster = await startCluster({ nodes: 1 });
-  const db = new pg.Pool({ connectionString: cluster.database.url, max: 2 });
+  const db = await openDb(cluster.database.url, 2);
   try {
     const baseUrl = cluster.nodes[0]!.url;
     const adminUrl = adminUrlOf(cluster.nodes[0]!);

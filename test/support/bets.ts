@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
+import type { Queryable } from '../../src/shared/db.ts';
 import { rollDice } from '../../src/modules/fairness/dice.ts';
 import type { LedgerItem } from '../../walletmock/ledger.ts';
 import type { operatorClient } from './http.ts';
@@ -19,7 +19,7 @@ export async function launch(client: Client, playerId: string, currency = 'EUR',
  * Dice params that make the player's NEXT bet win (or lose), read from the server seed in
  * the test's own database: tests of settlement need to know which way a bet goes.
  */
-export async function paramsFor(db: pg.Pool, operatorId: string, playerId: string, want: 'win' | 'lose') {
+export async function paramsFor(db: Queryable, operatorId: string, playerId: string, want: 'win' | 'lose') {
   const { rows } = await db.query('SELECT id, server_seed, client_seed, next_nonce FROM seed_pairs WHERE operator_id = $1 AND player_id = $2 AND active', [
     operatorId,
     playerId,

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { createDb, withTransaction } from '../../shared/db.ts';
+import { withTransaction, type Db } from '../../shared/db.ts';
 import { createRedis } from '../../shared/redis.ts';
 import { RELAY_LOCK_KEY } from './relay.ts';
 import { positionKey } from './stream-append.ts';
@@ -23,8 +23,8 @@ UPDATE events e SET txid = CASE WHEN (e.txid, e.seq) <= (c.txid, c.seq) THEN '1'
 const REBASE_CURSOR = `UPDATE event_relay_cursor SET txid = '1', seq = coalesce((SELECT max(seq) FROM events WHERE txid = '1'), 0)`;
 
 /** Rebases the relay's order if transaction ids went back (a logical restore); true if it did. */
-export async function rebaseEventRelayAfterRestore(options: { databaseUrl: string; redisUrl: string; redisPrefix: string; logger: Logger }): Promise<boolean> {
-  const db = createDb(options.databaseUrl, 1);
+export async function rebaseEventRelayAfterRestore(options: { db: Db; redisUrl: string; redisPrefix: string; logger: Logger }): Promise<boolean> {
+  const { db } = options;
   const redis = createRedis(options.redisUrl, options.redisPrefix, 'relay-rebase');
   try {
     return await withTransaction(db, async (client) => {
@@ -45,6 +45,5 @@ export async function rebaseEventRelayAfterRestore(options: { databaseUrl: strin
     });
   } finally {
     redis.disconnect();
-    await db.end();
   }
 }
