@@ -1,9 +1,9 @@
 import type { Queryable } from '../../shared/db.ts';
-import type { BetStatus } from '../../../machines/bet.machine.ts';
 import { notFound } from '../../shared/errors.ts';
 import { toPage } from '../../shared/pagination.ts';
 import { outcomeShown, payoutShown } from '../bets/outcome-secrecy.ts';
 import type { PlayerRoundsQuery } from './schemas.ts';
+import { playerExists, selectPlayerRounds, selectRound, type RecalledRoundRow, type RoundRow } from './store.ts';
 
 /** SPEC §3 round: everything needed to recompute it (§5), the server seed once revealed. */
 export interface RoundView {
@@ -23,39 +23,6 @@ export interface RoundView {
 export interface RecalledRoundView extends RoundView {
   bet: { id: string; amount: number; currency: string; params: Record<string, unknown>; status: string; payout: number };
 }
-
-interface RoundRow {
-  id: string;
-  bet_id: string;
-  player_id: string;
-  game: string;
-  game_version: string;
-  config: Record<string, unknown>;
-  outcome: Record<string, unknown>;
-  server_seed_hash: string;
-  client_seed: string;
-  nonce: number;
-  /** Null until the seed pair is rotated: a server seed never leaves the server before (§11). */
-  server_seed: string | null;
-  created_at: Date;
-  seed_revealed: boolean;
-  /** The round's bet's state: its outcome is secret until the debit is applied. */
-  status: BetStatus;
-}
-
-interface RecalledRoundRow extends RoundRow {
-  amount: number;
-  currency: string;
-  params: Record<string, unknown>;
-  payout: number;
-  /** created_at to the microsecond: the page position (a Date keeps milliseconds only). */
-  position_at: string;
-}
-
-const ROUND_COLUMNS = `
-  r.id, r.bet_id, r.player_id, r.game, r.game_version, r.config, r.outcome, r.server_seed_hash, r.client_seed, r.nonce,
-  r.created_at, CASE WHEN sp.revealed_at IS NOT NULL THEN sp.server_seed END AS server_seed,
-  sp.revealed_at IS NOT NULL AS seed_revealed, b.status`;
 
 function toView(row: RoundRow): RoundView {
   return {
@@ -87,14 +54,7 @@ function toRecalledView(row: RecalledRoundRow): RecalledRoundView {
 
 /** `GET /rounds/:id`: another operator's round is not found (SPEC §3). */
 export async function getRound(db: Queryable, operatorId: string, roundId: string): Promise<RoundView> {
-  const { rows } = await db.query<RoundRow>(
-    `SELECT ${ROUND_COLUMNS}
-       FROM rounds r
-       JOIN seed_pairs sp ON sp.id = r.seed_pair_id
-       JOIN bets b ON b.id = r.bet_id AND b.operator_id = r.operator_id
-      WHERE r.operator_id = $1 AND r.id = $2`,
-    [operatorId, roundId],
-  );
+  const rows = await selectRound(db, operatorId, roundId);
   if (!rows[0]) throw notFound('round');
   return toView(rows[0]);
 }
@@ -105,25 +65,7 @@ export async function getRound(db: Queryable, operatorId: string, roundId: strin
  * told apart from a player who has not played yet.
  */
 export async function listPlayerRounds(db: Queryable, operatorId: string, playerId: string, query: PlayerRoundsQuery) {
-  const params: unknown[] = [operatorId, playerId, query.limit + 1];
-  let after = '';
-  if (query.cursor !== undefined) {
-    params.push(...query.cursor);
-    after = 'AND (r.created_at, r.id) < ($4::timestamptz, $5::uuid)';
-  }
-  const { rows } = await db.query<RecalledRoundRow>(
-    `SELECT ${ROUND_COLUMNS}, b.amount, b.currency, b.params, b.payout,
-            to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position_at
-       FROM rounds r
-       JOIN seed_pairs sp ON sp.id = r.seed_pair_id
-       JOIN bets b ON b.id = r.bet_id AND b.operator_id = r.operator_id
-      WHERE r.operator_id = $1 AND r.player_id = $2 ${after}
-      ORDER BY r.created_at DESC, r.id DESC LIMIT $3`,
-    params,
-  );
-  if (rows.length === 0) {
-    const player = await db.query('SELECT 1 FROM players WHERE operator_id = $1 AND player_id = $2', [operatorId, playerId]);
-    if (player.rowCount === 0) throw notFound('player');
-  }
+  const rows = await selectPlayerRounds(db, operatorId, playerId, query.limit + 1, query.cursor);
+  if (rows.length === 0 && !(await playerExists(db, operatorId, playerId))) throw notFound('player');
   return toPage(rows, query.limit, toRecalledView, (row) => [row.position_at, row.id]);
 }
