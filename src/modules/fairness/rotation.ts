@@ -5,22 +5,13 @@ import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
 import { appendAudit } from '../audit/service.ts';
 import { openServerSeed, sealServerSeed } from './sealed-seeds.ts';
 import { generateClientSeed, generateServerSeed, hashServerSeed } from './seeds.ts';
+import { hasUnsettledBet, insertSeedPair, lockPlayerAndActivePair, revealSeedPair, selectRotationSession, type SeedPairRow } from './store.ts';
 
 /** SPEC §3 rotate: the revealed pair (and how many nonces it used), and the new commitment. */
 export interface SeedRotation {
   previous: { serverSeed: string; serverSeedHash: string; clientSeed: string; nonce: number };
   current: { serverSeedHash: string; clientSeed: string; nonce: number };
 }
-
-interface SeedPairRow {
-  id: string;
-  server_seed: string;
-  server_seed_hash: string;
-  client_seed: string;
-  next_nonce: number;
-}
-
-const FINAL_BET_STATUSES = ['won', 'lost', 'rejected', 'cancelled'];
 
 /**
  * Rotations of one player queue on the player row first: otherwise one waiting on the
@@ -29,14 +20,9 @@ const FINAL_BET_STATUSES = ['won', 'lost', 'rejected', 'cancelled'];
  * the pair itself, the lock bet placement takes to draw a nonce.
  */
 async function lockActivePair(client: DbClient, operatorId: string, playerId: string): Promise<SeedPairRow> {
-  await client.query('SELECT 1 FROM players WHERE operator_id = $1 AND player_id = $2 FOR NO KEY UPDATE', [operatorId, playerId]);
-  const { rows } = await client.query<SeedPairRow>(
-    `SELECT id, server_seed, server_seed_hash, client_seed, next_nonce
-       FROM seed_pairs WHERE operator_id = $1 AND player_id = $2 AND active FOR UPDATE`,
-    [operatorId, playerId],
-  );
-  if (!rows[0]) throw notFound('seed pair');
-  return rows[0];
+  const pair = await lockPlayerAndActivePair(client, operatorId, playerId);
+  if (!pair) throw notFound('seed pair');
+  return pair;
 }
 
 /**
@@ -50,11 +36,7 @@ async function lockActivePair(client: DbClient, operatorId: string, playerId: st
  */
 export async function rotateSeeds(db: Db, keyring: SecretsKeyring, operatorId: string, token: string, clientSeed?: string): Promise<SeedRotation> {
   return withTransaction(db, async (client) => {
-    const { rows: sessions } = await client.query<{ player_id: string; status: string; expired: boolean }>(
-      'SELECT player_id, status, expires_at <= now() AS expired FROM sessions WHERE operator_id = $1 AND token = $2',
-      [operatorId, token],
-    );
-    const session = sessions[0];
+    const session = await selectRotationSession(client, operatorId, token);
     if (!session) throw notFound('session');
     // Rotation acts for the player, so it needs a live session, like a bet does.
     if (session.status === 'revoked') throw forbidden('SESSION_REVOKED', 'the session was revoked');
@@ -62,24 +44,23 @@ export async function rotateSeeds(db: Db, keyring: SecretsKeyring, operatorId: s
     const playerId = session.player_id;
 
     const previous = await lockActivePair(client, operatorId, playerId);
-    const open = await client.query(
-      'SELECT 1 FROM bets WHERE operator_id = $1 AND player_id = $2 AND status <> ALL($3::text[]) LIMIT 1',
-      [operatorId, playerId, FINAL_BET_STATUSES],
-    );
-    if (open.rowCount) throw conflict('BETS_IN_PROGRESS', 'a bet of this player is not settled yet; rotate once it is');
+    if (await hasUnsettledBet(client, operatorId, playerId)) throw conflict('BETS_IN_PROGRESS', 'a bet of this player is not settled yet; rotate once it is');
 
     // Revealed, the seed is public: it is stored in clear from now on, so the round views
     // can show it straight from the row (SPEC §5).
     const revealed = openServerSeed(keyring, previous.id, previous.server_seed);
-    await client.query('UPDATE seed_pairs SET active = false, revealed_at = now(), server_seed = $2 WHERE id = $1', [previous.id, revealed]);
+    await revealSeedPair(client, previous.id, revealed);
     const serverSeed = generateServerSeed();
     const current = { serverSeedHash: hashServerSeed(serverSeed), clientSeed: clientSeed ?? generateClientSeed(), nonce: 0 };
     const pairId = randomUUID();
-    await client.query(
-      `INSERT INTO seed_pairs (id, operator_id, player_id, server_seed, server_seed_hash, client_seed, next_nonce)
-       VALUES ($1, $2, $3, $4, $5, $6, 0)`,
-      [pairId, operatorId, playerId, sealServerSeed(keyring, pairId, serverSeed), current.serverSeedHash, current.clientSeed],
-    );
+    await insertSeedPair(client, {
+      id: pairId,
+      operatorId,
+      playerId,
+      sealedServerSeed: sealServerSeed(keyring, pairId, serverSeed),
+      serverSeedHash: current.serverSeedHash,
+      clientSeed: current.clientSeed,
+    });
     // Hashes only: the audit trail never holds a server seed.
     await appendAudit(client, [
       {
