@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../../shared/db.ts';
 import type { BetEventType } from '../../../machines/bet.machine.ts';
+import { insertEvents } from './store.ts';
 
 /** SPEC §7 event types: the bet machine's own, plus those the sessions and placement write. */
 export type EventType = BetEventType | 'session.launched' | 'session.revoked' | 'round.created';
@@ -35,19 +36,6 @@ export async function recordEvents(db: Queryable, operatorId: string, events: Ne
     occurredAt,
     data: event.data,
   }));
-  await db.query(
-    `INSERT INTO events (id, operator_id, type, player_id, bet_id, data, occurred_at)
-     SELECT id, $1, type, player_id, bet_id, data, $2
-       FROM unnest($3::uuid[], $4::text[], $5::text[], $6::uuid[], $7::jsonb[]) AS e(id, type, player_id, bet_id, data)`,
-    [
-      operatorId,
-      occurredAt,
-      recorded.map((e) => e.id),
-      recorded.map((e) => e.type),
-      events.map((e) => e.playerId ?? null),
-      events.map((e) => e.betId ?? null),
-      recorded.map((e) => JSON.stringify(e.data)),
-    ],
-  );
+  await insertEvents(db, operatorId, occurredAt, recorded, events);
   return recorded;
 }
