@@ -4,6 +4,7 @@ import { notFound } from '../../shared/errors.ts';
 import { toPage } from '../../shared/pagination.ts';
 import type { Enqueuer } from '../../../queues/enqueue.ts';
 import type { ListDeliveriesQuery } from './schemas.ts';
+import { resetDeliveryForRedelivery, selectDeliveries, type DeliveryRow } from './store.ts';
 
 /** A delivery as its operator sees it (GET /webhooks/deliveries). */
 export interface DeliveryView {
@@ -19,20 +20,6 @@ export interface DeliveryView {
   createdAt: string;
 }
 
-interface DeliveryRow {
-  id: string;
-  event_id: string;
-  event_type: string;
-  status: DeliveryView['status'];
-  attempts: number;
-  last_status_code: number | null;
-  last_error: string | null;
-  next_attempt_at: Date | null;
-  delivered_at: Date | null;
-  created_at: Date;
-  cursor_at: string;
-}
-
 const toView = (row: DeliveryRow): DeliveryView => ({
   id: row.id,
   eventId: row.event_id,
@@ -46,20 +33,6 @@ const toView = (row: DeliveryRow): DeliveryView => ({
   createdAt: row.created_at.toISOString(),
 });
 
-const VIEW_COLUMNS = `d.id, d.event_id, e.type AS event_type, d.status, d.attempts, d.last_status_code, d.last_error,
-       d.next_attempt_at, d.delivered_at, d.created_at, d.created_at::text AS cursor_at`;
-
-// SPEC §7 redelivery starts a fresh series: attempts and the last error are cleared, the
-// delivery is due now. A delivered one may be redelivered too (receivers dedupe by event id).
-const REDELIVER = `
-  WITH reset AS (
-    UPDATE webhook_deliveries
-       SET status = 'pending', attempts = 0, last_status_code = NULL, last_error = NULL, delivered_at = NULL,
-           next_attempt_at = now(), updated_at = now()
-     WHERE id = $1 AND operator_id = $2
-    RETURNING *)
-  SELECT ${VIEW_COLUMNS} FROM reset d JOIN events e ON e.id = d.event_id`;
-
 export interface DeliveriesApi {
   list(operatorId: string, query: ListDeliveriesQuery): Promise<{ items: DeliveryView[]; nextCursor: string | null }>;
   /** Resets the delivery to a fresh `pending` series and sends it now. */
@@ -72,22 +45,12 @@ export function createDeliveriesApi(deps: { db: Db; enqueuer: Enqueuer; logger: 
 
   async function list(operatorId: string, query: ListDeliveriesQuery) {
     const [cursorAt, cursorId] = query.cursor ?? [null, null];
-    const { rows } = await db.query<DeliveryRow>(
-      `SELECT ${VIEW_COLUMNS}
-         FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
-        WHERE d.operator_id = $1
-          AND ($2::text IS NULL OR d.status = $2)
-          AND ($3::timestamptz IS NULL OR (d.created_at, d.id) < ($3::timestamptz, $4::uuid))
-        ORDER BY d.created_at DESC, d.id DESC
-        LIMIT $5`,
-      [operatorId, query.status ?? null, cursorAt, cursorId, query.limit + 1],
-    );
+    const rows = await selectDeliveries(db, operatorId, { status: query.status ?? null, cursorAt, cursorId, limit: query.limit + 1 });
     return toPage(rows, query.limit, toView, (row) => [row.cursor_at, row.id]);
   }
 
   async function redeliver(operatorId: string, deliveryId: string) {
-    const { rows } = await db.query<DeliveryRow>(REDELIVER, [deliveryId, operatorId]);
-    const row = rows[0];
+    const row = await resetDeliveryForRedelivery(db, operatorId, deliveryId);
     if (!row) throw notFound('webhook delivery');
     // A fresh series reuses round numbers: the tag keeps this job apart from any of the last series.
     await deps.enqueuer

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Queryable } from '../../shared/db.ts';
 import type { Enqueuer } from '../../../queues/enqueue.ts';
 import type { RelayedEvent } from '../events/relay.ts';
+import { insertDeliveries } from './store.ts';
 
 /**
  * How long a new delivery is left to its first attempt (sent by the relaying node right
@@ -10,17 +11,6 @@ import type { RelayedEvent } from '../events/relay.ts';
  * before its `next_attempt_at`.
  */
 export const ENQUEUE_GRACE_MS = 10_000;
-
-// One pending delivery per event of an operator that has a webhook URL. Operators without
-// one get no rows, so nothing piles up for them; the unique event_id makes a repeated relay
-// of the same event a no-op.
-const INSERT_DELIVERIES = `
-  INSERT INTO webhook_deliveries (id, operator_id, event_id, next_attempt_at)
-  SELECT gen_random_uuid(), e.operator_id, e.event_id, now() + $3 * interval '1 millisecond'
-    FROM unnest($1::uuid[], $2::uuid[]) AS e(event_id, operator_id)
-    JOIN operators o ON o.id = e.operator_id AND o.webhook_url IS NOT NULL
-  ON CONFLICT (event_id) DO NOTHING
-  RETURNING id, event_id`;
 
 /** A delivery just created, with the event it is to send (the relay's JSON of it). */
 export interface NewDelivery {
@@ -38,12 +28,7 @@ export async function createDeliveries(client: Queryable, events: RelayedEvent[]
   if (events.length === 0) return [];
   // Postgres mints the delivery ids, and only for the events that get a delivery (their
   // operator has a webhook URL): the node sends only each event's id and operator.
-  // Named: prepared once per connection instead of planned on every relay pass.
-  const { rows } = await client.query<{ id: string; event_id: string }>({
-    name: 'webhook-deliveries-insert',
-    text: INSERT_DELIVERIES,
-    values: [events.map((event) => event.id), events.map((event) => event.operatorId), ENQUEUE_GRACE_MS],
-  });
+  const rows = await insertDeliveries(client, events.map((event) => event.id), events.map((event) => event.operatorId), ENQUEUE_GRACE_MS);
   const byId = new Map(events.map((event) => [event.id, event]));
   return rows.map((row) => ({ id: row.id, event: byId.get(row.event_id)! }));
 }

@@ -8,6 +8,7 @@ import type { OperatorsService } from '../operators/service.ts';
 import { ENQUEUE_GRACE_MS, type NewDelivery } from './deliveries.ts';
 import { webhookRetryDelayMs, type WebhookRetryPolicy } from './retry-policy.ts';
 import type { SendOutcome, WebhookSender } from './sender.ts';
+import { claimDelivery, recordDelivered, recordFailedAttempt, recordFirstAttemptsDelivered } from './store.ts';
 
 const deliveriesTotal = new Counter({
   name: 'rgs_webhook_deliveries_total',
@@ -17,46 +18,6 @@ const deliveriesTotal = new Counter({
 });
 
 const MAX_ERROR_LENGTH = 500;
-
-// The statements below are named (prepared once per connection): each runs once or twice
-// per event, and planning them cost Postgres more than running them (pg_stat_statements).
-//
-// An attempt claims its delivery before sending: only the job of the current round, and
-// only while no other attempt holds it (next_attempt_at is pushed past the send's timeout),
-// so a swept job and a late original never both send. Returns the event to send.
-const CLAIM = `
-  WITH claimed AS (
-    UPDATE webhook_deliveries
-       SET next_attempt_at = now() + $3 * interval '1 millisecond', updated_at = now()
-     WHERE id = $1 AND status = 'pending' AND attempts = $2
-       AND (next_attempt_at IS NULL OR next_attempt_at <= now() + $4 * interval '1 millisecond')
-    RETURNING operator_id, event_id)
-  SELECT c.operator_id, e.id, e.type, e.data, e.occurred_at
-    FROM claimed c JOIN events e ON e.id = c.event_id`;
-
-// A 2xx wins whatever round sent it: the receiver has the event.
-const RECORD_DELIVERED = `
-  UPDATE webhook_deliveries
-     SET status = 'delivered', delivered_at = now(), next_attempt_at = NULL, last_status_code = $3, last_error = NULL,
-         attempts = CASE WHEN attempts = $2 THEN attempts + 1 ELSE attempts END, updated_at = now()
-   WHERE id = $1 AND status = 'pending'`;
-
-// The first attempts of a relay pass's deliveries, recorded in one statement when delivered.
-const RECORD_FIRST_ATTEMPTS_DELIVERED = `
-  UPDATE webhook_deliveries d
-     SET status = 'delivered', delivered_at = now(), next_attempt_at = NULL, last_status_code = s.status_code, last_error = NULL,
-         attempts = CASE WHEN d.attempts = 0 THEN 1 ELSE d.attempts END, updated_at = now()
-    FROM unnest($1::uuid[], $2::int[]) AS s(id, status_code)
-   WHERE d.id = s.id AND d.status = 'pending'`;
-
-const RECORD_FAILED_ATTEMPT = `
-  UPDATE webhook_deliveries
-     SET attempts = attempts + 1, last_status_code = $3, last_error = $4,
-         status = CASE WHEN attempts + 1 >= $5 THEN 'failed' ELSE 'pending' END,
-         next_attempt_at = CASE WHEN attempts + 1 >= $5 THEN NULL ELSE now() + $6 * interval '1 millisecond' END,
-         updated_at = now()
-   WHERE id = $1 AND status = 'pending' AND attempts = $2
-  RETURNING status, attempts`;
 
 export interface DeliveryAttempts {
   /** One queued attempt (the `webhook` job of `round`): claims the delivery, sends, records; a stale or already-settled round does nothing. */
@@ -86,8 +47,6 @@ export function createDeliveryAttempts(deps: {
   const attemptLeaseMs = settings.timeoutMs + ENQUEUE_GRACE_MS + 5_000;
   const warnedUnsigned = new Set<string>();
 
-  type EventRow = { operator_id: string; id: string; type: string; data: unknown; occurred_at: Date };
-
   /** POSTs the event (`json`: `{id, type, operatorId, occurredAt, data}`, as on the SSE stream) to its operator's current webhook URL. */
   async function send(operatorId: string, eventId: string, json: string): Promise<SendOutcome> {
     const endpoint = await deps.operators.webhookEndpoint(operatorId);
@@ -102,12 +61,12 @@ export function createDeliveryAttempts(deps: {
   /** Records a failed attempt of `round`, and enqueues the next one unless it was the last. */
   async function recordFailure(deliveryId: string, round: number, eventId: string, outcome: Extract<SendOutcome, { delivered: false }>): Promise<void> {
     const delayMs = webhookRetryDelayMs(settings, round + 1);
-    const { rows: recorded } = await db.query<{ status: string; attempts: number }>({
-      name: 'webhook-record-failed-attempt',
-      text: RECORD_FAILED_ATTEMPT,
-      values: [deliveryId, round, outcome.statusCode, outcome.error.slice(0, MAX_ERROR_LENGTH), settings.maxAttempts, delayMs],
+    const after = await recordFailedAttempt(db, deliveryId, round, {
+      statusCode: outcome.statusCode,
+      error: outcome.error.slice(0, MAX_ERROR_LENGTH),
+      maxAttempts: settings.maxAttempts,
+      delayMs,
     });
-    const after = recorded[0];
     if (!after) return;
     if (after.status === 'failed') {
       deliveriesTotal.inc({ result: 'failed' });
@@ -122,13 +81,11 @@ export function createDeliveryAttempts(deps: {
   }
 
   async function deliver(deliveryId: string, round: number): Promise<void> {
-    const { rows } = await db.query<EventRow>({ name: 'webhook-claim', text: CLAIM, values: [deliveryId, round, attemptLeaseMs, ENQUEUE_GRACE_MS] });
-    const event = rows[0];
+    const event = await claimDelivery(db, deliveryId, round, attemptLeaseMs, ENQUEUE_GRACE_MS);
     if (!event) return;
     const outcome = await send(event.operator_id, event.id, eventJson(event));
     if (outcome.delivered) {
-      const { rowCount } = await db.query({ name: 'webhook-record-delivered', text: RECORD_DELIVERED, values: [deliveryId, round, outcome.statusCode] });
-      if (rowCount) deliveriesTotal.inc({ result: 'delivered' });
+      if (await recordDelivered(db, deliveryId, round, outcome.statusCode)) deliveriesTotal.inc({ result: 'delivered' });
       return;
     }
     await recordFailure(deliveryId, round, event.id, outcome);
@@ -145,12 +102,8 @@ export function createDeliveryAttempts(deps: {
     );
     const delivered = outcomes.flatMap(({ id, outcome }) => (outcome.delivered ? [{ id, statusCode: outcome.statusCode }] : []));
     if (delivered.length) {
-      const { rowCount } = await db.query({
-        name: 'webhook-record-first-attempts-delivered',
-        text: RECORD_FIRST_ATTEMPTS_DELIVERED,
-        values: [delivered.map((d) => d.id), delivered.map((d) => d.statusCode)],
-      });
-      deliveriesTotal.inc({ result: 'delivered' }, rowCount ?? 0);
+      const recorded = await recordFirstAttemptsDelivered(db, delivered.map((d) => d.id), delivered.map((d) => d.statusCode));
+      deliveriesTotal.inc({ result: 'delivered' }, recorded);
     }
     for (const { id, eventId, outcome } of outcomes) if (!outcome.delivered) await recordFailure(id, 0, eventId, outcome);
   }

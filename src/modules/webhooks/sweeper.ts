@@ -2,16 +2,9 @@ import type { Logger } from 'pino';
 import type { Db } from '../../shared/db.ts';
 import type { Enqueuer } from '../../../queues/enqueue.ts';
 import { runPeriodically } from '../../shared/periodic.ts';
+import { selectOverdueDeliveries } from './store.ts';
 
 const BATCH = 500;
-
-// Pending deliveries whose attempt is overdue: the job enqueued after commit was lost (the
-// node died first, Redis lost its queues), or an attempt's job failed for good.
-const OVERDUE = `
-  SELECT id, attempts FROM webhook_deliveries
-   WHERE status = 'pending' AND next_attempt_at < now()
-   ORDER BY next_attempt_at
-   LIMIT $1`;
 
 /**
  * SPEC §7/§10.3 webhook sweeper: re-enqueues the due attempt of every overdue delivery.
@@ -21,7 +14,7 @@ const OVERDUE = `
  */
 export function startWebhookSweeper(deps: { db: Db; enqueuer: Enqueuer; logger: Logger; intervalMs: number }): { sweep(): Promise<number>; stop(): void } {
   async function sweep(): Promise<number> {
-    const { rows } = await deps.db.query<{ id: string; attempts: number }>(OVERDUE, [BATCH]);
+    const rows = await selectOverdueDeliveries(deps.db, BATCH);
     const epoch = `sweep${Math.floor(Date.now() / 60_000)}`;
     for (const row of rows) await deps.enqueuer.enqueue('webhook', { deliveryId: row.id, round: row.attempts }, { tag: epoch });
     if (rows.length) deps.logger.info({ count: rows.length }, 'webhook sweeper re-enqueued overdue deliveries');

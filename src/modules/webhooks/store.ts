@@ -1,0 +1,190 @@
+import type { Queryable } from '../../shared/db.ts';
+
+// Every query of the webhooks module, all on webhook_deliveries. A delivery's event is
+// read by joining events (the event to send, its type in the list), and new deliveries
+// join operators for who has a webhook URL: read-only joins, one statement instead of
+// a round trip to each module per event.
+
+// ——— created by the relay, in its transaction ———
+
+// One pending delivery per event of an operator that has a webhook URL. Operators without
+// one get no rows, so nothing piles up for them; the unique event_id makes a repeated relay
+// of the same event a no-op.
+const INSERT_DELIVERIES = `
+  INSERT INTO webhook_deliveries (id, operator_id, event_id, next_attempt_at)
+  SELECT gen_random_uuid(), e.operator_id, e.event_id, now() + $3 * interval '1 millisecond'
+    FROM unnest($1::uuid[], $2::uuid[]) AS e(event_id, operator_id)
+    JOIN operators o ON o.id = e.operator_id AND o.webhook_url IS NOT NULL
+  ON CONFLICT (event_id) DO NOTHING
+  RETURNING id, event_id`;
+
+/** webhook_deliveries (⋈ operators): a pending delivery per event whose operator has a webhook URL; due after `graceMs`. */
+export async function insertDeliveries(client: Queryable, eventIds: string[], operatorIds: string[], graceMs: number): Promise<{ id: string; event_id: string }[]> {
+  // Named: prepared once per connection instead of planned on every relay pass.
+  const { rows } = await client.query<{ id: string; event_id: string }>({
+    name: 'webhook-deliveries-insert',
+    text: INSERT_DELIVERIES,
+    values: [eventIds, operatorIds, graceMs],
+  });
+  return rows;
+}
+
+// ——— attempts ———
+
+// The statements below are named (prepared once per connection): each runs once or twice
+// per event, and planning them cost Postgres more than running them (pg_stat_statements).
+//
+// An attempt claims its delivery before sending: only the job of the current round, and
+// only while no other attempt holds it (next_attempt_at is pushed past the send's timeout),
+// so a swept job and a late original never both send. Returns the event to send.
+const CLAIM = `
+  WITH claimed AS (
+    UPDATE webhook_deliveries
+       SET next_attempt_at = now() + $3 * interval '1 millisecond', updated_at = now()
+     WHERE id = $1 AND status = 'pending' AND attempts = $2
+       AND (next_attempt_at IS NULL OR next_attempt_at <= now() + $4 * interval '1 millisecond')
+    RETURNING operator_id, event_id)
+  SELECT c.operator_id, e.id, e.type, e.data, e.occurred_at
+    FROM claimed c JOIN events e ON e.id = c.event_id`;
+
+// A 2xx wins whatever round sent it: the receiver has the event.
+const RECORD_DELIVERED = `
+  UPDATE webhook_deliveries
+     SET status = 'delivered', delivered_at = now(), next_attempt_at = NULL, last_status_code = $3, last_error = NULL,
+         attempts = CASE WHEN attempts = $2 THEN attempts + 1 ELSE attempts END, updated_at = now()
+   WHERE id = $1 AND status = 'pending'`;
+
+// The first attempts of a relay pass's deliveries, recorded in one statement when delivered.
+const RECORD_FIRST_ATTEMPTS_DELIVERED = `
+  UPDATE webhook_deliveries d
+     SET status = 'delivered', delivered_at = now(), next_attempt_at = NULL, last_status_code = s.status_code, last_error = NULL,
+         attempts = CASE WHEN d.attempts = 0 THEN 1 ELSE d.attempts END, updated_at = now()
+    FROM unnest($1::uuid[], $2::int[]) AS s(id, status_code)
+   WHERE d.id = s.id AND d.status = 'pending'`;
+
+const RECORD_FAILED_ATTEMPT = `
+  UPDATE webhook_deliveries
+     SET attempts = attempts + 1, last_status_code = $3, last_error = $4,
+         status = CASE WHEN attempts + 1 >= $5 THEN 'failed' ELSE 'pending' END,
+         next_attempt_at = CASE WHEN attempts + 1 >= $5 THEN NULL ELSE now() + $6 * interval '1 millisecond' END,
+         updated_at = now()
+   WHERE id = $1 AND status = 'pending' AND attempts = $2
+  RETURNING status, attempts`;
+
+/** webhook_deliveries ⋈ events: claims the delivery for the attempt of `round` (for `leaseMs`) and returns its event; undefined if stale or settled. */
+export async function claimDelivery(
+  db: Queryable,
+  deliveryId: string,
+  round: number,
+  leaseMs: number,
+  graceMs: number,
+): Promise<{ operator_id: string; id: string; type: string; data: unknown; occurred_at: Date } | undefined> {
+  const { rows } = await db.query<{ operator_id: string; id: string; type: string; data: unknown; occurred_at: Date }>({
+    name: 'webhook-claim',
+    text: CLAIM,
+    values: [deliveryId, round, leaseMs, graceMs],
+  });
+  return rows[0];
+}
+
+/** webhook_deliveries: marks a pending delivery delivered; false if it was not pending. */
+export async function recordDelivered(db: Queryable, deliveryId: string, round: number, statusCode: number): Promise<boolean> {
+  const { rowCount } = await db.query({ name: 'webhook-record-delivered', text: RECORD_DELIVERED, values: [deliveryId, round, statusCode] });
+  return Boolean(rowCount);
+}
+
+/** webhook_deliveries: marks the pending ones of `ids` delivered with their status codes; returns how many were. */
+export async function recordFirstAttemptsDelivered(db: Queryable, ids: string[], statusCodes: number[]): Promise<number> {
+  const { rowCount } = await db.query({
+    name: 'webhook-record-first-attempts-delivered',
+    text: RECORD_FIRST_ATTEMPTS_DELIVERED,
+    values: [ids, statusCodes],
+  });
+  return rowCount ?? 0;
+}
+
+/** webhook_deliveries: counts a failed attempt of `round`, failing the delivery at `maxAttempts`; undefined if the round was stale. */
+export async function recordFailedAttempt(
+  db: Queryable,
+  deliveryId: string,
+  round: number,
+  failure: { statusCode: number | null; error: string; maxAttempts: number; delayMs: number },
+): Promise<{ status: string; attempts: number } | undefined> {
+  const { rows } = await db.query<{ status: string; attempts: number }>({
+    name: 'webhook-record-failed-attempt',
+    text: RECORD_FAILED_ATTEMPT,
+    values: [deliveryId, round, failure.statusCode, failure.error, failure.maxAttempts, failure.delayMs],
+  });
+  return rows[0];
+}
+
+// ——— the sweeper ———
+
+// Pending deliveries whose attempt is overdue: the job enqueued after commit was lost (the
+// node died first, Redis lost its queues), or an attempt's job failed for good.
+const OVERDUE = `
+  SELECT id, attempts FROM webhook_deliveries
+   WHERE status = 'pending' AND next_attempt_at < now()
+   ORDER BY next_attempt_at
+   LIMIT $1`;
+
+/** webhook_deliveries: up to `limit` overdue pending deliveries, most overdue first. */
+export async function selectOverdueDeliveries(db: Queryable, limit: number): Promise<{ id: string; attempts: number }[]> {
+  const { rows } = await db.query<{ id: string; attempts: number }>(OVERDUE, [limit]);
+  return rows;
+}
+
+// ——— the operator's list and redelivery ———
+
+export interface DeliveryRow {
+  id: string;
+  event_id: string;
+  event_type: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: Date | null;
+  delivered_at: Date | null;
+  created_at: Date;
+  cursor_at: string;
+}
+
+const VIEW_COLUMNS = `d.id, d.event_id, e.type AS event_type, d.status, d.attempts, d.last_status_code, d.last_error,
+       d.next_attempt_at, d.delivered_at, d.created_at, d.created_at::text AS cursor_at`;
+
+// SPEC §7 redelivery starts a fresh series: attempts and the last error are cleared, the
+// delivery is due now. A delivered one may be redelivered too (receivers dedupe by event id).
+const REDELIVER = `
+  WITH reset AS (
+    UPDATE webhook_deliveries
+       SET status = 'pending', attempts = 0, last_status_code = NULL, last_error = NULL, delivered_at = NULL,
+           next_attempt_at = now(), updated_at = now()
+     WHERE id = $1 AND operator_id = $2
+    RETURNING *)
+  SELECT ${VIEW_COLUMNS} FROM reset d JOIN events e ON e.id = d.event_id`;
+
+/** webhook_deliveries ⋈ events: the operator's deliveries newest first, optionally of one status, `limit` rows before the cursor. */
+export async function selectDeliveries(
+  db: Queryable,
+  operatorId: string,
+  page: { status: string | null; cursorAt: string | null; cursorId: string | null; limit: number },
+): Promise<DeliveryRow[]> {
+  const { rows } = await db.query<DeliveryRow>(
+    `SELECT ${VIEW_COLUMNS}
+       FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
+      WHERE d.operator_id = $1
+        AND ($2::text IS NULL OR d.status = $2)
+        AND ($3::timestamptz IS NULL OR (d.created_at, d.id) < ($3::timestamptz, $4::uuid))
+      ORDER BY d.created_at DESC, d.id DESC
+      LIMIT $5`,
+    [operatorId, page.status, page.cursorAt, page.cursorId, page.limit],
+  );
+  return rows;
+}
+
+/** webhook_deliveries ⋈ events: resets the operator's delivery to a fresh pending series due now; undefined if not theirs. */
+export async function resetDeliveryForRedelivery(db: Queryable, operatorId: string, deliveryId: string): Promise<DeliveryRow | undefined> {
+  const { rows } = await db.query<DeliveryRow>(REDELIVER, [deliveryId, operatorId]);
+  return rows[0];
+}
