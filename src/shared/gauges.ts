@@ -1,11 +1,13 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { Gauge } from 'prom-client';
+import { readOutboxBacklog } from '../modules/outbox/service.ts';
 import type { Db } from './db.ts';
 import { registry } from './metrics.ts';
 import { withTimeout } from './with-timeout.ts';
 
-// SPEC §9 gauges of shared state (queues in Redis, bets in Postgres), read when
+// SPEC §9 gauges of shared state (queues in Redis, the outbox's bets in Postgres, counted by
+// the outbox module's store), read when
 // Prometheus scrapes. A read is shared by concurrent scrapes and reused for READ_CACHE_MS,
 // so several scrapers cost one query a second. A read that fails or hangs never fails the
 // scrape and never shows a stale number: its series are left out (queues) or NaN.
@@ -13,16 +15,6 @@ import { withTimeout } from './with-timeout.ts';
 const READ_CACHE_MS = 1_000;
 const READ_TIMEOUT_MS = 2_000;
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
-
-// The outbox's own definition (src/modules/outbox): deferred credits are credit_pending
-// bets; parked bets wait for a person, with a rollback that kept failing (parked) or a
-// credit the wallet refused (credit_parked). All are open bets, so Postgres answers from
-// the partial index bets_open_due and never scans settled history.
-const BET_BACKLOG = `
-  SELECT count(*) FILTER (WHERE status = 'credit_pending')::int AS credit_pending,
-         count(*) FILTER (WHERE status IN ('parked', 'credit_parked'))::int AS parked
-    FROM bets
-   WHERE status IN ('credit_pending', 'parked', 'credit_parked')`;
 
 /** `read`, shared by callers within READ_CACHE_MS; a failure is logged and read as undefined. */
 function cachedRead<T>(source: string, read: () => Promise<T>, logger: Logger): () => Promise<T | undefined> {
@@ -47,7 +39,7 @@ export function registerStateGauges(deps: { db: Db; queues: Queue[]; logger: Log
   );
   const betBacklog = cachedRead(
     'postgres',
-    async () => (await deps.db.query<{ credit_pending: number; parked: number }>(BET_BACKLOG)).rows[0],
+    () => readOutboxBacklog(deps.db),
     deps.logger,
   );
 
@@ -83,7 +75,7 @@ export function registerStateGauges(deps: { db: Db; queues: Queue[]; logger: Log
     registers: [registry],
     async collect() {
       const backlog = await betBacklog();
-      this.set(backlog ? backlog.credit_pending : Number.NaN);
+      this.set(backlog ? backlog.creditPending : Number.NaN);
     },
   });
 
