@@ -2,6 +2,7 @@ import type { Queryable } from '../../shared/db.ts';
 import { toPage } from '../../shared/pagination.ts';
 import type { WalletTransaction } from './entity.ts';
 import type { TransactionsQuery } from './transactions-schemas.ts';
+import { selectTransactions, type TransactionRow } from './store.ts';
 
 /** One wallet call the RGS made (SPEC §3 reconciliation), with its result and retries. */
 export interface TransactionView {
@@ -20,26 +21,6 @@ export interface TransactionView {
   nextAttemptAt: string | null;
   createdAt: string;
   updatedAt: string;
-}
-
-interface TransactionRow {
-  id: string;
-  kind: WalletTransaction['kind'];
-  bet_id: string;
-  round_id: string;
-  player_id: string;
-  debit_transaction_id: string | null;
-  amount: number;
-  currency: string;
-  status: WalletTransaction['status'];
-  result_code: string | null;
-  attempts: number;
-  last_error: string | null;
-  next_attempt_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-  /** created_at to the microsecond: the page position (a Date keeps milliseconds only). */
-  position_at: string;
 }
 
 function toView(row: TransactionRow): TransactionView {
@@ -67,29 +48,6 @@ function toView(row: TransactionRow): TransactionView {
  * on the wallet_tx_operator_* indexes.
  */
 export async function listTransactions(db: Queryable, operatorId: string, query: TransactionsQuery) {
-  const params: unknown[] = [operatorId];
-  const where = ['operator_id = $1'];
-  const add = (condition: (placeholder: string) => string, value: unknown) => {
-    params.push(value);
-    where.push(condition(`$${params.length}`));
-  };
-  if (query.playerId !== undefined) add((p) => `player_id = ${p}`, query.playerId);
-  if (query.roundId !== undefined) add((p) => `round_id = ${p}::uuid`, query.roundId);
-  if (query.from !== undefined) add((p) => `created_at >= ${p}::timestamptz`, query.from);
-  if (query.to !== undefined) add((p) => `created_at < ${p}::timestamptz`, query.to);
-  if (query.cursor !== undefined) {
-    const [at, id] = query.cursor;
-    params.push(at);
-    add((p) => `(created_at, id) < ($${params.length - 1}::timestamptz, ${p})`, id);
-  }
-  params.push(query.limit + 1);
-  const { rows } = await db.query<TransactionRow>(
-    `SELECT id, kind, bet_id, round_id, player_id, debit_transaction_id, amount, currency, status, result_code,
-            attempts, last_error, next_attempt_at, created_at, updated_at,
-            to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position_at
-       FROM wallet_transactions WHERE ${where.join(' AND ')}
-      ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
-    params,
-  );
+  const rows = await selectTransactions(db, operatorId, query);
   return toPage(rows, query.limit, toView, (row) => [row.position_at, row.id]);
 }
