@@ -1,5 +1,5 @@
 import type { Queryable } from '../../shared/db.ts';
-import { insertPlayerIfAbsent } from './store.ts';
+import { insertPlayerIfAbsent, lockPlayerRow, selectPlayerExists } from './store.ts';
 
 /**
  * Makes sure the operator's player exists; call it inside the transaction that first acts
@@ -7,4 +7,18 @@ import { insertPlayerIfAbsent } from './store.ts';
  */
 export async function ensurePlayer(db: Queryable, operatorId: string, playerId: string): Promise<void> {
   await insertPlayerIfAbsent(db, operatorId, playerId);
+}
+
+/**
+ * Queues the caller's transaction on the player row (NO KEY UPDATE: launches stay
+ * unblocked), so actions on one player that must not interleave (seed rotations) run one
+ * after the other.
+ */
+export async function lockPlayer(db: Queryable, operatorId: string, playerId: string): Promise<void> {
+  await lockPlayerRow(db, operatorId, playerId);
+}
+
+/** Whether the operator ever launched this player (a player with no rounds yet is one). */
+export async function playerExists(db: Queryable, operatorId: string, playerId: string): Promise<boolean> {
+  return selectPlayerExists(db, operatorId, playerId);
 }
