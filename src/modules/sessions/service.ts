@@ -10,7 +10,7 @@ import { ensureActiveSeedPair } from '../fairness/launch-seed-pair.ts';
 import { ensurePlayer } from '../players/service.ts';
 import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
 import type { LaunchInput } from './schemas.ts';
-import { findSessionWithActivePair, insertSession, revokeActiveSession, type SessionRow } from './store.ts';
+import { findSessionStanding, findSessionWithActivePair, insertSession, revokeActiveSession, type SessionRow } from './store.ts';
 
 export type SessionStatus = 'active' | 'revoked' | 'expired';
 
@@ -158,4 +158,17 @@ export function createSessionsService(deps: { db: Db; keyring: SecretsKeyring; s
   }
 
   return { launch, verify, revoke };
+}
+
+/**
+ * The player a session acts for and whether it may still act (not revoked, not expired),
+ * for other modules' player actions (seed rotation); undefined for an unknown token.
+ */
+export async function findSessionStandingOf(
+  db: Queryable,
+  operatorId: string,
+  token: string,
+): Promise<{ playerId: string; revoked: boolean; expired: boolean } | undefined> {
+  const row = await findSessionStanding(db, operatorId, token);
+  return row && { playerId: row.player_id, revoked: row.status === 'revoked', expired: row.expired };
 }

@@ -54,3 +54,16 @@ export async function revokeActiveSession(db: Queryable, operatorId: string, tok
   );
   return rows.length > 0;
 }
+
+/** The session's player and standing (status, and whether it has expired by the database's clock). */
+export async function findSessionStanding(
+  db: Queryable,
+  operatorId: string,
+  token: string,
+): Promise<{ player_id: string; status: string; expired: boolean } | undefined> {
+  const { rows } = await db.query<{ player_id: string; status: string; expired: boolean }>(
+    'SELECT player_id, status, expires_at <= now() AS expired FROM sessions WHERE operator_id = $1 AND token = $2',
+    [operatorId, token],
+  );
+  return rows[0];
+}
