@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Db } from '../../shared/db.ts';
+import type { Db, Queryable } from '../../shared/db.ts';
 import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
 import { notFound } from '../../shared/errors.ts';
 import { toPage } from '../../shared/pagination.ts';
@@ -10,7 +10,7 @@ import type { BetRuntime } from './runtime.ts';
 import { betResponseWaitsTotal, type DecidedBets, type WaitEnd } from './decided-bets.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import { toBetView, type BetRecord, type BetView } from './bet-view.ts';
-import { findBetRecord, listBetRecords } from './store.ts';
+import { findBetRecord, listBetRecords, selectHasUnsettledBet } from './store.ts';
 import type { ListBetsQuery, PlaceBetInput } from './schemas.ts';
 
 export interface BetsService {
@@ -127,4 +127,12 @@ export function createBetsService(deps: {
       await Promise.allSettled([...inFlight]);
     },
   };
+}
+
+/**
+ * Whether one of the player's bets is unsettled (parked ones included), in the caller's
+ * transaction: a seed rotation checks it once it holds the seed pair's lock.
+ */
+export async function hasUnsettledBet(db: Queryable, operatorId: string, playerId: string): Promise<boolean> {
+  return selectHasUnsettledBet(db, operatorId, playerId);
 }

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../shared/db.ts';
-import { SCHEDULED_STEP_STATES, stepOf, type BetStatus } from '../../../machines/bet.machine.ts';
+import { FINAL_BET_STATES, SCHEDULED_STEP_STATES, stepOf, type BetStatus } from '../../../machines/bet.machine.ts';
 import type { CurrencyLimits } from '../compliance/entity.ts';
 import type { BetEventRow } from './bet-events.ts';
 import type { BetRecord } from './bet-view.ts';
@@ -442,4 +442,14 @@ const OVERDUE = `
 export async function findOverdueBets(db: Queryable, limit: number): Promise<{ id: string; status: BetStatus; attempts: number }[]> {
   const { rows } = await db.query<{ id: string; status: BetStatus; attempts: number }>(OVERDUE, [limit]);
   return rows;
+}
+
+/** Whether one of the player's bets is not final yet (parked ones included). */
+export async function selectHasUnsettledBet(db: Queryable, operatorId: string, playerId: string): Promise<boolean> {
+  const open = await db.query('SELECT 1 FROM bets WHERE operator_id = $1 AND player_id = $2 AND status <> ALL($3::text[]) LIMIT 1', [
+    operatorId,
+    playerId,
+    FINAL_BET_STATES,
+  ]);
+  return Boolean(open.rowCount);
 }
