@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { withTransaction, type Db } from '../../shared/db.ts';
+import { withTransaction, type Db, type Queryable } from '../../shared/db.ts';
 import { channelName } from '../../shared/redis.ts';
 import { conflict, notFound, ValidationError, type FieldProblem } from '../../shared/errors.ts';
 import { outboundUrlProblem, type OutboundTargetPolicy } from '../../shared/outbound-target.ts';
@@ -17,6 +17,7 @@ import {
   findOperatorByKeyHash,
   insertOperator,
   lockOperatorWalletSettings,
+  selectOperatorIds,
   selectOperators,
   updateOperatorKeyHash,
   updateOperatorSettings,
@@ -289,4 +290,9 @@ function describeSettings(input: PatchOperatorInput): Record<string, unknown> {
     ...(input.rateLimitPerSecond !== undefined && { rateLimitPerSecond: input.rateLimitPerSecond }),
     ...(input.name !== undefined && { name: input.name }),
   };
+}
+
+/** Every operator's id (the event relay's rebase clears each one's stream position). */
+export async function listOperatorIds(db: Queryable): Promise<string[]> {
+  return selectOperatorIds(db);
 }

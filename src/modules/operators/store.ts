@@ -27,6 +27,11 @@ export async function findOperatorById(db: Queryable, id: string): Promise<Opera
   return (await db.query<OperatorRow>('SELECT * FROM operators WHERE id = $1', [id])).rows[0];
 }
 
+/** Every operator's id. */
+export async function selectOperatorIds(db: Queryable): Promise<string[]> {
+  return (await db.query<{ id: string }>('SELECT id FROM operators')).rows.map((row) => row.id);
+}
+
 /** Every operator, oldest first. */
 export async function selectOperators(db: Queryable): Promise<OperatorRow[]> {
   return (await db.query<OperatorRow>('SELECT * FROM operators ORDER BY created_at, id')).rows;
