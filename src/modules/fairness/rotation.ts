@@ -3,9 +3,12 @@ import { withTransaction, type Db, type DbClient } from '../../shared/db.ts';
 import { conflict, forbidden, notFound } from '../../shared/errors.ts';
 import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
 import { appendAudit } from '../audit/service.ts';
+import { hasUnsettledBet } from '../bets/service.ts';
+import { lockPlayer } from '../players/service.ts';
+import { findSessionStandingOf } from '../sessions/service.ts';
 import { openServerSeed, sealServerSeed } from './sealed-seeds.ts';
 import { generateClientSeed, generateServerSeed, hashServerSeed } from './seeds.ts';
-import { hasUnsettledBet, insertSeedPair, lockPlayerAndActivePair, revealSeedPair, selectRotationSession, type SeedPairRow } from './store.ts';
+import { insertSeedPair, lockActiveSeedPair, revealSeedPair, type SeedPairRow } from './store.ts';
 
 /** SPEC §3 rotate: the revealed pair (and how many nonces it used), and the new commitment. */
 export interface SeedRotation {
@@ -20,7 +23,8 @@ export interface SeedRotation {
  * the pair itself, the lock bet placement takes to draw a nonce.
  */
 async function lockActivePair(client: DbClient, operatorId: string, playerId: string): Promise<SeedPairRow> {
-  const pair = await lockPlayerAndActivePair(client, operatorId, playerId);
+  await lockPlayer(client, operatorId, playerId);
+  const pair = await lockActiveSeedPair(client, operatorId, playerId);
   if (!pair) throw notFound('seed pair');
   return pair;
 }
@@ -36,12 +40,12 @@ async function lockActivePair(client: DbClient, operatorId: string, playerId: st
  */
 export async function rotateSeeds(db: Db, keyring: SecretsKeyring, operatorId: string, token: string, clientSeed?: string): Promise<SeedRotation> {
   return withTransaction(db, async (client) => {
-    const session = await selectRotationSession(client, operatorId, token);
+    const session = await findSessionStandingOf(client, operatorId, token);
     if (!session) throw notFound('session');
     // Rotation acts for the player, so it needs a live session, like a bet does.
-    if (session.status === 'revoked') throw forbidden('SESSION_REVOKED', 'the session was revoked');
+    if (session.revoked) throw forbidden('SESSION_REVOKED', 'the session was revoked');
     if (session.expired) throw forbidden('SESSION_EXPIRED', 'the session has expired');
-    const playerId = session.player_id;
+    const playerId = session.playerId;
 
     const previous = await lockActivePair(client, operatorId, playerId);
     if (await hasUnsettledBet(client, operatorId, playerId)) throw conflict('BETS_IN_PROGRESS', 'a bet of this player is not settled yet; rotate once it is');

@@ -37,43 +37,14 @@ export interface SeedPairRow {
   next_nonce: number;
 }
 
-const FINAL_BET_STATUSES = ['won', 'lost', 'rejected', 'cancelled'];
-
-/** sessions: the session a rotation acts through (read of the sessions module's table). */
-export async function selectRotationSession(
-  client: DbClient,
-  operatorId: string,
-  token: string,
-): Promise<{ player_id: string; status: string; expired: boolean } | undefined> {
-  const { rows } = await client.query<{ player_id: string; status: string; expired: boolean }>(
-    'SELECT player_id, status, expires_at <= now() AS expired FROM sessions WHERE operator_id = $1 AND token = $2',
-    [operatorId, token],
-  );
-  return rows[0];
-}
-
-/**
- * players, then seed_pairs: locks the player row (NO KEY UPDATE: launches, whose session
- * rows only key-share it, stay unblocked), then the player's active pair (the lock bet
- * placement takes to draw a nonce). Undefined if the player has no active pair.
- */
-export async function lockPlayerAndActivePair(client: DbClient, operatorId: string, playerId: string): Promise<SeedPairRow | undefined> {
-  await client.query('SELECT 1 FROM players WHERE operator_id = $1 AND player_id = $2 FOR NO KEY UPDATE', [operatorId, playerId]);
+/** seed_pairs: locks the player's active pair (the lock bet placement takes to draw a nonce); undefined if none. */
+export async function lockActiveSeedPair(client: DbClient, operatorId: string, playerId: string): Promise<SeedPairRow | undefined> {
   const { rows } = await client.query<SeedPairRow>(
     `SELECT id, server_seed, server_seed_hash, client_seed, next_nonce
        FROM seed_pairs WHERE operator_id = $1 AND player_id = $2 AND active FOR UPDATE`,
     [operatorId, playerId],
   );
   return rows[0];
-}
-
-/** bets: whether one of the player's bets is not final yet (read of the bets module's table). */
-export async function hasUnsettledBet(client: DbClient, operatorId: string, playerId: string): Promise<boolean> {
-  const open = await client.query(
-    'SELECT 1 FROM bets WHERE operator_id = $1 AND player_id = $2 AND status <> ALL($3::text[]) LIMIT 1',
-    [operatorId, playerId, FINAL_BET_STATUSES],
-  );
-  return Boolean(open.rowCount);
 }
 
 /** seed_pairs: retires a pair and stores its server seed, revealed, in clear. */
