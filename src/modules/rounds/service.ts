@@ -2,8 +2,9 @@ import type { Queryable } from '../../shared/db.ts';
 import { notFound } from '../../shared/errors.ts';
 import { toPage } from '../../shared/pagination.ts';
 import { outcomeShown, payoutShown } from '../bets/outcome-secrecy.ts';
+import { playerExists } from '../players/service.ts';
 import type { PlayerRoundsQuery } from './schemas.ts';
-import { playerExists, selectPlayerRounds, selectRound, type RecalledRoundRow, type RoundRow } from './store.ts';
+import { selectPlayerRounds, selectRound, type RecalledRoundRow, type RoundRow } from './store.ts';
 
 /** SPEC §3 round: everything needed to recompute it (§5), the server seed once revealed. */
 export interface RoundView {

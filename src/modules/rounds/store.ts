@@ -2,8 +2,8 @@ import type { Queryable } from '../../shared/db.ts';
 import type { BetStatus } from '../../../machines/bet.machine.ts';
 
 // Every query of the rounds module. A round view joins its seed pair (the server seed once
-// revealed) and its bet (whose status keeps the outcome secret): read-only joins of the
-// fairness and bets tables, one statement per page instead of three.
+// revealed) and its bet (whose status keeps the outcome secret): documented read-only
+// joins of the fairness and bets modules' tables, one statement per page instead of three.
 
 export interface RoundRow {
   id: string;
@@ -76,10 +76,4 @@ export async function selectPlayerRounds(
     params,
   );
   return rows;
-}
-
-/** players: whether the operator ever launched this player (a read of the table sessions' launch writes). */
-export async function playerExists(db: Queryable, operatorId: string, playerId: string): Promise<boolean> {
-  const player = await db.query('SELECT 1 FROM players WHERE operator_id = $1 AND player_id = $2', [operatorId, playerId]);
-  return (player.rowCount ?? 0) > 0;
 }
