@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { withTransaction, type Db } from '../../shared/db.ts';
 import { createRedis } from '../../shared/redis.ts';
-import { lockRelay, rebaseRelayOrder, selectOperatorIds, selectRelayCursorAhead } from './store.ts';
+import { listOperatorIds } from '../operators/service.ts';
+import { lockRelay, rebaseRelayOrder, selectRelayCursorAhead } from './store.ts';
 import { positionKey } from './stream-append.ts';
 
 // The relay's order is the writing transaction's id (migrations/0005-event-relay-cursor.ts).
@@ -27,7 +28,7 @@ export async function rebaseEventRelayAfterRestore(options: { db: Db; redisUrl: 
       if (!cursor?.ahead) return false;
       const eventsRebased = await rebaseRelayOrder(client);
       // Before the commit: a pass after it must not meet a position from the old ids.
-      const operatorIds = await selectOperatorIds(client);
+      const operatorIds = await listOperatorIds(client);
       if (operatorIds.length > 0) await redis.del(...operatorIds.map((id) => positionKey(id)));
       options.logger.warn(
         { oldCursorTxid: cursor.txid, eventsRebased },

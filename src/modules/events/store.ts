@@ -132,9 +132,3 @@ export async function rebaseRelayOrder(client: Queryable): Promise<number> {
   await client.query(REBASE_CURSOR);
   return events.rowCount ?? 0;
 }
-
-/** operators: every operator id, whose stream positions a rebase clears (a read of the operators module's table). */
-export async function selectOperatorIds(client: Queryable): Promise<string[]> {
-  const operators = await client.query<{ id: string }>('SELECT id FROM operators');
-  return operators.rows.map((row) => row.id);
-}
