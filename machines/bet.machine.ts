@@ -213,6 +213,10 @@ const rollbackCall = (context: BetContext): WalletCallParams => ({
 const emit = (...types: BetEventType[]) =>
   types.map((type) => ({ type: 'emitEvent' as const, params: { type } }));
 
+// A debit whose result is unknown, or refused after an unknown attempt, is rolled back;
+// the park bound counts from here (§4).
+const startRollback = ['countTransition', 'recordError', 'recordRollbackStart', ...emit('wallet.debit_failed')] as const;
+
 // The implementations are deliberately empty: the runtime only uses the pure
 // `initialTransition`/`transition`, which return these actions instead of running them.
 export const betMachine = setup({
@@ -234,6 +238,7 @@ export const betMachine = setup({
     recordError: assign({
       lastError: ({ event }) => ('error' in event ? event.error : 'code' in event ? event.code : null),
     }),
+    recordRollbackStart: assign({ rollbackStartedAt: ({ event }) => event.at }),
     countCreditAttempt: assign({ creditAttempts: ({ context }) => context.creditAttempts + 1 }),
   },
   guards: {
@@ -288,12 +293,7 @@ export const betMachine = setup({
             // (a gateway's 404 during a deploy, a 409): the same as an unknown result.
             guard: 'refusedAfterUnknown',
             target: 'rolling_back',
-            actions: [
-              'countTransition',
-              'recordError',
-              assign({ rollbackStartedAt: ({ event }) => event.at }),
-              ...emit('wallet.debit_failed'),
-            ],
+            actions: startRollback,
           },
           {
             target: 'rejected',
@@ -307,12 +307,7 @@ export const betMachine = setup({
         DEBIT_FAILED: {
           // Unknown result: the money may have moved, so it must be rolled back (§4).
           target: 'rolling_back',
-          actions: [
-            'countTransition',
-            'recordError',
-            assign({ rollbackStartedAt: ({ event }) => event.at }),
-            ...emit('wallet.debit_failed'),
-          ],
+          actions: startRollback,
         },
       },
     },

@@ -1,8 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../../shared/db.ts';
 import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
-import { sealServerSeed } from './sealed-seeds.ts';
-import { generateClientSeed, generateServerSeed, hashServerSeed } from './seeds.ts';
+import { newSeedPair } from './sealed-seeds.ts';
 import { insertActiveSeedPairIfNone, updateActiveClientSeed } from './store.ts';
 
 /**
@@ -18,15 +16,6 @@ export async function ensureActiveSeedPair(
   playerId: string,
   clientSeed: string | undefined,
 ): Promise<void> {
-  const serverSeed = generateServerSeed();
-  const pairId = randomUUID();
-  await insertActiveSeedPairIfNone(db, {
-    id: pairId,
-    operatorId,
-    playerId,
-    sealedServerSeed: sealServerSeed(keyring, pairId, serverSeed),
-    serverSeedHash: hashServerSeed(serverSeed),
-    clientSeed: clientSeed ?? generateClientSeed(),
-  });
+  await insertActiveSeedPairIfNone(db, newSeedPair(keyring, { operatorId, playerId, clientSeed }));
   if (clientSeed) await updateActiveClientSeed(db, operatorId, playerId, clientSeed);
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { withTransaction, type Db, type DbClient } from '../../shared/db.ts';
 import { conflict, forbidden, notFound } from '../../shared/errors.ts';
 import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
@@ -6,8 +5,7 @@ import { appendAudit } from '../audit/service.ts';
 import { hasUnsettledBet } from '../bets/service.ts';
 import { lockPlayer } from '../players/service.ts';
 import { findSessionStandingOf } from '../sessions/service.ts';
-import { openServerSeed, sealServerSeed } from './sealed-seeds.ts';
-import { generateClientSeed, generateServerSeed, hashServerSeed } from './seeds.ts';
+import { newSeedPair, openServerSeed } from './sealed-seeds.ts';
 import { insertSeedPair, lockActiveSeedPair, revealSeedPair, type SeedPairRow } from './store.ts';
 
 /** SPEC §3 rotate: the revealed pair (and how many nonces it used), and the new commitment. */
@@ -54,17 +52,9 @@ export async function rotateSeeds(db: Db, keyring: SecretsKeyring, operatorId: s
     // can show it straight from the row (SPEC §5).
     const revealed = openServerSeed(keyring, previous.id, previous.server_seed);
     await revealSeedPair(client, previous.id, revealed);
-    const serverSeed = generateServerSeed();
-    const current = { serverSeedHash: hashServerSeed(serverSeed), clientSeed: clientSeed ?? generateClientSeed(), nonce: 0 };
-    const pairId = randomUUID();
-    await insertSeedPair(client, {
-      id: pairId,
-      operatorId,
-      playerId,
-      sealedServerSeed: sealServerSeed(keyring, pairId, serverSeed),
-      serverSeedHash: current.serverSeedHash,
-      clientSeed: current.clientSeed,
-    });
+    const pair = newSeedPair(keyring, { operatorId, playerId, clientSeed });
+    await insertSeedPair(client, pair);
+    const current = { serverSeedHash: pair.serverSeedHash, clientSeed: pair.clientSeed, nonce: 0 };
     // Hashes only: the audit trail never holds a server seed.
     await appendAudit(client, [
       {

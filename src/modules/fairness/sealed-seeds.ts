@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../../shared/db.ts';
 import { resealTable, type ResealResult, type SealedTable } from '../../shared/reseal-table.ts';
 import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
+import { generateClientSeed, generateServerSeed, hashServerSeed } from './seeds.ts';
+import type { NewSeedPair } from './store.ts';
 
 // SPEC §5/§11: a server seed is stored sealed (src/shared/secrets-keyring.ts) for as long
 // as it is secret, and in clear once rotation revealed it (it is public then, and the
@@ -15,6 +18,20 @@ const seedPairs: SealedTable = {
   scope: 'active OR revealed_at IS NULL',
   columns: { server_seed: context },
 };
+
+/** A fresh pair for a player (SPEC §5): a new server seed, sealed, with its hash, and the given or a random client seed. */
+export function newSeedPair(keyring: SecretsKeyring, owner: { operatorId: string; playerId: string; clientSeed: string | undefined }): NewSeedPair {
+  const serverSeed = generateServerSeed();
+  const id = randomUUID();
+  return {
+    id,
+    operatorId: owner.operatorId,
+    playerId: owner.playerId,
+    sealedServerSeed: sealServerSeed(keyring, id, serverSeed),
+    serverSeedHash: hashServerSeed(serverSeed),
+    clientSeed: owner.clientSeed ?? generateClientSeed(),
+  };
+}
 
 export function sealServerSeed(keyring: SecretsKeyring, pairId: string, serverSeed: string): string {
   return keyring.seal(serverSeed, context(pairId));

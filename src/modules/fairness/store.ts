@@ -1,5 +1,15 @@
 import type { DbClient, Queryable } from '../../shared/db.ts';
 
+/** A seed pair about to be inserted: its server seed already sealed (sealed-seeds.ts newSeedPair). */
+export interface NewSeedPair {
+  id: string;
+  operatorId: string;
+  playerId: string;
+  sealedServerSeed: string;
+  serverSeedHash: string;
+  clientSeed: string;
+}
+
 // ── seed_pairs: the player's active pair at session launch ──────────────────
 
 /**
@@ -8,7 +18,7 @@ import type { DbClient, Queryable } from '../../shared/db.ts';
  */
 export async function insertActiveSeedPairIfNone(
   db: Queryable,
-  pair: { id: string; operatorId: string; playerId: string; sealedServerSeed: string; serverSeedHash: string; clientSeed: string },
+  pair: NewSeedPair,
 ): Promise<void> {
   await db.query(
     `INSERT INTO seed_pairs (id, operator_id, player_id, server_seed, server_seed_hash, client_seed)
@@ -55,7 +65,7 @@ export async function revealSeedPair(client: DbClient, pairId: string, revealedS
 /** seed_pairs: a new active pair at nonce 0 (its server seed sealed). */
 export async function insertSeedPair(
   client: DbClient,
-  pair: { id: string; operatorId: string; playerId: string; sealedServerSeed: string; serverSeedHash: string; clientSeed: string },
+  pair: NewSeedPair,
 ): Promise<void> {
   await client.query(
     `INSERT INTO seed_pairs (id, operator_id, player_id, server_seed, server_seed_hash, client_seed, next_nonce)
