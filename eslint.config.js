@@ -46,6 +46,26 @@ export default tseslint.config(
     },
   },
   {
+    // The nodes and workers never enter an AsyncLocalStorage (src/shared/em-transaction.ts
+    // says why): entity code reads with find/findOne/count and writes with insert,
+    // insertMany, nativeUpdate, nativeDelete or upsert, in `inTransaction` when it needs one.
+    files: ['src/**/*.ts', 'queues/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name=/^(flush|persistAndFlush|transactional|findAndCount|findByCursor)$/]",
+          message: 'On the nodes: no em.flush/transactional/findAndCount (they enter an AsyncLocalStorage); use insert/nativeUpdate and inTransaction (src/shared/em-transaction.ts).',
+        },
+        {
+          selector: "MemberExpression[object.name='RequestContext']",
+          message: "No MikroORM RequestContext on the nodes: req.em and context.em are lazy forks (src/http/unit-of-work.ts).",
+        },
+      ],
+    },
+  },
+  {
     files: ['src/modules/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [notHttp, notAnotherModulesStore] }] },
   },
