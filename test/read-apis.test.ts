@@ -55,8 +55,8 @@ async function insertPlayedBet(operatorId: string, playerId: string, at: { round
   );
   await db.query(
     `INSERT INTO bets (id, operator_id, player_id, session_token, round_id, idempotency_key, request_hash, currency, amount, payout,
-                       game, params, status, snapshot, history, created_at, settled_at)
-     VALUES ($1, $2, $3, $4, $5, $6, 'hash', 'EUR', $7, $8, 'dice', $9, $10, '{}', '[]', $11, $11)`,
+                       game, params, status, snapshot, created_at, settled_at)
+     VALUES ($1, $2, $3, $4, $5, $6, 'hash', 'EUR', $7, $8, 'dice', $9, $10, '{}', $11, $11)`,
     [betId, operatorId, playerId, sessions.get(`${operatorId}/${playerId}`), roundId, `bet-${betId}`, amount, payout, params, win ? 'won' : 'lost', at.round],
   );
   const insertTransaction = (kind: string, transactionAmount: number, createdAt: string) =>

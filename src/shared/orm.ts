@@ -8,7 +8,7 @@ import { PlayerEntity } from '../modules/players/entity.ts';
 import { SessionEntity } from '../modules/sessions/entity.ts';
 import { SeedPairEntity } from '../modules/fairness/entity.ts';
 import { RoundEntity } from '../modules/rounds/entity.ts';
-import { BetEntity } from '../modules/bets/entity.ts';
+import { BetEntity, BetTransitionEntity } from '../modules/bets/entity.ts';
 import { WalletTransactionEntity } from '../modules/wallet/entity.ts';
 import { EventEntity, EventRelayCursorEntity } from '../modules/events/entity.ts';
 import { WebhookDeliveryEntity } from '../modules/webhooks/entity.ts';
@@ -23,6 +23,7 @@ export const entities = [
   SeedPairEntity,
   RoundEntity,
   BetEntity,
+  BetTransitionEntity,
   WalletTransactionEntity,
   EventEntity,
   EventRelayCursorEntity,

@@ -1,4 +1,6 @@
 import type { BetStatus } from '../../../machines/bet.machine.ts';
+import { betStatus, restoreBetSnapshot } from '../../../machines/bet.runtime-api.ts';
+import type { Bet } from './entity.ts';
 import { outcomeShown, payoutShown } from './outcome-secrecy.ts';
 
 /** A bet row joined with its round: everything the API shows of a bet. */
@@ -25,6 +27,38 @@ export interface BetRecord {
   nonce: number;
   /** The bet's seed pair was revealed by a rotation: anyone can recompute its outcome now. */
   seed_revealed: boolean;
+}
+
+/**
+ * The record of a bet loaded as an entity (with its `transitions` and `round`): its state
+ * is the machine restored from the stored snapshot, the history its transitions in order.
+ */
+export function betRecordOf(bet: Bet, seedRevealed: boolean): BetRecord {
+  const machine = restoreBetSnapshot(bet.snapshot);
+  const round = bet.round;
+  return {
+    id: bet.id,
+    operator_id: bet.operatorId,
+    player_id: bet.playerId,
+    round_id: round.id,
+    currency: bet.currency,
+    amount: bet.amount,
+    payout: bet.payout,
+    game: bet.game,
+    params: bet.params as BetRecord['params'],
+    status: betStatus(machine),
+    snapshot: bet.snapshot,
+    version: bet.version,
+    history: bet.transitions.getItems().map((transition) => ({ state: transition.state, at: transition.at.toISOString() })),
+    reject_reason: bet.rejectReason,
+    created_at: bet.createdAt,
+    settled_at: bet.settledAt,
+    outcome: round.outcome as BetRecord['outcome'],
+    server_seed_hash: round.serverSeedHash,
+    client_seed: round.clientSeed,
+    nonce: Number(round.nonce),
+    seed_revealed: seedRevealed,
+  };
 }
 
 /** SPEC §3 bet shape. */

@@ -3,12 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { OptimisticLockError } from '@mikro-orm/core';
 import { openDb, type Db } from '../../shared/db.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
-import { BetEntity, type Bet } from './entity.ts';
+import { BetEntity, BetTransitionEntity } from './entity.ts';
+import { RoundEntity } from '../rounds/entity.ts';
+import { betStatus, restoreBetSnapshot, startBet } from '../../../machines/bet.runtime-api.ts';
 
 // The Bet entity on the process's one pool: `version` is MikroORM's optimistic lock, the
-// XState snapshot and the history are mapped as JSON, and what the entity writes is what
+// XState snapshot is mapped as JSON, the history is the `transitions` collection, and what the entity writes is what
 // the hand-written statements read.
 
+const operatorId = randomUUID();
 let database: TestDatabase;
 let db: Db;
 test.before(async () => {
@@ -20,63 +23,89 @@ test.after.always(async () => {
   await database?.drop();
 });
 
-function newBet(): Bet {
+/** A bet, its round and its first state, as plain data for `em.create`. */
+function newBet() {
   const now = new Date();
-  return {
+  const id = randomUUID();
+  const round = {
     id: randomUUID(),
-    operatorId: randomUUID(),
+    operatorId,
+    playerId: 'entity-test-player',
+    betId: id,
+    seedPairId: randomUUID(),
+    game: 'dice',
+    gameVersion: '1',
+    config: { houseEdge: 1 },
+    serverSeedHash: 'hash',
+    clientSeed: 'client',
+    nonce: 7,
+    outcome: { roll: 12.34, win: true },
+    createdAt: now,
+  };
+  const bet = {
+    id,
+    operatorId,
     playerId: 'entity-test-player',
     sessionToken: randomUUID(),
-    roundId: randomUUID(),
+    round: round.id,
     idempotencyKey: randomUUID(),
     requestHash: 'hash',
     currency: 'EUR',
     amount: 1_000,
-    payout: 0,
+    payout: 1_980,
     game: 'dice',
     params: { target: 50, direction: 'under' },
     status: 'debiting',
-    snapshot: { status: 'active', value: 'debiting', context: { attempt: 1 } },
+    snapshot: startBet({ betId: id, amount: 1_000, payout: 1_980, win: true }).persisted as unknown as Record<string, unknown>,
     version: 1,
-    history: [{ state: 'debiting', at: now.toISOString() }],
     rejectReason: null,
     nextAttemptAt: null,
     createdAt: now,
     updatedAt: now,
     settledAt: null,
   };
+  return { round, bet, first: { bet: id, version: 1, state: 'debiting', at: now } };
 }
 
-test('a bet written through the EntityManager reads back the same, by the entity and by SQL', async (t) => {
-  const bet = newBet();
+async function create(data: ReturnType<typeof newBet>): Promise<void> {
   const em = db.orm.em.fork();
-  em.create(BetEntity, bet);
+  em.create(RoundEntity, data.round);
+  em.create(BetEntity, data.bet);
+  em.create(BetTransitionEntity, data.first);
   await em.flush();
+}
 
-  const loaded = await db.orm.em.fork().findOneOrFail(BetEntity, bet.id);
-  t.deepEqual(loaded.snapshot, bet.snapshot);
-  t.deepEqual(loaded.history, bet.history);
+test('a bet written through the EntityManager reads back with its round and its history collection, by the entity and by SQL', async (t) => {
+  const data = newBet();
+  await create(data);
+
+  const loaded = await db.orm.em.fork().findOneOrFail(BetEntity, data.bet.id, { populate: ['transitions', 'round'] });
+  t.deepEqual(loaded.snapshot, data.bet.snapshot);
   t.is(loaded.version, 1);
-  const { rows } = await db.query<{ snapshot: unknown; version: number; amount: number }>('SELECT snapshot, version, amount FROM bets WHERE id = $1', [bet.id]);
-  t.deepEqual(rows[0], { snapshot: bet.snapshot, version: 1, amount: 1_000 });
+  t.is(loaded.amount, 1_000, 'money is a number, not a bigint');
+  t.is(loaded.round.serverSeedHash, 'hash');
+  t.deepEqual(loaded.transitions.getItems().map((row) => [row.version, row.state]), [[1, 'debiting']]);
+  t.is(betStatus(restoreBetSnapshot(loaded.snapshot)), 'debiting', 'the machine restores from the stored snapshot');
+  const { rows } = await db.query<{ snapshot: unknown; version: number; amount: number }>('SELECT snapshot, version, amount FROM bets WHERE id = $1', [data.bet.id]);
+  t.deepEqual(rows[0], { snapshot: data.bet.snapshot, version: 1, amount: 1_000 });
 });
 
 test('version is the optimistic lock: the second of two writers working from one version fails', async (t) => {
-  const bet = newBet();
-  const creating = db.orm.em.fork();
-  creating.create(BetEntity, bet);
-  await creating.flush();
+  const data = newBet();
+  await create(data);
 
   const first = db.orm.em.fork();
   const second = db.orm.em.fork();
-  const [mine, theirs] = await Promise.all([first.findOneOrFail(BetEntity, bet.id), second.findOneOrFail(BetEntity, bet.id)]);
+  const [mine, theirs] = await Promise.all([first.findOneOrFail(BetEntity, data.bet.id), second.findOneOrFail(BetEntity, data.bet.id)]);
   mine.status = 'crediting';
-  mine.history = [...mine.history, { state: 'crediting', at: new Date().toISOString() }];
+  mine.transitions.add(first.create(BetTransitionEntity, { bet: mine, version: 2, state: 'crediting', at: new Date() }));
   await first.flush();
   t.is(mine.version, 2, 'MikroORM bumped the version with the update');
 
   theirs.status = 'rolling_back';
   await t.throwsAsync(second.flush(), { instanceOf: OptimisticLockError });
-  const { rows } = await db.query<{ status: string; version: number }>('SELECT status, version FROM bets WHERE id = $1', [bet.id]);
+  const { rows } = await db.query<{ status: string; version: number }>('SELECT status, version FROM bets WHERE id = $1', [data.bet.id]);
   t.deepEqual(rows[0], { status: 'crediting', version: 2 }, 'the stale write changed nothing');
+  const history = await db.orm.em.fork().find(BetTransitionEntity, { bet: data.bet.id }, { orderBy: { version: 'asc' } });
+  t.deepEqual(history.map((row) => row.state), ['debiting', 'crediting']);
 });

@@ -1,12 +1,19 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { BigIntType, Collection, EntitySchema } from '@mikro-orm/core';
+import { RoundEntity, type Round } from '../rounds/entity.ts';
 
-/** A bet: the XState snapshot of its machine plus the columns lists filter on. */
+/**
+ * A bet: the XState persisted snapshot of its machine (`snapshot`, restored with
+ * `restoreBetSnapshot` in src/modules/bets/snapshot.ts), the optimistic `version` MikroORM
+ * checks on every update, the states it went through (`transitions`), and the columns
+ * lists filter on. The hot path writes the same rows set-based (store.ts) under the same
+ * version rule: `WHERE version = <read>` and `version + 1`.
+ */
 export interface Bet {
   id: string;
   operatorId: string;
   playerId: string;
   sessionToken: string;
-  roundId: string;
+  round: Round;
   idempotencyKey: string;
   requestHash: string;
   currency: string;
@@ -17,7 +24,7 @@ export interface Bet {
   status: string;
   snapshot: Record<string, unknown>;
   version: number;
-  history: { state: string; at: string }[];
+  transitions: Collection<BetTransition>;
   rejectReason: string | null;
   nextAttemptAt: Date | null;
   createdAt: Date;
@@ -25,7 +32,15 @@ export interface Bet {
   settledAt: Date | null;
 }
 
-export const BetEntity = new EntitySchema<Bet>({
+/** One state a bet entered, keyed by the bet's version at that moment (the history's order). */
+export interface BetTransition {
+  bet: Bet;
+  version: number;
+  state: string;
+  at: Date;
+}
+
+export const BetEntity: EntitySchema<Bet> = new EntitySchema<Bet>({
   name: 'Bet',
   tableName: 'bets',
   properties: {
@@ -33,22 +48,34 @@ export const BetEntity = new EntitySchema<Bet>({
     operatorId: { type: 'uuid' },
     playerId: { type: 'text' },
     sessionToken: { type: 'uuid' },
-    roundId: { type: 'uuid' },
+    round: { kind: 'm:1', entity: () => RoundEntity, fieldName: 'round_id' },
     idempotencyKey: { type: 'text' },
     requestHash: { type: 'text' },
     currency: { type: 'character', length: 3 },
-    amount: { type: 'bigint' },
-    payout: { type: 'bigint' },
+    // Minor units, within Number.MAX_SAFE_INTEGER by validation (SPEC §3): numbers, as in SQL reads.
+    amount: { type: new BigIntType('number') },
+    payout: { type: new BigIntType('number') },
     game: { type: 'text' },
     params: { type: 'json' },
     status: { type: 'text' },
     snapshot: { type: 'json' },
     version: { type: 'integer', version: true },
-    history: { type: 'json' },
+    transitions: { kind: '1:m', entity: () => BetTransitionEntity, mappedBy: 'bet', orderBy: { version: 'asc' } },
     rejectReason: { type: 'text', nullable: true },
     nextAttemptAt: { type: 'Date', nullable: true },
     createdAt: { type: 'Date' },
     updatedAt: { type: 'Date' },
     settledAt: { type: 'Date', nullable: true },
+  },
+});
+
+export const BetTransitionEntity: EntitySchema<BetTransition> = new EntitySchema<BetTransition>({
+  name: 'BetTransition',
+  tableName: 'bet_transitions',
+  properties: {
+    bet: { kind: 'm:1', entity: () => BetEntity, primary: true, fieldName: 'bet_id' },
+    version: { type: 'integer', primary: true },
+    state: { type: 'text' },
+    at: { type: 'Date' },
   },
 });

@@ -199,7 +199,6 @@ async function attemptPlacement(
     params: input.params,
     status: step.status,
     snapshot: step.persisted,
-    history,
     lease_seconds: policy.leaseMs / 1000,
     seed_pair_id: seed.id,
     game_version: DICE_GAME_VERSION,

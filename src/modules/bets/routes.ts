@@ -22,7 +22,7 @@ export function betsRoutes(bets: BetsService): Router {
 
   router.get('/bets/:id', async (req, res) => {
     const { id } = parse(idParams, req.params, 'params');
-    res.json(await bets.get(operatorOf(req).id, id));
+    res.json(await bets.get(req.em, operatorOf(req).id, id));
   });
 
   router.get('/bets', async (req, res) => {

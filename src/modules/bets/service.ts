@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Db, Queryable } from '../../shared/db.ts';
 import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
 import { notFound } from '../../shared/errors.ts';
@@ -9,14 +10,15 @@ import { createPlacementStatements } from './placement-statements.ts';
 import type { BetRuntime } from './runtime.ts';
 import { betResponseWaitsTotal, type DecidedBets, type WaitEnd } from './decided-bets.ts';
 import type { RetryPolicy } from './retry-policy.ts';
-import { toBetView, type BetRecord, type BetView } from './bet-view.ts';
-import { findBetRecord, listBetRecords, selectHasUnsettledBet } from './store.ts';
+import { betRecordOf, toBetView, type BetRecord, type BetView } from './bet-view.ts';
+import { findBet, findBetRecord, isSeedPairRevealed, listBetRecords, selectHasUnsettledBet } from './store.ts';
 import type { ListBetsQuery, PlaceBetInput } from './schemas.ts';
 
 export interface BetsService {
   /** SPEC §3: 201 once the player's money is decided, else 202 (the caller adds Location). */
   place(operatorId: string, input: PlaceBetInput, idempotencyKey: string): Promise<{ status: 201 | 202; bet: BetView }>;
-  get(operatorId: string, betId: string): Promise<BetView>;
+  /** The bet loaded as an entity in `em`, its machine restored from its snapshot. */
+  get(em: EntityManager, operatorId: string, betId: string): Promise<BetView>;
   list(operatorId: string, query: ListBetsQuery): Promise<{ items: BetView[]; nextCursor: string | null }>;
   /** Settlements still running in this process after their response was sent. */
   drain(): Promise<void>;
@@ -121,7 +123,11 @@ export function createBetsService(deps: {
 
   return {
     place,
-    get: async (operatorId, betId) => toBetView(await load(operatorId, betId)),
+    get: async (em, operatorId, betId) => {
+      const bet = await findBet(em, operatorId, betId);
+      if (!bet) throw notFound('bet');
+      return toBetView(betRecordOf(bet, await isSeedPairRevealed(em, bet.round.seedPairId)));
+    },
     list,
     async drain() {
       await Promise.allSettled([...inFlight]);

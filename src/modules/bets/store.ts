@@ -1,8 +1,11 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Queryable } from '../../shared/db.ts';
 import { FINAL_BET_STATES, SCHEDULED_STEP_STATES, stepOf, type BetStatus } from '../../../machines/bet.machine.ts';
 import type { CurrencyLimits } from '../compliance/entity.ts';
 import type { BetEventRow } from './bet-events.ts';
 import type { BetRecord } from './bet-view.ts';
+import { BetEntity, type Bet } from './entity.ts';
+import { SeedPairEntity } from '../fairness/entity.ts';
 
 // The bets module's store: every statement of the module, and nothing else. Services
 // (placement.ts, runtime.ts, service.ts, sweeper.ts, …) call these functions; the batching
@@ -25,9 +28,11 @@ import type { BetRecord } from './bet-view.ts';
 // - INSERT_BETS (`insertBets`, named `bet-insert`): bets (bets); seed_pairs.next_nonce
 //   (fairness: the nonce compare-and-set that serialises a player's bets); rounds
 //   (rounds); wallet_transactions, the debit row (wallet); events (events); audit_log
-//   (audit); player_daily_totals, staked (compliance). It also reads player_daily_totals
+//   (audit); player_daily_totals, staked (compliance); and the bet's first
+//   bet_transitions row (bets' own). It also reads player_daily_totals
 //   for the daily limits, which must be checked in the statement that adds to them.
-// - PERSIST_TRANSITIONS (`persistTransitionRows`, named `bet-transitions`): bets;
+// - PERSIST_TRANSITIONS (`persistTransitionRows`, named `bet-transitions`): bets and
+//   bet_transitions;
 //   wallet_transactions, the call's result and the next row (wallet); events (events);
 //   audit_log (audit); player_daily_totals, returned (compliance).
 // - RECORD_ATTEMPT (`recordAttempt`): wallet_transactions, the attempt count (wallet);
@@ -95,7 +100,6 @@ export interface BetInsert {
   params: unknown;
   status: string;
   snapshot: unknown;
-  history: unknown;
   lease_seconds: number;
   seed_pair_id: string;
   game_version: string;
@@ -134,7 +138,7 @@ const INSERT_BETS = `
 WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
     ord integer, bet_id uuid, operator_id uuid, player_id text, session_token uuid, round_id uuid, idempotency_key text,
-    request_hash text, currency text, amount bigint, payout bigint, params jsonb, status text, snapshot jsonb, history jsonb,
+    request_hash text, currency text, amount bigint, payout bigint, params jsonb, status text, snapshot jsonb,
     lease_seconds float8, seed_pair_id uuid, game_version text, config jsonb, server_seed_hash text, client_seed text,
     nonce bigint, outcome jsonb, debit_tx text, occurred_at timestamptz, events jsonb, audit jsonb,
     daily_loss_limit bigint, daily_win_limit bigint)
@@ -159,11 +163,16 @@ WITH input AS (
   RETURNING c.bet_id
 ), bet AS (
   INSERT INTO bets (id, operator_id, player_id, session_token, round_id, idempotency_key, request_hash, currency,
-                    amount, payout, game, params, status, snapshot, history, next_attempt_at)
+                    amount, payout, game, params, status, snapshot, next_attempt_at)
   SELECT i.bet_id, i.operator_id, i.player_id, i.session_token, i.round_id, i.idempotency_key, i.request_hash, i.currency,
-         i.amount, i.payout, 'dice', i.params, i.status, i.snapshot, i.history, now() + make_interval(secs => i.lease_seconds)
+         i.amount, i.payout, 'dice', i.params, i.status, i.snapshot, now() + make_interval(secs => i.lease_seconds)
     FROM input i JOIN nonce n ON n.bet_id = i.bet_id
   RETURNING id, created_at
+), history AS (
+  -- The bet's first state, at its first version (the column's default).
+  INSERT INTO bet_transitions (bet_id, version, state, at)
+  SELECT i.bet_id, 1, i.status, i.occurred_at
+    FROM input i JOIN bet b ON b.id = i.bet_id
 ), round AS (
   INSERT INTO rounds (id, operator_id, player_id, bet_id, seed_pair_id, game, game_version, config,
                       server_seed_hash, client_seed, nonce, outcome)
@@ -220,7 +229,8 @@ export async function insertBets(db: Queryable, bets: BetInsert[]): Promise<BetI
 
 // One round trip and one implicit transaction for a batch of transitions, each of a
 // different bet (transition-writer.ts gathers them). For each bet: the new snapshot under
-// the optimistic version, the state history, the wallet call's result, the next wallet
+// the optimistic version, the state it entered (a bet_transitions row at its new version,
+// when the state changed), the wallet call's result, the next wallet
 // transaction, the events and audit rows (in order), and the money returned to the
 // player's daily totals (summed per player and day, so two bets of one player in a
 // batch both count). A bet whose version moved on (another runner advanced it first)
@@ -230,14 +240,12 @@ export async function insertBets(db: Queryable, bets: BetInsert[]): Promise<BetI
 const PERSIST_TRANSITIONS = `
 WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
-    bet_id uuid, version integer, status text, snapshot jsonb, at text, reject_reason text, final boolean,
+    bet_id uuid, version integer, status text, entered boolean, snapshot jsonb, at text, reject_reason text, final boolean,
     next_attempt_at timestamptz, call_tx text, call_status text, call_code text, call_error text,
     next_tx text, next_kind text, next_debit_tx text, next_amount bigint, returned bigint, events jsonb, audits jsonb)
 ), upd AS (
   UPDATE bets b
      SET status = i.status, snapshot = i.snapshot, version = b.version + 1,
-         history = CASE WHEN b.status = i.status THEN b.history
-                        ELSE b.history || jsonb_build_array(jsonb_build_object('state', i.status, 'at', i.at)) END,
          reject_reason = COALESCE(i.reject_reason, b.reject_reason),
          settled_at = CASE WHEN i.final THEN now() ELSE b.settled_at END,
          next_attempt_at = i.next_attempt_at, updated_at = now()
@@ -248,9 +256,12 @@ WITH input AS (
    -- transition got slower as the table grew. (A plan made on a tiny table may still
    -- scan it; autoanalyze replaces it as the table grows.)
    WHERE b.id = ANY($2::uuid[]) AND b.id = i.bet_id AND b.version = i.version
-  RETURNING b.id, b.operator_id, b.player_id, b.round_id, b.currency, b.created_at, b.status, b.version, b.history,
+  RETURNING b.id, b.operator_id, b.player_id, b.round_id, b.currency, b.created_at, b.status, b.version, i.entered,
             b.reject_reason, b.settled_at, b.next_attempt_at, i.at, i.call_tx, i.call_status, i.call_code, i.call_error,
             i.next_tx, i.next_kind, i.next_debit_tx, i.next_amount, i.returned, i.events, i.audits
+), history AS (
+  INSERT INTO bet_transitions (bet_id, version, state, at)
+  SELECT u.id, u.version, u.status, u.at::timestamptz FROM upd u WHERE u.entered
 ), call AS (
   UPDATE wallet_transactions w
      SET attempts = w.attempts + 1, status = u.call_status, result_code = u.call_code, last_error = u.call_error,
@@ -279,7 +290,7 @@ WITH input AS (
             FROM upd WHERE returned > 0 GROUP BY 1, 2, 3, 4) s
    WHERE t.operator_id = s.operator_id AND t.player_id = s.player_id AND t.currency = s.currency AND t.day = s.day
 )
-SELECT id, status, version, history, reject_reason, settled_at FROM upd`;
+SELECT id, status, version, reject_reason, settled_at FROM upd`;
 
 /** One bet's part of PERSIST_TRANSITIONS' jsonb parameter (transitions.ts, transitionRow). */
 export interface TransitionRow {
@@ -287,6 +298,8 @@ export interface TransitionRow {
   /** The version the transition was decided on: nothing is written if the bet's moved on. */
   version: number;
   status: BetStatus;
+  /** The bet entered `status` (it was in another): a new row of its history. */
+  entered: boolean;
   snapshot: unknown;
   at: string;
   reject_reason: string | null;
@@ -306,7 +319,7 @@ export interface TransitionRow {
 }
 
 /** What PERSIST_TRANSITIONS returns for each bet it updated. */
-export type PersistedTransition = Pick<BetRecord, 'id' | 'status' | 'version' | 'history' | 'reject_reason' | 'settled_at'>;
+export type PersistedTransition = Pick<BetRecord, 'id' | 'status' | 'version' | 'reject_reason' | 'settled_at'>;
 
 /** Writes a batch of transitions of different bets (see PERSIST_TRANSITIONS); a row for each bet updated, in no particular order. */
 export async function persistTransitionRows(db: Queryable, transitions: readonly TransitionRow[]): Promise<PersistedTransition[]> {
@@ -353,12 +366,30 @@ export async function recordAttempt(
 // Bet records (reads of the API and of the runtime)
 // ---------------------------------------------------------------------------------------
 
+// A bet's states in order, as the API shows them (`at` as toISOString writes it).
+const HISTORY = `(SELECT json_agg(json_build_object('state', t.state, 'at', to_char(t.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+                           ORDER BY t.version)
+                    FROM bet_transitions t WHERE t.bet_id = b.id)`;
+
 /** Selects BetRecord columns; append `WHERE …` (alias b = bets, r = rounds, sp = seed_pairs). */
 export const SELECT_BET_RECORD = `
   SELECT b.id, b.operator_id, b.player_id, b.round_id, b.currency, b.amount, b.payout, b.game, b.params,
-         b.status, b.snapshot, b.version, b.history, b.reject_reason, b.created_at, b.settled_at,
+         b.status, b.snapshot, b.version, ${HISTORY} AS history, b.reject_reason, b.created_at, b.settled_at,
          r.outcome, r.server_seed_hash, r.client_seed, r.nonce, sp.revealed_at IS NOT NULL AS seed_revealed
     FROM bets b JOIN rounds r ON r.id = b.round_id LEFT JOIN seed_pairs sp ON sp.id = r.seed_pair_id`;
+
+/** The bet entity with its history and round (`GET /bets/:id`), if it is this operator's. */
+export async function findBet(em: EntityManager, operatorId: string, betId: string) {
+  return em.findOne(BetEntity, { id: betId, operatorId }, { populate: ['transitions', 'round'] });
+}
+
+/** Whether a rotation revealed the seed pair (then anyone can recompute its rounds). */
+export async function isSeedPairRevealed(em: EntityManager, seedPairId: string): Promise<boolean> {
+  const pair = await em.findOne(SeedPairEntity, seedPairId, { fields: ['revealedAt'] });
+  return pair?.revealedAt != null;
+}
+
+
 
 /** The bet, if it is this operator's. */
 export async function findBetRecord(db: Queryable, operatorId: string, betId: string): Promise<BetRecord | undefined> {
@@ -389,7 +420,7 @@ export async function listBetRecords(
 // from it is final, and a final bet has no step left to run.
 const LOAD_FOR_STEP = `
   SELECT b.id, b.operator_id, b.player_id, b.round_id, b.currency, b.amount, b.payout, b.game, b.params,
-         b.status, b.snapshot, b.version, b.history, b.reject_reason, b.created_at, b.settled_at,
+         b.status, b.snapshot, b.version, ${HISTORY} AS history, b.reject_reason, b.created_at, b.settled_at,
          r.outcome, r.server_seed_hash, r.client_seed, r.nonce, false AS seed_revealed, COALESCE(wt.attempts, 0) AS step_attempts
     FROM bets b
     JOIN rounds r ON r.id = b.round_id

@@ -51,8 +51,9 @@ async function persist(bet: BetRecord, event: BetEvent, call: WalletCallReport, 
 }
 
 async function stored(betId: string) {
-  const { rows } = await fixture.db.query<{ status: string; version: number; history: { state: string }[] }>('SELECT status, version, history FROM bets WHERE id = $1', [betId]);
-  return rows[0]!;
+  const { rows } = await fixture.db.query<{ status: string; version: number }>('SELECT status, version FROM bets WHERE id = $1', [betId]);
+  const history = await fixture.db.query<{ state: string; version: number }>('SELECT state, version FROM bet_transitions WHERE bet_id = $1 ORDER BY version', [betId]);
+  return { ...rows[0]!, history: history.rows };
 }
 
 async function written(betId: string) {

@@ -61,6 +61,7 @@ function transitionRow(input: TransitionInput): TransitionRow {
     bet_id: bet.id,
     version: bet.version,
     status: step.status,
+    entered: step.status !== bet.status,
     snapshot: step.persisted,
     at,
     reject_reason: step.persisted.context.rejectReason,
@@ -85,11 +86,14 @@ function transitionRow(input: TransitionInput): TransitionRow {
  * the same order, each updated bet, or undefined where another runner got there first.
  */
 export async function persistTransitions(db: Queryable, inputs: readonly TransitionInput[]): Promise<(BetRecord | undefined)[]> {
-  const rows = await persistTransitionRows(db, inputs.map(transitionRow));
-  const updated = new Map(rows.map((row) => [row.id, row]));
-  return inputs.map(({ bet, step }) => {
+  const rows = inputs.map(transitionRow);
+  const updated = new Map((await persistTransitionRows(db, rows)).map((row) => [row.id, row]));
+  return inputs.map(({ bet, step }, index) => {
     const row = updated.get(bet.id);
-    return row ? { ...bet, ...row, snapshot: step.persisted } : undefined;
+    if (!row) return undefined;
+    const { entered, at } = rows[index]!;
+    // The history as stored: the statement wrote this state's row only if the bet entered it.
+    return { ...bet, ...row, snapshot: step.persisted, history: entered ? [...bet.history, { state: step.status, at }] : bet.history };
   });
 }
 
