@@ -1,8 +1,7 @@
 import { initialTransition, transition, type ExecutableActionsFrom, type SnapshotFrom } from 'xstate';
-import { z } from 'zod';
 import {
-  BET_STATES,
   betMachine,
+  type BetContext,
   type BetEffect,
   type BetEvent,
   type BetEventType,
@@ -27,49 +26,29 @@ import {
 export type BetSnapshot = SnapshotFrom<typeof betMachine>;
 type BetAction = ExecutableActionsFrom<typeof betMachine>;
 
-const safeAmount = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/**
+ * XState's persisted snapshot of this machine (what `getPersistedSnapshot` returns). Read
+ * back from storage, it is checked before it comes here (src/modules/bets/stored-snapshot.ts):
+ * the machine imports nothing but xstate.
+ */
+export interface PersistedBetSnapshot {
+  status: 'active' | 'done';
+  value: BetStatus;
+  context: BetContext;
+  historyValue?: Record<string, never>;
+  children?: Record<string, never>;
+}
 
-const betInputSchema = z
-  .object({
-    betId: z.string().min(1),
-    amount: safeAmount.min(1),
-    payout: safeAmount,
-    win: z.boolean(),
-    parkAfterMs: z.number().int().min(0).optional(),
-  })
-  .strict()
-  .refine((input) => input.win === input.payout > 0, {
-    message: 'payout must be > 0 on a win and 0 on a loss',
-    path: ['payout'],
-  });
+/** Throws unless `input` is a bet the machine can start: whole minor units, a payout exactly when it wins. */
+function checkInput(input: BetInput): void {
+  const whole = (value: number) => Number.isSafeInteger(value) && value >= 0;
+  if (typeof input.betId !== 'string' || input.betId.length === 0) throw new Error('bet input: betId is required');
+  if (!whole(input.amount) || input.amount < 1) throw new Error('bet input: amount must be a whole number of minor units ≥ 1');
+  if (!whole(input.payout)) throw new Error('bet input: payout must be a whole number of minor units ≥ 0');
+  if (input.win !== input.payout > 0) throw new Error('bet input: payout must be > 0 on a win and 0 on a loss');
+  if (input.parkAfterMs !== undefined && !whole(input.parkAfterMs)) throw new Error('bet input: parkAfterMs must be a whole number ≥ 0');
+}
 
-const betContextSchema = z
-  .object({
-    betId: z.string().min(1),
-    amount: safeAmount.min(1),
-    payout: safeAmount,
-    win: z.boolean(),
-    parkAfterMs: z.number().int().min(0),
-    transitions: z.number().int().min(0),
-    rejectReason: z.string().nullable(),
-    lastError: z.string().nullable(),
-    rollbackStartedAt: z.number().nullable(),
-    creditAttempts: z.number().int().min(0),
-    rollbackAttempts: z.number().int().min(0),
-    manualResolution: z.enum(['cancelled', 'debited']).nullable(),
-  })
-  .strict();
-
-/** XState's persisted snapshot of this machine (what `getPersistedSnapshot` returns). */
-const persistedBetSnapshotSchema = z.object({
-  status: z.enum(['active', 'done']),
-  value: z.enum(BET_STATES),
-  context: betContextSchema,
-  historyValue: z.object({}).optional(),
-  children: z.object({}).optional(),
-});
-
-export type PersistedBetSnapshot = z.infer<typeof persistedBetSnapshotSchema>;
 
 export interface BetStep {
   /** False when the event was not accepted: store nothing, emit nothing, do nothing. */
@@ -89,14 +68,11 @@ export function betStatus(snapshot: BetSnapshot | PersistedBetSnapshot): BetStat
 }
 
 /**
- * Rebuilds a snapshot from stored JSON (a string or the parsed object). The machine has
- * no children and no history states, so value + context is its whole state and
- * `resolveState` is the v5 way to get a live snapshot back without an actor.
- * Throws a ZodError if the JSON is not a bet snapshot.
+ * Rebuilds a live snapshot from a persisted one. The machine has no children and no
+ * history states, so value + context is its whole state and `resolveState` is the v5 way
+ * to get a live snapshot back without an actor.
  */
-export function restoreBetSnapshot(json: unknown): BetSnapshot {
-  const raw: unknown = typeof json === 'string' ? JSON.parse(json) : json;
-  const persisted = persistedBetSnapshotSchema.parse(raw);
+export function restoreBetSnapshot(persisted: PersistedBetSnapshot): BetSnapshot {
   return betMachine.resolveState({ value: persisted.value, context: persisted.context });
 }
 
@@ -107,8 +83,8 @@ export function canAccept(snapshot: BetSnapshot, event: BetEvent): boolean {
 
 /** The first transition of a new bet: effects `[requestDebit]`, events `['bet.placed']`. */
 export function startBet(input: BetInput): BetStep {
-  const checked = betInputSchema.parse(input);
-  const [snapshot, actions] = initialTransition(betMachine, checked);
+  checkInput(input);
+  const [snapshot, actions] = initialTransition(betMachine, input);
   return toStep(true, snapshot, actions);
 }
 
@@ -117,7 +93,7 @@ export function startBet(input: BetInput): BetStep {
  * exactly as it was (`changed: false`, no effects, no events), so a duplicate job result
  * or a late message is harmless.
  */
-export function advanceBet(persisted: unknown, event: BetEvent): BetStep {
+export function advanceBet(persisted: PersistedBetSnapshot, event: BetEvent): BetStep {
   const before = restoreBetSnapshot(persisted);
   const [after, actions] = transition(betMachine, before, event);
   if (after.context.transitions === before.context.transitions) {

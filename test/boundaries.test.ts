@@ -18,6 +18,7 @@ const forbidden: [where: string, filePath: string, code: string][] = [
   ['machines/ importing a node builtin', 'machines/bet.boundary.ts', "import { readFile } from 'node:fs/promises';"],
   ['machines/ importing src/', 'machines/bet.boundary.ts', "import { notFound } from '../src/shared/errors.ts';"],
   ['machines/ importing a queue', 'machines/bet.boundary.ts', "import type { JobName } from '../queues/catalog.ts';"],
+  ['machines/ importing zod', 'machines/bet.boundary.ts', "import { z } from 'zod';"],
   ['walletmock/ importing src/', 'walletmock/boundary.ts', "import { env } from '../src/config/env.ts';"],
   ['walletmock/ importing src/ from a subfolder', 'walletmock/sub/boundary.ts', "import { logger } from '../../src/shared/logger.ts';"],
   ['a module importing src/http', 'src/modules/bets/boundary.ts', "import { operatorAuth } from '../../http/auth.ts';"],

@@ -1,3 +1,4 @@
+import { parseStoredSnapshot } from './stored-snapshot.ts';
 import type { BetStatus } from '../../../machines/bet.machine.ts';
 import { betStatus, restoreBetSnapshot } from '../../../machines/bet.runtime-api.ts';
 import type { Bet } from './entity.ts';
@@ -34,7 +35,7 @@ export interface BetRecord {
  * is the machine restored from the stored snapshot, the history its transitions in order.
  */
 export function betRecordOf(bet: Bet, seedRevealed: boolean): BetRecord {
-  const machine = restoreBetSnapshot(bet.snapshot);
+  const machine = restoreBetSnapshot(parseStoredSnapshot(bet.snapshot));
   const round = bet.round;
   return {
     id: bet.id,

@@ -1,3 +1,4 @@
+import { parseStoredSnapshot } from './stored-snapshot.ts';
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { OptimisticLockError } from '@mikro-orm/core';
@@ -85,7 +86,7 @@ test('a bet written through the EntityManager reads back with its round and its 
   t.is(loaded.amount, 1_000, 'money is a number, not a bigint');
   t.is(loaded.round.serverSeedHash, 'hash');
   t.deepEqual(loaded.transitions.getItems().map((row) => [row.version, row.state]), [[1, 'debiting']]);
-  t.is(betStatus(restoreBetSnapshot(loaded.snapshot)), 'debiting', 'the machine restores from the stored snapshot');
+  t.is(betStatus(restoreBetSnapshot(parseStoredSnapshot(loaded.snapshot))), 'debiting', 'the machine restores from the stored snapshot');
   const { rows } = await db.query<{ snapshot: unknown; version: number; amount: number }>('SELECT snapshot, version, amount FROM bets WHERE id = $1', [data.bet.id]);
   t.deepEqual(rows[0], { snapshot: data.bet.snapshot, version: 1, amount: 1_000 });
 });

@@ -4,7 +4,7 @@ import { FINAL_BET_STATES, SCHEDULED_STEP_STATES, stepOf, type BetStatus } from 
 import type { CurrencyLimits } from '../compliance/entity.ts';
 import type { BetEventRow } from './bet-events.ts';
 import type { BetRecord } from './bet-view.ts';
-import { BetEntity, type Bet } from './entity.ts';
+import { BetEntity } from './entity.ts';
 import { SeedPairEntity } from '../fairness/entity.ts';
 
 // The bets module's store: every statement of the module, and nothing else. Services
