@@ -1,6 +1,6 @@
 import { parseStoredSnapshot } from './stored-snapshot.ts';
 import type { BetStatus } from '../../../machines/bet.machine.ts';
-import { betStatus, restoreBetSnapshot } from '../../../machines/bet.runtime-api.ts';
+import { betStatus, restoreBetSnapshot, type PersistedBetSnapshot } from '../../../machines/bet.runtime-api.ts';
 import type { Bet } from './entity.ts';
 import { outcomeShown, payoutShown } from './outcome-secrecy.ts';
 
@@ -16,7 +16,8 @@ export interface BetRecord {
   game: string;
   params: { target: number; direction: 'over' | 'under' };
   status: BetStatus;
-  snapshot: unknown;
+  /** Checked: read back from the database through parseStoredSnapshot, or made by the machine in this process. */
+  snapshot: PersistedBetSnapshot;
   version: number;
   history: { state: string; at: string }[];
   reject_reason: string | null;
@@ -35,7 +36,8 @@ export interface BetRecord {
  * is the machine restored from the stored snapshot, the history its transitions in order.
  */
 export function betRecordOf(bet: Bet, seedRevealed: boolean): BetRecord {
-  const machine = restoreBetSnapshot(parseStoredSnapshot(bet.snapshot));
+  const snapshot = parseStoredSnapshot(bet.snapshot);
+  const machine = restoreBetSnapshot(snapshot);
   const round = bet.round;
   return {
     id: bet.id,
@@ -48,7 +50,7 @@ export function betRecordOf(bet: Bet, seedRevealed: boolean): BetRecord {
     game: bet.game,
     params: bet.params as BetRecord['params'],
     status: betStatus(machine),
-    snapshot: bet.snapshot,
+    snapshot,
     version: bet.version,
     history: bet.transitions.getItems().map((transition) => ({ state: transition.state, at: transition.at.toISOString() })),
     reject_reason: bet.rejectReason,

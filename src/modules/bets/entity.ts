@@ -3,7 +3,7 @@ import { RoundEntity, type Round } from '../rounds/entity.ts';
 
 /**
  * A bet: the XState persisted snapshot of its machine (`snapshot`, restored with
- * `restoreBetSnapshot` in src/modules/bets/snapshot.ts), the optimistic `version` MikroORM
+ * `parseStoredSnapshot` in stored-snapshot.ts and `restoreBetSnapshot`), the optimistic `version` MikroORM
  * checks on every update, the states it went through (`transitions`), and the columns
  * lists filter on. The hot path writes the same rows set-based (store.ts) under the same
  * version rule: `WHERE version = <read>` and `version + 1`.

@@ -1,4 +1,3 @@
-import { parseStoredSnapshot } from './stored-snapshot.ts';
 import type { Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Db } from '../../shared/db.ts';
@@ -206,7 +205,7 @@ export function createBetRuntime(deps: {
       await enqueueSafely(step, bet.id, attemptNumber + 1, delay);
       return bet;
     }
-    const next = advanceBet(parseStoredSnapshot(bet.snapshot), event);
+    const next = advanceBet(bet.snapshot, event);
     if (!next.changed) {
       // e.g. a parked bet whose forced rollback or credit failed again: record the attempt only.
       await recordUnansweredAttempt(db, { bet, call, attempt: attemptNumber, nextAttemptAt: new Date(Date.now() + policy.maxMs) });

@@ -5,6 +5,7 @@ import type { CurrencyLimits } from '../compliance/entity.ts';
 import type { BetEventRow } from './bet-events.ts';
 import type { BetRecord } from './bet-view.ts';
 import { BetEntity } from './entity.ts';
+import { parseStoredSnapshot } from './stored-snapshot.ts';
 import { SeedPairEntity } from '../fairness/entity.ts';
 
 // The bets module's store: every statement of the module, and nothing else. Services
@@ -391,10 +392,16 @@ export async function isSeedPairRevealed(em: EntityManager, seedPairId: string):
 
 
 
+/** The record with its stored snapshot checked (stored-snapshot.ts) before anything restores it. */
+function checked<T extends BetRecord>(row: T): T {
+  row.snapshot = parseStoredSnapshot(row.snapshot);
+  return row;
+}
+
 /** The bet, if it is this operator's. */
 export async function findBetRecord(db: Queryable, operatorId: string, betId: string): Promise<BetRecord | undefined> {
   const { rows } = await db.query<BetRecord>(`${SELECT_BET_RECORD} WHERE b.operator_id = $1 AND b.id = $2`, [operatorId, betId]);
-  return rows[0];
+  return rows[0] && checked(rows[0]);
 }
 
 /** A page of an operator's bets, newest first, after the keyset cursor; `cursor_at` is the text of created_at. */
@@ -413,7 +420,7 @@ export async function listBetRecords(
         LIMIT $6`,
     [operatorId, filter.playerId, filter.status, filter.cursorAt, filter.cursorId, filter.limit],
   );
-  return rows;
+  return rows.map(checked);
 }
 
 // seed_revealed is false without a look: a seed pair is revealed only once every bet drawn
@@ -434,7 +441,7 @@ export async function findBetForStep(db: Queryable, betId: string, transactionId
     text: LOAD_FOR_STEP,
     values: [betId, transactionId],
   });
-  return rows[0];
+  return rows[0] && checked(rows[0]);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,4 +1,3 @@
-import { parseStoredSnapshot } from './stored-snapshot.ts';
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { advanceBet } from '../../../machines/bet.runtime-api.ts';
@@ -45,7 +44,7 @@ const creditTimedOut = (bet: BetRecord): WalletCallReport => ({
 
 /** Feeds `event` to the machine from the bet as it is and persists the result, as the runtime does. */
 async function persist(bet: BetRecord, event: BetEvent, call: WalletCallReport, attempt = 1): Promise<BetRecord | undefined> {
-  const step = advanceBet(parseStoredSnapshot(bet.snapshot), event);
+  const step = advanceBet(bet.snapshot, event);
   if (!step.changed) throw new Error(`${event.type} does not change a ${bet.status} bet`);
   const [updated] = await persistTransitions(fixture.db, [{ bet, step, call, attempt, nextAttemptAt: null }]);
   return updated;
@@ -121,7 +120,7 @@ test("a transition's events and audit rows are written in the machine's order", 
 
   bet = (await persist(bet, { type: 'DEBIT_SUCCEEDED', at: Date.now() }, debitApplied(bet)))!;
   bet = (await persist(bet, { type: 'CREDIT_FAILED', at: Date.now(), error: 'timeout' }, creditTimedOut(bet)))!;
-  const step = advanceBet(parseStoredSnapshot(bet.snapshot), { type: 'CREDIT_SUCCEEDED', at: Date.now() });
+  const step = advanceBet(bet.snapshot, { type: 'CREDIT_SUCCEEDED', at: Date.now() });
   t.deepEqual(step.events, ['wallet.credited', 'settlement.completed', 'bet.won']);
   await persist(bet, { type: 'CREDIT_SUCCEEDED', at: Date.now() }, creditApplied(bet), 2);
 
