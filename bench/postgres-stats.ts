@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { openDb } from '../src/shared/db.ts';
 import { withAdmin } from './cluster.ts';
 
 export interface DbStats {
@@ -43,15 +44,15 @@ export interface ProductDb {
 
 export async function openProductDb(databaseUrl: string | undefined): Promise<ProductDb | undefined> {
   if (!databaseUrl) return undefined;
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
+  // One connection of MikroORM's pool, as every process of the product uses.
+  const db = await openDb(databaseUrl, 1);
   let ownCommits = 0;
   return {
     async query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []) {
       ownCommits++;
-      return client.query<R>(sql, params);
+      return db.query<R>(sql, params);
     },
     ownCommits: () => ownCommits,
-    end: () => client.end(),
+    end: () => db.end(),
   };
 }
