@@ -5,7 +5,9 @@ import type { BetStep } from '../machines/bet.runtime-api.ts';
 
 // The bet machine's cost per call, in process: `startBet` (a bet's first transition, at
 // placement) and `advanceBet` on the stored JSON for each transition a settlement makes.
-// A bet makes 2 (lost, rejected), 3 (won) or 4 (won through the outbox) of them.
+// A bet makes 2 (lost, rejected), 3 (won) or 4 (won through the outbox) of them. Two
+// cases time a whole won bet: advanced live, as the node that placed it does, and from
+// storage at every step, as a job or the sweeper does.
 //
 //   node --import tsx bench/machine.ts [runtime-api module ...]
 //
@@ -71,6 +73,24 @@ const cases: Case[] = [
     prepare: (api) => {
       const rollingBack = stored(api.advanceBet(stored(api.startBet(winning)), { type: 'DEBIT_FAILED', at: AT, error: 'timeout' }));
       return () => api.advanceBet(rollingBack, { type: 'ROLLBACK_SUCCEEDED', at: AT + 1 });
+    },
+  },
+  {
+    // What a bet settled by the node that placed it costs: its steps stay live in process.
+    name: 'a won bet in process (start + 2 live steps)',
+    prepare: (api) => () => {
+      const debiting = api.startBet(winning);
+      const crediting = api.advanceBet(debiting.persisted, { type: 'DEBIT_SUCCEEDED', at: AT });
+      return api.advanceBet(crediting.persisted, { type: 'CREDIT_SUCCEEDED', at: AT + 1 });
+    },
+  },
+  {
+    // The same bet when every step is read back from the database (jobs, the sweeper).
+    name: 'a won bet from storage (start + 2 restored)',
+    prepare: (api) => () => {
+      const debiting = api.startBet(winning);
+      const crediting = api.advanceBet(stored(debiting), { type: 'DEBIT_SUCCEEDED', at: AT });
+      return api.advanceBet(stored(crediting), { type: 'CREDIT_SUCCEEDED', at: AT + 1 });
     },
   },
   {

@@ -293,3 +293,13 @@ test('every persisted snapshot on every path survives JSON and restores to the s
     }
   }
 });
+
+test('a bet advanced live in the process that started it takes exactly the steps of one restored from storage, on every path', (t) => {
+  const shown = (step: BetStep) => ({ changed: step.changed, status: step.status, persisted: step.persisted, effects: step.effects, events: step.events });
+  for (const { replay: run } of paths) {
+    // What a runner that keeps the step it stored does: the same object, no JSON in between.
+    const live = [startBet(run.input)];
+    for (const event of run.events) live.push(advanceBet(live.at(-1)!.persisted, event));
+    t.deepEqual(live.map(shown), run.steps.map(shown), run.events.map((event) => event.type).join(' → '));
+  }
+});

@@ -1,4 +1,4 @@
-import { initialTransition, transition, type ExecutableActionsFrom, type SnapshotFrom } from 'xstate';
+import { createActor, transition, type Actor, type ExecutableActionsFrom, type SnapshotFrom } from 'xstate';
 import {
   betMachine,
   type BetContext,
@@ -12,15 +12,10 @@ import {
 /**
  * What the runtime uses to drive a bet: it stores `persisted` (JSON) with the bet row,
  * writes `events` in the same transaction and performs `effects` after the commit.
- * Built on XState's public pure functions `initialTransition`/`transition`, which return
- * the next snapshot and the actions to perform instead of running an actor.
- *
- * Their price: each call builds (and drops) a throwaway actor, whose constructor computes
- * a whole initial state of the machine, so a call costs ~31–39 µs of CPU where calling
- * the machine with an actor scope of our own (XState internals) cost ~8–14 µs; a bet
- * makes 2–4 calls (`npm run bench:machine`, docs/performance.md). An actor restored from
- * the snapshot per call was only ~15 % cheaper, and it would turn a throwing guard into
- * an error snapshot reported asynchronously instead of an exception here.
+ * Through XState's public API only: a bet's first step runs an actor whose actions
+ * record what they are asked to do, and the next steps either send the event to that
+ * actor, still live in this process, or restore the stored snapshot and call the pure
+ * `transition` (see "live actors" below; `npm run bench:machine`, docs/performance.md).
  */
 
 export type BetSnapshot = SnapshotFrom<typeof betMachine>;
@@ -81,19 +76,90 @@ export function canAccept(snapshot: BetSnapshot, event: BetEvent): boolean {
   return snapshot.can(event);
 }
 
+// A bet settled in this process keeps a live actor between its steps: XState's pure
+// `transition` builds (and drops) a throwaway actor on every call, whose constructor
+// computes a whole initial state (~30 µs), where a running actor takes an event in
+// ~10 µs (a won bet: ~100 → ~47 µs of CPU, `npm run bench:machine`). The actor is found by
+// the persisted snapshot object this module handed out for the step, so only the exact
+// state the caller holds (and stored) is ever advanced live; any other snapshot, e.g. one
+// read back from the database, is restored and advanced with the pure functions. The
+// actor runs the machine provided with actions that record what they are asked to do:
+// the same actions, in the same order, as `transition` returns (bet.paths.test.ts checks
+// both ways on every path).
+
+type BetActionRecord = { type: string; params: unknown };
+
+/** The actions of the event being taken by a live actor, in order (set only during `take`). */
+let recording: BetActionRecord[] | undefined;
+const record = (type: string) => (_: unknown, params: unknown) => {
+  recording?.push({ type, params });
+};
+const recordingMachine = betMachine.provide({
+  actions: {
+    emitEvent: record('emitEvent'),
+    requestDebit: record('requestDebit'),
+    requestCredit: record('requestCredit'),
+    requestRollback: record('requestRollback'),
+    alertParked: record('alertParked'),
+  },
+});
+type LiveBet = Actor<typeof recordingMachine>;
+
+/** Live actors by the persisted snapshot of the step they are at. Weak: a step dropped drops its actor. */
+const liveBets = new WeakMap<PersistedBetSnapshot, LiveBet>();
+
+/** Runs `act` on the actor and answers the actions it recorded; a machine error is thrown here, as `transition` would. */
+function take(actor: LiveBet, act: () => void): BetAction[] {
+  recording = [];
+  let actions: BetActionRecord[];
+  try {
+    act();
+  } finally {
+    actions = recording;
+    recording = undefined;
+  }
+  const snapshot = actor.getSnapshot();
+  if (snapshot.status === 'error') throw snapshot.error;
+  return actions as unknown as BetAction[];
+}
+
+/** The step, keeping its actor live for the next event unless the bet is done. */
+function keepLive(step: BetStep, actor: LiveBet): BetStep {
+  if (step.snapshot.status === 'active') liveBets.set(step.persisted, actor);
+  return step;
+}
+
 /** The first transition of a new bet: effects `[requestDebit]`, events `['bet.placed']`. */
 export function startBet(input: BetInput): BetStep {
   checkInput(input);
-  const [snapshot, actions] = initialTransition(betMachine, input);
-  return toStep(true, snapshot, actions);
+  const actor = createActor(recordingMachine, { input });
+  // An error in the machine is read from the snapshot and thrown by `take`; without an
+  // observer XState would also rethrow it later, outside any caller.
+  actor.subscribe({ error: () => undefined });
+  const actions = take(actor, () => actor.start());
+  return keepLive(toStep(true, actor.getSnapshot(), actions), actor);
 }
 
 /**
- * Feeds one event to a stored bet. An event the current state does not accept leaves it
- * exactly as it was (`changed: false`, no effects, no events), so a duplicate job result
- * or a late message is harmless.
+ * Feeds one event to a bet at the step `persisted`. An event the current state does not
+ * accept leaves it exactly as it was (`changed: false`, no effects, no events), so a
+ * duplicate job result or a late message is harmless.
  */
 export function advanceBet(persisted: PersistedBetSnapshot, event: BetEvent): BetStep {
+  const actor = liveBets.get(persisted);
+  if (actor) {
+    // Taken out first: were the step not stored (another runner moved the bet on), the
+    // caller's next try starts again from what it reads back.
+    liveBets.delete(persisted);
+    const before = actor.getSnapshot();
+    const actions = take(actor, () => actor.send(event));
+    const after = actor.getSnapshot();
+    if (after.context.transitions === before.context.transitions) {
+      liveBets.set(persisted, actor);
+      return toStep(false, before, []);
+    }
+    return keepLive(toStep(true, after, actions), actor);
+  }
   const before = restoreBetSnapshot(persisted);
   const [after, actions] = transition(betMachine, before, event);
   if (after.context.transitions === before.context.transitions) {
