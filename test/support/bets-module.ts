@@ -28,7 +28,7 @@ export async function openBetsModule(): Promise<BetsModuleFixture> {
   const database: TestDatabase = await createTestDatabase();
   const db = await openDb(database.url, 4);
   const operatorId = randomUUID();
-  await insertOperator(db, { id: operatorId, name: `module-test-${operatorId}`, apiKeyHash: randomUUID() });
+  await insertOperator(db.orm.em.fork(), { id: operatorId, name: `module-test-${operatorId}`, apiKeyHash: randomUUID() });
   const sessions = createSessionsService({ db, keyring: testKeyring, sessionTtlSeconds: 3_600, eventsCommitted: () => {} });
   return {
     db,
