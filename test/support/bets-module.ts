@@ -35,7 +35,7 @@ export async function openBetsModule(): Promise<BetsModuleFixture> {
     operatorId,
     placement: { db, policy: POLICY, keyring: testKeyring, statements: createPlacementStatements(db, testKeyring) },
     async launch(playerId, currency = 'EUR') {
-      const { body } = await sessions.launch(operatorId, { playerId, currency, jurisdiction: 'MT' });
+      const { body } = await sessions.launch(db.orm.em.fork(), operatorId, { playerId, currency, jurisdiction: 'MT' });
       return body.sessionToken;
     },
     async close() {
