@@ -12,7 +12,7 @@ export interface Operator {
   webhookUrl: string | null;
   webhookSecret: string | null;
   rateLimitPerSecond: number | null;
-  /** The optimistic lock (migration 0010): every write to the row bumps it. */
+  /** The optimistic lock (migration 0010): every change of its settings or key bumps it. */
   version: number;
   createdAt: Date;
   updatedAt: Date;
