@@ -7,6 +7,7 @@ import { EventRelayCursor0005 } from './0005-event-relay-cursor.ts';
 import { AuditTimeOrderedIndexes0006 } from './0006-audit-time-ordered-indexes.ts';
 import { SecretsSealedAtRest0007 } from './0007-secrets-sealed-at-rest.ts';
 import { BetTransitions0008 } from './0008-bet-transitions.ts';
+import { OperatorsVersion0010 } from './0010-operators-version.ts';
 
 /** Every migration in order. Listed explicitly so the runner needs no file globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -18,4 +19,5 @@ export const migrationsList: MigrationObject[] = [
   { name: '0006-audit-time-ordered-indexes', class: AuditTimeOrderedIndexes0006 },
   { name: '0007-secrets-sealed-at-rest', class: SecretsSealedAtRest0007 },
   { name: '0008-bet-transitions', class: BetTransitions0008 },
+  { name: '0010-operators-version', class: OperatorsVersion0010 },
 ];

@@ -7,7 +7,7 @@ if (env.NODE_ENV === 'production') {
   process.exit(1);
 }
 const db = await openDb(env.DATABASE_URL, 1);
-await seedDemoOperators(db);
+await seedDemoOperators(db.orm.em.fork());
 await db.end();
 console.log('seeded demo operators (DEMO ONLY — local keys):');
 for (const demo of DEMO_OPERATORS) console.log(`  ${demo.name}  X-Operator-Key: ${demo.apiKey}`);

@@ -24,7 +24,7 @@ await ensureDatabase(env.DATABASE_URL);
 const applied = await migrate(env.DATABASE_URL, appRoleOf(env));
 console.log(applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema is up to date');
 const db = await openDb(env.DATABASE_URL, 1);
-await seedDemoOperators(db);
+await seedDemoOperators(db.orm.em.fork());
 await db.end();
 
 interface Service {

@@ -93,7 +93,7 @@ export function createApp(deps: AppDeps): Express {
   operatorRoutes.use(roundsRoutes(db));
   operatorRoutes.use(transactionsRoutes(db));
   operatorRoutes.use(auditRoutes(db));
-  operatorRoutes.use(limitsRoutes(db));
+  operatorRoutes.use(limitsRoutes());
   operatorRoutes.use(outboxRoutes(deps.services.outbox));
   operatorRoutes.use(webhooksRoutes(deps.services.webhooks));
   app.use(operatorRoutes);

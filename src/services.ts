@@ -34,7 +34,7 @@ export function createServices(env: Env, logger: Logger, db: Db) {
   // SPEC §6/§7: which addresses wallet and webhook calls may reach.
   const targets = outboundTargetPolicy(env);
   const operators = createOperatorsService({
-    db,
+    orm: db.orm,
     redis,
     subscriber,
     redisPrefix: env.REDIS_PREFIX,

@@ -45,6 +45,18 @@ function withAppTypes(args: unknown[]): QueryArgs {
   return args as QueryArgs;
 }
 
+/**
+ * A connection another owner holds (an EntityManager transaction's, src/shared/em-transaction.ts)
+ * as a client for hand-written SQL: the same type parsers as the pool's clients, and a
+ * `release()` that does nothing, because the transaction gives the connection back.
+ */
+export function borrowedClient(connection: pg.Client): DbClient {
+  const view = Object.create(connection) as DbClient;
+  view.query = ((...args: unknown[]) => connection.query(...withAppTypes(args))) as DbClient['query'];
+  view.release = () => undefined;
+  return view;
+}
+
 /** The Db façade on `orm`'s pool: one pool per process, and it is MikroORM's. */
 export function createDb(orm: MikroORM): Db {
   // Not the global EntityManager's unit of work: only its driver's connection.

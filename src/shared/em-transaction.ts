@@ -1,4 +1,6 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type pg from 'pg';
+import type { EntityManager, Knex } from '@mikro-orm/postgresql';
+import { borrowedClient, type DbClient } from './db.ts';
 
 /**
  * Runs `work` in one transaction on a fork of `em`: every EntityManager call made with the
@@ -27,4 +29,20 @@ export async function inTransaction<T>(em: EntityManager, work: (tx: EntityManag
   } finally {
     tx.resetTransactionContext();
   }
+}
+
+/** What knex's transaction client offers: the transaction's one connection. */
+interface TransactionClient {
+  acquireConnection(): Promise<pg.Client>;
+}
+
+/**
+ * The connection of the transaction `tx` runs in (`inTransaction`), for the stores of
+ * other modules that are still hand-written SQL (audit rows, events, idempotency keys, seed
+ * pairs): their statements then commit or roll back with the entity writes.
+ */
+export async function sqlOf(tx: EntityManager): Promise<DbClient> {
+  const trx = tx.getTransactionContext<Knex.Transaction>();
+  if (!trx) throw new Error('sqlOf: the EntityManager is not in a transaction (use inTransaction)');
+  return borrowedClient(await (trx.client as unknown as TransactionClient).acquireConnection());
 }

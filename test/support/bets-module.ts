@@ -28,14 +28,14 @@ export async function openBetsModule(): Promise<BetsModuleFixture> {
   const database: TestDatabase = await createTestDatabase();
   const db = await openDb(database.url, 4);
   const operatorId = randomUUID();
-  await insertOperator(db, { id: operatorId, name: `module-test-${operatorId}`, apiKeyHash: randomUUID() });
+  await insertOperator(db.orm.em.fork(), { id: operatorId, name: `module-test-${operatorId}`, apiKeyHash: randomUUID() });
   const sessions = createSessionsService({ db, keyring: testKeyring, sessionTtlSeconds: 3_600, eventsCommitted: () => {} });
   return {
     db,
     operatorId,
     placement: { db, policy: POLICY, keyring: testKeyring, statements: createPlacementStatements(db, testKeyring) },
     async launch(playerId, currency = 'EUR') {
-      const { body } = await sessions.launch(operatorId, { playerId, currency, jurisdiction: 'MT' });
+      const { body } = await sessions.launch(db.orm.em.fork(), operatorId, { playerId, currency, jurisdiction: 'MT' });
       return body.sessionToken;
     },
     async close() {

@@ -102,7 +102,7 @@ test('concurrent placements of one player never reuse a nonce', async (t) => {
 
 test('a daily loss limit refuses the bet that would pass it and writes nothing but its audit row', async (t) => {
   // Its own currency, so the limit touches no other test's player.
-  await replaceLimits(fixture.db, fixture.operatorId, { currencies: { GBP: { dailyLossLimit: 250 } } });
+  await replaceLimits(fixture.db.orm.em.fork(), fixture.operatorId, { currencies: { GBP: { dailyLossLimit: 250 } } });
   const token = await fixture.launch('loss-limit', 'GBP');
   placed(await place(token, randomUUID(), 100));
   placed(await place(token, randomUUID(), 100));

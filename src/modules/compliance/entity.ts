@@ -1,4 +1,5 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { EntitySchema, OptionalProps, PrimaryKeyProp, type Ref } from '@mikro-orm/core';
+import { OperatorEntity, type Operator } from '../operators/entity.ts';
 
 export interface CurrencyLimits {
   maxBet?: number;
@@ -8,7 +9,10 @@ export interface CurrencyLimits {
 
 /** SPEC §8: an operator's limits, replaced wholesale by PUT /limits. */
 export interface OperatorLimits {
-  operatorId: string;
+  [PrimaryKeyProp]?: 'operator';
+  [OptionalProps]?: 'updatedAt';
+  /** One row per operator at most: its key is the operator's. */
+  operator: Ref<Operator>;
   blockedJurisdictions: string[];
   currencies: Record<string, CurrencyLimits>;
   updatedAt: Date;
@@ -18,10 +22,10 @@ export const OperatorLimitsEntity = new EntitySchema<OperatorLimits>({
   name: 'OperatorLimits',
   tableName: 'operator_limits',
   properties: {
-    operatorId: { type: 'uuid', primary: true },
+    operator: { kind: '1:1', entity: () => OperatorEntity, owner: true, ref: true, primary: true, fieldName: 'operator_id' },
     blockedJurisdictions: { type: 'text[]' },
     currencies: { type: 'json' },
-    updatedAt: { type: 'Date' },
+    updatedAt: { type: 'Date', defaultRaw: 'now()' },
   },
 });
 

@@ -1,8 +1,9 @@
-import { withTransaction, type Db, type Queryable } from '../../shared/db.ts';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { inTransaction, sqlOf } from '../../shared/em-transaction.ts';
 import { appendAudit } from '../audit/service.ts';
 import type { CurrencyLimits } from './entity.ts';
 import type { LimitsInput } from './schemas.ts';
-import { findLimitsRow, hasBlockedJurisdiction, upsertLimitsRow } from './store.ts';
+import { findLimits, hasBlockedJurisdiction, upsertLimits } from './store.ts';
 
 /** SPEC §8: an operator's limits as `GET /limits` and `PUT /limits` return them. */
 export interface Limits {
@@ -11,25 +12,27 @@ export interface Limits {
 }
 
 /** SPEC §8: is this jurisdiction on the operator's blocked list? Read fresh: limits apply from the next request. */
-export async function isJurisdictionBlocked(db: Queryable, operatorId: string, jurisdiction: string): Promise<boolean> {
-  return hasBlockedJurisdiction(db, operatorId, jurisdiction);
+export async function isJurisdictionBlocked(em: EntityManager, operatorId: string, jurisdiction: string): Promise<boolean> {
+  return hasBlockedJurisdiction(em, operatorId, jurisdiction);
 }
 
 /**
  * The operator's limits, read fresh (never cached): a PUT is in force on every node from
  * the next request (SPEC §3). An operator that never set any has none.
  */
-export async function getLimits(db: Queryable, operatorId: string): Promise<Limits> {
-  const row = await findLimitsRow(db, operatorId);
-  return { blockedJurisdictions: row?.blocked_jurisdictions ?? [], currencies: row?.currencies ?? {} };
+export async function getLimits(em: EntityManager, operatorId: string): Promise<Limits> {
+  const limits = await findLimits(em, operatorId);
+  return { blockedJurisdictions: limits?.blockedJurisdictions ?? [], currencies: limits?.currencies ?? {} };
 }
 
 /** `PUT /limits`: replaces the limits wholesale (an omitted field is no limit) and audits the new ones. */
-export async function replaceLimits(db: Db, operatorId: string, input: LimitsInput): Promise<Limits> {
+export async function replaceLimits(em: EntityManager, operatorId: string, input: LimitsInput): Promise<Limits> {
   const limits: Limits = { blockedJurisdictions: input.blockedJurisdictions ?? [], currencies: input.currencies ?? {} };
-  return withTransaction(db, async (client) => {
-    await upsertLimitsRow(client, operatorId, limits.blockedJurisdictions, limits.currencies);
-    await appendAudit(client, [{ operatorId, actor: 'operator', action: 'limits.updated', data: { ...limits } }]);
-    return getLimits(client, operatorId);
+  return inTransaction(em, async (tx) => {
+    await upsertLimits(tx, operatorId, limits.blockedJurisdictions, limits.currencies);
+    await appendAudit(await sqlOf(tx), [{ operatorId, actor: 'operator', action: 'limits.updated', data: { ...limits } }]);
+    // Read back as stored (jsonb orders an object's keys its own way), past the identity
+    // map the upsert filled: a fresh fork in the same transaction.
+    return getLimits(tx.fork({ keepTransactionContext: true }), operatorId);
   });
 }

@@ -1,43 +1,28 @@
-import type { Queryable } from '../../shared/db.ts';
-import type { CurrencyLimits } from './entity.ts';
-
-export interface LimitsRow {
-  blocked_jurisdictions: string[];
-  currencies: Record<string, CurrencyLimits>;
-}
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { OperatorLimitsEntity, type CurrencyLimits, type OperatorLimits } from './entity.ts';
 
 // ── operator_limits ──────────────────────────────────────────────────────────
 
-/** Whether the operator's operator_limits row lists `jurisdiction` as blocked. */
-export async function hasBlockedJurisdiction(db: Queryable, operatorId: string, jurisdiction: string): Promise<boolean> {
-  const { rowCount } = await db.query(
-    'SELECT 1 FROM operator_limits WHERE operator_id = $1 AND $2 = ANY(blocked_jurisdictions)',
-    [operatorId, jurisdiction],
-  );
-  return rowCount === 1;
+/** Whether the operator's limits list `jurisdiction` as blocked (one indexed read, nothing hydrated). */
+export async function hasBlockedJurisdiction(em: EntityManager, operatorId: string, jurisdiction: string): Promise<boolean> {
+  return (await em.count(OperatorLimitsEntity, { operator: operatorId, blockedJurisdictions: { $contains: [jurisdiction] } })) > 0;
 }
 
-/** The operator's operator_limits row, if it ever set limits. */
-export async function findLimitsRow(db: Queryable, operatorId: string): Promise<LimitsRow | undefined> {
-  const { rows } = await db.query<LimitsRow>(
-    'SELECT blocked_jurisdictions, currencies FROM operator_limits WHERE operator_id = $1',
-    [operatorId],
-  );
-  return rows[0];
+/** The operator's limits, if it ever set any. */
+export async function findLimits(em: EntityManager, operatorId: string): Promise<OperatorLimits | null> {
+  return em.findOne(OperatorLimitsEntity, { operator: operatorId });
 }
 
-/** Inserts or replaces the operator's operator_limits row wholesale. */
-export async function upsertLimitsRow(
-  db: Queryable,
+/** Inserts or replaces the operator's limits wholesale. */
+export async function upsertLimits(
+  em: EntityManager,
   operatorId: string,
   blockedJurisdictions: string[],
   currencies: Record<string, CurrencyLimits>,
 ): Promise<void> {
-  await db.query(
-    `INSERT INTO operator_limits (operator_id, blocked_jurisdictions, currencies, updated_at)
-     VALUES ($1, $2, $3, now())
-     ON CONFLICT (operator_id) DO UPDATE
-       SET blocked_jurisdictions = EXCLUDED.blocked_jurisdictions, currencies = EXCLUDED.currencies, updated_at = now()`,
-    [operatorId, blockedJurisdictions, JSON.stringify(currencies)],
+  await em.upsert(
+    OperatorLimitsEntity,
+    { operator: operatorId, blockedJurisdictions, currencies, updatedAt: new Date() },
+    { onConflictFields: ['operator'], onConflictAction: 'merge' },
   );
 }

@@ -28,7 +28,7 @@ export async function rebaseEventRelayAfterRestore(options: { db: Db; redisUrl: 
       if (!cursor?.ahead) return false;
       const eventsRebased = await rebaseRelayOrder(client);
       // Before the commit: a pass after it must not meet a position from the old ids.
-      const operatorIds = await listOperatorIds(client);
+      const operatorIds = await listOperatorIds(db.orm.em.fork());
       if (operatorIds.length > 0) await redis.del(...operatorIds.map((id) => positionKey(id)));
       options.logger.warn(
         { oldCursorTxid: cursor.txid, eventsRebased },

@@ -1,4 +1,6 @@
-import { withTransaction, type Db, type DbClient } from '../../shared/db.ts';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Db } from '../../shared/db.ts';
+import { inTransaction, sqlOf } from '../../shared/em-transaction.ts';
 import { conflict, forbidden, notFound } from '../../shared/errors.ts';
 import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
 import { appendAudit } from '../audit/service.ts';
@@ -20,9 +22,9 @@ export interface SeedRotation {
  * UPDATE leaves launches (whose session rows only key-share the player) unblocked. Then
  * the pair itself, the lock bet placement takes to draw a nonce.
  */
-async function lockActivePair(client: DbClient, operatorId: string, playerId: string): Promise<SeedPairRow> {
-  await lockPlayer(client, operatorId, playerId);
-  const pair = await lockActiveSeedPair(client, operatorId, playerId);
+async function lockActivePair(tx: EntityManager, operatorId: string, playerId: string): Promise<SeedPairRow> {
+  await lockPlayer(tx, operatorId, playerId);
+  const pair = await lockActiveSeedPair(await sqlOf(tx), operatorId, playerId);
   if (!pair) throw notFound('seed pair');
   return pair;
 }
@@ -37,15 +39,16 @@ async function lockActivePair(client: DbClient, operatorId: string, playerId: st
  * its outcome would be known before the money is.
  */
 export async function rotateSeeds(db: Db, keyring: SecretsKeyring, operatorId: string, token: string, clientSeed?: string): Promise<SeedRotation> {
-  return withTransaction(db, async (client) => {
-    const session = await findSessionStandingOf(client, operatorId, token);
+  return inTransaction(db.orm.em.fork(), async (tx) => {
+    const client = await sqlOf(tx);
+    const session = await findSessionStandingOf(tx, operatorId, token);
     if (!session) throw notFound('session');
     // Rotation acts for the player, so it needs a live session, like a bet does.
     if (session.revoked) throw forbidden('SESSION_REVOKED', 'the session was revoked');
     if (session.expired) throw forbidden('SESSION_EXPIRED', 'the session has expired');
     const playerId = session.playerId;
 
-    const previous = await lockActivePair(client, operatorId, playerId);
+    const previous = await lockActivePair(tx, operatorId, playerId);
     if (await hasUnsettledBet(client, operatorId, playerId)) throw conflict('BETS_IN_PROGRESS', 'a bet of this player is not settled yet; rotate once it is');
 
     // Revealed, the seed is public: it is stored in clear from now on, so the round views

@@ -1,4 +1,6 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { DbClient, Queryable } from '../../shared/db.ts';
+import { SeedPairEntity, type SeedPair } from './entity.ts';
 
 /** A seed pair about to be inserted: its server seed already sealed (sealed-seeds.ts newSeedPair). */
 export interface NewSeedPair {
@@ -35,6 +37,11 @@ export async function updateActiveClientSeed(db: Queryable, operatorId: string, 
     playerId,
     clientSeed,
   ]);
+}
+
+/** The player's active pair (at most one: the seed_pairs_one_active index). */
+export async function findActiveSeedPair(em: EntityManager, operatorId: string, playerId: string): Promise<SeedPair | null> {
+  return em.findOne(SeedPairEntity, { operatorId, playerId, active: true });
 }
 
 // ── seed_pairs: rotation (rotation.ts), in the rotation's transaction ─────────

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../shared/db.ts';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { hashApiKey } from './api-keys.ts';
 import { upsertOperatorKeyHash } from './store.ts';
 
@@ -13,8 +13,8 @@ export const DEMO_OPERATORS = [
 ] as const;
 
 /** Inserts the demo operators, or resets their keys to the demo ones (idempotent). */
-export async function seedDemoOperators(db: Queryable): Promise<void> {
+export async function seedDemoOperators(em: EntityManager): Promise<void> {
   for (const demo of DEMO_OPERATORS) {
-    await upsertOperatorKeyHash(db, { id: demo.id, name: demo.name, apiKeyHash: hashApiKey(demo.apiKey) });
+    await upsertOperatorKeyHash(em, { id: demo.id, name: demo.name, apiKeyHash: hashApiKey(demo.apiKey) });
   }
 }

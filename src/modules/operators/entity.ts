@@ -1,7 +1,9 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { EntitySchema, OptionalProps } from '@mikro-orm/core';
 
 /** `walletSecret` and `webhookSecret` are stored sealed (sealed-secrets.ts, SPEC §11). */
 export interface Operator {
+  /** Given by the database when a row is inserted. */
+  [OptionalProps]?: 'version' | 'createdAt' | 'updatedAt';
   id: string;
   name: string;
   apiKeyHash: string;
@@ -10,6 +12,8 @@ export interface Operator {
   webhookUrl: string | null;
   webhookSecret: string | null;
   rateLimitPerSecond: number | null;
+  /** The optimistic lock (migration 0010): every change of its settings or key bumps it. */
+  version: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -26,6 +30,7 @@ export const OperatorEntity = new EntitySchema<Operator>({
     webhookUrl: { type: 'text', nullable: true },
     webhookSecret: { type: 'text', nullable: true, hidden: true },
     rateLimitPerSecond: { type: 'integer', nullable: true },
+    version: { type: 'integer', version: true },
     createdAt: { type: 'Date', onCreate: () => new Date() },
     updatedAt: { type: 'Date', onCreate: () => new Date(), onUpdate: () => new Date() },
   },

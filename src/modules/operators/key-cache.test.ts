@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import test from 'ava';
 import type { Redis } from 'ioredis';
-import type { Db } from '../../shared/db.ts';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Operator } from './entity.ts';
 import { hashApiKey } from './api-keys.ts';
 import { createOperatorCache } from './key-cache.ts';
 import { createOperatorsService, type OperatorContext } from './service.ts';
@@ -47,30 +48,33 @@ test('clear() forgets both known operators and unknown keys (a key was created, 
   t.false(cache.isUnknownKey('unknown'));
 });
 
-/** An operators service over a stand-in database that counts the key lookups of each key hash. */
+/** An operators service over a stand-in EntityManager that counts the key lookups of each key hash. */
 function serviceWithCountingDb(goodKey: string) {
   const lookups = new Map<string, number>();
-  const row = {
+  const good: Operator = {
     id: 'op-good',
     name: 'good',
-    wallet_url: null,
-    wallet_secret: null,
-    webhook_url: null,
-    webhook_secret: null,
-    rate_limit_per_second: null,
-    created_at: new Date(),
-    updated_at: new Date(),
+    apiKeyHash: hashApiKey(goodKey),
+    walletUrl: null,
+    walletSecret: null,
+    webhookUrl: null,
+    webhookSecret: null,
+    rateLimitPerSecond: null,
+    version: 1,
+    createdAt: new Date(),
+    updatedAt: new Date(),
   };
-  const db = {
-    async query(sql: string, params: string[]) {
-      if (!sql.includes('api_key_hash')) throw new Error(`unexpected statement: ${sql}`);
-      lookups.set(params[0]!, (lookups.get(params[0]!) ?? 0) + 1);
-      return { rows: params[0] === hashApiKey(goodKey) ? [row] : [] };
+  const em = {
+    async findOne(_entity: unknown, where: { apiKeyHash?: string }) {
+      if (where.apiKeyHash === undefined) throw new Error(`unexpected lookup: ${JSON.stringify(where)}`);
+      lookups.set(where.apiKeyHash, (lookups.get(where.apiKeyHash) ?? 0) + 1);
+      return where.apiKeyHash === good.apiKeyHash ? good : null;
     },
-  } as unknown as Db;
+  };
+  const orm = { em: { fork: () => em } } as unknown as MikroORM;
   const subscriber = { subscribe: async () => undefined, on: () => subscriber, off: () => subscriber } as unknown as Redis;
   const service = createOperatorsService({
-    db,
+    orm,
     redis: {} as Redis,
     subscriber,
     redisPrefix: 'test:',

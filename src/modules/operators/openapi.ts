@@ -70,12 +70,12 @@ export function registerAdminOperatorsPaths(registry: OpenAPIRegistry): void {
     tags: ['Admin'],
     summary: 'Change an operator',
     description:
-      'Sets the given fields; null clears a wallet or webhook setting or the rate limit. The wallet settings the change would leave must pair `walletUrl` with `walletSecret`, or have neither (400 VALIDATION_FAILED otherwise).',
+      'Sets the given fields; null clears a wallet or webhook setting or the rate limit. The wallet settings the change would leave must pair `walletUrl` with `walletSecret`, or have neither (400 VALIDATION_FAILED otherwise). A change is judged on the operator as read and written only if no other change came in between; otherwise it is judged again on a fresh read, once, and then refused with 409 OPERATOR_CHANGED (read the operator and send it again).',
     security: adminSecurity,
     request: { params: idParams, body: jsonRequestBody(patchOperatorBody) },
     responses: {
       200: jsonResponse(operatorView, 'the operator'),
-      ...problemResponses(ADMIN_PROBLEMS, PARAMS_PROBLEMS, BODY_PROBLEMS, { 404: ['NOT_FOUND'], 409: ['OPERATOR_EXISTS'] }),
+      ...problemResponses(ADMIN_PROBLEMS, PARAMS_PROBLEMS, BODY_PROBLEMS, { 404: ['NOT_FOUND'], 409: ['OPERATOR_EXISTS', 'OPERATOR_CHANGED'] }),
     },
   });
 

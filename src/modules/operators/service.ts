@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { withTransaction, type Db, type Queryable } from '../../shared/db.ts';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { inTransaction, sqlOf } from '../../shared/em-transaction.ts';
 import { channelName } from '../../shared/redis.ts';
 import { conflict, notFound, ValidationError, type FieldProblem } from '../../shared/errors.ts';
 import { outboundUrlProblem, type OutboundTargetPolicy } from '../../shared/outbound-target.ts';
@@ -12,16 +13,15 @@ import { openOperatorSecret, sealOperatorSecret } from './sealed-secrets.ts';
 import { createOperatorCache } from './key-cache.ts';
 import type { CreateOperatorInput, PatchOperatorInput } from './schemas.ts';
 import { walletPairingProblems } from './wallet-pairing.ts';
+import type { Operator } from './entity.ts';
 import {
   findOperatorById,
   findOperatorByKeyHash,
   insertOperator,
-  lockOperatorWalletSettings,
   selectOperatorIds,
   selectOperators,
   updateOperatorKeyHash,
   updateOperatorSettings,
-  type OperatorRow,
 } from './store.ts';
 
 /** What a request knows about its authenticated operator. Secrets stay server-side. */
@@ -52,29 +52,29 @@ const KEYS_CHANGED_CHANNEL = 'operators:changed';
 const CACHE_TTL_MS = 2_000;
 const MAX_UNKNOWN_KEYS = 10_000;
 
-function toContext(row: OperatorRow, keyring: SecretsKeyring): OperatorContext {
+function toContext(operator: Operator, keyring: SecretsKeyring): OperatorContext {
   return {
-    id: row.id,
-    name: row.name,
-    walletUrl: row.wallet_url,
-    walletSecret: openOperatorSecret(keyring, row.id, 'wallet_secret', row.wallet_secret),
-    webhookUrl: row.webhook_url,
-    webhookSecret: openOperatorSecret(keyring, row.id, 'webhook_secret', row.webhook_secret),
-    rateLimitPerSecond: row.rate_limit_per_second,
+    id: operator.id,
+    name: operator.name,
+    walletUrl: operator.walletUrl,
+    walletSecret: openOperatorSecret(keyring, operator.id, 'wallet_secret', operator.walletSecret),
+    webhookUrl: operator.webhookUrl,
+    webhookSecret: openOperatorSecret(keyring, operator.id, 'webhook_secret', operator.webhookSecret),
+    rateLimitPerSecond: operator.rateLimitPerSecond,
   };
 }
 
-function toView(row: OperatorRow): OperatorView {
+function toView(operator: Operator): OperatorView {
   return {
-    id: row.id,
-    name: row.name,
-    walletUrl: row.wallet_url,
-    walletSecretSet: row.wallet_secret !== null,
-    webhookUrl: row.webhook_url,
-    webhookSecretSet: row.webhook_secret !== null,
-    rateLimitPerSecond: row.rate_limit_per_second,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
+    id: operator.id,
+    name: operator.name,
+    walletUrl: operator.walletUrl,
+    walletSecretSet: operator.walletSecret !== null,
+    webhookUrl: operator.webhookUrl,
+    webhookSecretSet: operator.webhookSecret !== null,
+    rateLimitPerSecond: operator.rateLimitPerSecond,
+    createdAt: operator.createdAt.toISOString(),
+    updatedAt: operator.updatedAt.toISOString(),
   };
 }
 
@@ -91,11 +91,16 @@ export interface OperatorsService {
   authenticateCached(apiKey: string): OperatorContext | undefined;
   /** The operator's current webhook URL and secret (SPEC §7), or null when it set no URL. */
   webhookEndpoint(operatorId: string): Promise<{ url: string; secret: string | null } | null>;
-  create(input: CreateOperatorInput): Promise<{ id: string; name: string; apiKey: string }>;
-  update(id: string, input: PatchOperatorInput): Promise<OperatorView>;
-  rotateKey(id: string): Promise<{ apiKey: string }>;
-  get(id: string): Promise<OperatorView>;
-  list(): Promise<OperatorView[]>;
+  create(em: EntityManager, input: CreateOperatorInput): Promise<{ id: string; name: string; apiKey: string }>;
+  /**
+   * Applies a PATCH under the operator's `version`: judged on the row as read, written only
+   * if nobody changed it since; otherwise judged again on a fresh read, once, and then 409
+   * `OPERATOR_CHANGED`.
+   */
+  update(em: EntityManager, id: string, input: PatchOperatorInput): Promise<OperatorView>;
+  rotateKey(em: EntityManager, id: string): Promise<{ apiKey: string }>;
+  get(em: EntityManager, id: string): Promise<OperatorView>;
+  list(em: EntityManager): Promise<OperatorView[]>;
   close(): Promise<void>;
 }
 
@@ -105,7 +110,8 @@ export interface OperatorsService {
  * working everywhere), and a node whose subscription reconnects drops it too.
  */
 export function createOperatorsService(deps: {
-  db: Db;
+  /** The process's MikroORM: a key or id missing from the cache is read on a fork of its own. */
+  orm: MikroORM;
   redis: Redis;
   subscriber: Redis;
   redisPrefix: string;
@@ -117,12 +123,12 @@ export function createOperatorsService(deps: {
   /** The cache's clock (tests hold it still). */
   now?: () => number;
 }): OperatorsService {
-  const { db, redis, subscriber, keyring } = deps;
+  const { orm, redis, subscriber, keyring } = deps;
   const channel = channelName(deps.redisPrefix, KEYS_CHANGED_CHANNEL);
   // Keyed by `key:<hash>` and `id:<uuid>`; one clear() drops both views and the unknown keys.
   const cache = createOperatorCache({ ttlMs: CACHE_TTL_MS, maxUnknownKeys: MAX_UNKNOWN_KEYS, now: deps.now });
 
-  async function cached(cacheKey: string, load: () => Promise<OperatorRow | undefined>): Promise<OperatorContext | undefined> {
+  async function cached(cacheKey: string, load: () => Promise<Operator | null>): Promise<OperatorContext | undefined> {
     const hit = cache.operator(cacheKey);
     if (hit) return hit;
     const row = await load();
@@ -149,7 +155,7 @@ export function createOperatorsService(deps: {
     const hash = hashApiKey(apiKey);
     if (cache.isUnknownKey(hash)) return undefined;
     const operator = await cached(`key:${hash}`, async () => {
-      const row = await findOperatorByKeyHash(db, hash);
+      const row = await findOperatorByKeyHash(orm.em.fork(), hash);
       operatorKeyLookupsTotal.inc({ result: row ? 'found' : 'unknown' });
       return row;
     });
@@ -159,7 +165,7 @@ export function createOperatorsService(deps: {
 
   const authenticateCached = (apiKey: string) => cache.operator(`key:${hashApiKey(apiKey)}`);
 
-  const byId = (operatorId: string) => cached(`id:${operatorId}`, () => findOperatorById(db, operatorId));
+  const byId = (operatorId: string) => cached(`id:${operatorId}`, () => findOperatorById(orm.em.fork(), operatorId));
 
   async function walletEndpoint(operatorId: string) {
     const operator = await byId(operatorId);
@@ -189,15 +195,15 @@ export function createOperatorsService(deps: {
   const sealed = (operatorId: string, which: 'wallet_secret' | 'webhook_secret', secret: string | null | undefined) =>
     secret ? sealOperatorSecret(keyring, operatorId, which, secret) : secret;
 
-  async function create(input: CreateOperatorInput) {
+  async function create(em: EntityManager, input: CreateOperatorInput) {
     const pairing = walletPairingProblems({ walletUrl: input.walletUrl !== undefined, walletSecret: input.walletSecret !== undefined });
     if (pairing.length > 0) throw new ValidationError(pairing);
     await checkTargets(input);
     const id = randomUUID();
     const apiKey = generateApiKey();
     try {
-      await withTransaction(db, async (client) => {
-        await insertOperator(client, {
+      await inTransaction(em, async (tx) => {
+        await insertOperator(tx, {
           id,
           name: input.name,
           apiKeyHash: hashApiKey(apiKey),
@@ -207,7 +213,7 @@ export function createOperatorsService(deps: {
           webhookSecret: sealed(id, 'webhook_secret', input.webhookSecret),
           rateLimitPerSecond: input.rateLimitPerSecond,
         });
-        await appendAudit(client, [
+        await appendAudit(await sqlOf(tx), [
           { operatorId: id, actor: 'admin', action: 'admin.operator_created', data: { name: input.name, ...describeSettings(input) } },
         ]);
       });
@@ -219,7 +225,28 @@ export function createOperatorsService(deps: {
     return { id, name: input.name, apiKey };
   }
 
-  async function update(id: string, input: PatchOperatorInput): Promise<OperatorView> {
+  /**
+   * One attempt at a PATCH: the operator read, its wallet settings judged as they will be
+   * after the change (SPEC §6), and the change written only under the version read, with
+   * its audit row. Undefined when another change got in first (nothing written).
+   */
+  function tryUpdate(em: EntityManager, id: string, input: PatchOperatorInput, values: PatchOperatorInput): Promise<Operator | undefined> {
+    return inTransaction(em, async (tx) => {
+      const current = await findOperatorById(tx, id);
+      if (!current) throw notFound('operator');
+      const pairing = walletPairingProblems({
+        walletUrl: input.walletUrl === undefined ? current.walletUrl !== null : input.walletUrl !== null,
+        walletSecret: input.walletSecret === undefined ? current.walletSecret !== null : input.walletSecret !== null,
+      });
+      if (pairing.length > 0) throw new ValidationError(pairing);
+      const updated = await updateOperatorSettings(tx, current, values);
+      if (!updated) return undefined;
+      await appendAudit(await sqlOf(tx), [{ operatorId: id, actor: 'admin', action: 'admin.operator_updated', data: describeSettings(input) }]);
+      return updated;
+    });
+  }
+
+  async function update(em: EntityManager, id: string, input: PatchOperatorInput): Promise<OperatorView> {
     await checkTargets(input);
     const values: PatchOperatorInput = {
       ...input,
@@ -227,49 +254,36 @@ export function createOperatorsService(deps: {
       webhookSecret: sealed(id, 'webhook_secret', input.webhookSecret),
     };
     try {
-      const row = await withTransaction(db, async (client) => {
-        if (input.walletUrl !== undefined || input.walletSecret !== undefined) {
-          // The settings as they will be after this change (the row locked, so a concurrent
-          // change cannot pair them differently in between).
-          const current = await lockOperatorWalletSettings(client, id);
-          if (!current) throw notFound('operator');
-          const pairing = walletPairingProblems({
-            walletUrl: input.walletUrl === undefined ? current.wallet_url_set : input.walletUrl !== null,
-            walletSecret: input.walletSecret === undefined ? current.wallet_secret_set : input.walletSecret !== null,
-          });
-          if (pairing.length > 0) throw new ValidationError(pairing);
-        }
-        const updated = await updateOperatorSettings(client, id, values);
-        if (!updated) throw notFound('operator');
-        await appendAudit(client, [{ operatorId: id, actor: 'admin', action: 'admin.operator_updated', data: describeSettings(input) }]);
-        return updated;
-      });
+      // A change that lost the race is judged again on what the winner left: it may no
+      // longer pair (SPEC §6), and it must not undo the winner's fields it did not name.
+      const updated = (await tryUpdate(em, id, input, values)) ?? (await tryUpdate(em, id, input, values));
+      if (!updated) throw conflict('OPERATOR_CHANGED', 'the operator was changed by other requests meanwhile; read it and try again');
       await announceChange();
-      return toView(row);
+      return toView(updated);
     } catch (error) {
       if (isUniqueViolation(error)) throw conflict('OPERATOR_EXISTS', `an operator named "${input.name}" exists`);
       throw error;
     }
   }
 
-  async function rotateKey(id: string) {
+  async function rotateKey(em: EntityManager, id: string) {
     const apiKey = generateApiKey();
-    await withTransaction(db, async (client) => {
-      if (!(await updateOperatorKeyHash(client, id, hashApiKey(apiKey)))) throw notFound('operator');
-      await appendAudit(client, [{ operatorId: id, actor: 'admin', action: 'admin.key_rotated', data: {} }]);
+    await inTransaction(em, async (tx) => {
+      if (!(await updateOperatorKeyHash(tx, id, hashApiKey(apiKey)))) throw notFound('operator');
+      await appendAudit(await sqlOf(tx), [{ operatorId: id, actor: 'admin', action: 'admin.key_rotated', data: {} }]);
     });
     await announceChange();
     return { apiKey };
   }
 
-  async function get(id: string) {
-    const row = await findOperatorById(db, id);
-    if (!row) throw notFound('operator');
-    return toView(row);
+  async function get(em: EntityManager, id: string) {
+    const operator = await findOperatorById(em, id);
+    if (!operator) throw notFound('operator');
+    return toView(operator);
   }
 
-  async function list() {
-    return (await selectOperators(db)).map(toView);
+  async function list(em: EntityManager) {
+    return (await selectOperators(em)).map(toView);
   }
 
   async function close() {
@@ -293,6 +307,6 @@ function describeSettings(input: PatchOperatorInput): Record<string, unknown> {
 }
 
 /** Every operator's id (the event relay's rebase clears each one's stream position). */
-export async function listOperatorIds(db: Queryable): Promise<string[]> {
-  return selectOperatorIds(db);
+export async function listOperatorIds(em: EntityManager): Promise<string[]> {
+  return selectOperatorIds(em);
 }

@@ -1,8 +1,11 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { EntitySchema, OptionalProps, PrimaryKeyProp, type Ref } from '@mikro-orm/core';
+import { OperatorEntity, type Operator } from '../operators/entity.ts';
 
 /** A player, known by the operator's own id (unique per operator). */
 export interface Player {
-  operatorId: string;
+  [PrimaryKeyProp]?: ['operator', 'playerId'];
+  [OptionalProps]?: 'createdAt';
+  operator: Ref<Operator>;
   playerId: string;
   createdAt: Date;
 }
@@ -11,8 +14,8 @@ export const PlayerEntity = new EntitySchema<Player>({
   name: 'Player',
   tableName: 'players',
   properties: {
-    operatorId: { type: 'uuid', primary: true },
+    operator: { kind: 'm:1', entity: () => OperatorEntity, ref: true, primary: true, fieldName: 'operator_id' },
     playerId: { type: 'text', primary: true },
-    createdAt: { type: 'Date' },
+    createdAt: { type: 'Date', defaultRaw: 'now()' },
   },
 });

@@ -18,7 +18,7 @@ export function roundsRoutes(db: Db): Router {
   router.get('/players/:playerId/rounds', async (req, res) => {
     const { playerId } = parse(playerRoundsParams, req.params, 'params');
     const query = parse(playerRoundsQuery, req.query, 'query');
-    res.json(await listPlayerRounds(db, operatorOf(req).id, playerId, query));
+    res.json(await listPlayerRounds(db, req.em, operatorOf(req).id, playerId, query));
   });
 
   return router;

@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Queryable } from '../../shared/db.ts';
 import { notFound } from '../../shared/errors.ts';
 import { toPage } from '../../shared/pagination.ts';
@@ -65,8 +66,8 @@ export async function getRound(db: Queryable, operatorId: string, roundId: strin
  * A player the operator never launched is 404, not an empty list, so a mistyped id is
  * told apart from a player who has not played yet.
  */
-export async function listPlayerRounds(db: Queryable, operatorId: string, playerId: string, query: PlayerRoundsQuery) {
+export async function listPlayerRounds(db: Queryable, em: EntityManager, operatorId: string, playerId: string, query: PlayerRoundsQuery) {
   const rows = await selectPlayerRounds(db, operatorId, playerId, query.limit + 1, query.cursor);
-  if (rows.length === 0 && !(await playerExists(db, operatorId, playerId))) throw notFound('player');
+  if (rows.length === 0 && !(await playerExists(em, operatorId, playerId))) throw notFound('player');
   return toPage(rows, query.limit, toRecalledView, (row) => [row.position_at, row.id]);
 }

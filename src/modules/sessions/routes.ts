@@ -12,19 +12,19 @@ export function sessionsRoutes(sessions: SessionsService): Router {
     const operator = operatorOf(req);
     const body = parse(launchBody, req.body, 'body');
     const key = parse(idempotencyKeyHeader, { 'idempotency-key': req.get('idempotency-key') }, 'headers')['idempotency-key'];
-    const result = await sessions.launch(operator.id, body, key);
+    const result = await sessions.launch(req.em, operator.id, body, key);
     res.status(result.status).json(result.body);
   });
 
   router.get('/sessions/:token', async (req, res) => {
     const { token } = parse(sessionTokenParams, req.params, 'params');
-    res.json(await sessions.verify(operatorOf(req).id, token));
+    res.json(await sessions.verify(req.em, operatorOf(req).id, token));
   });
 
   router.post('/sessions/:token/revoke', async (req, res) => {
     const { token } = parse(sessionTokenParams, req.params, 'params');
     parse(emptyBody, req.body, 'body');
-    res.json(await sessions.revoke(operatorOf(req).id, token));
+    res.json(await sessions.revoke(req.em, operatorOf(req).id, token));
   });
 
   return router;

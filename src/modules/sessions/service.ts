@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { withTransaction, type Db, type Queryable } from '../../shared/db.ts';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Db } from '../../shared/db.ts';
+import { inTransaction, sqlOf } from '../../shared/em-transaction.ts';
 import { requestHash } from '../../shared/request-hash.ts';
 import { forbidden, notFound } from '../../shared/errors.ts';
 import { appendAudit } from '../audit/service.ts';
@@ -7,10 +9,12 @@ import { recordEvents } from '../events/service.ts';
 import { isJurisdictionBlocked } from '../compliance/service.ts';
 import { claimIdempotencyKey, completeIdempotencyKey } from '../idempotency/service.ts';
 import { ensureActiveSeedPair } from '../fairness/launch-seed-pair.ts';
+import { activeSeedCommitment, type SeedCommitment } from '../fairness/active-seed-pair.ts';
 import { ensurePlayer } from '../players/service.ts';
 import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
 import type { LaunchInput } from './schemas.ts';
-import { findSessionStanding, findSessionWithActivePair, insertSession, revokeActiveSession, type SessionRow } from './store.ts';
+import type { Session } from './entity.ts';
+import { findSession, insertSession, revokeActiveSession } from './store.ts';
 
 export type SessionStatus = 'active' | 'revoked' | 'expired';
 
@@ -28,41 +32,47 @@ export interface SessionView {
   fairness: { serverSeedHash: string; clientSeed: string; nonce: number };
 }
 
-function toView(row: SessionRow, now = new Date()): SessionView {
-  const status: SessionStatus = row.status === 'revoked' ? 'revoked' : row.expires_at <= now ? 'expired' : 'active';
+type SessionFields = Pick<Session, 'token' | 'playerId' | 'currency' | 'jurisdiction' | 'status' | 'expiresAt' | 'createdAt' | 'revokedAt'>;
+
+function toView(session: SessionFields, fairness: SeedCommitment, now = new Date()): SessionView {
+  const status: SessionStatus = session.status === 'revoked' ? 'revoked' : session.expiresAt <= now ? 'expired' : 'active';
   return {
-    sessionToken: row.token,
-    playerId: row.player_id,
-    currency: row.currency.trim(),
-    jurisdiction: row.jurisdiction,
+    sessionToken: session.token,
+    playerId: session.playerId,
+    currency: session.currency.trim(),
+    jurisdiction: session.jurisdiction,
     status,
     active: status === 'active',
-    expiresAt: row.expires_at.toISOString(),
-    createdAt: row.created_at.toISOString(),
-    revokedAt: row.revoked_at?.toISOString() ?? null,
-    fairness: { serverSeedHash: row.server_seed_hash, clientSeed: row.client_seed, nonce: row.next_nonce },
+    expiresAt: session.expiresAt.toISOString(),
+    createdAt: session.createdAt.toISOString(),
+    revokedAt: session.revokedAt?.toISOString() ?? null,
+    fairness,
   };
 }
 
-async function findSession(db: Queryable, operatorId: string, token: string): Promise<SessionRow> {
-  const row = await findSessionWithActivePair(db, operatorId, token);
-  if (!row) throw notFound('session');
-  return row;
+/** The session with the player's active seed pair (what the player would bet with now). */
+async function sessionView(em: EntityManager, operatorId: string, token: string): Promise<SessionView> {
+  const session = await findSession(em, operatorId, token);
+  if (!session) throw notFound('session');
+  const fairness = await activeSeedCommitment(em, operatorId, session.playerId);
+  if (!fairness) throw notFound('session');
+  return toView(session, fairness);
 }
 
 const LAUNCH_SCOPE = 'sessions.launch';
 
 export interface SessionsService {
-  launch(operatorId: string, input: LaunchInput, idempotencyKey?: string): Promise<{ status: number; body: SessionView }>;
-  verify(operatorId: string, token: string): Promise<SessionView>;
-  revoke(operatorId: string, token: string): Promise<SessionView>;
+  launch(em: EntityManager, operatorId: string, input: LaunchInput, idempotencyKey?: string): Promise<{ status: number; body: SessionView }>;
+  verify(em: EntityManager, operatorId: string, token: string): Promise<SessionView>;
+  revoke(em: EntityManager, operatorId: string, token: string): Promise<SessionView>;
 }
 
+/** `db` writes the audit rows of reads and refusals (outside any transaction). */
 export function createSessionsService(deps: { db: Db; keyring: SecretsKeyring; sessionTtlSeconds: number; eventsCommitted: () => void }): SessionsService {
   const { db } = deps;
 
-  async function launch(operatorId: string, input: LaunchInput, idempotencyKey?: string) {
-    if (await isJurisdictionBlocked(db, operatorId, input.jurisdiction)) {
+  async function launch(em: EntityManager, operatorId: string, input: LaunchInput, idempotencyKey?: string) {
+    if (await isJurisdictionBlocked(em, operatorId, input.jurisdiction)) {
       await appendAudit(db, [
         {
           operatorId,
@@ -74,7 +84,8 @@ export function createSessionsService(deps: { db: Db; keyring: SecretsKeyring; s
       ]);
       throw forbidden('JURISDICTION_BLOCKED', `jurisdiction ${input.jurisdiction} is blocked for this operator`);
     }
-    const launched = await withTransaction(db, async (client) => {
+    const launched = await inTransaction(em, async (tx) => {
+      const client = await sqlOf(tx);
       if (idempotencyKey) {
         const claim = await claimIdempotencyKey(client, {
           operatorId,
@@ -86,19 +97,25 @@ export function createSessionsService(deps: { db: Db; keyring: SecretsKeyring; s
       }
       // Concurrent first launches of one player on several nodes: the primary key and the
       // one-active-seed-pair index make the losers wait, then find the winner's rows.
-      await ensurePlayer(client, operatorId, input.playerId);
+      await ensurePlayer(tx, operatorId, input.playerId);
       // A client seed given at launch replaces the current one (SPEC §5).
       await ensureActiveSeedPair(client, deps.keyring, operatorId, input.playerId, input.clientSeed);
+      const fairness = await activeSeedCommitment(tx, operatorId, input.playerId);
+      if (!fairness) throw new Error(`session launch: player ${input.playerId} has no active seed pair after ensureActiveSeedPair`);
       const token = randomUUID();
-      await insertSession(client, {
+      const createdAt = new Date();
+      const launchedSession: SessionFields = {
         token,
-        operatorId,
         playerId: input.playerId,
         currency: input.currency,
         jurisdiction: input.jurisdiction,
-        ttlSeconds: deps.sessionTtlSeconds,
-      });
-      const session = toView(await findSession(client, operatorId, token));
+        status: 'active',
+        createdAt,
+        expiresAt: new Date(createdAt.getTime() + deps.sessionTtlSeconds * 1_000),
+        revokedAt: null,
+      };
+      await insertSession(tx, { ...launchedSession, operatorId });
+      const session = toView(launchedSession, fairness);
       await appendAudit(client, [
         {
           operatorId,
@@ -130,18 +147,19 @@ export function createSessionsService(deps: { db: Db; keyring: SecretsKeyring; s
     return launched;
   }
 
-  async function verify(operatorId: string, token: string) {
-    const session = toView(await findSession(db, operatorId, token));
+  async function verify(em: EntityManager, operatorId: string, token: string) {
+    const session = await sessionView(em, operatorId, token);
     await appendAudit(db, [
       { operatorId, actor: 'operator', action: 'session.verified', playerId: session.playerId, data: { sessionToken: token, status: session.status } },
     ]);
     return session;
   }
 
-  async function revoke(operatorId: string, token: string) {
-    const revoked = await withTransaction(db, async (client) => {
-      const revokedNow = await revokeActiveSession(client, operatorId, token);
-      const session = toView(await findSession(client, operatorId, token));
+  async function revoke(em: EntityManager, operatorId: string, token: string) {
+    const revoked = await inTransaction(em, async (tx) => {
+      const revokedNow = await revokeActiveSession(tx, operatorId, token, new Date());
+      const session = await sessionView(tx, operatorId, token);
+      const client = await sqlOf(tx);
       // Revoking twice answers the same session and records nothing new.
       if (revokedNow) {
         await appendAudit(client, [
@@ -165,10 +183,10 @@ export function createSessionsService(deps: { db: Db; keyring: SecretsKeyring; s
  * for other modules' player actions (seed rotation); undefined for an unknown token.
  */
 export async function findSessionStandingOf(
-  db: Queryable,
+  em: EntityManager,
   operatorId: string,
   token: string,
 ): Promise<{ playerId: string; revoked: boolean; expired: boolean } | undefined> {
-  const row = await findSessionStanding(db, operatorId, token);
-  return row && { playerId: row.player_id, revoked: row.status === 'revoked', expired: row.expired };
+  const session = await findSession(em, operatorId, token);
+  return session ? { playerId: session.playerId, revoked: session.status === 'revoked', expired: session.expiresAt <= new Date() } : undefined;
 }

@@ -1,0 +1,147 @@
+import test from 'ava';
+import type { Redis } from 'ioredis';
+import { openDb, type Db, type DbClient } from '../../shared/db.ts';
+import { DomainError } from '../../shared/errors.ts';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
+import { testKeyring } from '../../../test/support/secrets.ts';
+import { createOperatorsService, type OperatorsService } from './service.ts';
+
+// PATCH /admin/operators/:id under the operator's version (migration 0010), against a
+// database cloned from the template: another admin's change is held open in a
+// transaction of the test's own, so the PATCH reads the row before it and writes after it.
+
+let database: TestDatabase;
+let db: Db;
+let operators: OperatorsService;
+
+test.before(async () => {
+  database = await createTestDatabase();
+  db = await openDb(database.url, 6);
+  const subscriber = { subscribe: async () => undefined, on: () => subscriber, off: () => subscriber } as unknown as Redis;
+  operators = createOperatorsService({
+    orm: db.orm,
+    redis: { publish: async () => 0 } as unknown as Redis,
+    subscriber,
+    redisPrefix: 'test:',
+    defaultWallet: { url: 'http://127.0.0.1:9', secret: 'unused-in-this-test' },
+    keyring: testKeyring,
+    targets: { allowPrivateTargets: true, requireHttps: false },
+  });
+});
+
+test.after.always(async () => {
+  await operators.close();
+  await db.end();
+  await database.drop();
+});
+
+const WALLET = { walletUrl: 'http://127.0.0.1:4000', walletSecret: 'an-operator-wallet-secret' };
+
+interface Row {
+  name: string;
+  wallet_url: string | null;
+  wallet_secret: string | null;
+  rate_limit_per_second: number | null;
+  version: number;
+}
+
+async function rowOf(id: string): Promise<Row> {
+  const { rows } = await db.query<Row>('SELECT name, wallet_url, wallet_secret, rate_limit_per_second, version FROM operators WHERE id = $1', [id]);
+  return rows[0]!;
+}
+
+async function updatesAudited(id: string): Promise<number> {
+  const { rows } = await db.query<{ n: number }>("SELECT count(*)::int AS n FROM audit_log WHERE operator_id = $1 AND action = 'admin.operator_updated'", [id]);
+  return rows[0]!.n;
+}
+
+/** Another admin's change, open until `commit()`: it holds the operator's row. */
+async function openChange(id: string, set: string): Promise<{ client: DbClient; pid: number; written: Promise<unknown>; commit(): Promise<void> }> {
+  const client = await db.connect();
+  const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  await client.query('BEGIN');
+  const written = client.query(`UPDATE operators SET ${set}, version = version + 1 WHERE id = $1`, [id]);
+  return {
+    client,
+    pid: rows[0]!.pid,
+    written,
+    async commit() {
+      await written;
+      await client.query('COMMIT');
+      client.release();
+    },
+  };
+}
+
+/** Waits until a statement other than those of `besides` waits for a lock in this database. */
+async function untilAnotherWaits(besides: number[]): Promise<void> {
+  for (;;) {
+    const { rows } = await db.query<{ pid: number }>(
+      "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND NOT (pid = ANY($1::int[]))",
+      [besides],
+    );
+    if (rows.length > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+test.serial('a PATCH that lost the race to another change is judged again on what that change left, and refused when it no longer pairs', async (t) => {
+  const { id } = await operators.create(db.orm.em.fork(), { name: 'race-once', ...WALLET });
+  // The other admin clears the wallet; this PATCH, read before that commits, sets only a new secret.
+  const other = await openChange(id, 'wallet_url = NULL, wallet_secret = NULL');
+  await other.written;
+  const patch = operators.update(db.orm.em.fork(), id, { walletSecret: 'a-newer-wallet-secret-0000' });
+  await untilAnotherWaits([other.pid]);
+  await other.commit();
+
+  const error = await t.throwsAsync(patch, { instanceOf: DomainError });
+  t.is(error?.code, 'VALIDATION_FAILED');
+  t.deepEqual(error?.extra.errors, [{ path: 'body.walletUrl', message: 'required with walletSecret: the default wallet is signed with the deployment secret' }]);
+  t.like(await rowOf(id), { wallet_url: null, wallet_secret: null, version: 2 }, 'the winner stands: no wallet secret without its URL');
+  t.is(await updatesAudited(id), 0);
+});
+
+test.serial('a PATCH that lost the race to a change of other fields is written on top of it, keeping both', async (t) => {
+  const { id } = await operators.create(db.orm.em.fork(), { name: 'race-merge', ...WALLET });
+  const other = await openChange(id, 'rate_limit_per_second = 50');
+  await other.written;
+  const patch = operators.update(db.orm.em.fork(), id, { name: 'race-merge-renamed' });
+  await untilAnotherWaits([other.pid]);
+  await other.commit();
+
+  const view = await patch;
+  t.like(view, { name: 'race-merge-renamed', rateLimitPerSecond: 50, walletSecretSet: true });
+  t.like(await rowOf(id), { name: 'race-merge-renamed', rate_limit_per_second: 50, version: 3 });
+  t.is(await updatesAudited(id), 1);
+});
+
+test.serial('a PATCH that loses the race twice is 409 OPERATOR_CHANGED and writes nothing', async (t) => {
+  const { id } = await operators.create(db.orm.em.fork(), { name: 'race-twice', ...WALLET });
+  const first = await openChange(id, 'rate_limit_per_second = 10');
+  await first.written;
+  const patch = operators.update(db.orm.em.fork(), id, { name: 'race-twice-renamed' });
+  await untilAnotherWaits([first.pid]);
+  // Queued behind the PATCH's write: it gets the row once the PATCH's first write found it changed.
+  const second = await openChange(id, 'rate_limit_per_second = 20');
+  await untilAnotherWaits([first.pid, second.pid]);
+  await first.commit();
+  await second.written;
+  // The PATCH read again (the second change not committed yet) and waits on it.
+  await untilAnotherWaits([second.pid]);
+  await second.commit();
+
+  const error = await t.throwsAsync(patch, { instanceOf: DomainError });
+  t.is(error?.status, 409);
+  t.is(error?.code, 'OPERATOR_CHANGED');
+  t.like(await rowOf(id), { name: 'race-twice', rate_limit_per_second: 20, version: 3 });
+  t.is(await updatesAudited(id), 0);
+});
+
+test.serial('every write to an operator bumps its version: create starts at 1, a PATCH and a key rotation add one each', async (t) => {
+  const { id } = await operators.create(db.orm.em.fork(), { name: 'versions' });
+  t.is((await rowOf(id)).version, 1);
+  await operators.update(db.orm.em.fork(), id, { rateLimitPerSecond: 5 });
+  t.is((await rowOf(id)).version, 2);
+  await operators.rotateKey(db.orm.em.fork(), id);
+  t.is((await rowOf(id)).version, 3);
+});
