@@ -95,6 +95,18 @@ export function jsonResponse(schema: z.ZodType, description: string): ResponseCo
   return { description, content: { 'application/json': { schema } } };
 }
 
+/**
+ * The body of an operation that takes none (`emptyBody` in src/shared/schemas.ts): absent or
+ * `{}`. Declared, because such a body is still read as JSON, so its 400/413/415 apply.
+ */
+export function noRequestBody(): ZodRequestBody {
+  return {
+    required: false,
+    description: 'none, or an empty JSON object',
+    content: { 'application/json': { schema: z.object({}).strict() } },
+  };
+}
+
 /** A JSON request body (required unless said otherwise). */
 export function jsonRequestBody(schema: z.ZodType, options: { required?: boolean } = {}): ZodRequestBody {
   return { required: options.required ?? true, content: { 'application/json': { schema } } };

@@ -1,4 +1,5 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
 import { registerOpsPaths } from '../ops-openapi.ts';
 import { registerAdminOperatorsPaths } from '../../modules/operators/openapi.ts';
 import { registerSessionsPaths } from '../../modules/sessions/openapi.ts';
@@ -48,12 +49,28 @@ const TAGS = [
   { name: 'Ops', description: 'Liveness and readiness; metrics on the admin listener (ADMIN_PORT)' },
 ];
 
+// zod's uuid is RFC 9562's (a version and a variant nibble, or the nil and max uuids); JSON
+// Schema's `uuid` format also admits any hex digits there and a `urn:uuid:` prefix. Every
+// `format: uuid` gets zod's own pattern, so a standard validator refuses what the server does.
+const UUID_PATTERN = z.regexes.uuid().source;
+
+function withUuidPatterns(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) withUuidPatterns(item);
+    return;
+  }
+  if (typeof node !== 'object' || node === null) return;
+  const schema = node as Record<string, unknown>;
+  if (schema.format === 'uuid' && schema.pattern === undefined) schema.pattern = UUID_PATTERN;
+  for (const value of Object.values(schema)) withUuidPatterns(value);
+}
+
 /** SPEC §3: the OpenAPI 3.1 document of every endpoint, generated from the zod schemas. Build it once. */
 export function buildOpenApiDocument(): OpenApiDocument {
   const registry = new OpenAPIRegistry();
   registerSecuritySchemes(registry);
   for (const registerPaths of MODULE_PATHS) registerPaths(registry);
-  return new OpenApiGeneratorV31(registry.definitions, { sortComponents: 'alphabetically' }).generateDocument({
+  const document = new OpenApiGeneratorV31(registry.definitions, { sortComponents: 'alphabetically' }).generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'RGS — Remote Gaming Server',
@@ -64,4 +81,6 @@ export function buildOpenApiDocument(): OpenApiDocument {
     },
     tags: TAGS,
   });
+  withUuidPatterns(document);
+  return document;
 }

@@ -24,7 +24,8 @@ export const fairnessVerifyQuery = z
       .string()
       .regex(/^[0-9]{1,16}$/, { error: 'nonce must be a non-negative integer' })
       .transform(Number)
-      .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER, { error: 'nonce is too large' })),
+      .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER, { error: 'nonce is too large' }))
+      .meta({ description: 'decimal digits, at most 9007199254740991 (Number.MAX_SAFE_INTEGER)' }),
   })
   .strict();
 

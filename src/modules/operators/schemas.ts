@@ -2,15 +2,17 @@ import { z } from 'zod';
 import { pageSchema } from '../../shared/pagination.ts';
 import { plainText } from '../../shared/text.ts';
 
+// `format: uri` alone admits urn:, ftp: and the like: the pattern says http(s) to JSON Schema
+// validators. The server parses with the WHATWG URL parser, which also needs a valid host.
 const httpUrl = z
   .url({ protocol: /^https?$/ })
   .max(2048)
-  .describe('http(s) URL');
+  .meta({ pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#@]+(?:[/?#]\\S*)?$', description: 'an absolute http(s) URL with a host' });
 const secret = z.string().min(16).max(256);
 
 export const createOperatorBody = z
   .object({
-    name: plainText(1, 100),
+    name: plainText(100),
     walletUrl: httpUrl.optional(),
     walletSecret: secret.optional(),
     webhookUrl: httpUrl.optional(),
@@ -21,7 +23,7 @@ export const createOperatorBody = z
 
 export const patchOperatorBody = z
   .object({
-    name: plainText(1, 100).optional(),
+    name: plainText(100).optional(),
     walletUrl: httpUrl.nullable().optional(),
     walletSecret: secret.nullable().optional(),
     webhookUrl: httpUrl.nullable().optional(),
