@@ -14,6 +14,19 @@ const clientSeedSchema = z
   .string()
   .regex(/^[\x20-\x7e]{1,64}$/, { error: 'clientSeed must be 1–64 printable ASCII characters' });
 
+/**
+ * A pattern for 1–`max.length` decimal digits whose value is at most `max` (leading zeros
+ * allowed): shorter strings always are; one as long as `max` is when it does not exceed it
+ * digit by digit, which is what the alternatives spell out.
+ */
+function decimalAtMost(max: string): string {
+  const sameLength = [...max].map((digit, index) => {
+    const rest = max.length - index - 1;
+    return digit === '0' ? '' : `${max.slice(0, index)}[0-${Number(digit) - 1}][0-9]{${rest}}`;
+  });
+  return `^(?:[0-9]{1,${max.length - 1}}|${[...sameLength.filter(Boolean), max].join('|')})$`;
+}
+
 /** Query of `GET /fairness/verify` (all strings on the wire; nonce is decimal digits). */
 export const fairnessVerifyQuery = z
   .object({
@@ -25,7 +38,10 @@ export const fairnessVerifyQuery = z
       .regex(/^[0-9]{1,16}$/, { error: 'nonce must be a non-negative integer' })
       .transform(Number)
       .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER, { error: 'nonce is too large' }))
-      .meta({ description: 'decimal digits, at most 9007199254740991 (Number.MAX_SAFE_INTEGER)' }),
+      .meta({
+        description: 'decimal digits, at most 9007199254740991 (Number.MAX_SAFE_INTEGER)',
+        pattern: decimalAtMost(String(Number.MAX_SAFE_INTEGER)),
+      }),
   })
   .strict();
 

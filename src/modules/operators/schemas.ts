@@ -8,7 +8,16 @@ const httpUrl = z
   .url({ protocol: /^https?$/ })
   .max(2048)
   .meta({ pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#@]+(?:[/?#]\\S*)?$', description: 'an absolute http(s) URL with a host' });
-const secret = z.string().min(16).max(256);
+// Lengths in characters (code points), as JSON Schema's minLength/maxLength count them; zod's
+// .min/.max would count UTF-16 units, so a secret of emoji would pass the document and fail here.
+const SECRET_LENGTH = { minLength: 16, maxLength: 256 };
+const secret = z
+  .string()
+  .refine((value) => {
+    const length = [...value].length;
+    return length >= SECRET_LENGTH.minLength && length <= SECRET_LENGTH.maxLength;
+  }, `${SECRET_LENGTH.minLength}–${SECRET_LENGTH.maxLength} characters`)
+  .meta(SECRET_LENGTH);
 
 export const createOperatorBody = z
   .object({
