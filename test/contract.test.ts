@@ -129,7 +129,13 @@ const SAMPLE_QUERIES: Record<string, Record<string, string>> = {
 function sample(op: string): Pick<Exchange, 'params' | 'query' | 'headers' | 'json'> {
   const { operation } = contract.operationOf(op);
   const params = Object.fromEntries(
-    (operation.parameters ?? []).filter((parameter) => parameter.in === 'path').map((parameter) => [parameter.name, SAMPLE_PARAMS[parameter.name]!()]),
+    (operation.parameters ?? [])
+      .filter((parameter) => parameter.in === 'path')
+      .map((parameter) => {
+        const value = SAMPLE_PARAMS[parameter.name];
+        if (!value) throw new Error(`${op}: no sample for path parameter ${parameter.name}; add one to SAMPLE_PARAMS`);
+        return [parameter.name, value()];
+      }),
   );
   const takesKey = (operation.parameters ?? []).some((parameter) => parameter.in === 'header' && parameter.name === 'idempotency-key');
   return {
@@ -309,7 +315,8 @@ test.serial('sessions, bets, rounds, fairness, limits, the outbox and webhooks a
   await exchange({ op: 'GET /fairness/verify', status: 200, query: { game: 'dice', serverSeed: previous.serverSeed, clientSeed: previous.clientSeed, nonce: '0' } });
 
   // A slow debit: the bet is answered 202 with its Location before its money is decided.
-  await setFaults(cluster.wallet.url, { debit: { latencyMs: 3000 } });
+  // Slower than BET_RESPONSE_WAIT_MS (1 s), faster than WALLET_TIMEOUT_MS (2 s): the debit succeeds late.
+  await setFaults(cluster.wallet.url, { debit: { latencyMs: 1500 } });
   const slow = await exchange({ op: 'POST /bets', status: 202, headers: key(), json: bet({ target: 50, direction: 'over' }) });
   t.is(slow.headers.get('location'), `/bets/${slow.body?.id}`);
   await setFaults(cluster.wallet.url, {});

@@ -80,8 +80,8 @@ export function buildOpenApiDocument(): OpenApiDocument {
         'application/problem+json with a stable `code`; each error answer lists the codes it can carry (an `enum` on ' +
         '`code`). Bodies are strict JSON: an unknown field is 400. Patterns are ECMAScript regexes with the `u` flag ' +
         '(JSON Schema 2020-12). Before a request reaches an operation, the HTTP layer may refuse it with 400 ' +
-        'MALFORMED_REQUEST (not valid HTTP/1.1), 408 REQUEST_TIMEOUT or 431 HEADERS_TOO_LARGE (request line and ' +
-        'headers over 16 KiB).',
+        'MALFORMED_REQUEST (not valid HTTP/1.1), 400 BAD_REQUEST (a body that does not match its framing), 408 ' +
+        'REQUEST_TIMEOUT or 431 HEADERS_TOO_LARGE (request line and headers over 16 KiB).',
     },
     tags: TAGS,
   });
