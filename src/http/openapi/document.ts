@@ -78,7 +78,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       description:
         'Operator REST API. Money is integer minor units with an ISO 4217 currency. Errors are RFC 9457 ' +
         'application/problem+json with a stable `code`; each error answer lists the codes it can carry (an `enum` on ' +
-        '`code`). Bodies are strict JSON: an unknown field is 400. Patterns are ECMAScript regexes with the `u` flag ' +
+        '`code`). Bodies are strict JSON: an unknown field is 400, and so is an unknown query parameter of an operation that takes query parameters. Patterns are ECMAScript regexes with the `u` flag ' +
         '(JSON Schema 2020-12). Before a request reaches an operation, the HTTP layer may refuse it with 400 ' +
         'MALFORMED_REQUEST (not valid HTTP/1.1), 400 BAD_REQUEST (a body that does not match its framing), 408 ' +
         'REQUEST_TIMEOUT or 431 HEADERS_TOO_LARGE (request line and headers over 16 KiB).',
