@@ -17,7 +17,8 @@ export const operatorSecurity: SecurityRequirements = [{ [OPERATOR_KEY]: [] }];
 /** `/admin/*`: `Authorization: Bearer $ADMIN_TOKEN` (`adminAuth`); Basic auth is for Bull Board's pages only, which are not documented. */
 export const adminSecurity: SecurityRequirements = [{ [ADMIN_BEARER]: [] }];
 
-export function registerSecuritySchemes(registry: OpenAPIRegistry): void {
+/** The components every module's paths refer to: the problem+json body and the security schemes. */
+export function registerSharedComponents(registry: OpenAPIRegistry): void {
   // Registered whole, as JSON Schema: each error answer refers to it and narrows its `code`,
   // which zod-to-openapi cannot write as a reference with a sibling keyword.
   const { $schema: _dialect, ...problemSchema } = z.toJSONSchema(problem, { target: 'draft-2020-12', io: 'input', unrepresentable: 'throw' });
@@ -62,7 +63,7 @@ type Problems = Partial<Record<400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 4
 const AUTH_PROBLEMS: Problems = { 401: ['UNAUTHORIZED'], 429: ['RATE_LIMITED'] };
 /** The operator's key (`operatorAuth`). */
 export const OPERATOR_KEY_PROBLEMS: Problems = AUTH_PROBLEMS;
-/** Every operator endpoint but the stream: the key and the per-operator rate limit (src/http/rate-limit.ts), also RATE_LIMITED. */
+/** Every operator endpoint but the stream: the key, and the per-operator rate limit (src/http/rate-limit.ts), whose 429 is RATE_LIMITED too. */
 export const OPERATOR_PROBLEMS: Problems = AUTH_PROBLEMS;
 export const ADMIN_PROBLEMS: Problems = AUTH_PROBLEMS;
 /** A path with parameters: parsed with zod (`parse(..., 'params')`), or not valid percent-encoding. */

@@ -12,7 +12,7 @@ import { registerLimitsPaths } from '../../modules/compliance/openapi.ts';
 import { registerOutboxPaths } from '../../modules/outbox/openapi.ts';
 import { registerWebhooksPaths } from '../../modules/webhooks/openapi.ts';
 import { registerStreamPaths } from '../../modules/stream/openapi.ts';
-import { registerSecuritySchemes } from '../../shared/openapi-components.ts';
+import { registerSharedComponents } from '../../shared/openapi-components.ts';
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 
@@ -68,7 +68,7 @@ function withUuidPatterns(node: unknown): void {
 /** SPEC §3: the OpenAPI 3.1 document of every endpoint, generated from the zod schemas. Build it once. */
 export function buildOpenApiDocument(): OpenApiDocument {
   const registry = new OpenAPIRegistry();
-  registerSecuritySchemes(registry);
+  registerSharedComponents(registry);
   for (const registerPaths of MODULE_PATHS) registerPaths(registry);
   const document = new OpenApiGeneratorV31(registry.definitions, { sortComponents: 'alphabetically' }).generateDocument({
     openapi: '3.1.0',
@@ -78,8 +78,9 @@ export function buildOpenApiDocument(): OpenApiDocument {
       description:
         'Operator REST API. Money is integer minor units with an ISO 4217 currency. Errors are RFC 9457 ' +
         'application/problem+json with a stable `code`; each error answer lists the codes it can carry (an `enum` on ' +
-        '`code`). Bodies are strict JSON: an unknown field is 400, and so is an unknown query parameter of an operation that takes query parameters. Patterns are ECMAScript regexes with the `u` flag ' +
-        '(JSON Schema 2020-12). Before a request reaches an operation, the HTTP layer may refuse it with 400 ' +
+        '`code`). Bodies are strict JSON: an unknown field is 400, and so is an unknown query parameter of an ' +
+        'operation that takes query parameters. Patterns are ECMAScript regexes with the `u` flag (JSON Schema ' +
+        '2020-12). Before a request reaches an operation, the HTTP layer may refuse it with 400 ' +
         'MALFORMED_REQUEST (not valid HTTP/1.1), 400 BAD_REQUEST (a body that does not match its framing), 408 ' +
         'REQUEST_TIMEOUT or 431 HEADERS_TOO_LARGE (request line and headers over 16 KiB).',
     },
