@@ -79,7 +79,7 @@ function exchanger(failures: string[]) {
     const expected = [spec.status].flat();
     const where = `${spec.op} → ${expected.join('|')}`;
     const requestCheck = spec.request ?? (expected.some((status) => MALFORMED_STATUSES.has(status)) ? 'refused' : 'valid');
-    const violations = contract.requestViolations(spec.op, sent);
+    const violations = contract.requestViolations(spec.op, sent, expected.join('|'));
     if (requestCheck === 'valid') failures.push(...violations);
     if (requestCheck === 'refused' && violations.length === 0) failures.push(`${where}: the document accepts ${JSON.stringify(sent)}, which the server refuses`);
 

@@ -95,10 +95,13 @@ export function openApiContract(document: ContractDocument) {
     return { operation, at: `/${pointer('paths', path, method.toLowerCase())}` };
   }
 
-  /** What the document says is wrong with `request` for operation `key` (such as `POST /bets`); empty when it is a valid request. */
-  function requestViolations(key: string, request: ContractRequest): string[] {
+  /**
+   * What the document says is wrong with `request` for operation `key` (such as `POST /bets`);
+   * empty when it is a valid request. `expecting` (such as `201`) is named in each violation.
+   */
+  function requestViolations(key: string, request: ContractRequest, expecting = ''): string[] {
     const { operation, at } = operationOf(key);
-    const where = `${key} request`;
+    const where = `${key}${expecting && ` → ${expecting}`} request`;
     const violations: string[] = [];
     const headers = new Map(Object.entries(request.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]));
     (operation.parameters ?? []).forEach((parameter, index) => {
