@@ -46,8 +46,19 @@ const OPERATOR_NAME: Samples = {
   invalid: ['', ' ', '\t\n', 'a\u0000b', 'a\u0007b', '\ud800', 'x'.repeat(101), '💥'.repeat(101)],
 };
 const HTTP_URL: Samples = {
-  valid: ['https://wallet.example.com/api', 'http://127.0.0.1:8080/hooks?x=1#f', 'HTTPS://EXAMPLE.COM'],
-  invalid: ['urn:isbn:0451450523', 'ftp://example.com/file', 'http://', 'http:/x', 'mailto:a@example.com', 'http://a b', '//example.com'],
+  valid: ['https://wallet.example.com/api', 'http://127.0.0.1:8080/hooks?x=1#f', 'HTTPS://EXAMPLE.COM', 'http://[::1]:65535/', 'http://a'],
+  invalid: [
+    'urn:isbn:0451450523',
+    'ftp://example.com/file',
+    'http://',
+    'http:/x',
+    'mailto:a@example.com',
+    'http://a b',
+    '//example.com',
+    'http://a:b',
+    'http://a:65536',
+    'http://a%20b',
+  ],
 };
 const AUDIT_ID: Samples = { valid: ['1', '9223372036854775807'], invalid: ['0', '01', '-1', 'a'] };
 

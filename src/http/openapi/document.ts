@@ -65,12 +65,17 @@ function withUuidPatterns(node: unknown): void {
   for (const value of Object.values(schema)) withUuidPatterns(value);
 }
 
-/** SPEC §3: the OpenAPI 3.1 document of every endpoint, generated from the zod schemas. Build it once. */
-export function buildOpenApiDocument(): OpenApiDocument {
+/** Every module's paths with the zod schemas their routes parse with: what the document is generated from. */
+export function openApiRegistry(): OpenAPIRegistry {
   const registry = new OpenAPIRegistry();
   registerSharedComponents(registry);
   for (const registerPaths of MODULE_PATHS) registerPaths(registry);
-  const document = new OpenApiGeneratorV31(registry.definitions, { sortComponents: 'alphabetically' }).generateDocument({
+  return registry;
+}
+
+/** SPEC §3: the OpenAPI 3.1 document of every endpoint, generated from the zod schemas. Build it once. */
+export function buildOpenApiDocument(): OpenApiDocument {
+  const document = new OpenApiGeneratorV31(openApiRegistry().definitions, { sortComponents: 'alphabetically' }).generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'RGS — Remote Gaming Server',

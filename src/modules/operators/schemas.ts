@@ -2,12 +2,18 @@ import { z } from 'zod';
 import { pageSchema } from '../../shared/pagination.ts';
 import { plainText } from '../../shared/text.ts';
 
-// `format: uri` alone admits urn:, ftp: and the like: the pattern says http(s) to JSON Schema
-// validators. The server parses with the WHATWG URL parser, which also needs a valid host.
+// `format: uri` alone admits urn:, ftp: and the like: the pattern says http(s), a host (a name
+// or a bracketed IPv6 address) and a port up to 65535 to JSON Schema validators. The rest of
+// what the WHATWG URL parser checks (IPv4 numbers, punycode) is in the description.
+const PORT = '(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])';
+const HTTP_URL_PATTERN = `^[Hh][Tt][Tt][Pp][Ss]?://(?:\\[[0-9A-Fa-f:.]+\\]|[^\\s/?#@%:\\[\\]]+)(?::${PORT})?(?:[/?#]\\S*)?$`;
 const httpUrl = z
   .url({ protocol: /^https?$/ })
   .max(2048)
-  .meta({ pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s/?#@]+(?:[/?#]\\S*)?$', description: 'an absolute http(s) URL with a host' });
+  .meta({
+    pattern: HTTP_URL_PATTERN,
+    description: 'an absolute http(s) URL; its host must also parse as a WHATWG URL host (an IPv4 address in range, valid punycode)',
+  });
 // Lengths in characters (code points), as JSON Schema's minLength/maxLength count them; zod's
 // .min/.max would count UTF-16 units, so a secret of emoji would pass the document and fail here.
 const SECRET_LENGTH = { minLength: 16, maxLength: 256 };
