@@ -237,7 +237,7 @@ test.serial('the admin API answers as documented', async (t) => {
   await exchange({ op: 'POST /admin/operators', status: 400, code: 'VALIDATION_FAILED', json: { name: 'x', webhookUrl: 'urn:isbn:0451450523' } });
   await exchange({ op: 'POST /admin/operators', status: 400, code: 'VALIDATION_FAILED', json: { name: '   ' } });
   await exchange({ op: 'POST /admin/operators', status: 400, code: 'VALIDATION_FAILED', json: { name: 'bell\u0007' } });
-  // Secret lengths are characters for both (15 emoji are 30 UTF-16 units, still too short).
+  // Lengths are characters for both: 15 emoji are 30 UTF-16 units, still too short a secret.
   await exchange({ op: 'POST /admin/operators', status: 400, code: 'VALIDATION_FAILED', json: { name: 'x', webhookUrl: 'https://h.example.com', webhookSecret: '🔑'.repeat(15) } });
   await exchange({ op: 'PATCH /admin/operators/{id}', status: 200, params: { id }, json: { webhookUrl: 'https://h.example.com', webhookSecret: '🔑'.repeat(200) } });
   await exchange({ op: 'GET /admin/operators', status: 200 });
