@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import test from 'ava';
 import { openDb, type Db } from '../src/shared/db.ts';
-import { rollDice } from '../src/modules/fairness/dice.ts';
+import { rollDice } from '../src/games/dice/dice.ts';
 import { SEED_A, SEED_A_HASH } from '../src/modules/fairness/test-vectors.ts';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { createOperator } from './support/operators.ts';

@@ -5,12 +5,14 @@ import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
 import { requestHash } from '../../shared/request-hash.ts';
 import { inSpan } from '../../telemetry/spans.ts';
 import { betsPlacedTotal, betsRefusedTotal } from '../../shared/metrics.ts';
-import { DomainError, notFound } from '../../shared/errors.ts';
+import { DomainError, notFound, ValidationError } from '../../shared/errors.ts';
 import { startBet } from '../../../machines/bet.runtime-api.ts';
 import type { BetEffect } from '../../../machines/bet.machine.ts';
 import { appendAudit } from '../audit/service.ts';
-import { DEFAULT_DICE_CONFIG, DICE_GAME_VERSION, dicePayoutOnWin, rollDice, settleDice } from '../fairness/dice.ts';
+import { fairUint32 } from '../fairness/fair-bytes.ts';
 import { PayoutTooLargeError } from '../fairness/errors.ts';
+import { gameVersionLabel, ParamsNotAllowedError, settle, type Game } from '../../games/game.ts';
+import { findGame } from '../../games/registry.ts';
 import { idempotencyKeyReused } from '../idempotency/service.ts';
 import { walletTransactionId } from '../wallet/transaction-ids.ts';
 import { betEventRows } from './bet-events.ts';
@@ -30,12 +32,16 @@ function isIdempotencyKeyTaken(error: unknown): boolean {
   return error instanceof pg.DatabaseError && error.code === '23505' && error.constraint === IDEMPOTENCY_CONSTRAINT;
 }
 
-/** Checked before any lock: a payout that could not be paid is a bad request. */
-function payoutOrRefuse(input: PlaceBetInput): number {
+/**
+ * Checked before any lock and before the outcome is drawn: a payout that could not be paid,
+ * or params the operator's config does not allow, is a bad request.
+ */
+function payoutOrRefuse(game: Game, input: PlaceBetInput, config: unknown): number {
   try {
-    return dicePayoutOnWin(input.amount, input.params, DEFAULT_DICE_CONFIG);
+    return game.payoutOnWin(input.amount, input.params, config);
   } catch (error) {
     if (error instanceof PayoutTooLargeError) throw new DomainError(400, error.code, 'Payout too large', error.detail);
+    if (error instanceof ParamsNotAllowedError) throw new ValidationError([{ path: `body.params.${error.path}`, message: error.message }]);
     throw error;
   }
 }
@@ -71,12 +77,22 @@ export interface PlacementDeps {
 /**
  * SPEC §4 placement, in order: idempotency → session → compliance → provably-fair
  * outcome → round + bet in one transaction, serialised per player. The debit is the
- * caller's to run after commit (never inside a transaction).
+ * caller's to run after commit (never inside a transaction). `config` is the operator's
+ * config of the game in force now (checked by the game's schema); the round records it.
  */
-export function placeBet(deps: PlacementDeps, operatorId: string, input: PlaceBetInput, idempotencyKey: string): Promise<Placement> {
+export function placeBet(
+  deps: PlacementDeps,
+  operatorId: string,
+  input: PlaceBetInput,
+  idempotencyKey: string,
+  config: unknown,
+): Promise<Placement> {
   return inSpan('bet.place', async (span) => {
     span.setAttribute('rgs.operator.id', operatorId);
-    const placement = await placeSerialised(deps, { operatorId, input, idempotencyKey, hash: requestHash(input), payoutOnWin: payoutOrRefuse(input) });
+    const game = findGame(input.game);
+    if (!game) throw new ValidationError([{ path: 'body.game', message: `unknown game "${input.game}"` }]);
+    const payoutOnWin = payoutOrRefuse(game, input, config);
+    const placement = await placeSerialised(deps, { operatorId, input, idempotencyKey, hash: requestHash(input), game, config, payoutOnWin });
     span.setAttribute('rgs.bet.id', placement.bet.id);
     span.setAttribute('rgs.bet.status', placement.bet.status);
     span.setAttribute('rgs.bet.replayed', placement.kind === 'existing');
@@ -89,6 +105,8 @@ interface PlacementRequest {
   input: PlaceBetInput;
   idempotencyKey: string;
   hash: string;
+  game: Game;
+  config: unknown;
   payoutOnWin: number;
 }
 
@@ -166,24 +184,24 @@ async function attemptPlacement(
   const seed = context.seed;
   if (!seed) return RETRY; // the seed pair was rotated under us: take the new one
 
-  const roll = rollDice(seed.server_seed, seed.client_seed, seed.nonce);
-  const { win, payout } = settleDice({ amount: input.amount, params: input.params, roll, config: DEFAULT_DICE_CONFIG });
+  const { game, config } = request;
+  const outcome = game.outcome(fairUint32(seed.server_seed, seed.client_seed, seed.nonce), input.params);
+  const { win, payout } = settle(outcome, request.payoutOnWin);
   const betId = randomUUID();
   const roundId = randomUUID();
   const step = startBet({ betId, amount: input.amount, payout: win ? request.payoutOnWin : 0, win, parkAfterMs: policy.parkAfterMs });
   const at = new Date().toISOString();
   const history = [{ state: step.status, at }];
   const facts = { betId, playerId: session.player_id, roundId, amount: input.amount, payout, currency: session.currency };
-  const outcome = { roll: roll.roll, win };
   const events = betEventRows(['round.created', ...step.events], facts, undefined, {
     'round.created': {
-      game: 'dice',
-      gameVersion: DICE_GAME_VERSION,
+      game: game.id,
+      gameVersion: gameVersionLabel(game),
       serverSeedHash: seed.server_seed_hash,
       clientSeed: seed.client_seed,
       nonce: seed.nonce,
     },
-    'bet.placed': { game: 'dice', params: input.params },
+    'bet.placed': { game: game.id, params: input.params },
   });
   const bet: BetInsert = {
     bet_id: betId,
@@ -201,8 +219,9 @@ async function attemptPlacement(
     snapshot: step.persisted,
     lease_seconds: policy.leaseMs / 1000,
     seed_pair_id: seed.id,
-    game_version: DICE_GAME_VERSION,
-    config: DEFAULT_DICE_CONFIG,
+    game: game.id,
+    game_version: gameVersionLabel(game),
+    config,
     server_seed_hash: seed.server_seed_hash,
     client_seed: seed.client_seed,
     nonce: seed.nonce,
@@ -210,7 +229,7 @@ async function attemptPlacement(
     debit_tx: walletTransactionId(betId, 'debit'),
     occurred_at: at,
     events,
-    audit: { amount: input.amount, currency: session.currency, game: 'dice', params: input.params, nonce: seed.nonce },
+    audit: { amount: input.amount, currency: session.currency, game: game.id, params: input.params, nonce: seed.nonce },
     daily_loss_limit: currencyLimits.dailyLossLimit ?? null,
     daily_win_limit: currencyLimits.dailyWinLimit ?? null,
   };
@@ -230,7 +249,7 @@ async function attemptPlacement(
       currency: session.currency,
       amount: input.amount,
       payout,
-      game: 'dice',
+      game: game.id,
       params: input.params,
       status: step.status,
       snapshot: step.persisted,

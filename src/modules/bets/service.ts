@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Db, Queryable } from '../../shared/db.ts';
 import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
 import { notFound } from '../../shared/errors.ts';
+import { gameDisabled } from './bet-errors.ts';
 import { toPage } from '../../shared/pagination.ts';
 import { isMoneyDecided } from '../../../machines/bet.machine.ts';
 import { placeBet, type Placement } from './placement.ts';
@@ -15,8 +16,12 @@ import { findBet, findBetRecord, isSeedPairRevealed, listBetRecords, selectHasUn
 import type { ListBetsQuery, PlaceBetInput } from './schemas.ts';
 
 export interface BetsService {
-  /** SPEC §3: 201 once the player's money is decided, else 202 (the caller adds Location). */
-  place(operatorId: string, input: PlaceBetInput, idempotencyKey: string): Promise<{ status: 201 | 202; bet: BetView }>;
+  /**
+   * SPEC §3: 201 once the player's money is decided, else 202 (the caller adds Location).
+   * `games` is the operator's enabled games, each with its config in force: a game not
+   * there is 403 GAME_DISABLED.
+   */
+  place(operatorId: string, games: ReadonlyMap<string, unknown>, input: PlaceBetInput, idempotencyKey: string): Promise<{ status: 201 | 202; bet: BetView }>;
   /** The bet loaded as an entity in `em`, its machine restored from its snapshot. */
   get(em: EntityManager, operatorId: string, betId: string): Promise<BetView>;
   list(operatorId: string, query: ListBetsQuery): Promise<{ items: BetView[]; nextCursor: string | null }>;
@@ -107,9 +112,10 @@ export function createBetsService(deps: {
     return settling;
   }
 
-  async function place(operatorId: string, input: PlaceBetInput, idempotencyKey: string) {
+  async function place(operatorId: string, games: ReadonlyMap<string, unknown>, input: PlaceBetInput, idempotencyKey: string) {
     const deadline = Date.now() + deps.responseWaitMs;
-    const placement = await placeBet(placementDeps, operatorId, input, idempotencyKey);
+    if (!games.has(input.game)) throw gameDisabled(input.game);
+    const placement = await placeBet(placementDeps, operatorId, input, idempotencyKey, games.get(input.game));
     const bet = await awaitDecided(operatorId, placement, deadline);
     return { status: isMoneyDecided(bet.status) ? (201 as const) : (202 as const), bet: toBetView(bet) };
   }

@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { clientSeedSchema as chosenClientSeed } from '../../shared/schemas.ts';
 import { seedCommitment } from '../sessions/schemas.ts';
-
-const FAIR_GAMES = ['dice'] as const;
-export type FairGame = (typeof FAIR_GAMES)[number];
+import { GAME_IDS, GAMES } from '../../games/registry.ts';
 
 const serverSeedSchema = z
   .string()
@@ -17,7 +15,7 @@ const clientSeedSchema = z
 /** Query of `GET /fairness/verify` (all strings on the wire; nonce is decimal digits). */
 export const fairnessVerifyQuery = z
   .object({
-    game: z.enum(FAIR_GAMES, { error: 'game must be "dice"' }),
+    game: z.enum(GAME_IDS, { error: `game must be one of ${GAME_IDS.map((id) => `"${id}"`).join(', ')}` }),
     serverSeed: serverSeedSchema,
     clientSeed: clientSeedSchema,
     nonce: z
@@ -37,12 +35,12 @@ export const rotateSeedsBody = z.union([z.undefined(), rotateSeedsFields]);
 /** The `GET /fairness/verify` answer (`VerifiedOutcome`): the outcome recomputed from revealed seeds alone. */
 export const verifiedOutcome = z
   .object({
-    game: z.enum(FAIR_GAMES),
+    game: z.enum(GAME_IDS),
     gameVersion: z.string(),
     serverSeedHash: z.string().regex(/^[0-9a-f]{64}$/),
     clientSeed: z.string(),
     nonce: z.int().min(0),
-    outcome: z.object({ roll: z.number().min(0).max(100) }),
+    outcome: z.union(GAMES.map((game) => game.drawnSchema) as [z.ZodType, ...z.ZodType[]]),
   })
   .meta({ id: 'VerifiedOutcome' });
 
