@@ -160,4 +160,20 @@ test("an operator's dice house edge sets the payout, is stored on the round and 
   t.deepEqual(tooLikely.body.errors.map((error: any) => error.path), ['body.params.target']);
   const recalled = (await p.a.get(`/players/${p.playerId}/rounds`)).body.items;
   t.deepEqual(recalled.map((round: any) => round.config), [{ houseEdge: 2.5 }]);
+
+  // After the change the round still replays: verify with the round's own config, params and amount.
+  const rotated = await p.a.post(`/sessions/${p.session}/seeds/rotate`, {});
+  const [round] = recalled;
+  const query = new URLSearchParams({
+    game: 'dice',
+    serverSeed: rotated.body.previous.serverSeed,
+    clientSeed: round.fairness.clientSeed,
+    nonce: String(round.fairness.nonce),
+    config: JSON.stringify(round.config),
+    params: JSON.stringify(round.bet.params),
+    amount: String(round.bet.amount),
+  });
+  const verified = await request('GET', `${nodeB().url}/fairness/verify?${query}`);
+  t.is(verified.status, 200);
+  t.like(verified.body, { config: { houseEdge: 2.5 }, outcome: round.outcome, payout: placed.body.payout });
 });

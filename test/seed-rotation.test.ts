@@ -274,6 +274,7 @@ test('GET /fairness/verify needs no key and matches the published test vector', 
     serverSeedHash: SEED_A_HASH,
     clientSeed: 'clientseed',
     nonce: 0,
+    config: { houseEdge: 1 },
     outcome: { roll: rollDice(SEED_A, 'clientseed', 0).roll },
   });
   const large = await verify({ game: 'dice', serverSeed: SEED_A, clientSeed: 'a b', nonce: Number.MAX_SAFE_INTEGER }, 1);
