@@ -105,6 +105,9 @@ test('an operator that disables a game gets 403 GAME_DISABLED for it on every no
   t.deepEqual((await p.b.get('/games')).body.items.map((game: any) => game.id), ['dice']);
   t.is((await bet(p.b, { sessionToken: p.session, amount: 100, game: 'dice', params: { target: 50, direction: 'under' } })).status, 201);
   t.is(Number((await db.query('SELECT count(*) FROM bets WHERE operator_id = $1', [p.operator.id])).rows[0].count), 2, 'the refused bet stored nothing');
+  // Counted and audited like every refusal of a bet (SPEC §8), with its player.
+  const audit = await db.query("SELECT player_id, data FROM audit_log WHERE operator_id = $1 AND action = 'bet.refused'", [p.operator.id]);
+  t.deepEqual(audit.rows.map((row: any) => [row.player_id, row.data.code]), [['disabled', 'GAME_DISABLED']]);
 });
 
 test('an unknown game is 400 at body.game, bad params are 400 at each bad params field and only there', async (t) => {

@@ -26,7 +26,7 @@ const PARAMS = { target: 50, direction: 'under' } as const;
 
 function place(sessionToken: string, key = randomUUID(), amount = 100, deps: PlacementDeps = fixture.placement): Promise<Placement> {
   const input: PlaceBetInput = { sessionToken, amount, game: 'dice', params: PARAMS };
-  return placeBet(deps, fixture.operatorId, input, key, DEFAULT_DICE_CONFIG);
+  return placeBet(deps, fixture.operatorId, new Map([['dice', DEFAULT_DICE_CONFIG]]), input, key);
 }
 
 async function nextNonce(playerId: string): Promise<number> {

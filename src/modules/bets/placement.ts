@@ -75,24 +75,26 @@ export interface PlacementDeps {
 }
 
 /**
- * SPEC §4 placement, in order: idempotency → session → compliance → provably-fair
- * outcome → round + bet in one transaction, serialised per player. The debit is the
- * caller's to run after commit (never inside a transaction). `config` is the operator's
- * config of the game in force now (checked by the game's schema); the round records it.
+ * SPEC §4 placement, in order: idempotency → session → game enabled → compliance →
+ * provably-fair outcome → round + bet in one transaction, serialised per player. The
+ * debit is the caller's to run after commit (never inside a transaction). `games` is the
+ * operator's enabled games, each with its config in force now (checked by the game's
+ * schema); the round records the config.
  */
 export function placeBet(
   deps: PlacementDeps,
   operatorId: string,
+  games: ReadonlyMap<string, unknown>,
   input: PlaceBetInput,
   idempotencyKey: string,
-  config: unknown,
 ): Promise<Placement> {
   return inSpan('bet.place', async (span) => {
     span.setAttribute('rgs.operator.id', operatorId);
     const game = findGame(input.game);
     if (!game) throw new ValidationError([{ path: 'body.game', message: `unknown game "${input.game}"` }]);
-    const payoutOnWin = payoutOrRefuse(game, input, config);
-    const placement = await placeSerialised(deps, { operatorId, input, idempotencyKey, hash: requestHash(input), game, config, payoutOnWin });
+    const config = games.get(game.id);
+    const terms = games.has(game.id) ? { config, payoutOnWin: payoutOrRefuse(game, input, config) } : null;
+    const placement = await placeSerialised(deps, { operatorId, input, idempotencyKey, hash: requestHash(input), game, terms });
     span.setAttribute('rgs.bet.id', placement.bet.id);
     span.setAttribute('rgs.bet.status', placement.bet.status);
     span.setAttribute('rgs.bet.replayed', placement.kind === 'existing');
@@ -106,8 +108,8 @@ interface PlacementRequest {
   idempotencyKey: string;
   hash: string;
   game: Game;
-  config: unknown;
-  payoutOnWin: number;
+  /** The operator's config of the game and what a win pays under it; null when the operator has not enabled the game. */
+  terms: { config: unknown; payoutOnWin: number } | null;
 }
 
 /** The nonce moved on between reading and writing: read again. */
@@ -177,6 +179,8 @@ async function attemptPlacement(
   const refuse = (error: DomainError) => new Refusal(error, session.player_id);
   if (session.status === 'revoked') throw refuse(refusals.sessionRevoked());
   if (!session.unexpired) throw refuse(refusals.sessionExpired());
+  const { game, terms } = request;
+  if (!terms) throw refuse(refusals.gameDisabled(game.id));
   const limits = context.limits;
   if (limits?.blocked_jurisdictions.includes(session.jurisdiction)) throw refuse(refusals.jurisdictionBlocked(session.jurisdiction));
   const currencyLimits = limits?.currencies[session.currency] ?? {};
@@ -184,12 +188,11 @@ async function attemptPlacement(
   const seed = context.seed;
   if (!seed) return RETRY; // the seed pair was rotated under us: take the new one
 
-  const { game, config } = request;
   const outcome = game.outcome(fairUint32(seed.server_seed, seed.client_seed, seed.nonce), input.params);
-  const { win, payout } = settle(outcome, request.payoutOnWin);
+  const { win, payout } = settle(outcome, terms.payoutOnWin);
   const betId = randomUUID();
   const roundId = randomUUID();
-  const step = startBet({ betId, amount: input.amount, payout: win ? request.payoutOnWin : 0, win, parkAfterMs: policy.parkAfterMs });
+  const step = startBet({ betId, amount: input.amount, payout: win ? terms.payoutOnWin : 0, win, parkAfterMs: policy.parkAfterMs });
   const at = new Date().toISOString();
   const history = [{ state: step.status, at }];
   const facts = { betId, playerId: session.player_id, roundId, amount: input.amount, payout, currency: session.currency };
@@ -221,7 +224,7 @@ async function attemptPlacement(
     seed_pair_id: seed.id,
     game: game.id,
     game_version: gameVersionLabel(game),
-    config,
+    config: terms.config,
     server_seed_hash: seed.server_seed_hash,
     client_seed: seed.client_seed,
     nonce: seed.nonce,

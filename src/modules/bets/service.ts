@@ -3,7 +3,6 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Db, Queryable } from '../../shared/db.ts';
 import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
 import { notFound } from '../../shared/errors.ts';
-import { gameDisabled } from './bet-errors.ts';
 import { toPage } from '../../shared/pagination.ts';
 import { isMoneyDecided } from '../../../machines/bet.machine.ts';
 import { placeBet, type Placement } from './placement.ts';
@@ -18,8 +17,8 @@ import type { ListBetsQuery, PlaceBetInput } from './schemas.ts';
 export interface BetsService {
   /**
    * SPEC §3: 201 once the player's money is decided, else 202 (the caller adds Location).
-   * `games` is the operator's enabled games, each with its config in force: a game not
-   * there is 403 GAME_DISABLED.
+   * `games` is the operator's enabled games, each with its config in force: a bet on a
+   * game not there is refused 403 GAME_DISABLED (placement.ts).
    */
   place(operatorId: string, games: ReadonlyMap<string, unknown>, input: PlaceBetInput, idempotencyKey: string): Promise<{ status: 201 | 202; bet: BetView }>;
   /** The bet loaded as an entity in `em`, its machine restored from its snapshot. */
@@ -114,8 +113,7 @@ export function createBetsService(deps: {
 
   async function place(operatorId: string, games: ReadonlyMap<string, unknown>, input: PlaceBetInput, idempotencyKey: string) {
     const deadline = Date.now() + deps.responseWaitMs;
-    if (!games.has(input.game)) throw gameDisabled(input.game);
-    const placement = await placeBet(placementDeps, operatorId, input, idempotencyKey, games.get(input.game));
+    const placement = await placeBet(placementDeps, operatorId, games, input, idempotencyKey);
     const bet = await awaitDecided(operatorId, placement, deadline);
     return { status: isMoneyDecided(bet.status) ? (201 as const) : (202 as const), bet: toBetView(bet) };
   }
