@@ -55,8 +55,13 @@ export const diceParams = z
   .object({
     target: z
       .number({ error: 'target must be a number' })
-      .refine((target) => toHundredths(target) !== null, { error: 'target must have at most 2 decimals' }),
-    direction,
+      .refine((target) => toHundredths(target) !== null, { error: 'target must have at most 2 decimals' })
+      .meta({
+        minimum: 0.01,
+        maximum: 99.99,
+        description: 'at most 2 decimals; the win chance (target under, 100 − target over) must be 0.01–98 and at most 100 − houseEdge',
+      }),
+    direction: direction.meta({ description: '"under" wins when roll < target, "over" when roll > target' }),
   })
   .strict()
   .superRefine((params, ctx) => {
