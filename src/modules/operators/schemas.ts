@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { pageSchema } from '../../shared/pagination.ts';
 import { plainText } from '../../shared/text.ts';
+import { gameSettingsPatch } from '../../games/settings.ts';
 
 // `format: uri` alone admits urn:, ftp: and the like: the pattern says http(s), a host (a name
 // or a bracketed IPv6 address) and a port up to 65535 to JSON Schema validators. The rest of
@@ -35,6 +36,7 @@ export const patchOperatorBody = z
     webhookUrl: httpUrl.nullable().optional(),
     webhookSecret: secret.nullable().optional(),
     rateLimitPerSecond: z.int().min(1).max(1_000_000).nullable().optional(),
+    games: gameSettingsPatch.optional(),
   })
   .strict();
 
@@ -48,6 +50,10 @@ export const operatorView = z
     webhookUrl: z.string().nullable(),
     webhookSecretSet: z.boolean(),
     rateLimitPerSecond: z.int().nullable(),
+    games: z.object({
+      enabled: z.array(z.string()).meta({ description: 'the games this operator offers (a new operator has every game)' }),
+      config: z.record(z.string(), z.record(z.string(), z.unknown())).meta({ description: "every game's config in force, by game id" }),
+    }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
