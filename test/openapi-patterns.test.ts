@@ -29,6 +29,7 @@ const JURISDICTION: Samples = { valid: ['MT'], invalid: ['mt', 'MLT', ''] };
 const CLIENT_SEED: Samples = { valid: ['my seed', ' ', '~'.repeat(64)], invalid: ['', 'é', 'tab\t', 'x'.repeat(65)] };
 const SEED_HEX: Samples = { valid: ['0'.repeat(64), 'abcdef0123456789'.repeat(4)], invalid: ['A'.repeat(64), '0'.repeat(63), '0'.repeat(65)] };
 const NONCE: Samples = { valid: ['0', '0000000000000001', '8999999999999999', '9007199254740991'], invalid: ['-1', '1.5', '1e3', '9007199254740992', '9999999999999999', '12345678901234567'] };
+const AMOUNT_TEXT: Samples = { valid: ['1', '100', '9007199254740991'], invalid: ['0', '01', '-1', '1.5', '9007199254740992', '12345678901234567'] };
 const CURSOR: Samples = { valid: ['WyIyMDI0IiwiaWQiXQ', 'a-b_c'], invalid: ['a+b', 'a/b=', '', 'x'.repeat(257)] };
 const IDEMPOTENCY_KEY: Samples = { valid: ['key-1', 'a b', 'x'.repeat(255)], invalid: ['', ' a', 'a ', 'é', 'x'.repeat(256)] };
 const AUDIT_ACTION: Samples = { valid: ['bet.placed'], invalid: ['', ' bet', 'x'.repeat(101)] };
@@ -91,6 +92,7 @@ const PATTERN_SAMPLES: [string, Samples][] = [
   ['**/properties/serverSeed', SEED_HEX],
   ['**/parameters/query:serverSeed/schema', SEED_HEX],
   ['**/parameters/query:nonce/schema', NONCE],
+  ['**/parameters/query:amount/schema', AMOUNT_TEXT],
   ['**/parameters/query:cursor/schema', CURSOR],
   ['**/parameters/header:idempotency-key/schema', IDEMPOTENCY_KEY],
   ['/paths/~1audit/get/parameters/query:action/schema', AUDIT_ACTION],

@@ -68,7 +68,11 @@ export const fairnessVerifyQuery = z
       .transform(Number)
       .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER, { error: 'amount is too large' }))
       .optional()
-      .meta({ description: "the bet's amount, with params: the answer then says what it paid" }),
+      .meta({
+        description: "the bet's amount, with params: the answer then says what it paid",
+        // No leading zero, so at least 1: the lookahead, then the same bound as the nonce.
+        pattern: `^(?=[1-9])${decimalAtMost(String(Number.MAX_SAFE_INTEGER)).slice(1)}`,
+      }),
   })
   .strict()
   .transform((query, ctx) => {
