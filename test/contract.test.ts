@@ -120,6 +120,8 @@ const SAMPLE_BODIES: Record<string, unknown> = {
   'POST /admin/operators': { name: 'contract-sample' },
   'PATCH /admin/operators/{id}': { rateLimitPerSecond: 1000 },
 };
+/** Params of a bet on each game (GET /games lists them with their JSON Schema). */
+const GAME_PARAMS: Record<string, unknown> = { dice: { target: 50, direction: 'over' }, 'lucky-dice': {} };
 const SAMPLE_QUERIES: Record<string, Record<string, string>> = {
   'GET /fairness/verify': { game: 'dice', serverSeed: '0'.repeat(64), clientSeed: 'seed', nonce: '0' },
 };
@@ -280,6 +282,13 @@ test.serial('sessions, bets, rounds, fairness, limits, the outbox and webhooks a
   await exchange({ op: 'POST /bets', status: 400, code: 'VALIDATION_FAILED', headers: key(), json: bet({ target: 1, direction: 'over' }) });
   await exchange({ op: 'POST /bets', status: 400, code: 'VALIDATION_FAILED', headers: key(), json: bet({ target: 50.123, direction: 'over' }), request: 'unchecked' });
   await exchange({ op: 'POST /bets', status: 400, code: 'PAYOUT_TOO_LARGE', headers: key(), json: bet({ target: 0.01, direction: 'under' }, Number.MAX_SAFE_INTEGER), request: 'valid' });
+  // A bet on every game the document offers, so each game's params and outcome are held to it.
+  const offered = contract.operationOf('POST /bets').operation.requestBody?.content?.['application/json']?.schema as { oneOf?: { properties: { game: { enum: string[] } } }[] };
+  const games = (offered.oneOf ?? []).flatMap((body) => body.properties.game.enum);
+  t.deepEqual(games.filter((game) => !(game in GAME_PARAMS)), [], 'every game of the document has sample params in GAME_PARAMS');
+  for (const game of games) {
+    await exchange({ op: 'POST /bets', status: [201, 202], headers: key(), json: { sessionToken: token, amount: 100, game, params: GAME_PARAMS[game] } });
+  }
   const betId = placed.body?.id as string;
   await exchange({ op: 'GET /bets/{id}', status: 200, params: { id: betId } });
   await exchange({ op: 'GET /bets/{id}', status: 404, code: 'NOT_FOUND', params: { id: randomUUID() } });
