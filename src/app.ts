@@ -92,7 +92,7 @@ export function createApp(deps: AppDeps): Express {
   operatorRoutes.use(fairnessRoutes(db, deps.services.keyring));
   operatorRoutes.use(roundsRoutes(db));
   operatorRoutes.use(transactionsRoutes(db));
-  operatorRoutes.use(auditRoutes(db));
+  operatorRoutes.use(auditRoutes());
   operatorRoutes.use(limitsRoutes());
   operatorRoutes.use(outboxRoutes(deps.services.outbox));
   operatorRoutes.use(webhooksRoutes(deps.services.webhooks));
