@@ -90,7 +90,7 @@ export function createApp(deps: AppDeps): Express {
   operatorRoutes.use(betsRoutes(deps.services.bets));
   operatorRoutes.use(sessionsRoutes(deps.services.sessions));
   operatorRoutes.use(fairnessRoutes(db, deps.services.keyring));
-  operatorRoutes.use(roundsRoutes(db));
+  operatorRoutes.use(roundsRoutes());
   operatorRoutes.use(transactionsRoutes(db));
   operatorRoutes.use(auditRoutes());
   operatorRoutes.use(limitsRoutes());
