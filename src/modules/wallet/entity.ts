@@ -1,4 +1,4 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { BigIntType, EntitySchema } from '@mikro-orm/core';
 
 /** One wallet transaction of a bet; `id` is deterministic so every retry is the same one. */
 export interface WalletTransaction {
@@ -32,7 +32,8 @@ export const WalletTransactionEntity = new EntitySchema<WalletTransaction>({
     kind: { type: 'text' },
     debitTransactionId: { type: 'text', nullable: true },
     currency: { type: 'character', length: 3 },
-    amount: { type: 'bigint' },
+    // Minor units, within Number.MAX_SAFE_INTEGER by validation (SPEC §3): a number, as in SQL reads.
+    amount: { type: new BigIntType('number') },
     status: { type: 'text' },
     resultCode: { type: 'text', nullable: true },
     attempts: { type: 'integer' },
