@@ -91,7 +91,7 @@ export function createApp(deps: AppDeps): Express {
   operatorRoutes.use(sessionsRoutes(deps.services.sessions));
   operatorRoutes.use(fairnessRoutes(db, deps.services.keyring));
   operatorRoutes.use(roundsRoutes());
-  operatorRoutes.use(transactionsRoutes(db));
+  operatorRoutes.use(transactionsRoutes());
   operatorRoutes.use(auditRoutes());
   operatorRoutes.use(limitsRoutes());
   operatorRoutes.use(outboxRoutes(deps.services.outbox));

@@ -18,6 +18,11 @@ export interface WalletTransaction {
   nextAttemptAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
+  /**
+   * created_at to the microsecond, as Postgres keeps it (a Date keeps milliseconds): the
+   * position a page cursor carries. Computed, and only when asked (`populate`).
+   */
+  positionAt?: string;
 }
 
 export const WalletTransactionEntity = new EntitySchema<WalletTransaction>({
@@ -41,5 +46,6 @@ export const WalletTransactionEntity = new EntitySchema<WalletTransaction>({
     nextAttemptAt: { type: 'Date', nullable: true },
     createdAt: { type: 'Date' },
     updatedAt: { type: 'Date' },
+    positionAt: { type: 'string', lazy: true, formula: (alias) => `to_char(${alias}.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` },
   },
 });
