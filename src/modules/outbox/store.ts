@@ -37,10 +37,14 @@ async function withTransactions(em: EntityManager, bets: OutboxEntry['bet'][]): 
   });
 }
 
+// A bet is an outbox item only with its credit row (a credit_pending or credit_parked bet has
+// it from the transition that entered crediting): checked in the page's own statement, so a
+// bet without one never takes a place on the page. One primary-key probe per bet.
+const HAS_CREDIT_TRANSACTION = raw((alias) => `EXISTS (SELECT 1 FROM wallet_transactions wt WHERE wt.id = ${alias}.id || ':credit')`);
+
 /**
  * bets, then their wallet_transactions: the operator's deferred credits newest first, `limit`
- * before the cursor (bets_operator_status_created). A credit_pending or credit_parked bet has
- * its credit row from the transition that entered crediting, so every bet read is an item.
+ * before the cursor (bets_operator_status_created).
  */
 export async function selectOutboxPage(em: EntityManager, operatorId: string, page: { cursor: readonly [string, string] | null; limit: number }): Promise<OutboxEntry[]> {
   const bets = await em.find(
@@ -48,6 +52,7 @@ export async function selectOutboxPage(em: EntityManager, operatorId: string, pa
     {
       operatorId,
       status: { $in: ['credit_pending', 'credit_parked'] },
+      [HAS_CREDIT_TRANSACTION]: true,
       ...(page.cursor !== null && { [raw((alias) => `(${alias}.created_at, ${alias}.id)`)]: { $lt: raw('(?::timestamptz, ?::uuid)', page.cursor) } }),
     },
     { fields: BET_FIELDS, orderBy: { createdAt: 'desc', id: 'desc' }, limit: page.limit },
