@@ -15,6 +15,7 @@ import { adminOperatorsRoutes } from './modules/operators/routes.ts';
 import { sessionsRoutes } from './modules/sessions/routes.ts';
 import { fairnessPublicRoutes, fairnessRoutes } from './modules/fairness/routes.ts';
 import { roundsRoutes } from './modules/rounds/routes.ts';
+import { gamesRoutes } from './modules/games/routes.ts';
 import { transactionsRoutes } from './modules/wallet/transactions-routes.ts';
 import { auditRoutes } from './modules/audit/routes.ts';
 import { limitsRoutes } from './modules/compliance/routes.ts';
@@ -87,6 +88,7 @@ export function createApp(deps: AppDeps): Express {
   operatorRoutes.use(limitRate);
   operatorRoutes.use(body);
   // No two of these routers share a path.
+  operatorRoutes.use(gamesRoutes());
   operatorRoutes.use(betsRoutes(deps.services.bets));
   operatorRoutes.use(sessionsRoutes(deps.services.sessions));
   operatorRoutes.use(fairnessRoutes(db, deps.services.keyring));

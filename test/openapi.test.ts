@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { GAME_IDS } from '../src/games/registry.ts';
 import { appRoutes } from './support/app-routes.ts';
 import { startCluster, TEST_ADMIN_TOKEN, type TestCluster } from './support/cluster.ts';
 import { placeBet, waitForBet } from './support/bets.ts';
@@ -116,10 +117,15 @@ test('POST /bets documents its required Idempotency-Key, an integer amount, and 
   t.like(key, { required: true, schema: { type: 'string', maxLength: 255 } });
 
   t.true(placeBet.requestBody.required);
-  const body = resolve(placeBet.requestBody.content['application/json'].schema);
-  t.deepEqual(body.required.sort(), ['amount', 'game', 'params', 'sessionToken']);
-  t.like(body.properties.amount, { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
-  t.false(body.additionalProperties, 'an unknown field is refused');
+  // One body per game of the registry, each with that game's params.
+  const bodies = resolve(placeBet.requestBody.content['application/json'].schema).oneOf.map(resolve);
+  t.deepEqual(bodies.map((body: any) => body.properties.game.enum), GAME_IDS.map((id) => [id]));
+  for (const body of bodies) {
+    t.deepEqual(body.required.sort(), ['amount', 'game', 'params', 'sessionToken']);
+    t.like(body.properties.amount, { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+    t.false(body.additionalProperties, 'an unknown field is refused');
+    t.false(body.properties.params.additionalProperties, 'an unknown param is refused');
+  }
 
   const bet = { $ref: '#/components/schemas/Bet' };
   t.deepEqual(placeBet.responses['201'].content['application/json'].schema, bet);

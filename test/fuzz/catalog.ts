@@ -164,6 +164,7 @@ export function routeInputs(fx: Fixtures): Record<string, RouteInputs> {
       },
     },
     'GET /limits': {},
+    'GET /games': {},
     'PUT /limits': {
       body: {
         blockedJurisdictions: { kind: 'jurisdictions', valid: ['US', 'FR'] },

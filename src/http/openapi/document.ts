@@ -5,6 +5,7 @@ import { registerSessionsPaths } from '../../modules/sessions/openapi.ts';
 import { registerFairnessPaths } from '../../modules/fairness/openapi.ts';
 import { registerBetsPaths } from '../../modules/bets/openapi.ts';
 import { registerRoundsPaths } from '../../modules/rounds/openapi.ts';
+import { registerGamesPaths } from '../../modules/games/openapi.ts';
 import { registerTransactionsPaths } from '../../modules/wallet/transactions-openapi.ts';
 import { registerAuditPaths } from '../../modules/audit/openapi.ts';
 import { registerLimitsPaths } from '../../modules/compliance/openapi.ts';
@@ -20,6 +21,7 @@ export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']
 // here to fix the order the docs page shows them in.
 const MODULE_PATHS = [
   registerSessionsPaths,
+  registerGamesPaths,
   registerBetsPaths,
   registerRoundsPaths,
   registerFairnessPaths,
@@ -35,6 +37,7 @@ const MODULE_PATHS = [
 
 const TAGS = [
   { name: 'Sessions', description: 'Launch, verify and revoke game sessions' },
+  { name: 'Games', description: 'The games an operator offers' },
   { name: 'Bets', description: 'Place bets and read them back' },
   { name: 'Rounds', description: 'Rounds and game recall' },
   { name: 'Fairness', description: 'Provable fairness: verify outcomes, rotate seeds' },

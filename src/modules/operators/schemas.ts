@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { pageSchema } from '../../shared/pagination.ts';
 import { plainText } from '../../shared/text.ts';
+import { gameSettingsPatch } from '../../games/settings.ts';
 
 const httpUrl = z
   .url({ protocol: /^https?$/ })
@@ -27,6 +28,7 @@ export const patchOperatorBody = z
     webhookUrl: httpUrl.nullable().optional(),
     webhookSecret: secret.nullable().optional(),
     rateLimitPerSecond: z.int().min(1).max(1_000_000).nullable().optional(),
+    games: gameSettingsPatch.optional(),
   })
   .strict();
 
@@ -40,6 +42,10 @@ export const operatorView = z
     webhookUrl: z.string().nullable(),
     webhookSecretSet: z.boolean(),
     rateLimitPerSecond: z.int().nullable(),
+    games: z.object({
+      enabled: z.array(z.string()).meta({ description: 'the games this operator offers (a new operator has every game)' }),
+      config: z.record(z.string(), z.record(z.string(), z.unknown())).meta({ description: "every game's config in force, by game id" }),
+    }),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
