@@ -44,7 +44,7 @@ const HAS_CREDIT_TRANSACTION = raw((alias) => `EXISTS (SELECT 1 FROM wallet_tran
 
 /**
  * bets, then their wallet_transactions: the operator's deferred credits newest first, `limit`
- * before the cursor (bets_operator_status_created).
+ * before the cursor.
  */
 export async function selectOutboxPage(em: EntityManager, operatorId: string, page: { cursor: readonly [string, string] | null; limit: number }): Promise<OutboxEntry[]> {
   const bets = await em.find(
@@ -70,8 +70,8 @@ export async function selectOutboxItem(em: EntityManager, operatorId: string, be
 
 // Deferred credits are credit_pending bets; parked bets wait for a person, with a rollback
 // that kept failing (parked) or a credit the wallet refused (credit_parked). All are open
-// bets: Postgres answers from bets_operator_status_created (one operator) or the partial
-// index bets_open_due (all), and never scans settled history.
+// bets, so Postgres answers the count of all operators from the partial index
+// bets_open_due and never scans settled history.
 const BACKLOG_STATES = ['credit_pending', 'parked', 'credit_parked'];
 
 /** bets: the deferred credits and parked bets of one operator, or of all (`null`), counted. */
