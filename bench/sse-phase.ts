@@ -3,6 +3,7 @@ import type { BenchTarget } from './cluster.ts';
 import { config, log, type Failures } from './config.ts';
 import { cpuDelta, sampleCpu } from './cpu.ts';
 import { countOf, percentile } from './load.ts';
+import { PACED_CONNECTIONS_PER_NODE } from './open-loop-levels.ts';
 import type { BenchOperator } from './operator-setup.ts';
 import type { ProductDb } from './postgres-stats.ts';
 import { runSse, type SseResult } from './sse.ts';
@@ -50,7 +51,8 @@ export async function runSsePhase(run: {
     requested: config.sseClients,
     sample: config.sseSample,
     durationS: config.sseDurationS,
-    connections: config.sseConnections,
+    ratePerS: config.sseRate,
+    connectionsPerUrl: PACED_CONNECTIONS_PER_NODE,
     log,
     countEvents: productDb
       ? async () => Number((await productDb.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE operator_id = $1', [operator.id])).rows[0]?.n ?? 0)
@@ -82,7 +84,7 @@ export function sseReport({ sse, cpuLine }: SsePhase, nodeName: string | undefin
   const settled = countOf(sse.load, (status) => status === 201);
   report.push('');
   report.push(
-    `SSE: idle GET /stream clients on ${nodeName} for the bench operator; bets at ${sse.load.connections} connections × ` +
+    `SSE: idle GET /stream clients on ${nodeName} for the bench operator; bets at ${fmt(config.sseRate, 0)}/s offered (open loop) × ` +
       `${fmt(sse.load.durationS, 0)} s over all nodes meanwhile (${fmt(settled / sse.load.durationS, 1)} settled bets/s, ` +
       `statuses ${JSON.stringify(Object.fromEntries(sse.load.statuses))}); latency = receive time − event occurredAt, over every frame of ` +
       `${sse.sampled} sampled clients:`,

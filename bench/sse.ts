@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { runLevel, type LevelResult } from './load.ts';
+import type { LevelResult } from './load.ts';
+import { runPacedLevel } from './paced.ts';
 import { rssMb } from './processes.ts';
 
 // The SSE part of `npm run bench`: N idle GET /stream clients on ONE node for the bench
@@ -8,8 +9,10 @@ import { rssMb } from './processes.ts';
 // clients parses every frame and measures publish→receive latency as the receive time
 // minus the event's `occurredAt` (stamped by the node when it creates the event, inside
 // the bet's transaction, before commit; same machine clock, ms resolution); the others
-// only drain their sockets. Environment: BENCH_SSE=0 skips it, BENCH_SSE_CLIENTS (2000),
-// BENCH_SSE_SAMPLE (200), BENCH_SSE_DURATION (s, 10), BENCH_SSE_CONNECTIONS (8).
+// only drain their sockets. The bets are offered open loop at a fixed rate, so the fan-out's
+// demand does not depend on how fast the nodes answer. Environment: BENCH_SSE=0 skips it,
+// BENCH_SSE_CLIENTS (2000), BENCH_SSE_SAMPLE (200), BENCH_SSE_DURATION (s, 10),
+// BENCH_SSE_RATE (bets/s, 50).
 
 const BATCH = 500;
 const OPEN_TIMEOUT_MS = 15_000;
@@ -26,7 +29,10 @@ export interface SseOptions {
   requested: number;
   sample: number;
   durationS: number;
-  connections: number;
+  /** Bets per second offered over all nodes while the clients are connected. */
+  ratePerS: number;
+  /** Connections per node the bet generator may open. */
+  connectionsPerUrl: number;
   log: (line: string) => void;
   /** Events of the operator in the database (to count those the load produced); optional. */
   countEvents?: () => Promise<number>;
@@ -232,10 +238,11 @@ export async function runSse(options: SseOptions): Promise<SseResult> {
 
   const eventsBefore = await options.countEvents?.();
   measuring = true;
-  log(`SSE: bets at ${options.connections} connections × ${options.durationS} s while the clients are connected`);
-  const load = await runLevel({
+  log(`SSE: bets at ${options.ratePerS}/s offered × ${options.durationS} s while the clients are connected`);
+  const load = await runPacedLevel({
     urls: options.loadUrls,
-    connections: options.connections,
+    ratePerS: options.ratePerS,
+    connectionsPerUrl: options.connectionsPerUrl,
     durationS: options.durationS,
     apiKey: options.apiKey,
     tokens: options.tokens,

@@ -21,8 +21,10 @@ class RecordingResponse extends EventEmitter {
     this.headersSent = true;
   }
   flushHeaders() {}
-  write(chunk: string) {
-    this.written += chunk;
+  writes = 0;
+  write(chunk: string | Buffer) {
+    this.writes += 1;
+    this.written += chunk.toString();
     if (!this.accepting) this.writableLength += Buffer.byteLength(chunk);
     return this.accepting;
   }
@@ -42,7 +44,7 @@ class RecordingResponse extends EventEmitter {
 
 const entry = (raw: string, type = 'bet.placed', playerId = 'p1'): StreamEntry => {
   const id = parseStreamId(raw) ?? ZERO_ID;
-  return { id, type, playerId, frame: `id: ${id.text}\nevent: ${type}\ndata: {}\n\n` };
+  return { id, type, playerId, frame: Buffer.from(`id: ${id.text}\nevent: ${type}\ndata: {}\n\n`) };
 };
 
 function open(filter: EventFilter = {}, clientBuffer = 10, maxBacklogBytes = 1_000) {
