@@ -157,10 +157,22 @@ export class SseConnection {
     this.terminate(position + endFrame('replay_limit') + retryFrame(this.settings.retryMs));
   }
 
-  /** Graceful shutdown: a last reconnection hint, then the end of the stream. */
+  /**
+   * Graceful shutdown: a last reconnection hint, then the end of the stream. A client whose
+   * socket is not taking what it was sent gets its connection cut at once instead: a hint
+   * queued behind its backlog would reach it no sooner than that backlog, and the node must
+   * exit within SHUTDOWN_TIMEOUT_MS however much is queued. It resumes from the last frame
+   * it received whole (its Last-Event-ID), so cutting loses nothing (SPEC §7).
+   */
   shutdown(): void {
     if (this.closed) return;
     sseClientsDropped.inc({ reason: 'shutdown' });
+    if (this.blocked) {
+      const { res } = this;
+      this.release();
+      res.destroy();
+      return;
+    }
     this.terminate(retryFrame(this.settings.retryMs));
   }
 
