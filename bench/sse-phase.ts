@@ -116,6 +116,7 @@ export function sseReport({ sse, cpuLine }: SsePhase, nodeName: string | undefin
       (sse.openFailures.size ? `; open failures ${JSON.stringify(Object.fromEntries(sse.openFailures))}` : '') +
       (sse.controlFrames.size ? `; control frames ${JSON.stringify(Object.fromEntries(sse.controlFrames))}` : ''),
   );
+  if (sse.nodeCpuMsPerS !== undefined) report.push(`  CPU of ${nodeName} from the load's start to the end of the drain: ${fmt(sse.nodeCpuMsPerS, 0)} ms/s`);
   report.push(cpuLine);
   return report;
 }

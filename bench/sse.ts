@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { cpuDelta, sampleCpu } from './cpu.ts';
 import type { LevelResult } from './load.ts';
 import { runPacedLevel } from './paced.ts';
 import { rssMb } from './processes.ts';
@@ -67,6 +68,8 @@ export interface SseResult {
   disconnects: number;
   /** Control frames the sampled clients got (stream.end / stream.reset), with counts. */
   controlFrames: Map<string, number>;
+  /** CPU ms per s of the node with the clients, from the load's start to the end of the drain (undefined: no pid). */
+  nodeCpuMsPerS: number | undefined;
   load: LevelResult;
 }
 
@@ -237,6 +240,9 @@ export async function runSse(options: SseOptions): Promise<SseResult> {
   );
 
   const eventsBefore = await options.countEvents?.();
+  const nodePids = options.nodePid === undefined ? [] : [options.nodePid];
+  const cpuBefore = sampleCpu(nodePids, undefined, []);
+  const cpuFrom = Date.now();
   measuring = true;
   log(`SSE: bets at ${options.ratePerS}/s offered × ${options.durationS} s while the clients are connected`);
   const load = await runPacedLevel({
@@ -275,6 +281,7 @@ export async function runSse(options: SseOptions): Promise<SseResult> {
   }
   const drainSeconds = (Date.now() - drainStart) / 1000;
   measuring = false;
+  const nodeCpuMsPerS = nodePids.length ? cpuDelta(cpuBefore, sampleCpu(nodePids, undefined, [])).nodes / ((Date.now() - cpuFrom) / 1000) : undefined;
   log(
     `SSE: sampled clients saw ${eventsByLoadEnd} events by the load's end, ${seen.size} after ${drainSeconds.toFixed(1)} s more` +
       `${eventsProduced === undefined ? '' : `; the database gained ${eventsProduced}`}${drainCapped ? ' (drain cap reached)' : ''}`,
@@ -305,6 +312,7 @@ export async function runSse(options: SseOptions): Promise<SseResult> {
     },
     disconnects,
     controlFrames,
+    nodeCpuMsPerS,
     load,
   };
 
