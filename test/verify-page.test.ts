@@ -4,10 +4,11 @@ import type { Browser } from 'playwright-core';
 import { GAME_IDS } from '../src/games/registry.ts';
 import { LUCKY_DICE_VECTORS } from '../src/games/lucky-dice/test-vectors.ts';
 import { SEED_A, SEED_A_HASH, SEED_B, SEED_B_HASH, VECTORS } from '../src/modules/fairness/test-vectors.ts';
-import { roundView } from '../src/modules/rounds/schemas.ts';
 import { BROWSER_TIMEOUT_MS, launchChromium, pageOfOrigin, type WatchedPage } from './support/browser.ts';
+import { launch, waitForBet } from './support/bets.ts';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { request } from './support/http.ts';
+import { createOperator } from './support/operators.ts';
 
 // Issue #20 point 5: GET /verify is a public page where a player checks a round. Its outcome
 // is computed in the browser (Web Crypto, SPEC §5) and must equal the published vectors,
@@ -188,36 +189,35 @@ test.serial('every game of the registry is offered and its outcome computed by t
   assertClean(t, watched);
 });
 
-test.serial('a pasted round (as GET /rounds/:id shows it) fills the form and is checked; an unrevealed one is refused', async (t) => {
+test.serial('a round pasted as GET /rounds/:id gives it fills the form and is checked once revealed; before, the page refuses it', async (t) => {
   const watched = await openVerifyPage(t);
   if (!watched) return;
   const { page } = watched;
-  const vector = LUCKY_DICE_VECTORS[1]!;
-  const round = roundView.parse({
-    id: randomUUID(),
-    betId: randomUUID(),
-    playerId: 'player-1',
-    game: 'lucky-dice',
-    gameVersion: 'lucky-dice-1',
-    config: {},
-    outcome: { face: vector.face, win: true },
-    fairness: { serverSeedHash: SEED_A_HASH, clientSeed: vector.clientSeed, nonce: vector.nonce, serverSeed: null },
-    createdAt: new Date().toISOString(),
-  });
+  const operator = await createOperator(cluster.nodes[0]!);
+  const client = operator.client(cluster.nodes[0]!.url);
+  const session = await launch(client, 'player-verify-page');
+  const placed = await client.post('/bets', { sessionToken: session, amount: 100, game: 'lucky-dice', params: {} }, { headers: { 'idempotency-key': randomUUID() } });
+  t.true(placed.status === 201 || placed.status === 202, JSON.stringify(placed.body));
+  const bet = await waitForBet(client, placed.body.id);
+  const roundAnswer = () => client.get(`/rounds/${bet.roundId}`);
 
   await page.click('summary');
-  await page.fill('#round-json', JSON.stringify(round));
+  await page.fill('#round-json', JSON.stringify((await roundAnswer()).body));
   await page.click('#fill-from-round');
   t.regex(await page.locator('#round-json-error').innerText(), /not revealed yet/);
   t.true(await page.locator('#results').isHidden());
 
-  await page.fill('#round-json', JSON.stringify({ ...round, fairness: { ...round.fairness, serverSeed: vector.serverSeed } }));
+  t.is((await client.post(`/sessions/${session}/seeds/rotate`, {})).status, 200);
+  const round = (await roundAnswer()).body;
+  t.is(typeof round.fairness.serverSeed, 'string');
+  await page.fill('#round-json', JSON.stringify(round));
   await page.click('#fill-from-round');
   const shown = await shownResults(watched);
   t.is(await page.locator('#game').inputValue(), 'lucky-dice');
-  t.is(await page.locator('#nonce').inputValue(), String(vector.nonce));
-  t.deepEqual(shown.browserOutcome, { face: vector.face, win: true });
+  t.is(await page.locator('#client-seed').inputValue(), round.fairness.clientSeed);
+  t.deepEqual(shown.browserOutcome, round.outcome, 'the browser finds the outcome the round recorded');
   t.is(shown.outcomeVerdict, 'match');
   t.is(shown.hashVerdict, 'match');
+  t.is(shown.seedHash, round.fairness.serverSeedHash);
   assertClean(t, watched);
 });

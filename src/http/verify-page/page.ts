@@ -81,6 +81,7 @@ button { margin-top: 0.5rem; padding: 0.4rem 1.2rem; }
 table { margin-top: 1.5rem; border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 0.4rem; border-bottom: 1px solid #ddd; vertical-align: top; }
 td { font-family: ui-monospace, monospace; word-break: break-all; }
+output { font-family: system-ui, sans-serif; word-break: normal; }
 [data-verdict="match"] { color: #116611; font-weight: bold; }
 [data-verdict="mismatch"] { color: #b00020; font-weight: bold; }
 [data-verdict="unknown"], .error { color: #8a5a00; }
