@@ -221,3 +221,26 @@ test.serial('a round pasted as GET /rounds/:id gives it fills the form and is ch
   t.is(shown.seedHash, round.fairness.serverSeedHash);
   assertClean(t, watched);
 });
+
+test.serial('a round linked with its values in the address is filled in and checked at once', async (t) => {
+  const watched = await openVerifyPage(t);
+  if (!watched) return;
+  const vector = VECTORS[2]!;
+  const query = new URLSearchParams({
+    game: 'dice',
+    serverSeed: vector.serverSeed,
+    serverSeedHash: SEED_A_HASH,
+    clientSeed: vector.clientSeed,
+    nonce: String(vector.nonce),
+  });
+  await watched.page.goto(`${origin}/verify?${query}`, { timeout: BROWSER_TIMEOUT_MS });
+  const shown = await shownResults(watched);
+  t.deepEqual(shown.browserOutcome, { roll: vector.rollHundredths / 100 });
+  t.is(shown.outcomeVerdict, 'match');
+  t.is(shown.hashVerdict, 'match');
+
+  await watched.page.goto(`${origin}/verify?game=no-such-game&serverSeed=${vector.serverSeed}&clientSeed=x&nonce=1`, { timeout: BROWSER_TIMEOUT_MS });
+  t.is(await watched.page.locator('#server-seed').inputValue(), vector.serverSeed, 'what fits is filled in');
+  t.true(await watched.page.locator('#results').isHidden(), 'a game this server does not have is not checked');
+  assertClean(t, watched);
+});

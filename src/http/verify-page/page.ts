@@ -41,7 +41,7 @@ export const VERIFY_PAGE_HTML = `<!DOCTYPE html>
       </details>
       <form id="verify-form">
         <label>Game
-          <select name="game" id="game">
+          <select name="game" id="game" required>
           ${gameOptions}
           </select>
         </label>

@@ -145,6 +145,17 @@ function fillFromRound() {
   form.requestSubmit();
 }
 
+// An operator's game can link a round here with its values in the address
+// (/verify?game=…&serverSeed=…&serverSeedHash=…&clientSeed=…&nonce=…): they fill the form,
+// and a complete form is checked at once.
+function fillFromAddress() {
+  const query = new URLSearchParams(location.search);
+  const form = byId('verify-form');
+  const names = ['game', 'serverSeed', 'serverSeedHash', 'clientSeed', 'nonce'].filter((name) => query.has(name));
+  for (const name of names) form.elements[name].value = query.get(name);
+  if (names.length > 0 && form.checkValidity()) form.requestSubmit();
+}
+
 byId('verify-form').addEventListener('submit', (event) => {
   event.preventDefault();
   check().catch((error) => {
@@ -152,4 +163,5 @@ byId('verify-form').addEventListener('submit', (event) => {
   });
 });
 byId('fill-from-round').addEventListener('click', fillFromRound);
+fillFromAddress();
 `;
