@@ -94,9 +94,9 @@ export function createApp(deps: AppDeps): Express {
   operatorRoutes.use(betsRoutes(deps.services.bets));
   operatorRoutes.use(sessionsRoutes(deps.services.sessions));
   operatorRoutes.use(fairnessRoutes(db, deps.services.keyring));
-  operatorRoutes.use(roundsRoutes(db));
-  operatorRoutes.use(transactionsRoutes(db));
-  operatorRoutes.use(auditRoutes(db));
+  operatorRoutes.use(roundsRoutes());
+  operatorRoutes.use(transactionsRoutes());
+  operatorRoutes.use(auditRoutes());
   operatorRoutes.use(limitsRoutes());
   operatorRoutes.use(outboxRoutes(deps.services.outbox));
   operatorRoutes.use(webhooksRoutes(deps.services.webhooks));

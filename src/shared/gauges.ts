@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { Gauge } from 'prom-client';
 import { readOutboxBacklog } from '../modules/outbox/service.ts';
-import type { Db } from './db.ts';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { registry } from './metrics.ts';
 import { withTimeout } from './with-timeout.ts';
 
@@ -31,17 +31,14 @@ function cachedRead<T>(source: string, read: () => Promise<T>, logger: Logger): 
 }
 
 /** Registers the queue depth, outbox depth and parked bets gauges; call once per process. */
-export function registerStateGauges(deps: { db: Db; queues: Queue[]; logger: Logger }): void {
+export function registerStateGauges(deps: { orm: MikroORM; queues: Queue[]; logger: Logger }): void {
   const queueCounts = cachedRead(
     'redis',
     () => Promise.all(deps.queues.map(async (queue) => ({ queue: queue.name, counts: await queue.getJobCounts(...QUEUE_STATES) }))),
     deps.logger,
   );
-  const betBacklog = cachedRead(
-    'postgres',
-    () => readOutboxBacklog(deps.db),
-    deps.logger,
-  );
+  // A fork per read: one unit of work each, as a job's (STYLE.md).
+  const betBacklog = cachedRead('postgres', () => readOutboxBacklog(deps.orm.em.fork()), deps.logger);
 
   new Gauge({
     name: 'rgs_metrics_source_up',
