@@ -77,6 +77,18 @@ export const diceParams = z
           `under needs 0.01 ≤ target ≤ 98, over needs 2 ≤ target ≤ 99.99`,
       });
     }
+  })
+  .meta({
+    // The win-chance bounds per direction, for JSON Schema validators and generated clients.
+    // "At most 2 decimals" stays in the description: `multipleOf: 0.01` is judged in binary
+    // floating point by most validators, which would refuse valid targets such as 0.07.
+    description:
+      'target has at most 2 decimals (not expressible in JSON Schema); the win chance must be 0.01–98 %: ' +
+      'under needs 0.01 ≤ target ≤ 98, over needs 2 ≤ target ≤ 99.99',
+    oneOf: [
+      { properties: { direction: { const: 'under' }, target: { minimum: 0.01, maximum: 98 } } },
+      { properties: { direction: { const: 'over' }, target: { minimum: 2, maximum: 99.99 } } },
+    ],
   });
 
 export type DiceParams = z.infer<typeof diceParams>;

@@ -13,6 +13,19 @@ const clientSeedSchema = z
   .string()
   .regex(/^[\x20-\x7e]{1,64}$/, { error: 'clientSeed must be 1–64 printable ASCII characters' });
 
+/**
+ * A pattern for 1–`max.length` decimal digits whose value is at most `max` (leading zeros
+ * allowed): shorter strings always are; one as long as `max` is when it does not exceed it
+ * digit by digit, which is what the alternatives spell out.
+ */
+function decimalAtMost(max: string): string {
+  const sameLength = [...max].map((digit, index) => {
+    const rest = max.length - index - 1;
+    return digit === '0' ? '' : `${max.slice(0, index)}[0-${Number(digit) - 1}][0-9]{${rest}}`;
+  });
+  return `^(?:[0-9]{1,${max.length - 1}}|${[...sameLength.filter(Boolean), max].join('|')})$`;
+}
+
 /** A query parameter holding JSON (a round's `config` or a bet's `params`, as recall shows them). */
 const jsonText = (name: string) =>
   z
@@ -42,7 +55,11 @@ export const fairnessVerifyQuery = z
       .string()
       .regex(/^[0-9]{1,16}$/, { error: 'nonce must be a non-negative integer' })
       .transform(Number)
-      .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER, { error: 'nonce is too large' })),
+      .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER, { error: 'nonce is too large' }))
+      .meta({
+        description: 'decimal digits, at most 9007199254740991 (Number.MAX_SAFE_INTEGER)',
+        pattern: decimalAtMost(String(Number.MAX_SAFE_INTEGER)),
+      }),
     config: jsonText('config').optional().meta({ description: "the round's config (JSON); the game's default when absent" }),
     params: jsonText('params').optional().meta({ description: "the bet's params (JSON): the answer then says whether it won" }),
     amount: z
@@ -51,7 +68,11 @@ export const fairnessVerifyQuery = z
       .transform(Number)
       .pipe(z.number().int().max(Number.MAX_SAFE_INTEGER, { error: 'amount is too large' }))
       .optional()
-      .meta({ description: "the bet's amount, with params: the answer then says what it paid" }),
+      .meta({
+        description: "the bet's amount, with params: the answer then says what it paid",
+        // No leading zero, so at least 1: the lookahead, then the same bound as the nonce.
+        pattern: `^(?=[1-9])${decimalAtMost(String(Number.MAX_SAFE_INTEGER)).slice(1)}`,
+      }),
   })
   .strict()
   .transform((query, ctx) => {
