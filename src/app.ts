@@ -9,6 +9,7 @@ import { jsonBody } from './http/json-body.ts';
 import { observeRequests } from './http/observe.ts';
 import { metricsRoutes, opsRoutes } from './http/ops-routes.ts';
 import { apiDocsRoutes } from './http/openapi/routes.ts';
+import { verifyPageRoutes } from './http/verify-page/routes.ts';
 import { rateLimit } from './http/rate-limit.ts';
 import { unitOfWorkPerRequest } from './http/unit-of-work.ts';
 import { adminOperatorsRoutes } from './modules/operators/routes.ts';
@@ -55,8 +56,8 @@ function baseApp(logger: Logger, services: Services): Express {
 }
 
 /**
- * The public app (PORT): the operator API, fairness verification, the API docs and the
- * load balancers' probes. The admin surface does not exist here (SPEC §2): see
+ * The public app (PORT): the operator API, fairness verification and the players' verifier
+ * page, the API docs and the load balancers' probes. The admin surface does not exist here (SPEC §2): see
  * `createAdminApp`. A body is read only once its request is authenticated (SPEC §11), so a
  * request with a bad key costs a key lookup at most, whatever it carries.
  */
@@ -77,6 +78,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(opsRoutes({ db, redis, nodeId: env.NODE_ID, isShuttingDown: deps.isShuttingDown }));
   app.use(fairnessPublicRoutes());
   app.use(apiDocsRoutes());
+  app.use(verifyPageRoutes());
   // Not here, whatever credentials come along: 404 before the operator key is asked for.
   app.use(['/admin', '/metrics'], notFoundHandler);
 

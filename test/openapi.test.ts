@@ -19,8 +19,10 @@ let document: OpenApiDocument;
 const nodeUrl = () => cluster.nodes[0]!.url;
 
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
-// The docs themselves and Bull Board (a library's UI) are the endpoints SPEC §3 leaves out.
-const isUndocumented = (path: string) => path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/') || path === '/admin/queues';
+// The docs themselves and Bull Board (a library's UI) are the endpoints SPEC §3 leaves out;
+// the players' verifier page (/verify and its assets) is a page, not API.
+const isPage = (path: string, page: string) => path === page || path.startsWith(`${page}/`);
+const isUndocumented = (path: string) => path === '/openapi.json' || isPage(path, '/docs') || isPage(path, '/verify') || path === '/admin/queues';
 // Liveness, readiness and metrics read no input: there is no client error for them to document.
 const PROBES = new Set(['/health', '/ready', '/metrics']);
 const PUBLIC = new Set(['/fairness/verify', ...PROBES]);
