@@ -39,6 +39,7 @@ export const config = {
   sseSample: Math.floor(numberEnv('BENCH_SSE_SAMPLE', 200)),
   sseDurationS: numberEnv('BENCH_SSE_DURATION', 10),
   sseRate: numberEnv('BENCH_SSE_RATE', 50),
+  ssePlayerFilter: process.env.BENCH_SSE_PLAYER_FILTER === '1',
 };
 
 /** Names this run's operator, players, idempotency keys and (own cluster) database and Redis prefix. */

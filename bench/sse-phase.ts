@@ -32,6 +32,7 @@ export async function runSsePhase(run: {
   nodeName: string;
   operator: BenchOperator;
   tokens: string[];
+  playerPrefix: string;
   keyPrefix: string;
   productDb: ProductDb | undefined;
   failures: Failures;
@@ -47,6 +48,7 @@ export async function runSsePhase(run: {
     loadUrls: target.nodeUrls,
     apiKey: operator.apiKey,
     tokens: run.tokens,
+    playerIds: config.ssePlayerFilter ? Array.from({ length: config.players }, (_, index) => `${run.playerPrefix}${index}`) : undefined,
     keyPrefix: `${run.keyPrefix}-sse`,
     requested: config.sseClients,
     sample: config.sseSample,
@@ -84,7 +86,7 @@ export function sseReport({ sse, cpuLine }: SsePhase, nodeName: string | undefin
   const settled = countOf(sse.load, (status) => status === 201);
   report.push('');
   report.push(
-    `SSE: idle GET /stream clients on ${nodeName} for the bench operator; bets at ${fmt(config.sseRate, 0)}/s offered (open loop) × ` +
+    `SSE: idle GET /stream clients${config.ssePlayerFilter ? ` each filtered to one of ${config.players} players (?playerId=)` : ''} on ${nodeName} for the bench operator; bets at ${fmt(config.sseRate, 0)}/s offered (open loop) × ` +
       `${fmt(sse.load.durationS, 0)} s over all nodes meanwhile (${fmt(settled / sse.load.durationS, 1)} settled bets/s, ` +
       `statuses ${JSON.stringify(Object.fromEntries(sse.load.statuses))}); latency = receive time − event occurredAt, over every frame of ` +
       `${sse.sampled} sampled clients:`,

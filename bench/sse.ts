@@ -13,7 +13,8 @@ import { rssMb } from './processes.ts';
 // only drain their sockets. The bets are offered open loop at a fixed rate, so the fan-out's
 // demand does not depend on how fast the nodes answer. Environment: BENCH_SSE=0 skips it,
 // BENCH_SSE_CLIENTS (2000), BENCH_SSE_SAMPLE (200), BENCH_SSE_DURATION (s, 10),
-// BENCH_SSE_RATE (bets/s, 50).
+// BENCH_SSE_RATE (bets/s, 50), BENCH_SSE_PLAYER_FILTER=1 (each client filtered to one of
+// the bench's players, round robin, instead of unfiltered).
 
 const BATCH = 500;
 const OPEN_TIMEOUT_MS = 15_000;
@@ -26,6 +27,8 @@ export interface SseOptions {
   loadUrls: string[];
   apiKey: string;
   tokens: string[];
+  /** When given, client i is filtered to player `playerIds[i % length]` (`?playerId=`); otherwise clients are unfiltered. */
+  playerIds?: string[];
   keyPrefix: string;
   requested: number;
   sample: number;
@@ -154,10 +157,11 @@ export async function runSse(options: SseOptions): Promise<SseResult> {
     }
   };
 
-  const open = (sampled: boolean) =>
+  const open = (sampled: boolean, index: number) =>
     new Promise<void>((resolve) => {
       const client: Client = { request: undefined as unknown as http.ClientRequest, status: 0, sampled, closing: false, ended: false, frames: 0 };
-      const request = http.request(url, { headers, agent });
+      const playerId = options.playerIds?.[index % options.playerIds.length];
+      const request = http.request(playerId === undefined ? url : new URL(`?playerId=${encodeURIComponent(playerId)}`, url), { headers, agent });
       client.request = request;
       const timer = setTimeout(() => request.destroy(new Error(`no response head in ${OPEN_TIMEOUT_MS} ms`)), OPEN_TIMEOUT_MS);
       const lost = () => {
@@ -224,7 +228,7 @@ export async function runSse(options: SseOptions): Promise<SseResult> {
     for (let index = start; index < Math.min(attempted, start + BATCH); index++) {
       const sampled = index % stride === 0 && sampledCount < options.sample;
       if (sampled) sampledCount++;
-      batch.push(open(sampled));
+      batch.push(open(sampled, index));
     }
     await Promise.all(batch);
     if ((start / BATCH) % 4 === 3 || start + BATCH >= attempted) log(`SSE: ${clients.length} of ${Math.min(attempted, start + BATCH)} opened so far`);
