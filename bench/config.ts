@@ -38,7 +38,8 @@ export const config = {
   sseClients: Math.floor(numberEnv('BENCH_SSE_CLIENTS', 2_000)),
   sseSample: Math.floor(numberEnv('BENCH_SSE_SAMPLE', 200)),
   sseDurationS: numberEnv('BENCH_SSE_DURATION', 10),
-  sseConnections: Math.floor(numberEnv('BENCH_SSE_CONNECTIONS', 8)),
+  sseRate: numberEnv('BENCH_SSE_RATE', 50),
+  ssePlayerFilter: process.env.BENCH_SSE_PLAYER_FILTER === '1',
 };
 
 /** Names this run's operator, players, idempotency keys and (own cluster) database and Redis prefix. */

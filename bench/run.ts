@@ -28,7 +28,8 @@ import { drainWebhooks } from './webhooks-phase.ts';
 // running cluster: BENCH_TARGET_URLS, BENCH_WALLET_URL, BENCH_ADMIN_TOKEN, BENCH_ADMIN_URL,
 // BENCH_WALLET_SECRET, BENCH_DATABASE_URL, BENCH_TARGET_PIDS. The SSE section (bench/sse.ts,
 // after the levels): BENCH_SSE=0 skips it, BENCH_SSE_CLIENTS (2000), BENCH_SSE_SAMPLE (200),
-// BENCH_SSE_DURATION (s, 10), BENCH_SSE_CONNECTIONS (8). BENCH_NODE_ROOTS=<checkout>,<checkout>
+// BENCH_SSE_DURATION (s, 10), BENCH_SSE_RATE (bets/s offered, 50), BENCH_SSE_PLAYER_FILTER=1
+// (each client filtered to one player). BENCH_NODE_ROOTS=<checkout>,<checkout>
 // runs each node from its own checkout, to compare two versions under one load (cluster.ts).
 // BENCH_RATES=<bets/s>,… adds open-loop levels after the closed-loop ones (bench/paced.ts).
 // BENCH_WEBHOOKS=1 gives the operator a webhook receiver (bench/webhook-receiver.ts).
@@ -126,7 +127,7 @@ async function main(): Promise<number> {
   const pacedLevels = await runOpenLoopLevels(target, operator, tokens, keyPrefix);
   let ssePhase: SsePhase | undefined;
   if (config.sse) {
-    ssePhase = await runSsePhase({ target, targeted: targeted !== undefined, nodeName: nodeNames[0]!, operator, tokens, keyPrefix, productDb, failures });
+    ssePhase = await runSsePhase({ target, targeted: targeted !== undefined, nodeName: nodeNames[0]!, operator, tokens, playerPrefix, keyPrefix, productDb, failures });
   }
   const webhookLine = receiver && productDb ? await drainWebhooks({ productDb, receiver, operatorId: operator.id, failures }) : '';
 

@@ -3,6 +3,7 @@ import type { BenchTarget } from './cluster.ts';
 import { config, log, type Failures } from './config.ts';
 import { cpuDelta, sampleCpu } from './cpu.ts';
 import { countOf, percentile } from './load.ts';
+import { PACED_CONNECTIONS_PER_NODE } from './open-loop-levels.ts';
 import type { BenchOperator } from './operator-setup.ts';
 import type { ProductDb } from './postgres-stats.ts';
 import { runSse, type SseResult } from './sse.ts';
@@ -31,6 +32,7 @@ export async function runSsePhase(run: {
   nodeName: string;
   operator: BenchOperator;
   tokens: string[];
+  playerPrefix: string;
   keyPrefix: string;
   productDb: ProductDb | undefined;
   failures: Failures;
@@ -46,11 +48,13 @@ export async function runSsePhase(run: {
     loadUrls: target.nodeUrls,
     apiKey: operator.apiKey,
     tokens: run.tokens,
+    playerIds: config.ssePlayerFilter ? Array.from({ length: config.players }, (_, index) => `${run.playerPrefix}${index}`) : undefined,
     keyPrefix: `${run.keyPrefix}-sse`,
     requested: config.sseClients,
     sample: config.sseSample,
     durationS: config.sseDurationS,
-    connections: config.sseConnections,
+    ratePerS: config.sseRate,
+    connectionsPerUrl: PACED_CONNECTIONS_PER_NODE,
     log,
     countEvents: productDb
       ? async () => Number((await productDb.query<{ n: string }>('SELECT count(*) AS n FROM events WHERE operator_id = $1', [operator.id])).rows[0]?.n ?? 0)
@@ -82,7 +86,7 @@ export function sseReport({ sse, cpuLine }: SsePhase, nodeName: string | undefin
   const settled = countOf(sse.load, (status) => status === 201);
   report.push('');
   report.push(
-    `SSE: idle GET /stream clients on ${nodeName} for the bench operator; bets at ${sse.load.connections} connections × ` +
+    `SSE: idle GET /stream clients${config.ssePlayerFilter ? ` each filtered to one of ${config.players} players (?playerId=)` : ''} on ${nodeName} for the bench operator; bets at ${fmt(config.sseRate, 0)}/s offered (open loop) × ` +
       `${fmt(sse.load.durationS, 0)} s over all nodes meanwhile (${fmt(settled / sse.load.durationS, 1)} settled bets/s, ` +
       `statuses ${JSON.stringify(Object.fromEntries(sse.load.statuses))}); latency = receive time − event occurredAt, over every frame of ` +
       `${sse.sampled} sampled clients:`,
@@ -114,6 +118,7 @@ export function sseReport({ sse, cpuLine }: SsePhase, nodeName: string | undefin
       (sse.openFailures.size ? `; open failures ${JSON.stringify(Object.fromEntries(sse.openFailures))}` : '') +
       (sse.controlFrames.size ? `; control frames ${JSON.stringify(Object.fromEntries(sse.controlFrames))}` : ''),
   );
+  if (sse.nodeCpuMsPerS !== undefined) report.push(`  CPU of ${nodeName} from the load's start to the end of the drain: ${fmt(sse.nodeCpuMsPerS, 0)} ms/s`);
   report.push(cpuLine);
   return report;
 }

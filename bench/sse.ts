@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { runLevel, type LevelResult } from './load.ts';
+import { cpuDelta, sampleCpu } from './cpu.ts';
+import type { LevelResult } from './load.ts';
+import { runPacedLevel } from './paced.ts';
 import { rssMb } from './processes.ts';
 
 // The SSE part of `npm run bench`: N idle GET /stream clients on ONE node for the bench
@@ -8,8 +10,11 @@ import { rssMb } from './processes.ts';
 // clients parses every frame and measures publish→receive latency as the receive time
 // minus the event's `occurredAt` (stamped by the node when it creates the event, inside
 // the bet's transaction, before commit; same machine clock, ms resolution); the others
-// only drain their sockets. Environment: BENCH_SSE=0 skips it, BENCH_SSE_CLIENTS (2000),
-// BENCH_SSE_SAMPLE (200), BENCH_SSE_DURATION (s, 10), BENCH_SSE_CONNECTIONS (8).
+// only drain their sockets. The bets are offered open loop at a fixed rate, so the fan-out's
+// demand does not depend on how fast the nodes answer. Environment: BENCH_SSE=0 skips it,
+// BENCH_SSE_CLIENTS (2000), BENCH_SSE_SAMPLE (200), BENCH_SSE_DURATION (s, 10),
+// BENCH_SSE_RATE (bets/s, 50), BENCH_SSE_PLAYER_FILTER=1 (each client filtered to one of
+// the bench's players, round robin, instead of unfiltered).
 
 const BATCH = 500;
 const OPEN_TIMEOUT_MS = 15_000;
@@ -22,11 +27,16 @@ export interface SseOptions {
   loadUrls: string[];
   apiKey: string;
   tokens: string[];
+  /** When given, client i is filtered to player `playerIds[i % length]` (`?playerId=`); otherwise clients are unfiltered. */
+  playerIds?: string[];
   keyPrefix: string;
   requested: number;
   sample: number;
   durationS: number;
-  connections: number;
+  /** Bets per second offered over all nodes while the clients are connected. */
+  ratePerS: number;
+  /** Connections per node the bet generator may open. */
+  connectionsPerUrl: number;
   log: (line: string) => void;
   /** Events of the operator in the database (to count those the load produced); optional. */
   countEvents?: () => Promise<number>;
@@ -61,6 +71,8 @@ export interface SseResult {
   disconnects: number;
   /** Control frames the sampled clients got (stream.end / stream.reset), with counts. */
   controlFrames: Map<string, number>;
+  /** CPU ms per s of the node with the clients, from the load's start to the end of the drain (undefined: no pid). */
+  nodeCpuMsPerS: number | undefined;
   load: LevelResult;
 }
 
@@ -145,10 +157,11 @@ export async function runSse(options: SseOptions): Promise<SseResult> {
     }
   };
 
-  const open = (sampled: boolean) =>
+  const open = (sampled: boolean, index: number) =>
     new Promise<void>((resolve) => {
       const client: Client = { request: undefined as unknown as http.ClientRequest, status: 0, sampled, closing: false, ended: false, frames: 0 };
-      const request = http.request(url, { headers, agent });
+      const playerId = options.playerIds?.[index % options.playerIds.length];
+      const request = http.request(playerId === undefined ? url : new URL(`?playerId=${encodeURIComponent(playerId)}`, url), { headers, agent });
       client.request = request;
       const timer = setTimeout(() => request.destroy(new Error(`no response head in ${OPEN_TIMEOUT_MS} ms`)), OPEN_TIMEOUT_MS);
       const lost = () => {
@@ -215,7 +228,7 @@ export async function runSse(options: SseOptions): Promise<SseResult> {
     for (let index = start; index < Math.min(attempted, start + BATCH); index++) {
       const sampled = index % stride === 0 && sampledCount < options.sample;
       if (sampled) sampledCount++;
-      batch.push(open(sampled));
+      batch.push(open(sampled, index));
     }
     await Promise.all(batch);
     if ((start / BATCH) % 4 === 3 || start + BATCH >= attempted) log(`SSE: ${clients.length} of ${Math.min(attempted, start + BATCH)} opened so far`);
@@ -231,11 +244,15 @@ export async function runSse(options: SseOptions): Promise<SseResult> {
   );
 
   const eventsBefore = await options.countEvents?.();
+  const nodePids = options.nodePid === undefined ? [] : [options.nodePid];
+  const cpuBefore = sampleCpu(nodePids, undefined, []);
+  const cpuFrom = Date.now();
   measuring = true;
-  log(`SSE: bets at ${options.connections} connections × ${options.durationS} s while the clients are connected`);
-  const load = await runLevel({
+  log(`SSE: bets at ${options.ratePerS}/s offered × ${options.durationS} s while the clients are connected`);
+  const load = await runPacedLevel({
     urls: options.loadUrls,
-    connections: options.connections,
+    ratePerS: options.ratePerS,
+    connectionsPerUrl: options.connectionsPerUrl,
     durationS: options.durationS,
     apiKey: options.apiKey,
     tokens: options.tokens,
@@ -268,6 +285,7 @@ export async function runSse(options: SseOptions): Promise<SseResult> {
   }
   const drainSeconds = (Date.now() - drainStart) / 1000;
   measuring = false;
+  const nodeCpuMsPerS = nodePids.length ? cpuDelta(cpuBefore, sampleCpu(nodePids, undefined, [])).nodes / ((Date.now() - cpuFrom) / 1000) : undefined;
   log(
     `SSE: sampled clients saw ${eventsByLoadEnd} events by the load's end, ${seen.size} after ${drainSeconds.toFixed(1)} s more` +
       `${eventsProduced === undefined ? '' : `; the database gained ${eventsProduced}`}${drainCapped ? ' (drain cap reached)' : ''}`,
@@ -298,6 +316,7 @@ export async function runSse(options: SseOptions): Promise<SseResult> {
     },
     disconnects,
     controlFrames,
+    nodeCpuMsPerS,
     load,
   };
 

@@ -191,3 +191,38 @@ test('a client that never reads is closed once its unsent backlog passes SSE_MAX
   await resumed.until(has(appended.at(-1)!), 20_000);
   t.deepEqual([...before, ...entryIds(resumed)], appended);
 });
+
+test('SIGTERM cuts a stream whose client does not read, whatever its backlog: the others get their last hint and the node exits 0 within its HTTP budget', async (t) => {
+  // A bound far above what is appended: the stalled stream is still open, with a backlog, when the signal comes.
+  const node = await cluster.addNode('node-backlog-shutdown', { SSE_MAX_BACKLOG_BYTES: String(512 * 1024 * 1024), SSE_CLIENT_BUFFER: '100000' });
+  const operator = await createOperator(node);
+  const stalled = await connect(t, node.url, { apiKey: operator.apiKey });
+  const reader = await connect(t, node.url, { apiKey: operator.apiKey });
+  await stalled.until((c) => c.retries.length > 0);
+  stalled.pause();
+
+  // ~20 MB: past the kernel's socket buffers on both sides, so the node holds the rest.
+  const padding = 'x'.repeat(64 * 1024);
+  const appended: string[] = [];
+  for (let round = 0; round < 16; round++) {
+    appended.push(...(await append(operator.id, 20, { data: { padding } })));
+    await reader.until(has(appended.at(-1)!), 20_000);
+  }
+  t.is(await metric(node, 'rgs_sse_clients'), 2, 'the stalled stream is still open');
+
+  const exited = node.stop('SIGTERM');
+  await reader.until((c) => c.done, 15_000);
+  t.deepEqual(reader.retries, [3000, 3000], 'a reading client gets the last hint');
+  t.is(await exited, 0);
+  t.false(
+    node.logs.some((line) => line.includes('connections still open after the HTTP budget')),
+    'the stream was cut by the hub, not left for the HTTP budget to cut',
+  );
+
+  stalled.resume();
+  await stalled.until((c) => c.done, 20_000);
+  t.deepEqual(stalled.retries, [3000], 'no last hint was queued behind the backlog');
+  const received = entryIds(stalled);
+  t.true(received.length < appended.length);
+  t.deepEqual(received, appended.slice(0, received.length), 'what it got is a prefix of the stream: it resumes from its Last-Event-ID');
+});

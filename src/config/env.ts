@@ -99,7 +99,10 @@ const envObject = z.object({
   // SPEC §7/§11: SSE connection caps and per-client bounds.
   SSE_MAX_CLIENTS_PER_OPERATOR: z.coerce.number().int().min(1).max(1_000_000).default(100),
   SSE_MAX_CLIENTS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
-  SSE_MAX_BACKLOG_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(4 * 1024 * 1024),
+  // 256 KiB past the kernel's socket buffer is seconds of events at a busy operator's rate,
+  // and 2,000 clients all that far behind would hold at most 500 MiB (far less when they
+  // are unfiltered: their backlogs are the same shared Buffers; see docs/operations.md).
+  SSE_MAX_BACKLOG_BYTES: z.coerce.number().int().min(1024).max(1024 * 1024 * 1024).default(256 * 1024),
   SSE_MAX_REPLAY: z.coerce.number().int().min(1).max(10_000_000).default(10_000),
   // SPEC §11: failed authentications per client address per second, cluster-wide.
   AUTH_FAILURES_PER_SECOND: z.coerce.number().int().min(1).max(1_000_000).default(20),

@@ -1,49 +1,11 @@
-import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import test from 'ava';
+import { RecordingResponse, streamEntry } from '../../../test/support/recording-response.ts';
 import { SseConnection } from './connection.ts';
-import type { StreamEntry } from './entries.ts';
 import type { EventFilter } from './filter.ts';
 import { parseStreamId, ZERO_ID } from './stream-id.ts';
 
-/**
- * Just enough of a ServerResponse: records what is written; `accepting` plays a full
- * socket, and what is written meanwhile counts as its unsent backlog until 'drain'.
- */
-class RecordingResponse extends EventEmitter {
-  written = '';
-  accepting = true;
-  writableLength = 0;
-  headersSent = false;
-  writableEnded = false;
-  socket = null;
-  writeHead() {
-    this.headersSent = true;
-  }
-  flushHeaders() {}
-  write(chunk: string) {
-    this.written += chunk;
-    if (!this.accepting) this.writableLength += Buffer.byteLength(chunk);
-    return this.accepting;
-  }
-  drain() {
-    this.accepting = true;
-    this.writableLength = 0;
-    this.emit('drain');
-  }
-  end(chunk?: string) {
-    if (chunk) this.written += chunk;
-    this.writableEnded = true;
-  }
-  ids() {
-    return [...this.written.matchAll(/^id: (.+)$/gm)].map((match) => match[1]);
-  }
-}
-
-const entry = (raw: string, type = 'bet.placed', playerId = 'p1'): StreamEntry => {
-  const id = parseStreamId(raw) ?? ZERO_ID;
-  return { id, type, playerId, frame: `id: ${id.text}\nevent: ${type}\ndata: {}\n\n` };
-};
+const entry = streamEntry;
 
 function open(filter: EventFilter = {}, clientBuffer = 10, maxBacklogBytes = 1_000) {
   const res = new RecordingResponse();
@@ -136,4 +98,40 @@ test('shutdown writes a last retry hint and ends; the client leaving frees the c
   second.connection.deliver([entry('1-0')]);
   t.is(second.closed.length, 1);
   t.deepEqual(second.res.ids(), []);
+});
+
+test('a live unfiltered client is written the shared bytes of a batch in one write', (t) => {
+  const { res, connection } = open();
+  connection.goLive();
+  const batch = [entry('1-0'), entry('2-0'), entry('3-0')];
+  const whole = Buffer.concat(batch.map((each) => each.frame));
+  const before = res.chunks.length;
+  connection.deliver(batch, whole);
+  t.is(res.chunks.length, before + 1);
+  t.is(res.chunks.at(-1), whole, 'the very Buffer the fan-out made, not a copy');
+  // A batch overlapping what it already passed (replay ran ahead of the reader) is cut to the new entries, still in one write.
+  connection.deliver([entry('3-0'), entry('4-0'), entry('5-0')], Buffer.alloc(0));
+  t.is(res.chunks.length, before + 2);
+  t.deepEqual(res.ids(), ['1-0', '2-0', '3-0', '4-0', '5-0']);
+});
+
+test('a filtered client is written only its matching frames, in one write per batch', (t) => {
+  const { res, connection } = open({ types: ['bet.won', 'wallet.*'] });
+  connection.goLive();
+  const before = res.chunks.length;
+  connection.deliver([entry('1-0', 'bet.won'), entry('2-0', 'bet.lost'), entry('3-0', 'wallet.debited')]);
+  t.is(res.chunks.length, before + 1);
+  t.deepEqual(res.ids(), ['1-0', '3-0']);
+});
+
+test('shutdown cuts a client whose socket is not taking what it was sent, and queues nothing more', (t) => {
+  const { res, connection, closed } = open({}, 10, 10_000);
+  connection.goLive();
+  res.accepting = false;
+  connection.deliver([entry('1-0')]);
+  const written = res.written;
+  connection.shutdown();
+  t.true(res.destroyed);
+  t.is(res.written, written);
+  t.deepEqual(closed, [connection]);
 });

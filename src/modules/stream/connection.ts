@@ -28,6 +28,10 @@ const CLOSE_GRACE_MS = 10_000;
  */
 export class SseConnection {
   closed = false;
+  /** The one player this client is filtered to, if any: the fan-out visits it only for that player's entries. */
+  readonly playerId: string | undefined;
+  /** No filter at all: the fan-out hands it each batch's shared bytes. */
+  readonly unfiltered: boolean;
   private cursor: StreamId | undefined;
   private replaying = true;
   private held: StreamEntry[] = [];
@@ -44,6 +48,8 @@ export class SseConnection {
     private readonly onClose: (connection: SseConnection) => void,
   ) {
     this.matches = compileFilter(filter);
+    this.playerId = filter.playerId;
+    this.unfiltered = filter.playerId === undefined && filter.types === undefined;
     sseClients.inc();
     res.once('close', () => this.release());
     res.on('error', () => this.release());
@@ -60,11 +66,14 @@ export class SseConnection {
     this.write(retryFrame(this.settings.retryMs), 0);
   }
 
-  /** Live entries from the operator's reader, in stream order. */
-  deliver(entries: StreamEntry[]): void {
+  /**
+   * Live entries from the operator's reader, in stream order. `whole` is all their frames
+   * in one Buffer, shared with every other unfiltered client (given only to those).
+   */
+  deliver(entries: readonly StreamEntry[], whole?: Buffer): void {
     if (this.closed) return;
     if (!this.replaying) {
-      this.send(entries);
+      this.send(entries, whole);
       return;
     }
     for (const entry of entries) this.held.push(entry);
@@ -148,10 +157,22 @@ export class SseConnection {
     this.terminate(position + endFrame('replay_limit') + retryFrame(this.settings.retryMs));
   }
 
-  /** Graceful shutdown: a last reconnection hint, then the end of the stream. */
+  /**
+   * Graceful shutdown: a last reconnection hint, then the end of the stream. A client whose
+   * socket is not taking what it was sent gets its connection cut at once instead: a hint
+   * queued behind its backlog would reach it no sooner than that backlog, and the node must
+   * exit within SHUTDOWN_TIMEOUT_MS however much is queued. It resumes from the last frame
+   * it received whole (its Last-Event-ID), so cutting loses nothing (SPEC §7).
+   */
   shutdown(): void {
     if (this.closed) return;
     sseClientsDropped.inc({ reason: 'shutdown' });
+    if (this.blocked) {
+      const { res } = this;
+      this.release();
+      res.destroy();
+      return;
+    }
     this.terminate(retryFrame(this.settings.retryMs));
   }
 
@@ -164,20 +185,29 @@ export class SseConnection {
     });
   }
 
-  private send(entries: StreamEntry[]): void {
-    let chunk = '';
-    let events = 0;
+  /** The entries past the cursor that match the filter, in one write (one socket write per client per batch). */
+  private send(entries: readonly StreamEntry[], whole?: Buffer): void {
+    const first = entries[0];
+    const last = entries[entries.length - 1];
+    if (!first || !last) return;
+    // Live, the cursor is almost always behind the whole batch: then an unfiltered client
+    // takes the shared bytes as they are, with no per-entry work.
+    if (whole && (!this.cursor || compareIds(first.id, this.cursor) > 0)) {
+      this.cursor = last.id;
+      this.write(whole, entries.length);
+      return;
+    }
+    const frames: Buffer[] = [];
     for (const entry of entries) {
       if (this.cursor && compareIds(entry.id, this.cursor) <= 0) continue;
       this.cursor = entry.id;
-      if (!this.matches(entry)) continue;
-      chunk += entry.frame;
-      events += 1;
+      if (this.matches(entry)) frames.push(entry.frame);
     }
-    if (events > 0) this.write(chunk, events);
+    if (frames.length === 0) return;
+    this.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames), frames.length);
   }
 
-  private write(chunk: string, events: number): void {
+  private write(chunk: string | Buffer, events: number): void {
     if (this.closed) return;
     // What the socket has not taken yet stays in this process (the kernel's buffers are
     // already full by then): past the bound the client is cut off, and it resumes with its

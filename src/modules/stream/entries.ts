@@ -7,8 +7,11 @@ export interface StreamEntry {
   id: StreamId;
   type: string;
   playerId: string | undefined;
-  /** The SSE frame, ready to write (SPEC §7: id, event, data). */
-  frame: string;
+  /**
+   * The SSE frame as bytes, ready to write (SPEC §7: id, event, data): encoded once per
+   * node, and the very same Buffer is written to every client it goes to.
+   */
+  frame: Buffer;
 }
 
 /** What XRANGE returns, and XREAD per stream: `[id, [field, value, ...]]`. */
@@ -42,7 +45,7 @@ function parseEntry(raw: RawEntry, logger: Logger): { id: StreamId; entry: Strea
         id,
         type: event.type,
         playerId: typeof playerId === 'string' ? playerId : undefined,
-        frame: `id: ${id.text}\nevent: ${event.type}\ndata: ${data}\n\n`,
+        frame: Buffer.from(`id: ${id.text}\nevent: ${event.type}\ndata: ${data}\n\n`),
       },
     };
   } catch (error) {

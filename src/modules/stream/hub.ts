@@ -7,6 +7,7 @@ import { createRedis } from '../../shared/redis.ts';
 import { streamKey } from '../events/stream-append.ts';
 import { SseConnection, type ConnectionSettings } from './connection.ts';
 import { parseEntries } from './entries.ts';
+import { OperatorFanOut } from './fan-out.ts';
 import type { EventFilter } from './filter.ts';
 import { historyLost, readHistoryPage } from './history.ts';
 import { sseClientsRefused } from './metrics.ts';
@@ -64,9 +65,9 @@ export interface StreamHub {
   close(): Promise<void>;
 }
 
-interface OperatorFanOut {
+interface OperatorFeed {
   reader: OperatorReader;
-  connections: Set<SseConnection>;
+  connections: OperatorFanOut;
 }
 
 /**
@@ -77,7 +78,7 @@ interface OperatorFanOut {
  */
 export function createStreamHub(settings: StreamHubSettings): StreamHub {
   const { logger } = settings;
-  const fanOuts = new Map<string, OperatorFanOut>();
+  const fanOuts = new Map<string, OperatorFeed>();
   // Connections joined to a fan-out, all operators together (the node's cap).
   let joined = 0;
   let history: Redis | undefined;
@@ -89,7 +90,7 @@ export function createStreamHub(settings: StreamHubSettings): StreamHub {
   function join(operatorId: string, connection: SseConnection): Promise<void> {
     let fanOut = fanOuts.get(operatorId);
     if (!fanOut) {
-      const connections = new Set<SseConnection>();
+      const connections = new OperatorFanOut();
       // Outside the request that happens to open it: the reader outlives that request, and its
       // blocking reads would otherwise keep adding spans to the request's trace.
       const reader = context.with(ROOT_CONTEXT, () =>
@@ -100,12 +101,8 @@ export function createStreamHub(settings: StreamHubSettings): StreamHub {
           redisPrefix: settings.redisPrefix,
           logger,
           blockMs: settings.blockMs ?? DEFAULT_BLOCK_MS,
-          onEntries: (entries) => {
-            for (const each of connections) each.deliver(entries);
-          },
-          onHistoryLost: (restarted) => {
-            for (const each of connections) each.historyLost(restarted);
-          },
+          onEntries: (entries) => connections.deliver(entries),
+          onHistoryLost: (restarted) => connections.historyLost(restarted),
         }),
       );
       fanOut = { reader, connections };
@@ -211,8 +208,9 @@ export function createStreamHub(settings: StreamHubSettings): StreamHub {
     close() {
       closing ??= (async () => {
         for (const fanOut of [...fanOuts.values()]) {
-          for (const connection of [...fanOut.connections]) connection.shutdown();
+          // The reader first: no batch is fanned out to streams that are being ended.
           fanOut.reader.stop();
+          for (const connection of fanOut.connections.connections()) connection.shutdown();
         }
         fanOuts.clear();
         if (history) await history.quit().catch(() => history?.disconnect());
