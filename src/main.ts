@@ -25,7 +25,7 @@ import { resealServerSeeds } from './modules/fairness/sealed-seeds.ts';
 import { runPeriodically } from './shared/periodic.ts';
 import { clusterProblem } from './shared/redis-cluster-check.ts';
 
-const CLUSTER_CHECK_MS = 20_000;
+const CLUSTER_CHECK_MS = 10_000;
 
 // One RGS node: parse env → migrate (under a lock) → serve HTTP and/or run workers by
 // RGS_ROLES → stop gracefully on SIGTERM (SPEC §2).

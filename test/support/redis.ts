@@ -16,9 +16,10 @@ export const REDIS_TARGET: RedisTarget = REDIS_CLUSTER_NODES
   ? redisTargetOf({ REDIS_CLUSTER_NODES: redisClusterNodes.parse(REDIS_CLUSTER_NODES) })
   : { url: REDIS_URL };
 
-/** The variables that point a node at this run's Redis (a test's own REDIS_URL, e.g. a dead port, wins). */
+/** The variables that point a node at this run's Redis (a test's own REDIS_URL or REDIS_CLUSTER_NODES wins). */
 export function nodeRedisEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   if (env.REDIS_URL !== undefined) return { REDIS_URL: env.REDIS_URL, REDIS_CLUSTER_NODES: undefined };
+  if (env.REDIS_CLUSTER_NODES !== undefined) return { REDIS_CLUSTER_NODES: env.REDIS_CLUSTER_NODES, REDIS_URL: undefined };
   return REDIS_CLUSTER_NODES ? { REDIS_CLUSTER_NODES, REDIS_URL: undefined } : { REDIS_URL };
 }
 
