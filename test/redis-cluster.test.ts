@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
 import { Cluster, type Redis } from 'ioredis';
 import { redisClusterNodes, redisTargetOf } from '../src/config/redis-target.ts';
@@ -10,7 +11,7 @@ import { startCluster, startNode, type TestCluster } from './support/cluster.ts'
 import { createOperator } from './support/operators.ts';
 import { launch, paramsFor, placeBet, waitForBet } from './support/bets.ts';
 import { REDIS_CLUSTER_NODES } from './support/redis.ts';
-import { waitUntil } from './support/wait.ts';
+import { waitForRelay, waitUntil } from './support/wait.ts';
 
 // Issue #21: on a Redis Cluster the product's keys spread over the masters: each operator's
 // stream under a hash tag of its own, the BullMQ queues in partitions at evenly spaced
@@ -58,7 +59,36 @@ async function keysByMaster(pattern: string): Promise<Map<string, string[]>> {
   return new Map(found.filter(([, keys]) => keys.length > 0));
 }
 
-test('the partition tags hash where Redis says, at evenly spaced slots: two partitions of six on each of three masters', async (t) => {
+const addressOf = (server: Redis) => `${server.options.host}:${server.options.port}`;
+
+/**
+ * Moves one slot to `target` as a resharding does, slowly enough that clients meet it
+ * half-moved: MIGRATING/IMPORTING for a while (ASK for keys already moved), its keys
+ * moved, then the new owner announced (MOVED from then on).
+ */
+async function moveSlot(slot: number, target: Redis): Promise<void> {
+  const masters = redis.nodes('master');
+  const ids = await Promise.all(masters.map((master) => master.cluster('MYID')));
+  const owner = await masterOfSlot();
+  const source = masters.find((master) => addressOf(master) === owner(slot))!;
+  if (source === target) return;
+  const sourceId = ids[masters.indexOf(source)]!;
+  const targetId = ids[masters.indexOf(target)]!;
+  await target.cluster('SETSLOT', slot, 'IMPORTING', sourceId);
+  await source.cluster('SETSLOT', slot, 'MIGRATING', targetId);
+  await sleep(500);
+  for (;;) {
+    const keys = (await source.cluster('GETKEYSINSLOT', slot, 10)) as string[];
+    if (keys.length === 0) break;
+    await source.call('MIGRATE', target.options.host!, String(target.options.port), '', '0', '5000', 'KEYS', ...keys);
+    await sleep(100);
+  }
+  await sleep(500);
+  for (const master of [target, source, ...masters.filter((each) => each !== source && each !== target)]) await master.cluster('SETSLOT', slot, 'NODE', targetId);
+}
+
+// Serial (ava runs these first, in this order): the layout check before the slot moves.
+test.serial('the partition tags hash where Redis says, at evenly spaced slots: two partitions of six on each of three masters', async (t) => {
   const master = await masterOfSlot();
   const counts = new Map<string, number>();
   for (let partition = 0; partition < PARTITIONS; partition++) {
@@ -68,6 +98,34 @@ test('the partition tags hash where Redis says, at evenly spaced slots: two part
     counts.set(master(slotOf(tag)), (counts.get(master(slotOf(tag))) ?? 0) + 1);
   }
   t.deepEqual([...counts.values()], [2, 2, 2]);
+});
+
+test.serial('a slot moved to another master under traffic (ASK, then MOVED) is followed by the client: no request fails', async (t) => {
+  const operator = await createOperator(cluster.nodes[0]!);
+  const client = operator.client();
+  const session = await launch(client, 'mover');
+  // The operator's stream, stream position and rate-limit counter live in this slot.
+  const slot = slotOf(`op:${operator.id}`);
+  const owner = (await masterOfSlot())(slot);
+  const home = redis.nodes('master').find((master) => addressOf(master) === owner)!;
+  const elsewhere = redis.nodes('master').find((master) => master !== home)!;
+  const statuses: number[] = [];
+  let moving = true;
+  const traffic = (async () => {
+    while (moving) {
+      statuses.push((await client.get('/limits')).status);
+      statuses.push((await placeBet(client, session, 100, { target: 50, direction: 'over' })).status);
+    }
+  })();
+  await moveSlot(slot, elsewhere);
+  t.is((await masterOfSlot())(slot), addressOf(elsewhere));
+  await moveSlot(slot, home);
+  moving = false;
+  await traffic;
+  t.true(statuses.length >= 4, `${statuses.length} requests during the moves`);
+  t.deepEqual(statuses.filter((status) => status >= 500), [], 'no 5xx');
+  await waitForRelay(db, operator.id);
+  t.is(await redis.xlen(`${cluster.redisPrefix}${streamKey(operator.id)}`), Number((await db.query('SELECT count(*) FROM events WHERE operator_id = $1', [operator.id])).rows[0].count), 'every event in the stream');
 });
 
 test('one busy operator\'s queued jobs spread over more than one master; different operators\' streams too', async (t) => {
