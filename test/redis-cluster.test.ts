@@ -8,7 +8,8 @@ import { streamKey } from '../src/modules/events/stream-append.ts';
 import { partitionTag, slotOf } from '../queues/partitions.ts';
 import { startLocalRedisCluster, stopLocalRedisCluster, type LocalRedisCluster } from '../scripts/local-redis-cluster.ts';
 import { startCluster, startNode, type TestCluster } from './support/cluster.ts';
-import { createOperator } from './support/operators.ts';
+import { request } from './support/http.ts';
+import { adminUrlOf, createOperator } from './support/operators.ts';
 import { launch, paramsFor, placeBet, waitForBet } from './support/bets.ts';
 import { REDIS_CLUSTER_NODES } from './support/redis.ts';
 import { waitForRelay, waitUntil } from './support/wait.ts';
@@ -143,6 +144,10 @@ test('one busy operator\'s queued jobs spread over more than one master; differe
     bets.push(placed.body.id);
   }
   for (const id of bets) await waitForBet(client, id);
+
+  // The gauge adds a queue's partitions up: one series per queue and state.
+  const metrics = (await request<string>('GET', `${adminUrlOf(node)}/metrics`)).body;
+  t.is(metrics.match(/^rgs_queue_jobs\{queue="bet-debit",state="waiting"\} \d+$/gm)?.length, 1);
 
   const queueMasters = await keysByMaster(`${cluster.redisPrefix}bull:*`);
   t.true(queueMasters.size > 1, `the bets' jobs are all on ${[...queueMasters.keys()].join(', ')}`);

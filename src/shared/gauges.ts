@@ -37,11 +37,11 @@ export function registerStateGauges(deps: { db: Db; queues: Queue[]; logger: Log
     // A partitioned queue's partitions share its name: their counts add up under it.
     async () => {
       const counts = new Map<string, Record<string, number>>();
-      for (const queue of deps.queues) {
-        const partition = await queue.getJobCounts(...QUEUE_STATES);
-        const sum = counts.get(queue.name) ?? {};
+      const read = await Promise.all(deps.queues.map(async (queue) => ({ name: queue.name, partition: await queue.getJobCounts(...QUEUE_STATES) })));
+      for (const { name, partition } of read) {
+        const sum = counts.get(name) ?? {};
         for (const state of QUEUE_STATES) sum[state] = (sum[state] ?? 0) + (partition[state] ?? 0);
-        counts.set(queue.name, sum);
+        counts.set(name, sum);
       }
       return [...counts].map(([queue, byState]) => ({ queue, counts: byState }));
     },
