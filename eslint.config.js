@@ -69,4 +69,23 @@ export default tseslint.config(
     files: ['src/modules/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [notHttp, notAnotherModulesStore] }] },
   },
+  {
+    // A game is a pure function of the fair bytes (docs/games.md): zod, its own files, the
+    // Game interface and the fairness module's bytes and errors; no database, HTTP or service.
+    files: ['src/games/**/*.ts'],
+    ignores: ['src/games/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!zod$|node:crypto$|\\./|\\.\\./game\\.ts$|(\\.\\./)+modules/fairness/(fair-bytes|errors|seed-hmac|test-vectors)\\.ts$)',
+              message: 'src/games/ imports only zod, node:crypto, its own files, ../game.ts and the fairness bytes (modules/fairness/fair-bytes, errors, seed-hmac, test-vectors).',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -9,12 +9,14 @@ import { jsonBody } from './http/json-body.ts';
 import { observeRequests } from './http/observe.ts';
 import { metricsRoutes, opsRoutes } from './http/ops-routes.ts';
 import { apiDocsRoutes } from './http/openapi/routes.ts';
+import { verifyPageRoutes } from './http/verify-page/routes.ts';
 import { rateLimit } from './http/rate-limit.ts';
 import { unitOfWorkPerRequest } from './http/unit-of-work.ts';
 import { adminOperatorsRoutes } from './modules/operators/routes.ts';
 import { sessionsRoutes } from './modules/sessions/routes.ts';
 import { fairnessPublicRoutes, fairnessRoutes } from './modules/fairness/routes.ts';
 import { roundsRoutes } from './modules/rounds/routes.ts';
+import { gamesRoutes } from './modules/games/routes.ts';
 import { transactionsRoutes } from './modules/wallet/transactions-routes.ts';
 import { auditRoutes } from './modules/audit/routes.ts';
 import { limitsRoutes } from './modules/compliance/routes.ts';
@@ -54,8 +56,8 @@ function baseApp(logger: Logger, services: Services): Express {
 }
 
 /**
- * The public app (PORT): the operator API, fairness verification, the API docs and the
- * load balancers' probes. The admin surface does not exist here (SPEC §2): see
+ * The public app (PORT): the operator API, fairness verification and the players' verifier
+ * page, the API docs and the load balancers' probes. The admin surface does not exist here (SPEC §2): see
  * `createAdminApp`. A body is read only once its request is authenticated (SPEC §11), so a
  * request with a bad key costs a key lookup at most, whatever it carries.
  */
@@ -76,6 +78,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(opsRoutes({ db, redis, nodeId: env.NODE_ID, isShuttingDown: deps.isShuttingDown }));
   app.use(fairnessPublicRoutes());
   app.use(apiDocsRoutes());
+  app.use(verifyPageRoutes());
   // Not here, whatever credentials come along: 404 before the operator key is asked for.
   app.use(['/admin', '/metrics'], notFoundHandler);
 
@@ -87,12 +90,13 @@ export function createApp(deps: AppDeps): Express {
   operatorRoutes.use(limitRate);
   operatorRoutes.use(body);
   // No two of these routers share a path.
+  operatorRoutes.use(gamesRoutes());
   operatorRoutes.use(betsRoutes(deps.services.bets));
   operatorRoutes.use(sessionsRoutes(deps.services.sessions));
   operatorRoutes.use(fairnessRoutes(db, deps.services.keyring));
-  operatorRoutes.use(roundsRoutes(db));
-  operatorRoutes.use(transactionsRoutes(db));
-  operatorRoutes.use(auditRoutes(db));
+  operatorRoutes.use(roundsRoutes());
+  operatorRoutes.use(transactionsRoutes());
+  operatorRoutes.use(auditRoutes());
   operatorRoutes.use(limitsRoutes());
   operatorRoutes.use(outboxRoutes(deps.services.outbox));
   operatorRoutes.use(webhooksRoutes(deps.services.webhooks));

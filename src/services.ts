@@ -88,7 +88,7 @@ export function createServices(env: Env, logger: Logger, db: Db) {
   const decidedBets = createDecidedBets({ redis, subscriber, redisPrefix: env.REDIS_PREFIX, logger });
   const runtime = createBetRuntime({ db, wallet, walletCalls, operators, enqueuer, policy, logger, eventsCommitted, moneyDecided: decidedBets.announce });
   const bets = createBetsService({ db, keyring, runtime, decidedBets, logger, policy, responseWaitMs: env.BET_RESPONSE_WAIT_MS, eventsCommitted });
-  const outbox = createOutboxService({ db, enqueuer });
+  const outbox = createOutboxService({ enqueuer });
 
   // SPEC §7 SSE: the hub opens its own Redis Stream reader connections (one per operator being watched).
   const stream = createStreamHub({
@@ -105,7 +105,7 @@ export function createServices(env: Env, logger: Logger, db: Db) {
   });
 
   // SPEC §9: queue depths, outbox depth and parked bets, read from Redis and Postgres at scrape time.
-  registerStateGauges({ db, queues: enqueuer.queues(), logger });
+  registerStateGauges({ orm: db.orm, queues: enqueuer.queues(), logger });
 
   return {
     db,

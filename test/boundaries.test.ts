@@ -27,6 +27,9 @@ const forbidden: [where: string, filePath: string, code: string][] = [
   ["a module importing another module's store", 'src/modules/bets/boundary.ts', "import { insertRound } from '../rounds/store.ts';"],
   ["a module importing another module's repository", 'src/modules/bets/boundary.ts', "import { findOperator } from '../operators/repository.ts';"],
   ["a module's subfolder importing another module's store", 'src/modules/bets/hot/boundary.ts', "import { insertRound } from '../../rounds/store.ts';"],
+  ['a game importing the database', 'src/games/dice/boundary.ts', "import { openDb } from '../../shared/db.ts';"],
+  ["a game importing a module's service", 'src/games/dice/boundary.ts', "import { appendAudit } from '../../modules/audit/service.ts';"],
+  ['a game importing another game', 'src/games/dice/boundary.ts', "import { luckyDiceGame } from '../lucky-dice/game.ts';"],
 ];
 
 for (const [where, filePath, code] of forbidden) {
@@ -51,6 +54,17 @@ const allowed: [where: string, filePath: string, code: string][] = [
     ].join('\n'),
   ],
   ['src/http importing a module', 'src/http/boundary.ts', "import type { OperatorsService } from '../modules/operators/service.ts';"],
+  [
+    'a game importing zod, its own files, the Game interface and the fair bytes',
+    'src/games/dice/boundary.ts',
+    [
+      "import { z } from 'zod';",
+      "import { diceRollFromUint32 } from './dice.ts';",
+      "import type { Game } from '../game.ts';",
+      "import { fairUint32 } from '../../modules/fairness/fair-bytes.ts';",
+      "import { PayoutTooLargeError } from '../../modules/fairness/errors.ts';",
+    ].join('\n'),
+  ],
 ];
 
 for (const [where, filePath, code] of allowed) {

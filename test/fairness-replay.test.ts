@@ -4,7 +4,7 @@ import { startCluster, type TestCluster } from './support/cluster.ts';
 import { createOperator } from './support/operators.ts';
 import { launch, ledger, placeBet } from './support/bets.ts';
 import { request } from './support/http.ts';
-import { settleDice } from '../src/modules/fairness/dice.ts';
+import { settleDice } from '../src/games/dice/dice.ts';
 
 // SPEC §5: after rotation, every round recomputed from the revealed seed matches what
 // was stored and what was paid.

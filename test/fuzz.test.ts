@@ -10,7 +10,7 @@ import { send, type WireRequest } from './fuzz/wire.ts';
 // `npm run fuzz` (10,000 cases); here a few hundred run with every `npm test`. FUZZ_SEED
 // replays a failure.
 
-// Enough that each of the 45 routes (node and mock) gets cases in any run.
+// Enough that each of the 49 routes (node and mock) gets cases in any run.
 const RUNS = 600;
 
 let target: FuzzTarget;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { GAME_IDS } from '../src/games/registry.ts';
 import { appRoutes } from './support/app-routes.ts';
 import { startCluster, TEST_ADMIN_TOKEN, type TestCluster } from './support/cluster.ts';
 import { placeBet, waitForBet } from './support/bets.ts';
@@ -18,8 +19,10 @@ let document: OpenApiDocument;
 const nodeUrl = () => cluster.nodes[0]!.url;
 
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
-// The docs themselves and Bull Board (a library's UI) are the endpoints SPEC §3 leaves out.
-const isUndocumented = (path: string) => path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/') || path === '/admin/queues';
+// The docs themselves and Bull Board (a library's UI) are the endpoints SPEC §3 leaves out;
+// the players' verifier page (/verify and its assets) is a page, not API.
+const isPage = (path: string, page: string) => path === page || path.startsWith(`${page}/`);
+const isUndocumented = (path: string) => path === '/openapi.json' || isPage(path, '/docs') || isPage(path, '/verify') || path === '/admin/queues';
 // Liveness, readiness and metrics read no input: there is no client error for them to document.
 const PROBES = new Set(['/health', '/ready', '/metrics']);
 const PUBLIC = new Set(['/fairness/verify', ...PROBES]);
@@ -86,11 +89,10 @@ test('every operation documents its client errors as problem+json', (t) => {
     const clientErrors = Object.entries(operation.responses).filter(([status]) => /^4\d\d$/.test(status));
     t.true(clientErrors.length > 0, `${key} documents no 4xx answer`);
     for (const [status, response] of clientErrors as [string, any][]) {
-      t.deepEqual(
-        response.content?.['application/problem+json']?.schema,
-        { $ref: '#/components/schemas/Problem' },
-        `${key} → ${status} is not problem+json`,
-      );
+      const schema = response.content?.['application/problem+json']?.schema;
+      t.is(schema?.$ref, '#/components/schemas/Problem', `${key} → ${status} is not problem+json`);
+      // The codes it can carry, as an enum a validator checks (test/contract.test.ts drives them).
+      t.deepEqual(schema?.properties?.code?.enum, response.description.split(', '), `${key} → ${status} lists its codes`);
     }
   }
 });
@@ -116,10 +118,15 @@ test('POST /bets documents its required Idempotency-Key, an integer amount, and 
   t.like(key, { required: true, schema: { type: 'string', maxLength: 255 } });
 
   t.true(placeBet.requestBody.required);
-  const body = resolve(placeBet.requestBody.content['application/json'].schema);
-  t.deepEqual(body.required.sort(), ['amount', 'game', 'params', 'sessionToken']);
-  t.like(body.properties.amount, { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
-  t.false(body.additionalProperties, 'an unknown field is refused');
+  // One body per game of the registry, each with that game's params.
+  const bodies = resolve(placeBet.requestBody.content['application/json'].schema).oneOf.map(resolve);
+  t.deepEqual(bodies.map((body: any) => body.properties.game.enum), GAME_IDS.map((id) => [id]));
+  for (const body of bodies) {
+    t.deepEqual(body.required.sort(), ['amount', 'game', 'params', 'sessionToken']);
+    t.like(body.properties.amount, { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+    t.false(body.additionalProperties, 'an unknown field is refused');
+    t.false(body.properties.params.additionalProperties, 'an unknown param is refused');
+  }
 
   const bet = { $ref: '#/components/schemas/Bet' };
   t.deepEqual(placeBet.responses['201'].content['application/json'].schema, bet);

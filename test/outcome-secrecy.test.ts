@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import { openDb, type Db } from '../src/shared/db.ts';
-import { rollDice } from '../src/modules/fairness/dice.ts';
+import { rollDice } from '../src/games/dice/dice.ts';
 import { startCluster, startWalletMock, TEST_WALLET_SECRET, type TestCluster } from './support/cluster.ts';
 import { createOperator } from './support/operators.ts';
 import { FINAL, launch, ledger, paramsFor, placeBet, setFaults, waitForBet } from './support/bets.ts';

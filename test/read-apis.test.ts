@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
 import { openDb, type Db } from '../src/shared/db.ts';
-import { rollDice, settleDice } from '../src/modules/fairness/dice.ts';
+import { rollDice, settleDice } from '../src/games/dice/dice.ts';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { createOperator } from './support/operators.ts';
 import { serverSeedOf } from './support/secrets.ts';

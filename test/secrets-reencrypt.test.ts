@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import test from 'ava';
 import { openDb } from '../src/shared/db.ts';
-import { rollDice } from '../src/modules/fairness/dice.ts';
+import { rollDice } from '../src/games/dice/dice.ts';
 import { generateServerSeed, hashServerSeed } from '../src/modules/fairness/seeds.ts';
 import { hashApiKey } from '../src/modules/operators/api-keys.ts';
 import { openOperatorSecret, sealOperatorSecret } from '../src/modules/operators/sealed-secrets.ts';

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import test from 'ava';
 import { openDb, type Db } from '../src/shared/db.ts';
-import { rollDice } from '../src/modules/fairness/dice.ts';
+import { rollDice } from '../src/games/dice/dice.ts';
 import { SEED_A, SEED_A_HASH } from '../src/modules/fairness/test-vectors.ts';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { createOperator } from './support/operators.ts';
@@ -274,6 +274,7 @@ test('GET /fairness/verify needs no key and matches the published test vector', 
     serverSeedHash: SEED_A_HASH,
     clientSeed: 'clientseed',
     nonce: 0,
+    config: { houseEdge: 1 },
     outcome: { roll: rollDice(SEED_A, 'clientseed', 0).roll },
   });
   const large = await verify({ game: 'dice', serverSeed: SEED_A, clientSeed: 'a b', nonce: Number.MAX_SAFE_INTEGER }, 1);

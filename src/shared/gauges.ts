@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { Gauge } from 'prom-client';
 import { readOutboxBacklog } from '../modules/outbox/service.ts';
-import type { Db } from './db.ts';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { registry } from './metrics.ts';
 import { withTimeout } from './with-timeout.ts';
 
@@ -31,7 +31,7 @@ function cachedRead<T>(source: string, read: () => Promise<T>, logger: Logger): 
 }
 
 /** Registers the queue depth, outbox depth and parked bets gauges; call once per process. */
-export function registerStateGauges(deps: { db: Db; queues: Queue[]; logger: Logger }): void {
+export function registerStateGauges(deps: { orm: MikroORM; queues: Queue[]; logger: Logger }): void {
   const queueCounts = cachedRead(
     'redis',
     // A partitioned queue's partitions share its name: their counts add up under it.
@@ -47,11 +47,8 @@ export function registerStateGauges(deps: { db: Db; queues: Queue[]; logger: Log
     },
     deps.logger,
   );
-  const betBacklog = cachedRead(
-    'postgres',
-    () => readOutboxBacklog(deps.db),
-    deps.logger,
-  );
+  // A fork per read: one unit of work each, as a job's (STYLE.md).
+  const betBacklog = cachedRead('postgres', () => readOutboxBacklog(deps.orm.em.fork()), deps.logger);
 
   new Gauge({
     name: 'rgs_metrics_source_up',

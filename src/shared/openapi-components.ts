@@ -17,7 +17,12 @@ export const operatorSecurity: SecurityRequirements = [{ [OPERATOR_KEY]: [] }];
 /** `/admin/*`: `Authorization: Bearer $ADMIN_TOKEN` (`adminAuth`); Basic auth is for Bull Board's pages only, which are not documented. */
 export const adminSecurity: SecurityRequirements = [{ [ADMIN_BEARER]: [] }];
 
-export function registerSecuritySchemes(registry: OpenAPIRegistry): void {
+/** The components every module's paths refer to: the problem+json body and the security schemes. */
+export function registerSharedComponents(registry: OpenAPIRegistry): void {
+  // Registered whole, as JSON Schema: each error answer refers to it and narrows its `code`,
+  // which zod-to-openapi cannot write as a reference with a sibling keyword.
+  const { $schema: _dialect, ...problemSchema } = z.toJSONSchema(problem, { target: 'draft-2020-12', io: 'input', unrepresentable: 'throw' });
+  registry.registerComponent('schemas', 'Problem', problemSchema as Parameters<typeof registry.registerComponent<'schemas'>>[2]);
   registry.registerComponent('securitySchemes', OPERATOR_KEY, {
     type: 'apiKey',
     in: 'header',
@@ -30,6 +35,8 @@ export function registerSecuritySchemes(registry: OpenAPIRegistry): void {
     description: 'ADMIN_TOKEN of the deployment. The admin API is served on the admin listener (ADMIN_PORT), not the public port.',
   });
 }
+
+const PROBLEM_REF = '#/components/schemas/Problem';
 
 /** RFC 9457 body of every error answer, as src/http/problem.ts writes it (SPEC §3 errors). */
 const problem = z
@@ -44,17 +51,21 @@ const problem = z
       .optional()
       .meta({ description: 'VALIDATION_FAILED only: every bad field' }),
     errorId: z.string().optional().meta({ description: 'INTERNAL_ERROR only: the id to find in the server log' }),
-  })
-  .meta({ id: 'Problem' });
+  });
 
 /** Error answers, by status, with the codes each can carry. */
 type Problems = Partial<Record<400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503, string[]>>;
 
+/**
+ * A key or token is checked (`operatorAuth`, `adminAuth`): a missing or wrong one is 401, and
+ * 429 RATE_LIMITED once the client's address is over its failed-authentication budget (SPEC §11).
+ */
+const AUTH_PROBLEMS: Problems = { 401: ['UNAUTHORIZED'], 429: ['RATE_LIMITED'] };
 /** The operator's key (`operatorAuth`). */
-export const OPERATOR_KEY_PROBLEMS: Problems = { 401: ['UNAUTHORIZED'] };
-/** Every operator endpoint but the stream: the key and the per-operator rate limit (src/http/rate-limit.ts). */
-export const OPERATOR_PROBLEMS: Problems = { ...OPERATOR_KEY_PROBLEMS, 429: ['RATE_LIMITED'] };
-export const ADMIN_PROBLEMS: Problems = { 401: ['UNAUTHORIZED'] };
+export const OPERATOR_KEY_PROBLEMS: Problems = AUTH_PROBLEMS;
+/** Every operator endpoint but the stream: the key, and the per-operator rate limit (src/http/rate-limit.ts), whose 429 is RATE_LIMITED too. */
+export const OPERATOR_PROBLEMS: Problems = AUTH_PROBLEMS;
+export const ADMIN_PROBLEMS: Problems = AUTH_PROBLEMS;
 /** A path with parameters: parsed with zod (`parse(..., 'params')`), or not valid percent-encoding. */
 export const PARAMS_PROBLEMS: Problems = { 400: ['VALIDATION_FAILED', 'MALFORMED_PATH'] };
 export const QUERY_PROBLEMS: Problems = { 400: ['VALIDATION_FAILED'] };
@@ -84,7 +95,9 @@ export function problemResponses(...sets: Problems[]): Record<string, ResponseCo
     responses[status] = {
       description: [...set].join(', '),
       ...(status === 429 && { headers: retryAfter }),
-      content: { 'application/problem+json': { schema: problem } },
+      // The codes this operation can answer with this status, as an enum a validator and a
+      // generated client read (the description lists them for people).
+      content: { 'application/problem+json': { schema: { $ref: PROBLEM_REF, properties: { code: { type: 'string', enum: [...set] } } } } },
     };
   }
   return responses;
@@ -93,6 +106,18 @@ export function problemResponses(...sets: Problems[]): Record<string, ResponseCo
 /** A JSON answer. */
 export function jsonResponse(schema: z.ZodType, description: string): ResponseConfig {
   return { description, content: { 'application/json': { schema } } };
+}
+
+/**
+ * The body of an operation that takes none (`emptyBody` in src/shared/schemas.ts): absent or
+ * `{}`. Declared, because such a body is still read as JSON, so its 400/413/415 apply.
+ */
+export function noRequestBody(): ZodRequestBody {
+  return {
+    required: false,
+    description: 'none, or an empty JSON object',
+    content: { 'application/json': { schema: z.object({}).strict() } },
+  };
 }
 
 /** A JSON request body (required unless said otherwise). */

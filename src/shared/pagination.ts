@@ -20,6 +20,8 @@ export const cursorSchema = z
   .string()
   .max(256)
   .regex(/^[A-Za-z0-9_-]+$/, 'not a cursor from this API')
+  // What the pattern cannot say: only a cursor this API made decodes to a position.
+  .meta({ description: 'opaque: the `nextCursor` of the previous page; any other value is 400 VALIDATION_FAILED' })
   .transform((raw, ctx) => {
     try {
       return position.parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));

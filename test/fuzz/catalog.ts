@@ -70,14 +70,15 @@ export type AuthKind = 'operator' | 'admin' | 'public';
 
 /**
  * SPEC §3: the endpoints that need no credentials (ops, fairness verification, the API
- * documentation and its assets). Every other one needs the operator key or, under
- * /admin, the admin token — so a new route that forgot its auth fails the fuzzer.
+ * documentation, the players' verifier page, and the pages' assets). Every other one needs
+ * the operator key or, under /admin, the admin token — so a new route that forgot its auth
+ * fails the fuzzer.
  */
-const PUBLIC_PATHS = new Set(['/health', '/ready', '/metrics', '/fairness/verify', '/openapi.json', '/docs']);
+const PUBLIC_PATHS = new Set(['/health', '/ready', '/metrics', '/fairness/verify', '/openapi.json', '/docs', '/verify']);
 
 export function authOf(route: RouteEntry): AuthKind {
   if (route.path === '/admin' || route.path.startsWith('/admin/')) return 'admin';
-  return PUBLIC_PATHS.has(route.path) || route.path.startsWith('/docs/') ? 'public' : 'operator';
+  return PUBLIC_PATHS.has(route.path) || route.path.startsWith('/docs/') || route.path.startsWith('/verify/') ? 'public' : 'operator';
 }
 
 export const routeKey = (route: RouteEntry) => `${route.method} ${route.path}`;
@@ -164,6 +165,7 @@ export function routeInputs(fx: Fixtures): Record<string, RouteInputs> {
       },
     },
     'GET /limits': {},
+    'GET /games': {},
     'PUT /limits': {
       body: {
         blockedJurisdictions: { kind: 'jurisdictions', valid: ['US', 'FR'] },

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../../src/shared/db.ts';
-import { rollDice } from '../../src/modules/fairness/dice.ts';
+import { rollDice } from '../../src/games/dice/dice.ts';
 import type { LedgerItem } from '../../walletmock/ledger.ts';
 import type { operatorClient } from './http.ts';
 import { serverSeedOf } from './secrets.ts';

@@ -1,10 +1,7 @@
-import { Router, type Response } from 'express';
+import { Router } from 'express';
+import { noSniff } from '../browser-headers.ts';
 import { DOCS_ASSETS, DOCS_CSP, DOCS_INIT_SCRIPT, DOCS_PAGE_HTML } from './docs-page.ts';
 import { buildOpenApiDocument } from './document.ts';
-
-function noSniff(res: Response): Response {
-  return res.set({ 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' });
-}
 
 /** SPEC §3 `GET /openapi.json` and `GET /docs` (public). The document is built once, here. */
 export function apiDocsRoutes(): Router {

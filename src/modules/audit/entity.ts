@@ -1,7 +1,8 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { BigIntType, EntitySchema } from '@mikro-orm/core';
 
 /** SPEC §8: append-only (a trigger refuses UPDATE, DELETE and TRUNCATE). */
 export interface AuditEntry {
+  /** The bigint identity, as a string so nothing rounds it. */
   id: string;
   operatorId: string | null;
   actor: 'operator' | 'admin' | 'system';
@@ -10,6 +11,11 @@ export interface AuditEntry {
   betId: string | null;
   data: Record<string, unknown>;
   createdAt: Date;
+  /**
+   * created_at to the microsecond, as Postgres keeps it (a Date keeps milliseconds): the
+   * position a page cursor carries. Computed, and only when asked (`populate`).
+   */
+  positionAt?: string;
 }
 
 export const AuditEntryEntity = new EntitySchema<AuditEntry>({
@@ -17,7 +23,7 @@ export const AuditEntryEntity = new EntitySchema<AuditEntry>({
   tableName: 'audit_log',
   readonly: true,
   properties: {
-    id: { type: 'bigint', primary: true, generated: 'identity' },
+    id: { type: new BigIntType('string'), primary: true, generated: 'identity' },
     operatorId: { type: 'uuid', nullable: true },
     actor: { type: 'text' },
     action: { type: 'text' },
@@ -25,5 +31,6 @@ export const AuditEntryEntity = new EntitySchema<AuditEntry>({
     betId: { type: 'uuid', nullable: true },
     data: { type: 'json' },
     createdAt: { type: 'Date' },
+    positionAt: { type: 'string', lazy: true, formula: (alias) => `to_char(${alias}.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` },
   },
 });

@@ -1,7 +1,8 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Queryable } from '../../shared/db.ts';
 import { toPage } from '../../shared/pagination.ts';
 import type { AuditQuery } from './schemas.ts';
-import { insertAuditRows, selectAuditRows, type AuditInput, type AuditRow } from './store.ts';
+import { insertAuditRows, selectAuditRows, type AuditInput, type PositionedAuditEntry } from './store.ts';
 
 /**
  * Appends audit rows; call it inside the transaction of the change it records (SPEC §8).
@@ -24,15 +25,15 @@ export interface AuditView {
   createdAt: string;
 }
 
-function toAuditView(row: AuditRow): AuditView {
+function toAuditView(entry: PositionedAuditEntry): AuditView {
   return {
-    id: String(row.id),
-    action: row.action,
-    actor: row.actor,
-    playerId: row.player_id,
-    betId: row.bet_id,
-    data: row.data,
-    createdAt: row.created_at.toISOString(),
+    id: entry.id,
+    action: entry.action,
+    actor: entry.actor,
+    playerId: entry.playerId,
+    betId: entry.betId,
+    data: entry.data,
+    createdAt: entry.createdAt.toISOString(),
   };
 }
 
@@ -40,7 +41,7 @@ function toAuditView(row: AuditRow): AuditView {
  * The operator's audit trail, newest first (created_at, then id), keyset-paginated on both
  * through the audit_operator_*_created indexes, so `from`/`to` are index ranges.
  */
-export async function listAudit(db: Queryable, operatorId: string, query: AuditQuery) {
-  const rows = await selectAuditRows(db, operatorId, query);
-  return toPage(rows, query.limit, toAuditView, (row) => [row.position_at, String(row.id)]);
+export async function listAudit(em: EntityManager, operatorId: string, query: AuditQuery) {
+  const entries = await selectAuditRows(em, operatorId, query);
+  return toPage(entries, query.limit, toAuditView, (entry) => [entry.positionAt, entry.id]);
 }

@@ -1,4 +1,7 @@
+import { raw, type FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Queryable } from '../../shared/db.ts';
+import { AuditEntryEntity, type AuditEntry } from './entity.ts';
 import type { AuditQuery } from './schemas.ts';
 
 /** One audit row to append (SPEC §8). */
@@ -11,15 +14,8 @@ export interface AuditInput {
   data?: Record<string, unknown>;
 }
 
-export interface AuditRow {
-  id: number;
-  action: string;
-  actor: string;
-  player_id: string | null;
-  bet_id: string | null;
-  data: Record<string, unknown>;
-  created_at: Date;
-}
+/** An audit entry read with its page position (`positionAt`, the cursor's microseconds). */
+export type PositionedAuditEntry = AuditEntry & { positionAt: string };
 
 // ── audit_log ────────────────────────────────────────────────────────────────
 
@@ -43,33 +39,28 @@ export async function insertAuditRows(db: Queryable, entries: AuditInput[]): Pro
 }
 
 /**
- * Reads up to `query.limit + 1` of the operator's audit_log rows, newest first (created_at,
- * then id), after the cursor: the filters are index ranges on the audit_operator_*_created
- * indexes. `position_at` is created_at to the microsecond, as the next cursor carries it.
+ * Up to `query.limit + 1` of the operator's audit entries, newest first (created_at, then
+ * id), after the cursor: the filters are index ranges on the audit_operator_*_created
+ * indexes. The cursor is compared as a row, (created_at, id) < (…), so Postgres walks the
+ * index from that position; `from`/`to` reach Postgres as text, cast there, so a bound
+ * keeps its microseconds.
  */
-export async function selectAuditRows(db: Queryable, operatorId: string, query: AuditQuery) {
-  const params: unknown[] = [operatorId];
-  const where = ['operator_id = $1'];
-  const add = (condition: (placeholder: string) => string, value: unknown) => {
-    params.push(value);
-    where.push(condition(`$${params.length}`));
+export async function selectAuditRows(em: EntityManager, operatorId: string, query: AuditQuery): Promise<PositionedAuditEntry[]> {
+  const createdAt = {
+    ...(query.from !== undefined && { $gte: raw('?::timestamptz', [query.from]) }),
+    ...(query.to !== undefined && { $lt: raw('?::timestamptz', [query.to]) }),
   };
-  if (query.action !== undefined) add((p) => `action = ${p}`, query.action);
-  if (query.playerId !== undefined) add((p) => `player_id = ${p}`, query.playerId);
-  if (query.from !== undefined) add((p) => `created_at >= ${p}::timestamptz`, query.from);
-  if (query.to !== undefined) add((p) => `created_at < ${p}::timestamptz`, query.to);
-  if (query.cursor !== undefined) {
-    const [at, id] = query.cursor;
-    params.push(at);
-    add((p) => `(created_at, id) < ($${params.length - 1}::timestamptz, ${p}::bigint)`, id);
-  }
-  params.push(query.limit + 1);
-  const { rows } = await db.query<AuditRow & { position_at: string }>(
-    `SELECT id, action, actor, player_id, bet_id, data, created_at,
-            to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS position_at
-       FROM audit_log WHERE ${where.join(' AND ')}
-      ORDER BY created_at DESC, id DESC LIMIT $${params.length}`,
-    params,
-  );
-  return rows;
+  const where: FilterQuery<AuditEntry> = {
+    operatorId,
+    ...(query.action !== undefined && { action: query.action }),
+    ...(query.playerId !== undefined && { playerId: query.playerId }),
+    ...(Object.keys(createdAt).length > 0 && { createdAt }),
+    ...(query.cursor !== undefined && { [raw((alias) => `(${alias}.created_at, ${alias}.id)`)]: { $lt: raw('(?::timestamptz, ?::bigint)', query.cursor) } }),
+  };
+  const entries = await em.find(AuditEntryEntity, where, {
+    populate: ['positionAt'],
+    orderBy: { createdAt: 'desc', id: 'desc' },
+    limit: query.limit + 1,
+  });
+  return entries as PositionedAuditEntry[];
 }

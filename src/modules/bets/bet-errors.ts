@@ -11,3 +11,5 @@ export const dailyLossLimit = (limit: number) =>
 export const dailyWinLimit = (limit: number) => forbidden('DAILY_WIN_LIMIT', `the player's net win today reached ${limit}`);
 export const requestInProgress = () =>
   new DomainError(409, 'REQUEST_IN_PROGRESS', 'Request in progress', 'a request with this Idempotency-Key is still running');
+/** Issue #20: the operator has not enabled this game (PATCH /admin/operators/:id `games.enabled`). */
+export const gameDisabled = (game: string) => forbidden('GAME_DISABLED', `the game "${game}" is not enabled for this operator`);

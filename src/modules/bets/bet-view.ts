@@ -3,6 +3,7 @@ import type { BetStatus } from '../../../machines/bet.machine.ts';
 import { betStatus, restoreBetSnapshot, type PersistedBetSnapshot } from '../../../machines/bet.runtime-api.ts';
 import type { Bet } from './entity.ts';
 import { outcomeShown, payoutShown } from './outcome-secrecy.ts';
+import type { GameOutcome } from '../../games/game.ts';
 
 /** A bet row joined with its round: everything the API shows of a bet. */
 export interface BetRecord {
@@ -14,7 +15,7 @@ export interface BetRecord {
   amount: number;
   payout: number;
   game: string;
-  params: { target: number; direction: 'over' | 'under' };
+  params: unknown;
   status: BetStatus;
   /** Checked: read back from the database through parseStoredSnapshot, or made by the machine in this process. */
   snapshot: PersistedBetSnapshot;
@@ -23,7 +24,7 @@ export interface BetRecord {
   reject_reason: string | null;
   created_at: Date;
   settled_at: Date | null;
-  outcome: { roll: number; win: boolean };
+  outcome: GameOutcome;
   server_seed_hash: string;
   client_seed: string;
   nonce: number;
@@ -48,7 +49,7 @@ export function betRecordOf(bet: Bet, seedRevealed: boolean): BetRecord {
     amount: bet.amount,
     payout: bet.payout,
     game: bet.game,
-    params: bet.params as BetRecord['params'],
+    params: bet.params,
     status: betStatus(machine),
     snapshot,
     version: bet.version,
@@ -73,10 +74,10 @@ export interface BetView {
   currency: string;
   payout: number;
   game: string;
-  params: { target: number; direction: 'over' | 'under' };
+  params: unknown;
   roundId: string;
   /** Null while the outcome is secret (outcome-secrecy.ts). */
-  outcome: { roll: number; win: boolean } | null;
+  outcome: GameOutcome | null;
   fairness: { serverSeedHash: string; clientSeed: string; nonce: number };
   rejectReason?: string;
   createdAt: string;

@@ -30,6 +30,11 @@ export interface Bet {
   createdAt: Date;
   updatedAt: Date;
   settledAt: Date | null;
+  /**
+   * `created_at::text`, to the microsecond: the position a page cursor carries (a Date
+   * keeps milliseconds). Computed, and only when asked (`fields`/`populate`).
+   */
+  positionAt?: string;
 }
 
 /** One state a bet entered, keyed by the bet's version at that moment (the history's order). */
@@ -66,6 +71,7 @@ export const BetEntity: EntitySchema<Bet> = new EntitySchema<Bet>({
     createdAt: { type: 'Date' },
     updatedAt: { type: 'Date' },
     settledAt: { type: 'Date', nullable: true },
+    positionAt: { type: 'string', lazy: true, formula: (alias) => `${alias}.created_at::text` },
   },
 });
 

@@ -22,7 +22,7 @@ export function registerBetsPaths(registry: OpenAPIRegistry): void {
     tags: ['Bets'],
     summary: 'Place a bet',
     description:
-      'Places a dice bet on a session. Amounts are integer minor units. The Idempotency-Key (per operator) makes ' +
+      'Places a bet on a session, on any game the operator has enabled (GET /games); a disabled game is 403 GAME_DISABLED. Amounts are integer minor units. The Idempotency-Key (per operator) makes ' +
       'a retry with the same body return the first answer, from any node; the same key with another body is 422.',
     security: operatorSecurity,
     request: { headers: idempotencyKeyRequired, body: jsonRequestBody(placeBetBody) },
@@ -34,7 +34,7 @@ export function registerBetsPaths(registry: OpenAPIRegistry): void {
       },
       ...problemResponses(OPERATOR_PROBLEMS, BODY_PROBLEMS, {
         400: ['PAYOUT_TOO_LARGE'],
-        403: ['SESSION_REVOKED', 'SESSION_EXPIRED', 'JURISDICTION_BLOCKED', 'MAX_BET_EXCEEDED', 'DAILY_LOSS_LIMIT', 'DAILY_WIN_LIMIT'],
+        403: ['SESSION_REVOKED', 'SESSION_EXPIRED', 'JURISDICTION_BLOCKED', 'MAX_BET_EXCEEDED', 'DAILY_LOSS_LIMIT', 'DAILY_WIN_LIMIT', 'GAME_DISABLED'],
         404: ['NOT_FOUND'],
         409: ['REQUEST_IN_PROGRESS'],
         422: ['IDEMPOTENCY_KEY_REUSED'],

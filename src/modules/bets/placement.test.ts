@@ -1,7 +1,7 @@
 import test from 'ava';
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../../shared/errors.ts';
-import { rollDice } from '../fairness/dice.ts';
+import { DEFAULT_DICE_CONFIG, rollDice } from '../../games/dice/dice.ts';
 import { replaceLimits } from '../compliance/service.ts';
 import { openBetsModule, type BetsModuleFixture } from '../../../test/support/bets-module.ts';
 import { serverSeedOf, testKeyring } from '../../../test/support/secrets.ts';
@@ -26,7 +26,7 @@ const PARAMS = { target: 50, direction: 'under' } as const;
 
 function place(sessionToken: string, key = randomUUID(), amount = 100, deps: PlacementDeps = fixture.placement): Promise<Placement> {
   const input: PlaceBetInput = { sessionToken, amount, game: 'dice', params: PARAMS };
-  return placeBet(deps, fixture.operatorId, input, key);
+  return placeBet(deps, fixture.operatorId, new Map([['dice', DEFAULT_DICE_CONFIG]]), input, key);
 }
 
 async function nextNonce(playerId: string): Promise<number> {

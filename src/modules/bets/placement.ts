@@ -5,12 +5,14 @@ import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
 import { requestHash } from '../../shared/request-hash.ts';
 import { inSpan } from '../../telemetry/spans.ts';
 import { betsPlacedTotal, betsRefusedTotal } from '../../shared/metrics.ts';
-import { DomainError, notFound } from '../../shared/errors.ts';
+import { DomainError, notFound, ValidationError } from '../../shared/errors.ts';
 import { startBet } from '../../../machines/bet.runtime-api.ts';
 import type { BetEffect } from '../../../machines/bet.machine.ts';
 import { appendAudit } from '../audit/service.ts';
-import { DEFAULT_DICE_CONFIG, DICE_GAME_VERSION, dicePayoutOnWin, rollDice, settleDice } from '../fairness/dice.ts';
+import { fairUint32 } from '../fairness/fair-bytes.ts';
 import { PayoutTooLargeError } from '../fairness/errors.ts';
+import { gameVersionLabel, ParamsNotAllowedError, settle, type Game } from '../../games/game.ts';
+import { findGame } from '../../games/registry.ts';
 import { idempotencyKeyReused } from '../idempotency/service.ts';
 import { walletTransactionId } from '../wallet/transaction-ids.ts';
 import { betEventRows } from './bet-events.ts';
@@ -30,12 +32,16 @@ function isIdempotencyKeyTaken(error: unknown): boolean {
   return error instanceof pg.DatabaseError && error.code === '23505' && error.constraint === IDEMPOTENCY_CONSTRAINT;
 }
 
-/** Checked before any lock: a payout that could not be paid is a bad request. */
-function payoutOrRefuse(input: PlaceBetInput): number {
+/**
+ * Checked before any lock and before the outcome is drawn: a payout that could not be paid,
+ * or params the operator's config does not allow, is a bad request.
+ */
+function payoutOrRefuse(game: Game, input: PlaceBetInput, config: unknown): number {
   try {
-    return dicePayoutOnWin(input.amount, input.params, DEFAULT_DICE_CONFIG);
+    return game.payoutOnWin(input.amount, input.params, config);
   } catch (error) {
     if (error instanceof PayoutTooLargeError) throw new DomainError(400, error.code, 'Payout too large', error.detail);
+    if (error instanceof ParamsNotAllowedError) throw new ValidationError([{ path: `body.params.${error.path}`, message: error.message }]);
     throw error;
   }
 }
@@ -69,14 +75,26 @@ export interface PlacementDeps {
 }
 
 /**
- * SPEC §4 placement, in order: idempotency → session → compliance → provably-fair
- * outcome → round + bet in one transaction, serialised per player. The debit is the
- * caller's to run after commit (never inside a transaction).
+ * SPEC §4 placement, in order: idempotency → session → game enabled → compliance →
+ * provably-fair outcome → round + bet in one transaction, serialised per player. The
+ * debit is the caller's to run after commit (never inside a transaction). `games` is the
+ * operator's enabled games, each with its config in force now (checked by the game's
+ * schema); the round records the config.
  */
-export function placeBet(deps: PlacementDeps, operatorId: string, input: PlaceBetInput, idempotencyKey: string): Promise<Placement> {
+export function placeBet(
+  deps: PlacementDeps,
+  operatorId: string,
+  games: ReadonlyMap<string, unknown>,
+  input: PlaceBetInput,
+  idempotencyKey: string,
+): Promise<Placement> {
   return inSpan('bet.place', async (span) => {
     span.setAttribute('rgs.operator.id', operatorId);
-    const placement = await placeSerialised(deps, { operatorId, input, idempotencyKey, hash: requestHash(input), payoutOnWin: payoutOrRefuse(input) });
+    const game = findGame(input.game);
+    if (!game) throw new ValidationError([{ path: 'body.game', message: `unknown game "${input.game}"` }]);
+    const config = games.get(game.id);
+    const terms = games.has(game.id) ? { config, payoutOnWin: payoutOrRefuse(game, input, config) } : null;
+    const placement = await placeSerialised(deps, { operatorId, input, idempotencyKey, hash: requestHash(input), game, terms });
     span.setAttribute('rgs.bet.id', placement.bet.id);
     span.setAttribute('rgs.bet.status', placement.bet.status);
     span.setAttribute('rgs.bet.replayed', placement.kind === 'existing');
@@ -89,7 +107,9 @@ interface PlacementRequest {
   input: PlaceBetInput;
   idempotencyKey: string;
   hash: string;
-  payoutOnWin: number;
+  game: Game;
+  /** The operator's config of the game and what a win pays under it; null when the operator has not enabled the game. */
+  terms: { config: unknown; payoutOnWin: number } | null;
 }
 
 /** The nonce moved on between reading and writing: read again. */
@@ -159,6 +179,8 @@ async function attemptPlacement(
   const refuse = (error: DomainError) => new Refusal(error, session.player_id);
   if (session.status === 'revoked') throw refuse(refusals.sessionRevoked());
   if (!session.unexpired) throw refuse(refusals.sessionExpired());
+  const { game, terms } = request;
+  if (!terms) throw refuse(refusals.gameDisabled(game.id));
   const limits = context.limits;
   if (limits?.blocked_jurisdictions.includes(session.jurisdiction)) throw refuse(refusals.jurisdictionBlocked(session.jurisdiction));
   const currencyLimits = limits?.currencies[session.currency] ?? {};
@@ -166,24 +188,23 @@ async function attemptPlacement(
   const seed = context.seed;
   if (!seed) return RETRY; // the seed pair was rotated under us: take the new one
 
-  const roll = rollDice(seed.server_seed, seed.client_seed, seed.nonce);
-  const { win, payout } = settleDice({ amount: input.amount, params: input.params, roll, config: DEFAULT_DICE_CONFIG });
+  const outcome = game.outcome(fairUint32(seed.server_seed, seed.client_seed, seed.nonce), input.params);
+  const { win, payout } = settle(outcome, terms.payoutOnWin);
   const betId = randomUUID();
   const roundId = randomUUID();
-  const step = startBet({ betId, amount: input.amount, payout: win ? request.payoutOnWin : 0, win, parkAfterMs: policy.parkAfterMs });
+  const step = startBet({ betId, amount: input.amount, payout: win ? terms.payoutOnWin : 0, win, parkAfterMs: policy.parkAfterMs });
   const at = new Date().toISOString();
   const history = [{ state: step.status, at }];
   const facts = { betId, playerId: session.player_id, roundId, amount: input.amount, payout, currency: session.currency };
-  const outcome = { roll: roll.roll, win };
   const events = betEventRows(['round.created', ...step.events], facts, undefined, {
     'round.created': {
-      game: 'dice',
-      gameVersion: DICE_GAME_VERSION,
+      game: game.id,
+      gameVersion: gameVersionLabel(game),
       serverSeedHash: seed.server_seed_hash,
       clientSeed: seed.client_seed,
       nonce: seed.nonce,
     },
-    'bet.placed': { game: 'dice', params: input.params },
+    'bet.placed': { game: game.id, params: input.params },
   });
   const bet: BetInsert = {
     bet_id: betId,
@@ -201,8 +222,9 @@ async function attemptPlacement(
     snapshot: step.persisted,
     lease_seconds: policy.leaseMs / 1000,
     seed_pair_id: seed.id,
-    game_version: DICE_GAME_VERSION,
-    config: DEFAULT_DICE_CONFIG,
+    game: game.id,
+    game_version: gameVersionLabel(game),
+    config: terms.config,
     server_seed_hash: seed.server_seed_hash,
     client_seed: seed.client_seed,
     nonce: seed.nonce,
@@ -210,7 +232,7 @@ async function attemptPlacement(
     debit_tx: walletTransactionId(betId, 'debit'),
     occurred_at: at,
     events,
-    audit: { amount: input.amount, currency: session.currency, game: 'dice', params: input.params, nonce: seed.nonce },
+    audit: { amount: input.amount, currency: session.currency, game: game.id, params: input.params, nonce: seed.nonce },
     daily_loss_limit: currencyLimits.dailyLossLimit ?? null,
     daily_win_limit: currencyLimits.dailyWinLimit ?? null,
   };
@@ -230,7 +252,7 @@ async function attemptPlacement(
       currency: session.currency,
       amount: input.amount,
       payout,
-      game: 'dice',
+      game: game.id,
       params: input.params,
       status: step.status,
       snapshot: step.persisted,

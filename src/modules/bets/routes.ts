@@ -11,7 +11,7 @@ export function placeBetHandler(bets: BetsService): RequestHandler {
     const operator = operatorOf(req);
     const body = parse(placeBetBody, req.body, 'body');
     const key = parse(idempotencyKeyRequired, { 'idempotency-key': req.get('idempotency-key') }, 'headers')['idempotency-key'];
-    const { status, bet } = await bets.place(operator.id, body, key);
+    const { status, bet } = await bets.place(operator.id, operator.games, body, key);
     if (status === 202) res.location(`/bets/${bet.id}`);
     res.status(status).json(bet);
   };

@@ -1,19 +1,26 @@
 import { z } from 'zod';
 import { createdAtPosition, cursorSchema, limitSchema, pageSchema } from '../../shared/pagination.ts';
 import { asciiId } from '../../shared/text.ts';
-import { diceParams } from '../fairness/dice.ts';
+import { GAMES } from '../../games/registry.ts';
+import { anyGameOutcome, anyGameParams } from '../../games/schemas.ts';
 import { amountSchema, currencySchema, playerIdSchema } from '../../shared/schemas.ts';
 import { seedCommitment } from '../sessions/schemas.ts';
 import { BET_STATES } from '../../../machines/bet.machine.ts';
 
-export const placeBetBody = z
-  .object({
-    sessionToken: z.uuid(),
-    amount: amountSchema,
-    game: z.literal('dice'),
-    params: diceParams,
-  })
-  .strict();
+const betFields = { sessionToken: z.uuid(), amount: amountSchema };
+
+/**
+ * `POST /bets`: one body per game of the registry, told apart by `game`, each with that
+ * game's params (strict). An unknown game is refused at `body.game`; bad params at
+ * `body.params.<field>`, and only there.
+ */
+export const placeBetBody = z.discriminatedUnion(
+  'game',
+  GAMES.map((game) => z.object({ ...betFields, game: z.literal(game.id), params: game.params }).strict()) as [
+    z.ZodObject<{ sessionToken: z.ZodUUID; amount: typeof amountSchema; game: z.ZodLiteral<string>; params: z.ZodType }, z.core.$strict>,
+  ],
+  { error: (issue) => (issue.code === 'invalid_union' ? `game must be one of ${GAMES.map((game) => `"${game.id}"`).join(', ')}` : undefined) },
+);
 
 export const idempotencyKeyRequired = z.object({ 'idempotency-key': asciiId(255) });
 
@@ -40,10 +47,9 @@ export const betView = z
     currency: currencySchema,
     payout: z.int().min(0).meta({ description: '0 until the debit is applied, and 0 unless won' }),
     game: z.string(),
-    params: diceParams,
+    params: anyGameParams,
     roundId: z.uuid(),
-    outcome: z
-      .object({ roll: z.number().min(0).max(100), win: z.boolean() })
+    outcome: anyGameOutcome
       .nullable()
       .meta({ description: 'null until the debit is applied (or, for a rejected or cancelled bet, until its seed pair is revealed)' }),
     fairness: seedCommitment,
@@ -56,5 +62,11 @@ export const betView = z
 
 export const betsPage = pageSchema(betView);
 
-export type PlaceBetInput = z.infer<typeof placeBetBody>;
+/** A parsed `POST /bets` body: `params` matched the game's schema. */
+export interface PlaceBetInput {
+  sessionToken: string;
+  amount: number;
+  game: string;
+  params: unknown;
+}
 export type ListBetsQuery = z.infer<typeof listBetsQuery>;

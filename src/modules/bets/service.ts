@@ -15,8 +15,12 @@ import { findBet, findBetRecord, isSeedPairRevealed, listBetRecords, selectHasUn
 import type { ListBetsQuery, PlaceBetInput } from './schemas.ts';
 
 export interface BetsService {
-  /** SPEC §3: 201 once the player's money is decided, else 202 (the caller adds Location). */
-  place(operatorId: string, input: PlaceBetInput, idempotencyKey: string): Promise<{ status: 201 | 202; bet: BetView }>;
+  /**
+   * SPEC §3: 201 once the player's money is decided, else 202 (the caller adds Location).
+   * `games` is the operator's enabled games, each with its config in force: a bet on a
+   * game not there is refused 403 GAME_DISABLED (placement.ts).
+   */
+  place(operatorId: string, games: ReadonlyMap<string, unknown>, input: PlaceBetInput, idempotencyKey: string): Promise<{ status: 201 | 202; bet: BetView }>;
   /** The bet loaded as an entity in `em`, its machine restored from its snapshot. */
   get(em: EntityManager, operatorId: string, betId: string): Promise<BetView>;
   list(operatorId: string, query: ListBetsQuery): Promise<{ items: BetView[]; nextCursor: string | null }>;
@@ -107,9 +111,9 @@ export function createBetsService(deps: {
     return settling;
   }
 
-  async function place(operatorId: string, input: PlaceBetInput, idempotencyKey: string) {
+  async function place(operatorId: string, games: ReadonlyMap<string, unknown>, input: PlaceBetInput, idempotencyKey: string) {
     const deadline = Date.now() + deps.responseWaitMs;
-    const placement = await placeBet(placementDeps, operatorId, input, idempotencyKey);
+    const placement = await placeBet(placementDeps, operatorId, games, input, idempotencyKey);
     const bet = await awaitDecided(operatorId, placement, deadline);
     return { status: isMoneyDecided(bet.status) ? (201 as const) : (202 as const), bet: toBetView(bet) };
   }

@@ -103,6 +103,7 @@ export interface BetInsert {
   snapshot: unknown;
   lease_seconds: number;
   seed_pair_id: string;
+  game: string;
   game_version: string;
   config: unknown;
   server_seed_hash: string;
@@ -140,7 +141,7 @@ WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
     ord integer, bet_id uuid, operator_id uuid, player_id text, session_token uuid, round_id uuid, idempotency_key text,
     request_hash text, currency text, amount bigint, payout bigint, params jsonb, status text, snapshot jsonb,
-    lease_seconds float8, seed_pair_id uuid, game_version text, config jsonb, server_seed_hash text, client_seed text,
+    lease_seconds float8, seed_pair_id uuid, game text, game_version text, config jsonb, server_seed_hash text, client_seed text,
     nonce bigint, outcome jsonb, debit_tx text, occurred_at timestamptz, events jsonb, audit jsonb,
     daily_loss_limit bigint, daily_win_limit bigint)
 ), checked AS (
@@ -166,7 +167,7 @@ WITH input AS (
   INSERT INTO bets (id, operator_id, player_id, session_token, round_id, idempotency_key, request_hash, currency,
                     amount, payout, game, params, status, snapshot, next_attempt_at)
   SELECT i.bet_id, i.operator_id, i.player_id, i.session_token, i.round_id, i.idempotency_key, i.request_hash, i.currency,
-         i.amount, i.payout, 'dice', i.params, i.status, i.snapshot, now() + make_interval(secs => i.lease_seconds)
+         i.amount, i.payout, i.game, i.params, i.status, i.snapshot, now() + make_interval(secs => i.lease_seconds)
     FROM input i JOIN nonce n ON n.bet_id = i.bet_id
   RETURNING id, created_at
 ), history AS (
@@ -177,7 +178,7 @@ WITH input AS (
 ), round AS (
   INSERT INTO rounds (id, operator_id, player_id, bet_id, seed_pair_id, game, game_version, config,
                       server_seed_hash, client_seed, nonce, outcome)
-  SELECT i.round_id, i.operator_id, i.player_id, i.bet_id, i.seed_pair_id, 'dice', i.game_version, i.config,
+  SELECT i.round_id, i.operator_id, i.player_id, i.bet_id, i.seed_pair_id, i.game, i.game_version, i.config,
          i.server_seed_hash, i.client_seed, i.nonce, i.outcome
     FROM input i JOIN bet b ON b.id = i.bet_id
 ), debit AS (

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { DEFAULT_DICE_CONFIG } from '../../games/dice/dice.ts';
 import { randomUUID } from 'node:crypto';
 import { advanceBet } from '../../../machines/bet.runtime-api.ts';
 import type { BetEvent } from '../../../machines/bet.machine.ts';
@@ -28,7 +29,7 @@ async function newBet(want: 'win' | 'lose'): Promise<BetRecord> {
   const playerId = `transitions-${randomUUID()}`;
   const sessionToken = await fixture.launch(playerId);
   const params = (await paramsFor(fixture.db, fixture.operatorId, playerId, want)) as PlaceBetInput['params'];
-  const placement = await placeBet(fixture.placement, fixture.operatorId, { sessionToken, amount: 100, game: 'dice', params }, randomUUID());
+  const placement = await placeBet(fixture.placement, fixture.operatorId, new Map([['dice', DEFAULT_DICE_CONFIG]]), { sessionToken, amount: 100, game: 'dice', params }, randomUUID());
   return placement.bet;
 }
 

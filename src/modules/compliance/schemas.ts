@@ -13,9 +13,14 @@ const currencyLimits = z
 const MAX_JURISDICTIONS = 250;
 const MAX_CURRENCIES = 200;
 
+// The key and count rules, for JSON Schema validators: zod-to-openapi writes a record's
+// values but not its keys.
+const CURRENCY_KEYS = { propertyNames: { pattern: '^[A-Z]{3}$' }, maxProperties: MAX_CURRENCIES };
+
 const currencyMap = z
   .record(currencySchema, currencyLimits)
-  .refine((currencies) => Object.keys(currencies).length <= MAX_CURRENCIES, { error: `at most ${MAX_CURRENCIES} currencies` });
+  .refine((currencies) => Object.keys(currencies).length <= MAX_CURRENCIES, { error: `at most ${MAX_CURRENCIES} currencies` })
+  .meta(CURRENCY_KEYS);
 
 // zod's record drops a "__proto__" key without a word (its prototype-pollution guard), so
 // such a body would pass as "no limits" and clear them: refuse it as the bad field it is.
@@ -33,6 +38,7 @@ export const limitsBody = z
       .array(jurisdictionSchema)
       .max(MAX_JURISDICTIONS)
       .refine((codes) => new Set(codes).size === codes.length, { error: 'jurisdictions must be unique' })
+      .meta({ uniqueItems: true })
       .optional(),
     currencies: z.preprocess(refuseProtoKey, currencyMap).optional(),
   })
@@ -42,7 +48,7 @@ export const limitsBody = z
 export const limitsView = z
   .object({
     blockedJurisdictions: z.array(jurisdictionSchema),
-    currencies: z.record(currencySchema, currencyLimits),
+    currencies: z.record(currencySchema, currencyLimits).meta(CURRENCY_KEYS),
   })
   .meta({ id: 'Limits' });
 

@@ -20,7 +20,7 @@ export function registerFairnessPaths(registry: OpenAPIRegistry): void {
     operationId: 'verifyOutcome',
     tags: ['Fairness'],
     summary: 'Recompute an outcome (public)',
-    description: 'Recomputes a dice roll from a revealed server seed, the client seed and the nonce. Needs no key.',
+    description: 'Recomputes what the bytes decide in a game (dice: the roll; lucky-dice: the face) from a revealed server seed, the client seed and the nonce. Needs no key.',
     request: { query: fairnessVerifyQuery },
     responses: {
       200: jsonResponse(verifiedOutcome, 'the recomputed outcome'),

@@ -20,6 +20,7 @@ const operator = (id: string): OperatorContext => ({
   webhookUrl: null,
   webhookSecret: null,
   rateLimitPerSecond: null,
+  games: new Map(),
 });
 
 test('a spray of unknown keys, many times the bound, leaves known operators cached and keeps the newest unknown keys', (t) => {
@@ -60,6 +61,8 @@ function serviceWithCountingDb(goodKey: string) {
     webhookUrl: null,
     webhookSecret: null,
     rateLimitPerSecond: null,
+    gamesEnabled: null,
+    gamesConfig: {},
     version: 1,
     createdAt: new Date(),
     updatedAt: new Date(),

@@ -5,6 +5,7 @@ import {
   BODY_PROBLEMS,
   jsonRequestBody,
   jsonResponse,
+  noRequestBody,
   PARAMS_PROBLEMS,
   problemResponses,
 } from '../../shared/openapi-components.ts';
@@ -87,7 +88,7 @@ export function registerAdminOperatorsPaths(registry: OpenAPIRegistry): void {
     summary: "Rotate an operator's API key",
     description: 'The old key stops working on every node. Takes no body.',
     security: adminSecurity,
-    request: { params: idParams },
+    request: { params: idParams, body: noRequestBody() },
     responses: {
       200: jsonResponse(rotatedApiKey, 'the new key, this once'),
       ...problemResponses(ADMIN_PROBLEMS, PARAMS_PROBLEMS, BODY_PROBLEMS, { 404: ['NOT_FOUND'] }),

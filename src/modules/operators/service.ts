@@ -14,6 +14,7 @@ import { createOperatorCache } from './key-cache.ts';
 import type { CreateOperatorInput, PatchOperatorInput } from './schemas.ts';
 import { walletPairingProblems } from './wallet-pairing.ts';
 import type { Operator } from './entity.ts';
+import { applyGameSettings, gameSettingsView, gamesInForce } from '../../games/settings.ts';
 import {
   findOperatorById,
   findOperatorByKeyHash,
@@ -33,6 +34,8 @@ export interface OperatorContext {
   webhookUrl: string | null;
   webhookSecret: string | null;
   rateLimitPerSecond: number | null;
+  /** The games it offers, each with its config in force (issue #20): what a bet is placed under. */
+  games: ReadonlyMap<string, unknown>;
 }
 
 /** The admin view of an operator: whether secrets are set, never their values (SPEC §11). */
@@ -44,6 +47,7 @@ export interface OperatorView {
   webhookUrl: string | null;
   webhookSecretSet: boolean;
   rateLimitPerSecond: number | null;
+  games: { enabled: string[]; config: Record<string, unknown> };
   createdAt: string;
   updatedAt: string;
 }
@@ -61,8 +65,11 @@ function toContext(operator: Operator, keyring: SecretsKeyring): OperatorContext
     webhookUrl: operator.webhookUrl,
     webhookSecret: openOperatorSecret(keyring, operator.id, 'webhook_secret', operator.webhookSecret),
     rateLimitPerSecond: operator.rateLimitPerSecond,
+    games: gamesInForce(storedGames(operator)),
   };
 }
+
+const storedGames = (operator: Operator) => ({ enabled: operator.gamesEnabled, config: operator.gamesConfig });
 
 function toView(operator: Operator): OperatorView {
   return {
@@ -73,6 +80,7 @@ function toView(operator: Operator): OperatorView {
     webhookUrl: operator.webhookUrl,
     webhookSecretSet: operator.webhookSecret !== null,
     rateLimitPerSecond: operator.rateLimitPerSecond,
+    games: gameSettingsView(storedGames(operator)),
     createdAt: operator.createdAt.toISOString(),
     updatedAt: operator.updatedAt.toISOString(),
   };
@@ -239,7 +247,13 @@ export function createOperatorsService(deps: {
         walletSecret: input.walletSecret === undefined ? current.walletSecret !== null : input.walletSecret !== null,
       });
       if (pairing.length > 0) throw new ValidationError(pairing);
-      const updated = await updateOperatorSettings(tx, current, values);
+      // The game settings it does not name stay as the row has them now (judged again after a lost race too).
+      const { games, ...settings } = values;
+      const gameSettings = games && applyGameSettings(storedGames(current), games);
+      const updated = await updateOperatorSettings(tx, current, {
+        ...settings,
+        ...(gameSettings && { gamesEnabled: gameSettings.enabled, gamesConfig: gameSettings.config }),
+      });
       if (!updated) return undefined;
       await appendAudit(await sqlOf(tx), [{ operatorId: id, actor: 'admin', action: 'admin.operator_updated', data: describeSettings(input) }]);
       return updated;
@@ -303,6 +317,7 @@ function describeSettings(input: PatchOperatorInput): Record<string, unknown> {
     ...(input.webhookSecret !== undefined && { webhookSecretChanged: true }),
     ...(input.rateLimitPerSecond !== undefined && { rateLimitPerSecond: input.rateLimitPerSecond }),
     ...(input.name !== undefined && { name: input.name }),
+    ...(input.games !== undefined && { games: input.games }),
   };
 }
 

@@ -3,8 +3,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { OperatorEntity, type Operator } from './entity.ts';
 import type { PatchOperatorInput } from './schemas.ts';
 
-/** An operator's settings as stored: the secrets sealed already. */
-export type OperatorSettings = PatchOperatorInput;
+/** An operator's settings as stored: the secrets sealed already, the game settings as the columns keep them. */
+export type OperatorSettings = Omit<PatchOperatorInput, 'games'> & { gamesEnabled?: string[] | null; gamesConfig?: Record<string, unknown> };
 
 // ── operators ────────────────────────────────────────────────────────────────
 
@@ -30,7 +30,7 @@ export async function selectOperators(em: EntityManager): Promise<Operator[]> {
 /** Inserts an operator (version 1); a duplicate name fails with Postgres' unique violation (23505). */
 export async function insertOperator(
   em: EntityManager,
-  operator: { id: string; name: string; apiKeyHash: string } & Omit<OperatorSettings, 'name'>,
+  operator: { id: string; name: string; apiKeyHash: string } & Omit<OperatorSettings, 'name' | 'gamesEnabled' | 'gamesConfig'>,
 ): Promise<void> {
   await em.insert(OperatorEntity, {
     id: operator.id,

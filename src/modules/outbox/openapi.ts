@@ -2,6 +2,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import {
   BODY_PROBLEMS,
   jsonResponse,
+  noRequestBody,
   OPERATOR_PROBLEMS,
   operatorSecurity,
   PARAMS_PROBLEMS,
@@ -37,7 +38,7 @@ export function registerOutboxPaths(registry: OpenAPIRegistry): void {
     summary: 'Retry a deferred credit now',
     description: "Runs the bet's next credit (a credit_pending or credit_parked bet) or a parked bet's rollback now instead of at its backoff time. Takes no body.",
     security: operatorSecurity,
-    request: { params: idParams },
+    request: { params: idParams, body: noRequestBody() },
     responses: {
       202: jsonResponse(outboxItem, 'the attempt is queued'),
       ...problemResponses(OPERATOR_PROBLEMS, PARAMS_PROBLEMS, BODY_PROBLEMS, { 404: ['NOT_FOUND'], 409: ['NOT_RETRYABLE'] }),

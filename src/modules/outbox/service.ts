@@ -1,9 +1,9 @@
-import type { Db, Queryable } from '../../shared/db.ts';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { conflict, notFound } from '../../shared/errors.ts';
 import { toPage } from '../../shared/pagination.ts';
 import type { Enqueuer } from '../../../queues/enqueue.ts';
 import type { ListOutboxQuery } from './schemas.ts';
-import { countBacklog, countOperatorBacklog, selectOutboxItem, selectOutboxPage, type OutboxRow } from './store.ts';
+import { countBacklog, selectOutboxItem, selectOutboxPage, type OutboxEntry } from './store.ts';
 
 /** A deferred credit (a won bet whose credit is being retried, or parked after a refusal), or a parked bet. */
 export interface OutboxItem {
@@ -21,51 +21,51 @@ export interface OutboxItem {
   createdAt: string;
 }
 
-const toItem = (row: OutboxRow): OutboxItem => ({
-  id: row.id,
-  betId: row.id,
-  playerId: row.player_id,
-  status: row.status,
-  kind: row.kind,
-  transactionId: row.transaction_id,
-  amount: row.amount,
-  currency: row.currency.trim(),
-  attempts: row.attempts,
-  lastError: row.last_error,
-  nextAttemptAt: row.next_attempt_at?.toISOString() ?? null,
-  createdAt: row.created_at.toISOString(),
+const toItem = ({ bet, transaction }: OutboxEntry): OutboxItem => ({
+  id: bet.id,
+  betId: bet.id,
+  playerId: bet.playerId,
+  status: bet.status,
+  // The transaction was found by its credit or rollback id (store.ts): it is of that kind.
+  kind: transaction.kind as OutboxItem['kind'],
+  transactionId: transaction.id,
+  amount: transaction.amount,
+  currency: transaction.currency.trim(),
+  attempts: transaction.attempts,
+  lastError: transaction.lastError,
+  nextAttemptAt: bet.nextAttemptAt?.toISOString() ?? null,
+  createdAt: bet.createdAt.toISOString(),
 });
 
 export interface OutboxService {
-  list(operatorId: string, query: ListOutboxQuery): Promise<{ items: OutboxItem[]; nextCursor: string | null; pendingCount: number; parkedCount: number }>;
-  retry(operatorId: string, betId: string): Promise<OutboxItem>;
+  list(em: EntityManager, operatorId: string, query: ListOutboxQuery): Promise<{ items: OutboxItem[]; nextCursor: string | null; pendingCount: number; parkedCount: number }>;
+  retry(em: EntityManager, operatorId: string, betId: string): Promise<OutboxItem>;
 }
 
-export function createOutboxService(deps: { db: Db; enqueuer: Enqueuer }): OutboxService {
-  const { db } = deps;
-
-  async function list(operatorId: string, query: ListOutboxQuery) {
-    const [cursorAt, cursorId] = query.cursor ?? [null, null];
-    const [rows, counts] = await Promise.all([
-      selectOutboxPage(db, operatorId, { cursorAt, cursorId, limit: query.limit + 1 }),
-      countOperatorBacklog(db, operatorId),
+export function createOutboxService(deps: { enqueuer: Enqueuer }): OutboxService {
+  async function list(em: EntityManager, operatorId: string, query: ListOutboxQuery) {
+    const [entries, counts] = await Promise.all([
+      selectOutboxPage(em, operatorId, { cursor: query.cursor ?? null, limit: query.limit + 1 }),
+      countBacklog(em, operatorId),
     ]);
     return {
-      ...toPage(rows, query.limit, toItem, (row) => [row.cursor_at, row.id]),
+      ...toPage(entries, query.limit, toItem, ({ bet }) => [bet.positionAt, bet.id]),
       pendingCount: counts?.pending ?? 0,
       parkedCount: counts?.parked ?? 0,
     };
   }
 
   /** Runs the bet's next attempt now instead of at its backoff time (a credit, parked or not, or a parked bet's rollback). */
-  async function retry(operatorId: string, betId: string) {
-    const row = await selectOutboxItem(db, operatorId, betId);
-    if (!row) throw notFound('outbox item');
-    if (row.status !== 'credit_pending' && row.status !== 'credit_parked' && row.status !== 'parked') {
-      throw conflict('NOT_RETRYABLE', `the bet is ${row.status}: only credit_pending, credit_parked and parked bets can be retried`);
+  async function retry(em: EntityManager, operatorId: string, betId: string) {
+    const entry = await selectOutboxItem(em, operatorId, betId);
+    if (!entry) throw notFound('outbox item');
+    const { status } = entry.bet;
+    if (status !== 'credit_pending' && status !== 'credit_parked' && status !== 'parked') {
+      throw conflict('NOT_RETRYABLE', `the bet is ${status}: only credit_pending, credit_parked and parked bets can be retried`);
     }
-    await deps.enqueuer.runNow(row.kind, { betId, attempt: row.attempts + 1 });
-    return toItem(row);
+    const item = toItem(entry);
+    await deps.enqueuer.runNow(item.kind, { betId, attempt: item.attempts + 1 });
+    return item;
   }
 
   return { list, retry };
@@ -75,7 +75,7 @@ export function createOutboxService(deps: { db: Db; enqueuer: Enqueuer }): Outbo
  * The backlog of all operators (the metrics gauges, src/shared/gauges.ts): deferred credits
  * (credit_pending bets) and parked bets; undefined if Postgres returned no row.
  */
-export async function readOutboxBacklog(db: Queryable): Promise<{ creditPending: number; parked: number } | undefined> {
-  const row = await countBacklog(db);
-  return row && { creditPending: row.credit_pending, parked: row.parked };
+export async function readOutboxBacklog(em: EntityManager): Promise<{ creditPending: number; parked: number } | undefined> {
+  const counts = await countBacklog(em, null);
+  return counts && { creditPending: counts.pending, parked: counts.parked };
 }

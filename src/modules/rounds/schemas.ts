@@ -3,6 +3,7 @@ import { cursorSchema, pageSchema } from '../../shared/pagination.ts';
 import { BET_STATES } from '../../../machines/bet.machine.ts';
 import { currencySchema, playerIdSchema } from '../../shared/schemas.ts';
 import { seedCommitment } from '../sessions/schemas.ts';
+import { anyGameConfig, anyGameOutcome } from '../../games/schemas.ts';
 
 export const playerRoundsParams = z.object({ playerId: playerIdSchema }).strict();
 
@@ -26,9 +27,8 @@ export const roundView = z
     playerId: playerIdSchema,
     game: z.string(),
     gameVersion: z.string(),
-    config: z.looseObject({ houseEdge: z.number().meta({ description: 'percent' }) }),
-    outcome: z
-      .looseObject({ roll: z.number(), win: z.boolean() })
+    config: anyGameConfig,
+    outcome: anyGameOutcome
       .nullable()
       .meta({ description: "null until the bet's debit is applied (or, for a rejected or cancelled bet, until the seed pair is revealed)" }),
     fairness: seedCommitment.extend({

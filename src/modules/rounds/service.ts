@@ -1,11 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Queryable } from '../../shared/db.ts';
+import type { BetStatus } from '../../../machines/bet.machine.ts';
 import { notFound } from '../../shared/errors.ts';
 import { toPage } from '../../shared/pagination.ts';
 import { outcomeShown, payoutShown } from '../bets/outcome-secrecy.ts';
 import { playerExists } from '../players/service.ts';
 import type { PlayerRoundsQuery } from './schemas.ts';
-import { selectPlayerRounds, selectRound, type RecalledRoundRow, type RoundRow } from './store.ts';
+import { findRound, selectPlayerRounds, type RecalledRoundRead, type RoundRead } from './store.ts';
 
 /** SPEC §3 round: everything needed to recompute it (§5), the server seed once revealed. */
 export interface RoundView {
@@ -26,39 +26,49 @@ export interface RecalledRoundView extends RoundView {
   bet: { id: string; amount: number; currency: string; params: Record<string, unknown>; status: string; payout: number };
 }
 
-function toView(row: RoundRow): RoundView {
+/** The round's bet's state, as the bet path writes bets.status from its machine: its outcome is secret until the debit is applied. */
+const statusOf = (round: RoundRead) => round.bet.status as BetStatus;
+
+function toView(round: RoundRead): RoundView {
+  const revealed = round.seedPair.revealedAt !== null;
   return {
-    id: row.id,
-    betId: row.bet_id,
-    playerId: row.player_id,
-    game: row.game,
-    gameVersion: row.game_version,
-    config: row.config,
-    outcome: outcomeShown(row.status, row.seed_revealed) ? row.outcome : null,
-    fairness: { serverSeedHash: row.server_seed_hash, clientSeed: row.client_seed, nonce: row.nonce, serverSeed: row.server_seed },
-    createdAt: row.created_at.toISOString(),
+    id: round.id,
+    betId: round.betId,
+    playerId: round.playerId,
+    game: round.game,
+    gameVersion: round.gameVersion,
+    config: round.config,
+    outcome: outcomeShown(statusOf(round), revealed) ? round.outcome : null,
+    fairness: {
+      serverSeedHash: round.serverSeedHash,
+      clientSeed: round.clientSeed,
+      nonce: round.nonce,
+      // Null until the seed pair is rotated: a server seed never leaves the server before (§11).
+      serverSeed: revealed ? round.seedPair.serverSeed : null,
+    },
+    createdAt: round.createdAt.toISOString(),
   };
 }
 
-function toRecalledView(row: RecalledRoundRow): RecalledRoundView {
+function toRecalledView(round: RecalledRoundRead): RecalledRoundView {
   return {
-    ...toView(row),
+    ...toView(round),
     bet: {
-      id: row.bet_id,
-      amount: row.amount,
-      currency: row.currency.trim(),
-      params: row.params,
-      status: row.status,
-      payout: payoutShown(row.status) ? row.payout : 0,
+      id: round.betId,
+      amount: round.bet.amount,
+      currency: round.bet.currency.trim(),
+      params: round.bet.params,
+      status: round.bet.status,
+      payout: payoutShown(statusOf(round)) ? round.bet.payout : 0,
     },
   };
 }
 
 /** `GET /rounds/:id`: another operator's round is not found (SPEC §3). */
-export async function getRound(db: Queryable, operatorId: string, roundId: string): Promise<RoundView> {
-  const rows = await selectRound(db, operatorId, roundId);
-  if (!rows[0]) throw notFound('round');
-  return toView(rows[0]);
+export async function getRound(em: EntityManager, operatorId: string, roundId: string): Promise<RoundView> {
+  const round = await findRound(em, operatorId, roundId);
+  if (!round) throw notFound('round');
+  return toView(round);
 }
 
 /**
@@ -66,8 +76,8 @@ export async function getRound(db: Queryable, operatorId: string, roundId: strin
  * A player the operator never launched is 404, not an empty list, so a mistyped id is
  * told apart from a player who has not played yet.
  */
-export async function listPlayerRounds(db: Queryable, em: EntityManager, operatorId: string, playerId: string, query: PlayerRoundsQuery) {
-  const rows = await selectPlayerRounds(db, operatorId, playerId, query.limit + 1, query.cursor);
-  if (rows.length === 0 && !(await playerExists(em, operatorId, playerId))) throw notFound('player');
-  return toPage(rows, query.limit, toRecalledView, (row) => [row.position_at, row.id]);
+export async function listPlayerRounds(em: EntityManager, operatorId: string, playerId: string, query: PlayerRoundsQuery) {
+  const rounds = await selectPlayerRounds(em, operatorId, playerId, query.limit + 1, query.cursor);
+  if (rounds.length === 0 && !(await playerExists(em, operatorId, playerId))) throw notFound('player');
+  return toPage(rounds, query.limit, toRecalledView, (round) => [round.positionAt, round.id]);
 }

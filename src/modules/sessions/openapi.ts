@@ -3,6 +3,7 @@ import {
   BODY_PROBLEMS,
   jsonRequestBody,
   jsonResponse,
+  noRequestBody,
   OPERATOR_PROBLEMS,
   operatorSecurity,
   PARAMS_PROBLEMS,
@@ -55,7 +56,7 @@ export function registerSessionsPaths(registry: OpenAPIRegistry): void {
     summary: 'Revoke a session',
     description: 'Ends the session; later bets on it are 403 SESSION_REVOKED. Takes no body. Revoking twice is harmless.',
     security: operatorSecurity,
-    request: { params: sessionTokenParams },
+    request: { params: sessionTokenParams, body: noRequestBody() },
     responses: {
       200: jsonResponse(sessionView, 'the revoked session'),
       ...problemResponses(OPERATOR_PROBLEMS, PARAMS_PROBLEMS, BODY_PROBLEMS, { 404: ['NOT_FOUND'] }),

@@ -29,12 +29,14 @@ export function registerStreamPaths(registry: OpenAPIRegistry): void {
       'stream.end with reason replay_limit and a `retry:` hint, and ends; reconnecting with that Last-Event-ID continues ' +
       '(EventSource does it by itself). A client that does not read past SSE_MAX_BACKLOG_BYTES unsent is ended ' +
       '(stream.end, slow_consumer) and resumes the same way. Never 429 for the request rate; 429 TOO_MANY_STREAMS ' +
-      'when the operator already has SSE_MAX_CLIENTS_PER_OPERATOR streams on the node, or the node SSE_MAX_CLIENTS.',
+      'when the operator already has SSE_MAX_CLIENTS_PER_OPERATOR streams on the node, or the node SSE_MAX_CLIENTS; ' +
+      '429 RATE_LIMITED only after repeated failed authentications from the address.',
     security: operatorSecurity,
     request: { query: streamQuery, headers: resumeHeaders },
     responses: {
       200: { description: 'the event stream', content: { 'text/event-stream': { schema: z.string() } } },
-      // Mounted before the rate limiter (an EventSource gives up after a non-200): its only 429 is the connection caps.
+      // Mounted before the rate limiter (an EventSource gives up after a non-200): its 429s are the
+      // connection caps and, as everywhere a key is checked, the failed-authentication limit.
       ...problemResponses(OPERATOR_KEY_PROBLEMS, QUERY_PROBLEMS, { 429: ['TOO_MANY_STREAMS'] }),
     },
   });

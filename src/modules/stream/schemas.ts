@@ -5,9 +5,13 @@ const MAX_TYPE_TOKENS = 50;
 // An event type (`bet.won`) or a wildcard over a prefix (`bet.*`).
 const TYPE_TOKEN = /^[a-z_]+(\.[a-z_]+)*(\.\*)?$/;
 
+// The same list as one pattern, for JSON Schema validators: 1–50 comma-separated tokens of at most 64 characters.
+const TOKEN_PATTERN = '(?=[^,]{1,64}(?:,|$))[a-z_]+(?:\\.[a-z_]+)*(?:\\.\\*)?';
+
 const typesSchema = z
   .string()
   .max(MAX_TYPE_TOKENS * 65)
+  .meta({ pattern: `^${TOKEN_PATTERN}(?:,${TOKEN_PATTERN}){0,${MAX_TYPE_TOKENS - 1}}$` })
   .transform((raw) => raw.split(','))
   .pipe(
     z

@@ -1,4 +1,4 @@
-import { EntitySchema } from '@mikro-orm/core';
+import { BigIntType, EntitySchema } from '@mikro-orm/core';
 
 /** One wallet transaction of a bet; `id` is deterministic so every retry is the same one. */
 export interface WalletTransaction {
@@ -18,6 +18,11 @@ export interface WalletTransaction {
   nextAttemptAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
+  /**
+   * created_at to the microsecond, as Postgres keeps it (a Date keeps milliseconds): the
+   * position a page cursor carries. Computed, and only when asked (`populate`).
+   */
+  positionAt?: string;
 }
 
 export const WalletTransactionEntity = new EntitySchema<WalletTransaction>({
@@ -32,7 +37,8 @@ export const WalletTransactionEntity = new EntitySchema<WalletTransaction>({
     kind: { type: 'text' },
     debitTransactionId: { type: 'text', nullable: true },
     currency: { type: 'character', length: 3 },
-    amount: { type: 'bigint' },
+    // Minor units, within Number.MAX_SAFE_INTEGER by validation (SPEC §3): a number, as in SQL reads.
+    amount: { type: new BigIntType('number') },
     status: { type: 'text' },
     resultCode: { type: 'text', nullable: true },
     attempts: { type: 'integer' },
@@ -40,5 +46,6 @@ export const WalletTransactionEntity = new EntitySchema<WalletTransaction>({
     nextAttemptAt: { type: 'Date', nullable: true },
     createdAt: { type: 'Date' },
     updatedAt: { type: 'Date' },
+    positionAt: { type: 'string', lazy: true, formula: (alias) => `to_char(${alias}.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` },
   },
 });

@@ -1,8 +1,8 @@
-import type { Queryable } from '../../shared/db.ts';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { toPage } from '../../shared/pagination.ts';
 import type { WalletTransaction } from './entity.ts';
 import type { TransactionsQuery } from './transactions-schemas.ts';
-import { selectTransactions, type TransactionRow } from './store.ts';
+import { selectTransactions, type PositionedWalletTransaction } from './store.ts';
 
 /** One wallet call the RGS made (SPEC §3 reconciliation), with its result and retries. */
 export interface TransactionView {
@@ -23,23 +23,23 @@ export interface TransactionView {
   updatedAt: string;
 }
 
-function toView(row: TransactionRow): TransactionView {
+function toView(transaction: PositionedWalletTransaction): TransactionView {
   return {
-    id: row.id,
-    kind: row.kind,
-    betId: row.bet_id,
-    roundId: row.round_id,
-    playerId: row.player_id,
-    debitTransactionId: row.debit_transaction_id,
-    amount: row.amount,
-    currency: row.currency.trim(),
-    status: row.status,
-    resultCode: row.result_code,
-    attempts: row.attempts,
-    lastError: row.last_error,
-    nextAttemptAt: row.next_attempt_at?.toISOString() ?? null,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
+    id: transaction.id,
+    kind: transaction.kind,
+    betId: transaction.betId,
+    roundId: transaction.roundId,
+    playerId: transaction.playerId,
+    debitTransactionId: transaction.debitTransactionId,
+    amount: transaction.amount,
+    currency: transaction.currency.trim(),
+    status: transaction.status,
+    resultCode: transaction.resultCode,
+    attempts: transaction.attempts,
+    lastError: transaction.lastError,
+    nextAttemptAt: transaction.nextAttemptAt?.toISOString() ?? null,
+    createdAt: transaction.createdAt.toISOString(),
+    updatedAt: transaction.updatedAt.toISOString(),
   };
 }
 
@@ -47,7 +47,7 @@ function toView(row: TransactionRow): TransactionView {
  * The operator's wallet transactions, newest first by (created_at, id), keyset-paginated
  * on the wallet_tx_operator_* indexes.
  */
-export async function listTransactions(db: Queryable, operatorId: string, query: TransactionsQuery) {
-  const rows = await selectTransactions(db, operatorId, query);
-  return toPage(rows, query.limit, toView, (row) => [row.position_at, row.id]);
+export async function listTransactions(em: EntityManager, operatorId: string, query: TransactionsQuery) {
+  const transactions = await selectTransactions(em, operatorId, query);
+  return toPage(transactions, query.limit, toView, (transaction) => [transaction.positionAt, transaction.id]);
 }

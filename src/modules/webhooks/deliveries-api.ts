@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import type { Db } from '../../shared/db.ts';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { notFound } from '../../shared/errors.ts';
 import { toPage } from '../../shared/pagination.ts';
 import type { Enqueuer } from '../../../queues/enqueue.ts';
 import type { ListDeliveriesQuery } from './schemas.ts';
-import { resetDeliveryForRedelivery, selectDeliveries, type DeliveryRow } from './store.ts';
+import { resetDeliveryForRedelivery, selectDeliveries, type DeliveryRead } from './store.ts';
 
 /** A delivery as its operator sees it (GET /webhooks/deliveries). */
 export interface DeliveryView {
@@ -20,43 +20,42 @@ export interface DeliveryView {
   createdAt: string;
 }
 
-const toView = (row: DeliveryRow): DeliveryView => ({
-  id: row.id,
-  eventId: row.event_id,
-  eventType: row.event_type,
-  status: row.status,
-  attempts: row.attempts,
-  lastStatusCode: row.last_status_code,
-  lastError: row.last_error,
-  nextAttemptAt: row.next_attempt_at?.toISOString() ?? null,
-  deliveredAt: row.delivered_at?.toISOString() ?? null,
-  createdAt: row.created_at.toISOString(),
+const toView = (delivery: DeliveryRead): DeliveryView => ({
+  id: delivery.id,
+  eventId: delivery.eventId,
+  eventType: delivery.event.type,
+  status: delivery.status,
+  attempts: delivery.attempts,
+  lastStatusCode: delivery.lastStatusCode,
+  lastError: delivery.lastError,
+  nextAttemptAt: delivery.nextAttemptAt?.toISOString() ?? null,
+  deliveredAt: delivery.deliveredAt?.toISOString() ?? null,
+  createdAt: delivery.createdAt.toISOString(),
 });
 
 export interface DeliveriesApi {
-  list(operatorId: string, query: ListDeliveriesQuery): Promise<{ items: DeliveryView[]; nextCursor: string | null }>;
+  list(em: EntityManager, operatorId: string, query: ListDeliveriesQuery): Promise<{ items: DeliveryView[]; nextCursor: string | null }>;
   /** Resets the delivery to a fresh `pending` series and sends it now. */
-  redeliver(operatorId: string, deliveryId: string): Promise<DeliveryView>;
+  redeliver(em: EntityManager, operatorId: string, deliveryId: string): Promise<DeliveryView>;
 }
 
 /** SPEC §3/§7: an operator's own webhook deliveries (GET /webhooks/deliveries) and redelivery of one. */
-export function createDeliveriesApi(deps: { db: Db; enqueuer: Enqueuer; logger: Logger }): DeliveriesApi {
-  const { db, logger } = deps;
+export function createDeliveriesApi(deps: { enqueuer: Enqueuer; logger: Logger }): DeliveriesApi {
+  const { logger } = deps;
 
-  async function list(operatorId: string, query: ListDeliveriesQuery) {
-    const [cursorAt, cursorId] = query.cursor ?? [null, null];
-    const rows = await selectDeliveries(db, operatorId, { status: query.status ?? null, cursorAt, cursorId, limit: query.limit + 1 });
-    return toPage(rows, query.limit, toView, (row) => [row.cursor_at, row.id]);
+  async function list(em: EntityManager, operatorId: string, query: ListDeliveriesQuery) {
+    const deliveries = await selectDeliveries(em, operatorId, { status: query.status ?? null, cursor: query.cursor ?? null, limit: query.limit + 1 });
+    return toPage(deliveries, query.limit, toView, (delivery) => [delivery.positionAt, delivery.id]);
   }
 
-  async function redeliver(operatorId: string, deliveryId: string) {
-    const row = await resetDeliveryForRedelivery(db, operatorId, deliveryId);
-    if (!row) throw notFound('webhook delivery');
+  async function redeliver(em: EntityManager, operatorId: string, deliveryId: string) {
+    const delivery = await resetDeliveryForRedelivery(em, operatorId, deliveryId);
+    if (!delivery) throw notFound('webhook delivery');
     // A fresh series reuses round numbers: the tag keeps this job apart from any of the last series.
     await deps.enqueuer
       .enqueue('webhook', { deliveryId, round: 0 }, { tag: `redeliver${Date.now()}` })
       .catch((error: unknown) => logger.warn({ err: error, deliveryId }, 'redelivery not enqueued; the webhook sweeper will pick it up'));
-    return toView(row);
+    return toView(delivery);
   }
 
   return { list, redeliver };

@@ -2,6 +2,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import {
   BODY_PROBLEMS,
   jsonResponse,
+  noRequestBody,
   OPERATOR_PROBLEMS,
   operatorSecurity,
   PARAMS_PROBLEMS,
@@ -36,7 +37,7 @@ export function registerWebhooksPaths(registry: OpenAPIRegistry): void {
     summary: 'Redeliver a webhook',
     description: 'Starts a fresh series of attempts for the delivery, now (a delivered one too). Takes no body.',
     security: operatorSecurity,
-    request: { params: idParams },
+    request: { params: idParams, body: noRequestBody() },
     responses: {
       202: jsonResponse(deliveryView, 'the delivery, pending again'),
       ...problemResponses(OPERATOR_PROBLEMS, PARAMS_PROBLEMS, BODY_PROBLEMS, { 404: ['NOT_FOUND'] }),

@@ -10,13 +10,13 @@ export function webhooksRoutes(webhooks: WebhooksService): Router {
   const router = Router();
 
   router.get('/webhooks/deliveries', async (req, res) => {
-    res.json(await webhooks.list(operatorOf(req).id, parse(listDeliveriesQuery, req.query, 'query')));
+    res.json(await webhooks.list(req.em, operatorOf(req).id, parse(listDeliveriesQuery, req.query, 'query')));
   });
 
   router.post('/webhooks/deliveries/:id/redeliver', async (req, res) => {
     const { id } = parse(idParams, req.params, 'params');
     parse(emptyBody, req.body, 'body');
-    res.status(202).json(await webhooks.redeliver(operatorOf(req).id, id));
+    res.status(202).json(await webhooks.redeliver(req.em, operatorOf(req).id, id));
   });
 
   return router;

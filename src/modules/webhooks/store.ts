@@ -1,4 +1,8 @@
+import { raw } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Queryable } from '../../shared/db.ts';
+import { inTransaction } from '../../shared/em-transaction.ts';
+import { WebhookDeliveryEntity, type WebhookDelivery } from './entity.ts';
 
 // Every query of the webhooks module, all on webhook_deliveries. A delivery's event is
 // read by joining events (the event to send, its type in the list), and new deliveries
@@ -135,56 +139,64 @@ export async function selectOverdueDeliveries(db: Queryable, limit: number): Pro
 }
 
 // ——— the operator's list and redelivery ———
+// Entity code: the delivery with its event's type (a read-only join of the events module's
+// table through WebhookDelivery.event), on the caller's EntityManager.
 
-export interface DeliveryRow {
-  id: string;
-  event_id: string;
-  event_type: string;
-  status: 'pending' | 'delivered' | 'failed';
-  attempts: number;
-  last_status_code: number | null;
-  last_error: string | null;
-  next_attempt_at: Date | null;
-  delivered_at: Date | null;
-  created_at: Date;
-  cursor_at: string;
+const VIEW_FIELDS = [
+  'id',
+  'eventId',
+  'event.type',
+  'status',
+  'attempts',
+  'lastStatusCode',
+  'lastError',
+  'nextAttemptAt',
+  'deliveredAt',
+  'createdAt',
+  'positionAt',
+] as const;
+
+/** webhook_deliveries ⋈ events: one delivery of the operator with its event's type, or null. */
+async function findDeliveryView(em: EntityManager, operatorId: string, deliveryId: string) {
+  return em.findOne(WebhookDeliveryEntity, { id: deliveryId, operatorId }, { fields: VIEW_FIELDS, strategy: 'joined' });
 }
 
-const VIEW_COLUMNS = `d.id, d.event_id, e.type AS event_type, d.status, d.attempts, d.last_status_code, d.last_error,
-       d.next_attempt_at, d.delivered_at, d.created_at, d.created_at::text AS cursor_at`;
-
-// SPEC §7 redelivery starts a fresh series: attempts and the last error are cleared, the
-// delivery is due now. A delivered one may be redelivered too (receivers dedupe by event id).
-const REDELIVER = `
-  WITH reset AS (
-    UPDATE webhook_deliveries
-       SET status = 'pending', attempts = 0, last_status_code = NULL, last_error = NULL, delivered_at = NULL,
-           next_attempt_at = now(), updated_at = now()
-     WHERE id = $1 AND operator_id = $2
-    RETURNING *)
-  SELECT ${VIEW_COLUMNS} FROM reset d JOIN events e ON e.id = d.event_id`;
+/** A delivery as the operator's list shows it, with its page position (`created_at::text`). */
+export type DeliveryRead = NonNullable<Awaited<ReturnType<typeof findDeliveryView>>> & { positionAt: string };
 
 /** webhook_deliveries ⋈ events: the operator's deliveries newest first, optionally of one status, `limit` rows before the cursor. */
 export async function selectDeliveries(
-  db: Queryable,
+  em: EntityManager,
   operatorId: string,
-  page: { status: string | null; cursorAt: string | null; cursorId: string | null; limit: number },
-): Promise<DeliveryRow[]> {
-  const { rows } = await db.query<DeliveryRow>(
-    `SELECT ${VIEW_COLUMNS}
-       FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
-      WHERE d.operator_id = $1
-        AND ($2::text IS NULL OR d.status = $2)
-        AND ($3::timestamptz IS NULL OR (d.created_at, d.id) < ($3::timestamptz, $4::uuid))
-      ORDER BY d.created_at DESC, d.id DESC
-      LIMIT $5`,
-    [operatorId, page.status, page.cursorAt, page.cursorId, page.limit],
+  page: { status: WebhookDelivery['status'] | null; cursor: readonly [string, string] | null; limit: number },
+): Promise<DeliveryRead[]> {
+  const deliveries = await em.find(
+    WebhookDeliveryEntity,
+    {
+      operatorId,
+      ...(page.status !== null && { status: page.status }),
+      ...(page.cursor !== null && { [raw((alias) => `(${alias}.created_at, ${alias}.id)`)]: { $lt: raw('(?::timestamptz, ?::uuid)', page.cursor) } }),
+    },
+    { fields: VIEW_FIELDS, strategy: 'joined', orderBy: { createdAt: 'desc', id: 'desc' }, limit: page.limit },
   );
-  return rows;
+  return deliveries as DeliveryRead[];
 }
 
-/** webhook_deliveries ⋈ events: resets the operator's delivery to a fresh pending series due now; undefined if not theirs. */
-export async function resetDeliveryForRedelivery(db: Queryable, operatorId: string, deliveryId: string): Promise<DeliveryRow | undefined> {
-  const { rows } = await db.query<DeliveryRow>(REDELIVER, [deliveryId, operatorId]);
-  return rows[0];
+/**
+ * webhook_deliveries: resets the operator's delivery to a fresh pending series due now and
+ * reads it back with its event's type, in one transaction (no attempt claims it between the
+ * two); undefined if it is not theirs. SPEC §7 redelivery starts a fresh series: attempts and
+ * the last error are cleared, the delivery is due now. A delivered one may be redelivered
+ * too (receivers dedupe by event id).
+ */
+export async function resetDeliveryForRedelivery(em: EntityManager, operatorId: string, deliveryId: string): Promise<DeliveryRead | undefined> {
+  return inTransaction(em, async (tx) => {
+    const reset = await tx.nativeUpdate(
+      WebhookDeliveryEntity,
+      { id: deliveryId, operatorId },
+      { status: 'pending', attempts: 0, lastStatusCode: null, lastError: null, deliveredAt: null, nextAttemptAt: raw('now()'), updatedAt: raw('now()') },
+    );
+    if (reset === 0) return undefined;
+    return ((await findDeliveryView(tx, operatorId, deliveryId)) ?? undefined) as DeliveryRead | undefined;
+  });
 }

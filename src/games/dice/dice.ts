@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { PayoutTooLargeError } from './errors.ts';
-import { fairUint32 } from './fair-bytes.ts';
+import { PayoutTooLargeError } from '../../modules/fairness/errors.ts';
+import { fairUint32 } from '../../modules/fairness/fair-bytes.ts';
+import { ParamsNotAllowedError } from '../game.ts';
 
 /**
  * Dice (SPEC §5). All comparisons and payout arithmetic happen on integer hundredths,
@@ -8,23 +9,14 @@ import { fairUint32 } from './fair-bytes.ts';
  */
 
 /** Bump when the roll or payout rule changes: a round records the version it was played with. */
-export const DICE_GAME_VERSION = 'dice-1';
-
-export interface DiceConfig {
-  /** Percent, at most 2 decimals. */
-  houseEdge: number;
-}
-
-export const DEFAULT_DICE_CONFIG: DiceConfig = Object.freeze({ houseEdge: 1 });
+export const DICE_VERSION = 1;
 
 /** 0.01 % and 98 % in hundredths (§5). */
 const MIN_WIN_CHANCE = 1;
 const MAX_WIN_CHANCE = 9800;
-/**
- * With an edge above 2 % a win at 98 % chance would pay back less than the stake, and a
- * 1-unit stake would win 0: never a sensible bet, so such a config is refused.
- */
-const MAX_HOUSE_EDGE = 200;
+/** An operator's house edge, in hundredths of a percent: 0.5–5 % (issue #20), 1 % unless set. */
+const MIN_HOUSE_EDGE = 50;
+const MAX_HOUSE_EDGE = 500;
 
 /** `value` × 100 if it has at most 2 decimals, else null. */
 function toHundredths(value: number): number | null {
@@ -33,6 +25,22 @@ function toHundredths(value: number): number | null {
   // h / 100 is the double nearest the decimal h/100, so equality means `value` is that decimal.
   return hundredths / 100 === value ? hundredths : null;
 }
+
+/** An operator's dice settings (strict; the house edge in percent, at most 2 decimals). */
+export const diceConfig = z
+  .object({
+    houseEdge: z
+      .number({ error: 'houseEdge must be a number' })
+      .min(MIN_HOUSE_EDGE / 100, { error: `houseEdge must be at least ${MIN_HOUSE_EDGE / 100} (percent)` })
+      .max(MAX_HOUSE_EDGE / 100, { error: `houseEdge must be at most ${MAX_HOUSE_EDGE / 100} (percent)` })
+      .refine((edge) => toHundredths(edge) !== null, { error: 'houseEdge must have at most 2 decimals' })
+      .default(1),
+  })
+  .strict();
+
+export type DiceConfig = z.infer<typeof diceConfig>;
+
+export const DEFAULT_DICE_CONFIG: DiceConfig = Object.freeze(diceConfig.parse({}));
 
 const direction = z.enum(['over', 'under'], { error: 'direction must be "over" or "under"' });
 
@@ -47,8 +55,13 @@ export const diceParams = z
   .object({
     target: z
       .number({ error: 'target must be a number' })
-      .refine((target) => toHundredths(target) !== null, { error: 'target must have at most 2 decimals' }),
-    direction,
+      .refine((target) => toHundredths(target) !== null, { error: 'target must have at most 2 decimals' })
+      .meta({
+        minimum: 0.01,
+        maximum: 99.99,
+        description: 'at most 2 decimals; the win chance (target under, 100 − target over) must be 0.01–98 and at most 100 − houseEdge',
+      }),
+    direction: direction.meta({ description: '"under" wins when roll < target, "over" when roll > target' }),
   })
   .strict()
   .superRefine((params, ctx) => {
@@ -64,6 +77,18 @@ export const diceParams = z
           `under needs 0.01 ≤ target ≤ 98, over needs 2 ≤ target ≤ 99.99`,
       });
     }
+  })
+  .meta({
+    // The win-chance bounds per direction, for JSON Schema validators and generated clients.
+    // "At most 2 decimals" stays in the description: `multipleOf: 0.01` is judged in binary
+    // floating point by most validators, which would refuse valid targets such as 0.07.
+    description:
+      'target has at most 2 decimals (not expressible in JSON Schema); the win chance must be 0.01–98 %: ' +
+      'under needs 0.01 ≤ target ≤ 98, over needs 2 ≤ target ≤ 99.99',
+    oneOf: [
+      { properties: { direction: { const: 'under' }, target: { minimum: 0.01, maximum: 98 } } },
+      { properties: { direction: { const: 'over' }, target: { minimum: 2, maximum: 99.99 } } },
+    ],
   });
 
 export type DiceParams = z.infer<typeof diceParams>;
@@ -91,15 +116,17 @@ export function rollDice(serverSeed: string, clientSeed: string, nonce: number):
 
 function houseEdgeHundredths(config: DiceConfig): number {
   const edge = toHundredths(config.houseEdge);
-  if (edge === null || edge < 0 || edge > MAX_HOUSE_EDGE) {
-    throw new RangeError(`dice houseEdge must be 0–2 with at most 2 decimals, got ${config.houseEdge}`);
+  if (edge === null || edge < MIN_HOUSE_EDGE || edge > MAX_HOUSE_EDGE) {
+    throw new RangeError(`dice houseEdge must be 0.5–5 with at most 2 decimals, got ${config.houseEdge}`);
   }
   return edge;
 }
 
 /**
  * What a win pays, stake included: floor(amount × (10000 − 100·houseEdge) / (100·winChance)),
- * in BigInt. Throws PayoutTooLargeError when that is not a safe integer.
+ * in BigInt. Throws PayoutTooLargeError when that is not a safe integer, and
+ * ParamsNotAllowedError for a win chance above 100 − houseEdge: its win would pay back
+ * less than the stake (with a 5 % edge, 98 % would pay 0.969×), never a sensible bet.
  */
 export function dicePayoutOnWin(amount: number, params: DiceParams, config: DiceConfig = DEFAULT_DICE_CONFIG): number {
   if (!Number.isSafeInteger(amount) || amount < 1) throw new RangeError(`amount must be a positive safe integer, got ${amount}`);
@@ -107,9 +134,23 @@ export function dicePayoutOnWin(amount: number, params: DiceParams, config: Dice
   if (target === null) throw new RangeError(`target must have at most 2 decimals, got ${params.target}`);
   const chance = winChanceHundredths(target, params.direction);
   if (chance < MIN_WIN_CHANCE || chance > MAX_WIN_CHANCE) throw new RangeError(`win chance out of range: ${chance / 100}`);
-  const payout = (BigInt(amount) * BigInt(10000 - houseEdgeHundredths(config))) / BigInt(chance);
+  const edge = houseEdgeHundredths(config);
+  if (chance > 10000 - edge) {
+    throw new ParamsNotAllowedError(
+      'target',
+      `with this operator's house edge of ${edge / 100} % the win chance must be at most ${(10000 - edge) / 100} ` +
+        `(target ${params.target} ${params.direction} gives ${chance / 100}): a win would pay back less than the stake`,
+    );
+  }
+  const payout = (BigInt(amount) * BigInt(10000 - edge)) / BigInt(chance);
   if (payout > BigInt(Number.MAX_SAFE_INTEGER)) throw new PayoutTooLargeError(amount, payout);
   return Number(payout);
+}
+
+/** Under wins strictly below the target, over strictly above (§5), compared in hundredths. */
+export function diceWins(rollHundredths: number, params: DiceParams): boolean {
+  const target = toHundredths(params.target)!;
+  return params.direction === 'under' ? rollHundredths < target : rollHundredths > target;
 }
 
 export interface DiceSettlement {
@@ -131,7 +172,6 @@ export function settleDice(input: {
   const payoutOnWin = dicePayoutOnWin(input.amount, input.params, input.config);
   const roll = typeof input.roll === 'number' ? toHundredths(input.roll) : input.roll.rollHundredths;
   if (roll === null || roll < 0 || roll > 10000) throw new RangeError(`roll must be 0–100 in hundredths, got ${String(input.roll)}`);
-  const target = toHundredths(input.params.target)!;
-  const win = input.params.direction === 'under' ? roll < target : roll > target;
+  const win = diceWins(roll, input.params);
   return { win, payout: win ? payoutOnWin : 0 };
 }

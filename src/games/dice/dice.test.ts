@@ -1,16 +1,18 @@
 import test from 'ava';
 import {
   DEFAULT_DICE_CONFIG,
-  DICE_GAME_VERSION,
+  DICE_VERSION,
+  diceConfig,
   diceParams,
   dicePayoutOnWin,
   diceRollFromUint32,
   rollDice,
   settleDice,
 } from './dice.ts';
-import { PayoutTooLargeError } from './errors.ts';
-import { fairFloat } from './fair-bytes.ts';
-import { SEED_A, VECTORS } from './test-vectors.ts';
+import { ParamsNotAllowedError } from '../game.ts';
+import { PayoutTooLargeError } from '../../modules/fairness/errors.ts';
+import { fairFloat } from '../../modules/fairness/fair-bytes.ts';
+import { SEED_A, VECTORS } from '../../modules/fairness/test-vectors.ts';
 
 for (const v of VECTORS) {
   test(`the dice roll of ${v.clientSeed}:${v.nonce} is ${v.rollHundredths / 100}`, (t) => {
@@ -41,7 +43,7 @@ test('rolls are always in [0, 100] with at most 2 decimals, and agree with floor
 });
 
 test('the game version and default config are what rounds record', (t) => {
-  t.is(DICE_GAME_VERSION, 'dice-1');
+  t.is(DICE_VERSION, 1);
   t.deepEqual(DEFAULT_DICE_CONFIG, { houseEdge: 1 });
 });
 
@@ -160,10 +162,27 @@ test('non-numbers, NaN, infinities, bad directions and unknown fields are refuse
   t.deepEqual(messages({ target: 50, direction: 'sideways' }), ['direction must be "over" or "under"']);
 });
 
-test('a house edge above 2 % or with 3 decimals is a configuration error', (t) => {
+test('a house edge outside 0.5–5 % or with 3 decimals is a configuration error', (t) => {
   const params = { target: 50, direction: 'under' } as const;
-  t.throws(() => dicePayoutOnWin(1000, params, { houseEdge: 2.01 }), { instanceOf: RangeError });
-  t.throws(() => dicePayoutOnWin(1000, params, { houseEdge: 1.234 }), { instanceOf: RangeError });
-  t.throws(() => dicePayoutOnWin(1000, params, { houseEdge: -1 }), { instanceOf: RangeError });
-  t.is(dicePayoutOnWin(1000, params, { houseEdge: 0 }), 2000);
+  for (const houseEdge of [5.01, 0.49, 1.234, -1, 0]) {
+    t.throws(() => dicePayoutOnWin(1000, params, { houseEdge }), { instanceOf: RangeError }, String(houseEdge));
+    t.false(diceConfig.safeParse({ houseEdge }).success, String(houseEdge));
+  }
+  // 1000 × (10000 − 50) / 5000 = 1990; 1000 × 9500 / 5000 = 1900
+  t.is(dicePayoutOnWin(1000, params, { houseEdge: 0.5 }), 1990);
+  t.is(dicePayoutOnWin(1000, params, { houseEdge: 5 }), 1900);
+  t.deepEqual(diceConfig.parse({}), { houseEdge: 1 });
+  t.false(diceConfig.safeParse({ houseEdge: 1, rake: 2 }).success);
+});
+
+test('a win chance whose win would pay back less than the stake under the house edge is refused at params.target', (t) => {
+  // edge 5 %: chance 95 pays exactly the stake back (1000 × 9500 / 9500), 95.01 would pay less
+  t.is(dicePayoutOnWin(1000, { target: 95, direction: 'under' }, { houseEdge: 5 }), 1000);
+  const error = t.throws(() => dicePayoutOnWin(1000, { target: 95.01, direction: 'under' }, { houseEdge: 5 }), {
+    instanceOf: ParamsNotAllowedError,
+  });
+  t.is(error.path, 'target');
+  t.throws(() => dicePayoutOnWin(1000, { target: 4.99, direction: 'over' }, { houseEdge: 5 }), { instanceOf: ParamsNotAllowedError });
+  // at the default 1 % every chance up to 98 is allowed
+  t.is(dicePayoutOnWin(1000, { target: 98, direction: 'under' }), 1010);
 });
