@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { streamKey } from '../src/modules/events/stream-append.ts';
 
 // The events table no longer says which stream entry an event became (the relay keeps one
 // cursor, migrations/0005-event-relay-cursor.ts), and the run restarts Redis empty, so the
@@ -43,7 +44,7 @@ function eventIdOf(fields: string[]): string | undefined {
 
 export function startStreamRecorder(options: { redisUrl: string; prefix: string; operatorIds: readonly string[] }): StreamRecorder {
   // Full keys, no keyPrefix: XREAD answers with key names, and these must match them.
-  const keys = options.operatorIds.map((operatorId) => `${options.prefix}stream:${operatorId}`);
+  const keys = options.operatorIds.map((operatorId) => `${options.prefix}${streamKey(operatorId)}`);
   const operatorOf = new Map(keys.map((key, index) => [key, options.operatorIds[index]!]));
   const recorded = new Map<string, RecordedEntry[]>(options.operatorIds.map((operatorId) => [operatorId, []]));
   // Position per key. After a restart the streams start over empty, but their new ids are

@@ -12,6 +12,9 @@ import type { WalletStep } from '../machines/bet.machine.ts';
  * attempt is a new job with its own id (`betId.step.attempt`), so duplicates enqueued by
  * several nodes or by the sweeper collapse into one. BullMQ's own retries only cover
  * infrastructure failures inside a job (database or Redis unreachable).
+ *
+ * `partitionKey` picks the queue partition of a job (queues/partitions.ts): every job of
+ * one bet, or of one webhook delivery, goes to the same partition.
  */
 const betStep = z.object({ betId: z.uuid(), attempt: z.int().min(1).max(1_000_000) }).strict();
 type BetStep = z.infer<typeof betStep>;
@@ -39,10 +42,16 @@ const webhookOptions: JobsOptions = {
 };
 
 export const jobCatalog = {
-  debit: { queue: 'bet-debit', payload: betStep, options: stepOptions, jobId: (p: BetStep) => `${p.betId}.debit.${p.attempt}` },
-  credit: { queue: 'bet-credit', payload: betStep, options: stepOptions, jobId: (p: BetStep) => `${p.betId}.credit.${p.attempt}` },
-  rollback: { queue: 'bet-rollback', payload: betStep, options: stepOptions, jobId: (p: BetStep) => `${p.betId}.rollback.${p.attempt}` },
-  webhook: { queue: 'webhook', payload: webhookAttempt, options: webhookOptions, jobId: (p: WebhookAttempt) => `${p.deliveryId}.${p.round}` },
+  debit: { queue: 'bet-debit', payload: betStep, options: stepOptions, jobId: (p: BetStep) => `${p.betId}.debit.${p.attempt}`, partitionKey: (p: BetStep) => p.betId },
+  credit: { queue: 'bet-credit', payload: betStep, options: stepOptions, jobId: (p: BetStep) => `${p.betId}.credit.${p.attempt}`, partitionKey: (p: BetStep) => p.betId },
+  rollback: { queue: 'bet-rollback', payload: betStep, options: stepOptions, jobId: (p: BetStep) => `${p.betId}.rollback.${p.attempt}`, partitionKey: (p: BetStep) => p.betId },
+  webhook: {
+    queue: 'webhook',
+    payload: webhookAttempt,
+    options: webhookOptions,
+    jobId: (p: WebhookAttempt) => `${p.deliveryId}.${p.round}`,
+    partitionKey: (p: WebhookAttempt) => p.deliveryId,
+  },
 } as const;
 
 export type JobName = keyof typeof jobCatalog;

@@ -3,12 +3,14 @@ import type { Logger } from 'pino';
 import { queueTelemetry } from '../src/telemetry/queues.ts';
 import { jobCatalog, JOB_NAMES, type JobName, type JobPayload } from './catalog.ts';
 import { bullPrefix, createBullConnection, type QueueSettings } from './connection.ts';
+import { partitionOf } from './partitions.ts';
 
 export interface Enqueuer {
   /** Adds a job; a job with the same id (derived from the payload) already queued makes this a no-op. */
   enqueue<Name extends JobName>(name: Name, payload: JobPayload<Name>, options?: { delayMs?: number; tag?: string }): Promise<void>;
   /** Runs a delayed job now (e.g. POST /outbox/:id/retry); adds it if it is not queued. */
   runNow<Name extends JobName>(name: Name, payload: JobPayload<Name>): Promise<void>;
+  /** Every queue: each job name's partitions. */
   queues(): Queue[];
   close(): Promise<void>;
 }
@@ -18,12 +20,20 @@ const ERROR_LOG_INTERVAL_MS = 10_000;
 
 export function createEnqueuer(settings: QueueSettings, options: { logger?: Pick<Logger, 'warn'> } = {}): Enqueuer {
   const connection = createBullConnection(settings, 'queue-producer');
+  const partitions = Array.from({ length: settings.partitions }, (_, partition) => partition);
   const queues = Object.fromEntries(
-    JOB_NAMES.map((name) => [name, new Queue(jobCatalog[name].queue, { connection, prefix: bullPrefix(settings), telemetry: queueTelemetry })]),
-  ) as Record<JobName, Queue>;
+    JOB_NAMES.map((name) => [
+      name,
+      partitions.map((partition) => new Queue(jobCatalog[name].queue, { connection, prefix: bullPrefix(settings, partition), telemetry: queueTelemetry })),
+    ]),
+  ) as Record<JobName, Queue[]>;
+  const allQueues = Object.values(queues).flat();
+  /** The partition's queue of this job (the same on every node, for every attempt). */
+  const queueOf = <Name extends JobName>(name: Name, payload: JobPayload<Name>): Queue =>
+    queues[name][partitionOf((jobCatalog[name].partitionKey as (payload: JobPayload<Name>) => string)(payload), settings.partitions)]!;
   // Without a listener a queue's 'error' goes to console.error as a raw stack trace.
   let lastErrorLoggedAt = 0;
-  for (const queue of Object.values(queues)) {
+  for (const queue of allQueues) {
     queue.on('error', (error) => {
       if (Date.now() - lastErrorLoggedAt < ERROR_LOG_INTERVAL_MS) return;
       lastErrorLoggedAt = Date.now();
@@ -34,7 +44,7 @@ export function createEnqueuer(settings: QueueSettings, options: { logger?: Pick
   async function enqueue<Name extends JobName>(name: Name, payload: JobPayload<Name>, options: { delayMs?: number; tag?: string } = {}) {
     const data = jobCatalog[name].payload.parse(payload) as JobPayload<Name>;
     const jobId = (jobCatalog[name].jobId as (payload: JobPayload<Name>) => string)(data);
-    await queues[name].add(name, data, {
+    await queueOf(name, data).add(name, data, {
       ...jobCatalog[name].options,
       jobId: options.tag ? `${jobId}.${options.tag}` : jobId,
       delay: Math.max(0, Math.round(options.delayMs ?? 0)),
@@ -42,7 +52,7 @@ export function createEnqueuer(settings: QueueSettings, options: { logger?: Pick
   }
 
   async function runNow<Name extends JobName>(name: Name, payload: JobPayload<Name>) {
-    const job = await queues[name].getJob((jobCatalog[name].jobId as (payload: JobPayload<Name>) => string)(payload));
+    const job = await queueOf(name, payload).getJob((jobCatalog[name].jobId as (payload: JobPayload<Name>) => string)(payload));
     if (job && (await job.isDelayed())) await job.promote();
     else if (!job) await enqueue(name, payload);
   }
@@ -50,9 +60,9 @@ export function createEnqueuer(settings: QueueSettings, options: { logger?: Pick
   return {
     enqueue,
     runNow,
-    queues: () => Object.values(queues),
+    queues: () => allQueues,
     async close() {
-      await Promise.all(Object.values(queues).map((queue) => queue.close()));
+      await Promise.all(allQueues.map((queue) => queue.close()));
       connection.disconnect();
     },
   };

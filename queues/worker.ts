@@ -14,7 +14,8 @@ export interface JobContext {
 export type Processors = { [Name in JobName]: (payload: JobPayload<Name>, context: JobContext) => Promise<void> };
 
 /**
- * One BullMQ worker per queue (a node with RGS_ROLES including `workers`). A payload that
+ * One BullMQ worker per queue and partition (a node with RGS_ROLES including `workers`
+ * consumes every partition; `concurrency` is shared out among a queue's partitions). A payload that
  * does not parse can never succeed: UnrecoverableError fails it at once instead of retrying.
  * Jobs left active by a killed node are stalled and picked up again by another worker.
  * Each job has a unit of work of its own (`context.em`, a fork of `orm`'s EntityManager,
@@ -23,7 +24,9 @@ export type Processors = { [Name in JobName]: (payload: JobPayload<Name>, contex
 export function startWorkers(
   settings: QueueSettings & { concurrency: number; logger: Logger; orm: MikroORM; processors: Processors },
 ): { close(): Promise<void> } {
-  const workers = JOB_NAMES.map((name) => {
+  const perPartition = Math.max(1, Math.ceil(settings.concurrency / settings.partitions));
+  const queues = JOB_NAMES.flatMap((name) => Array.from({ length: settings.partitions }, (_, partition) => ({ name, partition })));
+  const workers = queues.map(({ name, partition }) => {
     const worker = new Worker(
       jobCatalog[name].queue,
       async (job) => {
@@ -38,18 +41,18 @@ export function startWorkers(
         });
       },
       {
-        connection: createBullConnection(settings, `worker-${name}`),
-        prefix: bullPrefix(settings),
+        connection: createBullConnection(settings, `worker-${name}-p${partition}`),
+        prefix: bullPrefix(settings, partition),
         telemetry: queueTelemetry,
-        concurrency: settings.concurrency,
+        concurrency: perPartition,
         // A killed node's active jobs are retried after the lock expires.
         lockDuration: 30_000,
         stalledInterval: 15_000,
         maxStalledCount: 1_000,
       },
     );
-    worker.on('failed', (job, error) => settings.logger.warn({ err: error, jobId: job?.id, queue: name }, 'job attempt failed'));
-    worker.on('error', (error) => settings.logger.warn({ err: error, queue: name }, 'worker error'));
+    worker.on('failed', (job, error) => settings.logger.warn({ err: error, jobId: job?.id, queue: name, partition }, 'job attempt failed'));
+    worker.on('error', (error) => settings.logger.warn({ err: error, queue: name, partition }, 'worker error'));
     return worker;
   });
   return {

@@ -2,6 +2,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { adminPortOf, env } from './config/env.ts';
+import { redisTargetOf } from './config/redis-target.ts';
 import { createAdminApp, createApp } from './app.ts';
 import { createServices } from './services.ts';
 import { rebaseEventRelayAfterRestore } from './modules/events/relay-rebase.ts';
@@ -22,9 +23,23 @@ import { answerClientErrors } from './http/client-errors.ts';
 import { resealOperatorSecrets } from './modules/operators/sealed-secrets.ts';
 import { resealServerSeeds } from './modules/fairness/sealed-seeds.ts';
 import { runPeriodically } from './shared/periodic.ts';
+import { clusterProblem } from './shared/redis-cluster-check.ts';
+
+const CLUSTER_CHECK_MS = 10_000;
 
 // One RGS node: parse env → migrate (under a lock) → serve HTTP and/or run workers by
 // RGS_ROLES → stop gracefully on SIGTERM (SPEC §2).
+
+// Issue #21: on a Redis Cluster, every node named must answer (and the cluster be ok)
+// before anything starts; otherwise a clear error and a non-zero exit, within 30 s.
+const redisTarget = redisTargetOf(env);
+if ('clusterNodes' in redisTarget) {
+  const problem = await clusterProblem(redisTarget.clusterNodes, CLUSTER_CHECK_MS);
+  if (problem) {
+    logger.fatal({ problem }, `redis cluster not usable (REDIS_CLUSTER_NODES): ${problem}`);
+    process.exit(1);
+  }
+}
 
 // As the owner, and every connection closed before the node serves: from here on the node
 // connects as the application role only (src/shared/app-role.ts, SPEC §11).
@@ -42,7 +57,7 @@ const db = await openDb(appDatabaseUrl(env), env.DB_POOL_SIZE);
 // Before anything of this node can write an event (src/modules/events/relay-rebase.ts). A
 // node still starts without Postgres or Redis (it reports not ready); its relay then
 // refuses to relay while the order is wrong, loudly (src/modules/events/relay.ts).
-await rebaseEventRelayAfterRestore({ db, redisUrl: env.REDIS_URL, redisPrefix: env.REDIS_PREFIX, logger }).catch(
+await rebaseEventRelayAfterRestore({ db, redis: redisTarget, redisPrefix: env.REDIS_PREFIX, logger }).catch(
   (error: unknown) => logger.warn({ err: error }, 'event relay: could not check the relay order at startup; the relay checks it on every pass'),
 );
 

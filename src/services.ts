@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Env } from './config/env.ts';
+import { queuePartitionsOf, redisTargetOf } from './config/redis-target.ts';
 import type { Db } from './shared/db.ts';
 import { createRedis } from './shared/redis.ts';
 import { outboundTargetPolicy } from './shared/outbound-target.ts';
@@ -25,9 +26,10 @@ import { registerStateGauges } from './shared/gauges.ts';
  * framework), on the process's one database pool (`db`, MikroORM's: src/main.ts opens it).
  */
 export function createServices(env: Env, logger: Logger, db: Db) {
-  const redis = createRedis(env.REDIS_URL, env.REDIS_PREFIX, 'commands');
-  const subscriber = createRedis(env.REDIS_URL, env.REDIS_PREFIX, 'subscriber');
-  const queueSettings = { redisUrl: env.REDIS_URL, redisPrefix: env.REDIS_PREFIX };
+  const redisTarget = redisTargetOf(env);
+  const redis = createRedis(redisTarget, env.REDIS_PREFIX, 'commands');
+  const subscriber = createRedis(redisTarget, env.REDIS_PREFIX, 'subscriber');
+  const queueSettings = { redis: redisTarget, redisPrefix: env.REDIS_PREFIX, partitions: queuePartitionsOf(env) };
   const enqueuer = createEnqueuer(queueSettings, { logger });
   // SPEC §11: seals wallet/webhook secrets and unrevealed server seeds at rest.
   const keyring = createSecretsKeyring(env.SECRETS_KEY, previousKeys(env.SECRETS_KEYS_PREVIOUS));
@@ -90,7 +92,7 @@ export function createServices(env: Env, logger: Logger, db: Db) {
 
   // SPEC §7 SSE: the hub opens its own Redis Stream reader connections (one per operator being watched).
   const stream = createStreamHub({
-    redisUrl: env.REDIS_URL,
+    redis: redisTarget,
     redisPrefix: env.REDIS_PREFIX,
     logger,
     heartbeatMs: env.SSE_HEARTBEAT_MS,

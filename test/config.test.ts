@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { adminPortOf, envSchema, InvalidEnvironmentError, parseEnv } from '../src/config/env.ts';
+import { queuePartitionsOf, redisTargetOf } from '../src/config/redis-target.ts';
 import * as harness from './support/cluster.ts';
 import { PROJECT_ROOT } from './support/process.ts';
 
@@ -19,6 +20,18 @@ test('RGS_ROLES takes one role or both', (t) => {
   t.deepEqual(parseEnv({ RGS_ROLES: 'api, workers' }).RGS_ROLES, ['api', 'workers']);
   t.throws(() => parseEnv({ RGS_ROLES: 'cook' }), { message: /RGS_ROLES/ });
   t.throws(() => parseEnv({ RGS_ROLES: '' }), { message: /RGS_ROLES/ });
+});
+
+test('Redis is REDIS_URL (default 127.0.0.1:6379) or REDIS_CLUSTER_NODES, never both; the queue partitions follow', (t) => {
+  t.deepEqual(redisTargetOf(parseEnv({})), { url: 'redis://127.0.0.1:6379' });
+  t.is(queuePartitionsOf(parseEnv({})), 1);
+  const clustered = parseEnv({ REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-b:7001' });
+  t.deepEqual(redisTargetOf(clustered), { clusterNodes: [{ host: '10.0.0.1', port: 7000 }, { host: 'redis-b', port: 7001 }] });
+  t.is(queuePartitionsOf(clustered), 6);
+  t.is(queuePartitionsOf(parseEnv({ REDIS_CLUSTER_NODES: 'a:1', QUEUE_PARTITIONS: '12' })), 12);
+  t.throws(() => parseEnv({ REDIS_URL: 'redis://a:6379', REDIS_CLUSTER_NODES: 'a:7000' }), { message: /REDIS_CLUSTER_NODES: set REDIS_URL .* or REDIS_CLUSTER_NODES .*, not both/ });
+  t.throws(() => parseEnv({ REDIS_CLUSTER_NODES: 'no-port' }), { message: /REDIS_CLUSTER_NODES/ });
+  t.throws(() => parseEnv({ REDIS_CLUSTER_NODES: ' , ' }), { message: /REDIS_CLUSTER_NODES/ });
 });
 
 test('every bad value is named in the error', (t) => {

@@ -1,10 +1,11 @@
 import test from 'ava';
-import { Redis } from 'ioredis';
 import { openDb, type Db } from '../src/shared/db.ts';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { createOperator } from './support/operators.ts';
 import { launch } from './support/bets.ts';
-import { REDIS_URL } from './support/redis.ts';
+import { connectTestRedis } from './support/redis.ts';
+import type { RedisClient } from '../src/shared/redis.ts';
+import { positionKey, streamKey as productStreamKey } from '../src/modules/events/stream-append.ts';
 import { unrelayedCount, waitForRelay, waitUntil } from './support/wait.ts';
 
 // A database restored from a logical dump into another Postgres cluster keeps its rows'
@@ -12,12 +13,12 @@ import { unrelayedCount, waitForRelay, waitUntil } from './support/wait.ts';
 
 let cluster: TestCluster;
 let db: Db;
-let redis: Redis;
+let redis: RedisClient;
 
 test.before(async () => {
   cluster = await startCluster({ nodes: 1 });
   db = await openDb(cluster.database.url, 2);
-  redis = new Redis(REDIS_URL);
+  redis = connectTestRedis();
 });
 
 test.after.always(async () => {
@@ -31,7 +32,7 @@ test('after transaction ids went back, a starting node rebases the relay: nothin
   await launch(operator.client(), 'before-restore');
   await waitForRelay(db, operator.id);
   await cluster.nodes[0]!.stop('SIGTERM');
-  const streamKey = `${cluster.redisPrefix}stream:${operator.id}`;
+  const streamKey = `${cluster.redisPrefix}${productStreamKey(operator.id)}`;
   const streamed = async () => (await redis.xrange(streamKey, '-', '+')).map(([, fields]) => (JSON.parse(fields[1]!) as { id: string; type: string }));
   t.is((await streamed()).length, 1);
 
@@ -44,7 +45,7 @@ test('after transaction ids went back, a starting node rebases the relay: nothin
     "INSERT INTO events (id, operator_id, type, data, txid) VALUES (gen_random_uuid(), $1, 'test.unrelayed_at_dump', '{}', '9000000001') RETURNING id, seq",
     [operator.id],
   );
-  await redis.set(`${cluster.redisPrefix}stream-position:${operator.id}`, `9000000000:${rows[0]!.seq - 1}`);
+  await redis.set(`${cluster.redisPrefix}${positionKey(operator.id)}`, `9000000000:${rows[0]!.seq - 1}`);
 
   const node = await cluster.addNode('after-restore');
   await launch(operator.client(node.url), 'after-restore');

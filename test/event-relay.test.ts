@@ -1,9 +1,10 @@
 import test from 'ava';
-import { Redis } from 'ioredis';
 import { openDb, type Db } from '../src/shared/db.ts';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { createOperator } from './support/operators.ts';
-import { REDIS_URL } from './support/redis.ts';
+import { connectTestRedis } from './support/redis.ts';
+import type { RedisClient } from '../src/shared/redis.ts';
+import { streamKey } from '../src/modules/events/stream-append.ts';
 import { launch, placeBet } from './support/bets.ts';
 import { unrelayedCount, waitForRelay, waitUntil } from './support/wait.ts';
 
@@ -12,12 +13,12 @@ import { unrelayedCount, waitForRelay, waitUntil } from './support/wait.ts';
 
 let cluster: TestCluster;
 let db: Db;
-let redis: Redis;
+let redis: RedisClient;
 
 test.before(async () => {
   cluster = await startCluster({ nodes: 2, nodeEnv: { RELAY_INTERVAL_MS: '200', STREAM_MAX_LEN: '50', STREAM_RETENTION_MS: '3000' } });
   db = await openDb(cluster.database.url, 4);
-  redis = new Redis(REDIS_URL);
+  redis = connectTestRedis();
 });
 
 test.after.always(async () => {
@@ -27,7 +28,7 @@ test.after.always(async () => {
 });
 
 const streamOf = async (operatorId: string) =>
-  (await redis.xrange(`${cluster.redisPrefix}stream:${operatorId}`, '-', '+')).map(([id, fields]) => ({ id, event: JSON.parse(fields[1]!) }));
+  (await redis.xrange(`${cluster.redisPrefix}${streamKey(operatorId)}`, '-', '+')).map(([id, fields]) => ({ id, event: JSON.parse(fields[1]!) }));
 
 test('committed events are appended to the operator stream once each, in commit order per bet', async (t) => {
   const operator = await createOperator(cluster.nodes[0]!);
@@ -105,6 +106,6 @@ test('the stream keeps at least the configured length or age, whichever is more'
   await waitUntil(async () => (await streamOf(operator.id)).some((entry) => entry.event.data.playerId === 'trim-last'), 'relay');
   const length = (await streamOf(operator.id)).length;
   t.true(length <= 51 && length >= 50, `older than the age bound: trimmed to the length bound (${length})`);
-  const info = (await redis.call('XINFO', 'STREAM', `${cluster.redisPrefix}stream:${operator.id}`)) as unknown[];
+  const info = (await redis.call('XINFO', 'STREAM', `${cluster.redisPrefix}${streamKey(operator.id)}`)) as unknown[];
   t.not(info[info.indexOf('max-deleted-entry-id') + 1], '0-0', 'Redis remembers what was trimmed');
 });

@@ -1,12 +1,13 @@
 import test from 'ava';
-import { Redis } from 'ioredis';
 import { openDb, type Db } from '../src/shared/db.ts';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { createOperator } from './support/operators.ts';
 import { launch, placeBet } from './support/bets.ts';
 import { openSse, type SseMessage } from './support/sse-client.ts';
 import { startWebhookReceiver } from './support/webhook-receiver.ts';
-import { REDIS_URL } from './support/redis.ts';
+import { connectTestRedis } from './support/redis.ts';
+import type { RedisClient } from '../src/shared/redis.ts';
+import { streamKey } from '../src/modules/events/stream-append.ts';
 import { waitForRelay } from './support/wait.ts';
 
 // SPEC §7/§10.3: every committed event is delivered by webhook at least once and
@@ -16,12 +17,12 @@ import { waitForRelay } from './support/wait.ts';
 const WEBHOOK_SECRET = 'e2e-webhook-secret-0123456789';
 let cluster: TestCluster;
 let db: Db;
-let redis: Redis;
+let redis: RedisClient;
 
 test.before(async () => {
   cluster = await startCluster({ nodes: 2, nodeEnv: { RELAY_INTERVAL_MS: '300', SWEEP_INTERVAL_MS: '500', WEBHOOK_RETRY_BASE_MS: '100', WEBHOOK_RETRY_MAX_MS: '500' } });
   db = await openDb(cluster.database.url, 4);
-  redis = new Redis(REDIS_URL);
+  redis = connectTestRedis();
 });
 
 test.after.always(async () => {
@@ -40,7 +41,7 @@ const compareIds = (a: string, b: string) => {
 async function committedStreamIds(operatorId: string): Promise<string[]> {
   await waitForRelay(db, operatorId);
   const eventIds = new Set((await db.query('SELECT id FROM events WHERE operator_id = $1', [operatorId])).rows.map((row) => row.id as string));
-  const entries = await redis.xrange(`${cluster.redisPrefix}stream:${operatorId}`, '-', '+');
+  const entries = await redis.xrange(`${cluster.redisPrefix}${streamKey(operatorId)}`, '-', '+');
   const relayed = entries.filter(([, fields]) => eventIds.has((JSON.parse(fields[1]!) as { id: string }).id));
   if (relayed.length !== eventIds.size) throw new Error(`${eventIds.size} events committed, ${relayed.length} entries in the stream`);
   return relayed.map(([id]) => id);

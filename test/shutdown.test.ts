@@ -6,6 +6,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { openDb, type Db } from '../src/shared/db.ts';
 import { jobCatalog } from '../queues/catalog.ts';
+import { bullPrefix } from '../queues/connection.ts';
 import { startCluster, startWalletMock, TEST_WALLET_SECRET, type TestCluster } from './support/cluster.ts';
 import { adminUrlOf, createOperator } from './support/operators.ts';
 import { launch, ledger, paramsFor, placeBet, setFaults, waitForBet } from './support/bets.ts';
@@ -205,7 +206,7 @@ test.serial('SIGTERM on a workers-only node lets a running debit retry finish: t
   await setFaults(s.wallet.url, { debit: { latencyMs: 5_000 } });
 
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const queue = new Queue(jobCatalog.debit.queue, { connection: redis, prefix: `${cluster.redisPrefix}bull` });
+  const queue = new Queue(jobCatalog.debit.queue, { connection: redis, prefix: bullPrefix({ redis: { url: REDIS_URL }, redisPrefix: cluster.redisPrefix, partitions: 1 }, 0) });
   t.teardown(async () => {
     await queue.close();
     redis.disconnect();

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
-import { Redis } from 'ioredis';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { adminUrlOf, createOperator } from './support/operators.ts';
-import { REDIS_URL } from './support/redis.ts';
+import { connectTestRedis } from './support/redis.ts';
+import type { RedisClient } from '../src/shared/redis.ts';
+import { streamKey as productStreamKey } from '../src/modules/events/stream-append.ts';
 import { openSse, type SseClient, type SseOptions } from './support/sse-client.ts';
 import type { RunningProcess } from './support/process.ts';
 
@@ -15,11 +16,11 @@ import type { RunningProcess } from './support/process.ts';
 // to the operator's Redis Stream as the relay writes them (test/stream.test.ts does the same).
 
 let cluster: TestCluster;
-let redis: Redis;
+let redis: RedisClient;
 
 test.before(async () => {
   cluster = await startCluster({ nodes: 0 });
-  redis = new Redis(REDIS_URL);
+  redis = connectTestRedis();
 });
 
 test.after.always(async () => {
@@ -27,7 +28,7 @@ test.after.always(async () => {
   await cluster?.stop();
 });
 
-const streamKey = (operatorId: string) => `${cluster.redisPrefix}stream:${operatorId}`;
+const streamKey = (operatorId: string) => `${cluster.redisPrefix}${productStreamKey(operatorId)}`;
 
 function event(operatorId: string, type = 'bet.placed', data: Record<string, unknown> = {}) {
   return { id: randomUUID(), type, operatorId, occurredAt: new Date().toISOString(), data: { betId: randomUUID(), playerId: 'player-1', ...data } };

@@ -2,25 +2,26 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
-import { Redis } from 'ioredis';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { adminUrlOf, createOperator } from './support/operators.ts';
 import type { RunningProcess } from './support/process.ts';
-import { REDIS_URL } from './support/redis.ts';
+import { clientListOf, connectTestRedis } from './support/redis.ts';
+import type { RedisClient } from '../src/shared/redis.ts';
+import { streamKey as productStreamKey } from '../src/modules/events/stream-append.ts';
 import { request } from './support/http.ts';
 import { openSse, type SseClient, type SseOptions } from './support/sse-client.ts';
 
 // SPEC §7 SSE. Until events flow through real bets here, entries are appended to the
 // operator's Redis Stream exactly as the relay writes them: one `event` field holding
-// the event's JSON, under `${REDIS_PREFIX}stream:${operatorId}`.
+// the event's JSON, under `${REDIS_PREFIX}stream:{op:${operatorId}}`.
 
 let cluster: TestCluster;
-let redis: Redis;
+let redis: RedisClient;
 
 test.before(async () => {
   // The 1,000-client test below needs more than the default 100 streams of one operator (test/stream-bounds.test.ts tests the caps).
   cluster = await startCluster({ nodes: 2, nodeEnv: { SSE_MAX_CLIENTS_PER_OPERATOR: '1000' } });
-  redis = new Redis(REDIS_URL);
+  redis = connectTestRedis();
 });
 
 test.after.always(async () => {
@@ -30,7 +31,7 @@ test.after.always(async () => {
 
 const nodeA = () => cluster.nodes[0]!.url;
 const nodeB = () => cluster.nodes[1]!.url;
-const streamKey = (operatorId: string) => `${cluster.redisPrefix}stream:${operatorId}`;
+const streamKey = (operatorId: string) => `${cluster.redisPrefix}${productStreamKey(operatorId)}`;
 
 interface TestEvent {
   id: string;
@@ -81,12 +82,15 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promi
   }
 }
 
-/** Redis connections of this file's nodes that read the operator's stream. */
-async function readerConnections(operatorId: string): Promise<number> {
-  const list = (await redis.client('LIST')) as string;
-  return list
-    .split('\n')
-    .map((line) => /(?:^| )name=(\S*)/.exec(line)?.[1] ?? '')
+/**
+ * Redis connections of this file's nodes that read the operator's stream; `reading`: only
+ * those whose last command was XREAD (on a cluster a reader's client also holds idle
+ * connections to the other masters).
+ */
+async function readerConnections(operatorId: string, reading = false): Promise<number> {
+  return (await clientListOf(redis))
+    .filter(({ line }) => !reading || / cmd=xread /.test(line))
+    .map(({ line }) => /(?:^| )name=(\S*)/.exec(line)?.[1] ?? '')
     .filter((name) => name.includes(cluster.redisPrefix) && name.includes('sse-reader') && name.includes(operatorId)).length;
 }
 
@@ -311,7 +315,8 @@ test('1,000 clients of one operator on one node share one Redis reader, which st
     clients.push(...(await Promise.all(Array.from({ length: 250 }, () => connect(t, nodeA(), { apiKey: operator.apiKey, agent })))));
   }
   t.true(clients.every((client) => client.status === 200));
-  t.is(await readerConnections(operator.id), 1);
+  // One connection reading the stream (waited for: a reader is briefly between reads after each idle timeout).
+  await waitFor(async () => (await readerConnections(operator.id, true)) === 1);
 
   const [id] = await append(operator.id, [event(operator.id)]);
   await Promise.all(clients.map((client) => client.until(has(id!), 20_000)));
@@ -351,13 +356,11 @@ test('a reader whose Redis connection is cut reconnects; its clients stay connec
   const [first] = await append(operator.id, [event(operator.id)]);
   await client.until(has(first!));
 
-  const list = (await redis.client('LIST')) as string;
-  const readerId = list
-    .split('\n')
-    .find((line) => line.includes(`name=${cluster.redisPrefix}sse-reader:${operator.id}`))
-    ?.match(/(?:^| )id=(\d+)/)?.[1];
+  const reader = (await clientListOf(redis)).find(({ line }) => line.includes(`name=${cluster.redisPrefix}sse-reader:${operator.id}`) && /cmd=xread/.test(line));
+  const readerId = reader?.line.match(/(?:^| )id=(\d+)/)?.[1];
   t.truthy(readerId);
-  await redis.client('KILL', 'ID', readerId!);
+  // On the server it reads from (on a cluster, the master of the operator's slot).
+  await reader!.server.client('KILL', 'ID', readerId!);
   const afterCut = await append(operator.id, events(operator.id, 5));
 
   await client.until(has(afterCut[4]!), 20_000);

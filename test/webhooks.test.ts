@@ -5,7 +5,7 @@ import { startCluster, type TestCluster } from './support/cluster.ts';
 import { adminUrlOf, createOperator } from './support/operators.ts';
 import { launch } from './support/bets.ts';
 import { request } from './support/http.ts';
-import { REDIS_URL } from './support/redis.ts';
+import { REDIS_TARGET } from './support/redis.ts';
 import { startWebhookReceiver, verifyStripeStyle, type WebhookReceiver } from './support/webhook-receiver.ts';
 import { signWebhook } from '../src/modules/webhooks/signing.ts';
 import { createDeliveries, enqueueDeliveries } from '../src/modules/webhooks/deliveries.ts';
@@ -37,7 +37,7 @@ test.before(async () => {
     },
   });
   db = await openDb(cluster.database.url, 4);
-  enqueuer = createEnqueuer({ redisUrl: REDIS_URL, redisPrefix: cluster.redisPrefix });
+  enqueuer = createEnqueuer({ redis: REDIS_TARGET, redisPrefix: cluster.redisPrefix, partitions: 1 });
 });
 
 test.after.always(async () => {

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { z } from 'zod';
+import { redisClusterNodes } from './redis-target.ts';
 
 // SPEC §2: every variable is validated once, at start. A bad value stops the process
 // with a message naming the variable; everything else imports `env`.
@@ -27,7 +28,13 @@ function isDemoValue(value: string): boolean {
 const envObject = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   DATABASE_URL: z.url().default('postgres://postgres@127.0.0.1:5432/rgs'),
-  REDIS_URL: z.url().default('redis://127.0.0.1:6379'),
+  // One Redis (REDIS_URL, default redis://127.0.0.1:6379) or a Redis Cluster
+  // (REDIS_CLUSTER_NODES, `host:port,…`: some or all of its nodes), never both.
+  REDIS_URL: z.url().optional(),
+  REDIS_CLUSTER_NODES: redisClusterNodes.optional(),
+  // BullMQ queues are split into this many partitions (a bet's jobs go to the one its id
+  // picks), each in one hash slot of its own. Unset: 1 on one Redis, 6 on a cluster.
+  QUEUE_PARTITIONS: z.coerce.number().int().min(1).max(64).optional(),
   // 0 asks the OS for a free port (used by the test launcher, which reads it from the log).
   PORT: z.coerce.number().int().min(0).max(65535).default(3001),
   NODE_ID: z.string().min(1).max(100).default(`${os.hostname()}-${process.pid}`),
@@ -124,6 +131,9 @@ export const envSchema = envObject.superRefine(
     };
     if (env.PORT !== undefined && env.ADMIN_PORT === undefined && env.PORT + ADMIN_PORT_OFFSET > 65_535) {
       refuse('ADMIN_PORT', `required when PORT + ${ADMIN_PORT_OFFSET} is not a port`);
+    }
+    if (env.REDIS_URL !== undefined && env.REDIS_CLUSTER_NODES !== undefined) {
+      refuse('REDIS_CLUSTER_NODES', 'set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a cluster), not both');
     }
     if (env.PORT && env.ADMIN_PORT === env.PORT) refuse('ADMIN_PORT', 'must differ from PORT: the admin surface never shares the public port');
     if (env.NODE_ENV !== 'production') return;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.ts';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { rateLimitFallbacksTotal } from '../shared/metrics.ts';
@@ -27,7 +27,7 @@ export interface AuthFailures {
  * request from it costs neither a Redis round trip nor a key lookup (src/http/auth.ts).
  * If Redis does not answer, each node counts on its own, as the request limiter does.
  */
-export function createAuthFailures(deps: { redis: Redis; perSecond: number; logger: Logger }): AuthFailures {
+export function createAuthFailures(deps: { redis: RedisClient; perSecond: number; logger: Logger }): AuthFailures {
   const shared = new RateLimiterRedis({
     storeClient: deps.redis,
     keyPrefix: 'auth-failures',

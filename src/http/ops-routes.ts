@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis.ts';
 import { pingDatabase, type Db } from '../shared/db.ts';
 import { registry } from '../shared/metrics.ts';
 
@@ -10,7 +10,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 /** SPEC §3 ops endpoints for load balancers, on the public port: liveness, readiness (Postgres and Redis reachable). */
-export function opsRoutes(deps: { db: Db; redis: Redis; nodeId: string; isShuttingDown: () => boolean }): Router {
+export function opsRoutes(deps: { db: Db; redis: RedisClient; nodeId: string; isShuttingDown: () => boolean }): Router {
   const router = Router();
 
   router.get('/health', (_req, res) => {

@@ -1,9 +1,9 @@
 import type { RequestHandler } from 'express';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { rateLimitFallbacksTotal, rateLimitedTotal } from '../shared/metrics.ts';
 import { withTimeout } from '../shared/with-timeout.ts';
+import { operatorTag, type RedisClient } from '../shared/redis.ts';
 import { operatorOf } from '../modules/operators/request-operator.ts';
 import { DomainError } from '../shared/errors.ts';
 import { createTokenLeases, type Decision } from './token-leases.ts';
@@ -17,7 +17,7 @@ const FALLBACK_LOG_INTERVAL_MS = 10_000;
 const WINDOW_SECONDS = 1;
 
 interface Limiters {
-  /** The cluster-wide counter: one key per operator and window, `${REDIS_PREFIX}rate-limit:<operatorId>`. */
+  /** The cluster-wide counter: one key per operator and window, `${REDIS_PREFIX}rate-limit:{op:<operatorId>}` (operatorTag). */
   shared: RateLimiterRedis;
   /** This node's own counter, used only while Redis cannot answer. */
   local: RateLimiterMemory;
@@ -47,7 +47,7 @@ async function answerOf(consume: Promise<RateLimiterRes>): Promise<{ granted: bo
  * a cluster of N nodes lets through at most N times the limit until Redis is back. The
  * fallback is logged (throttled) and counted in rgs_rate_limit_fallbacks_total.
  */
-export function rateLimit(deps: { redis: Redis; defaultPerSecond: number; logger: Logger }): RequestHandler {
+export function rateLimit(deps: { redis: RedisClient; defaultPerSecond: number; logger: Logger }): RequestHandler {
   // One limiter pair per distinct limit; they share their keys, so changing an operator's
   // limit keeps what it already used in the current window.
   const limiters = new Map<number, Limiters>();
@@ -77,7 +77,7 @@ export function rateLimit(deps: { redis: Redis; defaultPerSecond: number; logger
   }
 
   const fromLeases = createTokenLeases((operatorId, points, count) =>
-    answerOf(withTimeout(limitersFor(points).shared.consume(operatorId, count), REDIS_TIMEOUT_MS)),
+    answerOf(withTimeout(limitersFor(points).shared.consume(operatorTag(operatorId), count), REDIS_TIMEOUT_MS)),
   );
 
   async function check(operatorId: string, points: number): Promise<Decision> {

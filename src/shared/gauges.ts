@@ -34,7 +34,17 @@ function cachedRead<T>(source: string, read: () => Promise<T>, logger: Logger): 
 export function registerStateGauges(deps: { orm: MikroORM; queues: Queue[]; logger: Logger }): void {
   const queueCounts = cachedRead(
     'redis',
-    () => Promise.all(deps.queues.map(async (queue) => ({ queue: queue.name, counts: await queue.getJobCounts(...QUEUE_STATES) }))),
+    // A partitioned queue's partitions share its name: their counts add up under it.
+    async () => {
+      const counts = new Map<string, Record<string, number>>();
+      const read = await Promise.all(deps.queues.map(async (queue) => ({ name: queue.name, partition: await queue.getJobCounts(...QUEUE_STATES) })));
+      for (const { name, partition } of read) {
+        const sum = counts.get(name) ?? {};
+        for (const state of QUEUE_STATES) sum[state] = (sum[state] ?? 0) + (partition[state] ?? 0);
+        counts.set(name, sum);
+      }
+      return [...counts].map(([queue, byState]) => ({ queue, counts: byState }));
+    },
     deps.logger,
   );
   // A fork per read: one unit of work each, as a job's (STYLE.md).

@@ -1,5 +1,5 @@
 import { createTestDatabase, type TestDatabase } from './database.ts';
-import { createRedisPrefix, REDIS_URL } from './redis.ts';
+import { createRedisPrefix, nodeRedisEnv } from './redis.ts';
 import { startProcess, type RunningProcess } from './process.ts';
 import { TEST_SECRETS_KEY } from './secrets.ts';
 
@@ -35,7 +35,6 @@ export function startNode(options: {
       NODE_ENV: 'test',
       NODE_ID: name,
       DATABASE_URL: options.databaseUrl,
-      REDIS_URL,
       REDIS_PREFIX: options.redisPrefix,
       // Both listeners on ports the OS picks (PORT is 0 too); the log line names them.
       ADMIN_PORT: '0',
@@ -51,6 +50,8 @@ export function startNode(options: {
       // A loaded CI machine can be slow to settle a healthy bet; tests about 202 set their own.
       BET_RESPONSE_WAIT_MS: '10000',
       ...options.env,
+      // This run's Redis: REDIS_URL, or REDIS_CLUSTER_NODES under `npm run test:cluster`.
+      ...nodeRedisEnv(options.env),
     },
     // A workers-only node serves no HTTP: it reports that it started instead (port 0).
     listeningMessage: options.env?.RGS_ROLES === 'workers' ? '"msg":"rgs node started without HTTP"' : '"msg":"rgs node listening"',

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis.ts';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import { registry } from '../../shared/metrics.ts';
@@ -50,7 +50,7 @@ export interface DecidedBets {
  * Waits for decided bets, on this node and across the cluster. `subscriber` is the node's
  * one subscriber connection (ioredis resubscribes it after a reconnect); `redis` publishes.
  */
-export function createDecidedBets(deps: { redis: Redis; subscriber: Redis; redisPrefix: string; logger: Logger }): DecidedBets {
+export function createDecidedBets(deps: { redis: RedisClient; subscriber: RedisClient; redisPrefix: string; logger: Logger }): DecidedBets {
   const channel = channelName(deps.redisPrefix, CHANNEL);
   const watchers = new Map<string, Set<(decided: BetRecord | 'elsewhere') => void>>();
   const unpublished: string[] = [];

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { RedisTarget } from '../../config/redis-target.ts';
 import { withTransaction, type Db } from '../../shared/db.ts';
 import { createRedis } from '../../shared/redis.ts';
 import { listOperatorIds } from '../operators/service.ts';
@@ -17,9 +18,9 @@ import { positionKey } from './stream-append.ts';
 // it and below every new transaction, and are relayed next, in seq order.
 
 /** Rebases the relay's order if transaction ids went back (a logical restore); true if it did. */
-export async function rebaseEventRelayAfterRestore(options: { db: Db; redisUrl: string; redisPrefix: string; logger: Logger }): Promise<boolean> {
+export async function rebaseEventRelayAfterRestore(options: { db: Db; redis: RedisTarget; redisPrefix: string; logger: Logger }): Promise<boolean> {
   const { db } = options;
-  const redis = createRedis(options.redisUrl, options.redisPrefix, 'relay-rebase');
+  const redis = createRedis(options.redis, options.redisPrefix, 'relay-rebase');
   try {
     return await withTransaction(db, async (client) => {
       // The relay's own lock: no pass runs meanwhile, and nodes starting together rebase once.
@@ -29,7 +30,8 @@ export async function rebaseEventRelayAfterRestore(options: { db: Db; redisUrl: 
       const eventsRebased = await rebaseRelayOrder(client);
       // Before the commit: a pass after it must not meet a position from the old ids.
       const operatorIds = await listOperatorIds(db.orm.em.fork());
-      if (operatorIds.length > 0) await redis.del(...operatorIds.map((id) => positionKey(id)));
+      // One DEL per key: on a cluster each operator's keys are in a slot of their own.
+      await Promise.all(operatorIds.map((id) => redis.del(positionKey(id))));
       options.logger.warn(
         { oldCursorTxid: cursor.txid, eventsRebased },
         'event relay: transaction ids went back (a database restored into another Postgres cluster?); relay order rebased',

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis.ts';
 import type { Logger } from 'pino';
 import type { Db, Queryable } from '../../shared/db.ts';
 import { eventRelayLagSeconds, eventsRelayedTotal } from '../../shared/metrics.ts';
@@ -58,7 +58,7 @@ export interface EventRelay {
  */
 export function startEventRelay<Created>(deps: {
   db: Db;
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   retention: StreamRetention;
   intervalMs: number;
@@ -105,11 +105,8 @@ export function startEventRelay<Created>(deps: {
         events.push({ txid: row.txid, seq: String(row.seq), json });
         byOperator.set(row.operator_id, events);
       }
-      // One script call per operator stream, in one round trip.
-      const pipeline = redis.pipeline();
-      for (const [operatorId, events] of byOperator) appendEvents(pipeline, operatorId, events, deps.retention);
-      const results = (await pipeline.exec()) ?? [];
-      for (const [error] of results) if (error) throw error;
+      // One script call per operator stream, all in flight at once.
+      await Promise.all([...byOperator].map(([operatorId, events]) => appendEvents(redis, operatorId, events, deps.retention)));
       await advanceRelayCursor(client, last.txid, last.seq);
       const created = await deps.hooks.inTransaction(client, relayed);
       await commitRelayPass(client);

@@ -1,11 +1,10 @@
 import test from 'ava';
-import { Redis } from 'ioredis';
-import { createRedisPrefix, REDIS_URL } from '../../../test/support/redis.ts';
+import { connectTestRedis, createRedisPrefix } from '../../../test/support/redis.ts';
 import { appendEvents, defineAppendEvents, streamKey, type StreamEvent } from './stream-append.ts';
 
 const HOUR_MS = 3_600_000;
 const prefix = createRedisPrefix();
-const redis = new Redis(REDIS_URL, { keyPrefix: prefix.prefix });
+const redis = connectTestRedis({ keyPrefix: prefix.prefix });
 defineAppendEvents(redis);
 
 test.after.always(async () => {
@@ -23,11 +22,7 @@ function fixture() {
 }
 
 async function append(operatorId: string, events: StreamEvent[], maxLen: number): Promise<number> {
-  const pipeline = redis.pipeline();
-  appendEvents(pipeline, operatorId, events, { maxLen, retentionMs: HOUR_MS });
-  const [[error, appended]] = (await pipeline.exec()) as [[Error | null, number]];
-  if (error) throw error;
-  return appended;
+  return appendEvents(redis, operatorId, events, { maxLen, retentionMs: HOUR_MS });
 }
 
 /** Entries written two hours ago, as a stream that has been running for a while holds them. */

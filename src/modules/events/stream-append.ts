@@ -1,9 +1,9 @@
-import type { Redis } from 'ioredis';
+import { operatorTag, type RedisClient } from '../../shared/redis.ts';
 
 /** The operator's Redis Stream (ioredis adds REDIS_PREFIX). */
-export const streamKey = (operatorId: string) => `stream:${operatorId}`;
+export const streamKey = (operatorId: string) => `stream:${operatorTag(operatorId)}`;
 /** "txid:seq" of the last event appended to the operator's stream. */
-export const positionKey = (operatorId: string) => `stream-position:${operatorId}`;
+export const positionKey = (operatorId: string) => `stream-position:${operatorTag(operatorId)}`;
 
 // Appends one relay pass's events of one operator, each at most once. The relay appends in
 // (txid, seq) order, so a stream's position (the last pair appended) tells which events
@@ -60,22 +60,24 @@ export interface StreamEvent {
   json: string;
 }
 
-/** A connection or pipeline with the `appendEvents` script defined (EVALSHA, loaded on demand). */
+/** A connection with the `appendEvents` script defined (EVALSHA, loaded on demand). */
 interface AppendCapable {
   /** `lastTrimmableMs`: the newest millisecond whose entries are old enough to trim (a bare-ms end of XRANGE takes all of it). */
-  appendEvents(stream: string, position: string, maxLen: number, lastTrimmableMs: number, ...events: string[]): unknown;
+  appendEvents(stream: string, position: string, maxLen: number, lastTrimmableMs: number, ...events: string[]): Promise<number>;
 }
 
-export function defineAppendEvents(redis: Redis): void {
+export function defineAppendEvents(redis: RedisClient): void {
   redis.defineCommand('appendEvents', { numberOfKeys: 2, lua: APPEND_EVENTS });
 }
 
 /**
- * Queues the append of one operator's events, in relay order, on a pipeline of a
- * connection passed to `defineAppendEvents`; its answer is the number appended.
+ * Appends one operator's events, in relay order, through a connection passed to
+ * `defineAppendEvents`; resolves the number appended. Not on a pipeline of several
+ * operators: on a cluster their streams are on different masters, and ioredis sends the
+ * calls of one pass together anyway (they are written to each socket back to back).
  */
-export function appendEvents(pipeline: ReturnType<Redis['pipeline']>, operatorId: string, events: StreamEvent[], retention: StreamRetention): void {
-  (pipeline as unknown as AppendCapable).appendEvents(
+export function appendEvents(redis: RedisClient, operatorId: string, events: StreamEvent[], retention: StreamRetention): Promise<number> {
+  return (redis as unknown as AppendCapable).appendEvents(
     streamKey(operatorId),
     positionKey(operatorId),
     retention.maxLen,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis.ts';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { inTransaction, sqlOf } from '../../shared/em-transaction.ts';
 import { channelName } from '../../shared/redis.ts';
@@ -120,8 +120,8 @@ export interface OperatorsService {
 export function createOperatorsService(deps: {
   /** The process's MikroORM: a key or id missing from the cache is read on a fork of its own. */
   orm: MikroORM;
-  redis: Redis;
-  subscriber: Redis;
+  redis: RedisClient;
+  subscriber: RedisClient;
   redisPrefix: string;
   defaultWallet: { url: string; secret: string };
   /** Seals the wallet and webhook secrets at rest (SPEC §11). */

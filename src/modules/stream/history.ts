@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis.ts';
 import type { RawEntry } from './entries.ts';
 import { compareIds, isZero, parseStreamId, ZERO_ID, type StreamId } from './stream-id.ts';
 
@@ -39,7 +39,7 @@ function parseInfo(reply: unknown): StreamInfo {
 const isNoSuchKey = (error: unknown) => error instanceof Error && /no such key/i.test(error.message);
 
 /** The stream's history markers, or undefined when the stream does not exist. */
-export async function readStreamInfo(redis: Redis, key: string): Promise<StreamInfo | undefined> {
+export async function readStreamInfo(redis: RedisClient, key: string): Promise<StreamInfo | undefined> {
   try {
     return parseInfo(await redis.xinfo('STREAM', key));
   } catch (error) {
@@ -71,7 +71,7 @@ export function historyLost(info: StreamInfo | undefined, after: StreamId): bool
  * markers, so a trim between "is it all there?" and "read it" cannot go unnoticed.
  */
 export async function readHistoryPage(
-  redis: Redis,
+  redis: RedisClient,
   key: string,
   after: StreamId,
   count: number,

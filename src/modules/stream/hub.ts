@@ -1,9 +1,9 @@
 import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { ServerResponse } from 'node:http';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { DomainError } from '../../shared/errors.ts';
-import { createRedis } from '../../shared/redis.ts';
+import type { RedisTarget } from '../../config/redis-target.ts';
+import { createRedis, type RedisClient } from '../../shared/redis.ts';
 import { streamKey } from '../events/stream-append.ts';
 import { SseConnection, type ConnectionSettings } from './connection.ts';
 import { parseEntries } from './entries.ts';
@@ -33,7 +33,7 @@ async function settlesWithin(promise: Promise<void>, ms: number): Promise<boolea
 }
 
 export interface StreamHubSettings extends ConnectionSettings {
-  redisUrl: string;
+  redis: RedisTarget;
   redisPrefix: string;
   logger: Logger;
   /** XREAD BLOCK time of each reader; an idle reader re-checks its stream's history this often. */
@@ -81,11 +81,11 @@ export function createStreamHub(settings: StreamHubSettings): StreamHub {
   const fanOuts = new Map<string, OperatorFeed>();
   // Connections joined to a fan-out, all operators together (the node's cap).
   let joined = 0;
-  let history: Redis | undefined;
+  let history: RedisClient | undefined;
   let closing: Promise<void> | undefined;
 
   // Replays share one ordinary connection, opened on first use (a workers-only node never needs it).
-  const historyRedis = () => (history ??= createRedis(settings.redisUrl, settings.redisPrefix, 'sse-history'));
+  const historyRedis = () => (history ??= createRedis(settings.redis, settings.redisPrefix, 'sse-history'));
 
   function join(operatorId: string, connection: SseConnection): Promise<void> {
     let fanOut = fanOuts.get(operatorId);
@@ -97,7 +97,7 @@ export function createStreamHub(settings: StreamHubSettings): StreamHub {
         startOperatorReader({
           operatorId,
           key: streamKey(operatorId),
-          redisUrl: settings.redisUrl,
+          redis: settings.redis,
           redisPrefix: settings.redisPrefix,
           logger,
           blockMs: settings.blockMs ?? DEFAULT_BLOCK_MS,

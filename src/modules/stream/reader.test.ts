@@ -65,7 +65,7 @@ test('a reader whose Redis restarted empty while its XREAD was out reports the l
   const reader = startOperatorReader({
     operatorId: 'op',
     key: 'stream:op',
-    redisUrl: proxy.url,
+    redis: { url: proxy.url },
     redisPrefix: prefix,
     logger: pino({ level: 'silent' }),
     // Long enough that no idle re-check happens during the test.

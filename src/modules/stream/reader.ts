@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { RedisTarget } from '../../config/redis-target.ts';
+import { connectRedis } from '../../shared/redis.ts';
 import { parseEntries, type StreamEntry } from './entries.ts';
 import { historyLost, readStreamInfo } from './history.ts';
 import { sseReaders } from './metrics.ts';
@@ -21,7 +22,7 @@ export interface OperatorReaderOptions {
   operatorId: string;
   /** The stream's key before the connection's keyPrefix. */
   key: string;
-  redisUrl: string;
+  redis: RedisTarget;
   redisPrefix: string;
   logger: Logger;
   blockMs: number;
@@ -39,7 +40,7 @@ export interface OperatorReaderOptions {
  */
 export function startOperatorReader(options: OperatorReaderOptions): OperatorReader {
   const { key, logger } = options;
-  const redis = new Redis(options.redisUrl, {
+  const redis = connectRedis(options.redis, {
     keyPrefix: options.redisPrefix,
     // Named so operators (and tests) can count readers in CLIENT LIST.
     connectionName: `${options.redisPrefix}sse-reader:${options.operatorId}`,

@@ -1,0 +1,107 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+
+// A Redis Cluster of 3 masters and 3 replicas on loopback, for development and the
+// cluster variant of the tests (`npm run redis-cluster`, `npm run test:cluster`). Nothing
+// is persisted (no RDB, no AOF): a stopped cluster is gone.
+
+const run = promisify(execFile);
+const MASTERS = 3;
+const REPLICAS_PER_MASTER = 1;
+const READY_TIMEOUT_MS = 30_000;
+// Where the CLI remembers the last cluster it started, so `--stop` needs no argument.
+export const LAST_CLUSTER_FILE = path.join(os.tmpdir(), 'rgs-redis-cluster.last');
+
+export interface LocalRedisCluster {
+  /** Its folder: nodes' config, logs and pid files. */
+  dir: string;
+  ports: number[];
+  /** `REDIS_CLUSTER_NODES` for the product: every node, `127.0.0.1:<port>,…`. */
+  nodes: string;
+}
+
+/** A port the OS says is free now (another process may still take it before redis-server does). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function clusterState(port: number): Promise<string | undefined> {
+  try {
+    const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'cluster', 'info']);
+    return /cluster_state:(\w+)/.exec(stdout)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts the servers, joins them into one cluster and waits until every node says `cluster_state:ok`. */
+export async function startLocalRedisCluster(): Promise<LocalRedisCluster> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'rgs-redis-cluster-'));
+  const ports: number[] = [];
+  while (ports.length < MASTERS * (1 + REPLICAS_PER_MASTER)) {
+    const port = await freePort();
+    if (!ports.includes(port)) ports.push(port);
+  }
+  const cluster: LocalRedisCluster = { dir, ports, nodes: ports.map((port) => `127.0.0.1:${port}`).join(',') };
+  try {
+    for (const port of ports) {
+      await run('redis-server', [
+        '--port', String(port),
+        '--bind', '127.0.0.1',
+        '--dir', dir,
+        '--cluster-enabled', 'yes',
+        '--cluster-config-file', `nodes-${port}.conf`,
+        // Failover within seconds when a master dies (the chaos run kills one).
+        '--cluster-node-timeout', '3000',
+        '--save', '',
+        '--appendonly', 'no',
+        '--daemonize', 'yes',
+        '--pidfile', path.join(dir, `redis-${port}.pid`),
+        '--logfile', path.join(dir, `redis-${port}.log`),
+      ]);
+    }
+    await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', String(REPLICAS_PER_MASTER), '--cluster-yes']);
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    for (;;) {
+      const states = await Promise.all(ports.map(clusterState));
+      if (states.every((state) => state === 'ok')) break;
+      if (Date.now() > deadline) throw new Error(`redis cluster not ok after ${READY_TIMEOUT_MS} ms: ${ports.map((port, i) => `${port}=${states[i] ?? 'no answer'}`).join(' ')}`);
+      await sleep(200);
+    }
+    return cluster;
+  } catch (error) {
+    await stopLocalRedisCluster(dir);
+    throw error;
+  }
+}
+
+/** Shuts down every server of the cluster in `dir` (by its pid file) and deletes the folder. */
+export async function stopLocalRedisCluster(dir: string): Promise<void> {
+  const pidFiles = (await readdir(dir).catch(() => [] as string[])).filter((name) => /^redis-\d+\.pid$/.test(name));
+  for (const name of pidFiles) {
+    const pid = Number((await readFile(path.join(dir, name), 'utf8')).trim());
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** Remembers `cluster` as the last one started (for `npm run redis-cluster -- --stop`). */
+export async function rememberLastCluster(cluster: LocalRedisCluster): Promise<void> {
+  await writeFile(LAST_CLUSTER_FILE, cluster.dir);
+}
