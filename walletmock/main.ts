@@ -25,9 +25,6 @@ try {
   logger.fatal({ err: error, port: config.port }, 'walletmock cannot listen');
   process.exit(1);
 }
-// The test launcher reads the actual port from this one line, so it is printed even
-// when LOG_LEVEL would hide info lines.
-logger.child({}, { level: 'info' }).info({ port }, 'walletmock listening');
 
 let stopping = false;
 async function stop(signal: NodeJS.Signals): Promise<void> {
@@ -39,3 +36,7 @@ async function stop(signal: NodeJS.Signals): Promise<void> {
 }
 process.on('SIGTERM', (signal) => void stop(signal));
 process.on('SIGINT', (signal) => void stop(signal));
+
+// The test launcher reads the actual port from this one line, so it is printed even
+// when LOG_LEVEL would hide info lines; printed last, so that whoever reads it can signal us.
+logger.child({}, { level: 'info' }).info({ port }, 'walletmock listening');
