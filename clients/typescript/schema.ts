@@ -848,6 +848,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @example launch-player-42-1 */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -855,6 +856,13 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "playerId": "player-42",
+                 *       "currency": "EUR",
+                 *       "jurisdiction": "MT"
+                 *     }
+                 */
                 "application/json": {
                     playerId: string;
                     currency: string;
@@ -870,6 +878,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "sessionToken": "037ecb06-33aa-4466-b4ce-92cd4cd6e2f7",
+                     *       "playerId": "player-42",
+                     *       "currency": "EUR",
+                     *       "jurisdiction": "MT",
+                     *       "status": "active",
+                     *       "active": true,
+                     *       "expiresAt": "2026-12-07T20:04:16.473Z",
+                     *       "createdAt": "2026-12-07T16:04:16.473Z",
+                     *       "revokedAt": null,
+                     *       "fairness": {
+                     *         "serverSeedHash": "e1bdf11f749fe45272fccf444e5f8ce822aa766f2549b484e598173009ca3b1a",
+                     *         "clientSeed": "aba959225a2f84fe",
+                     *         "nonce": 0
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Session"];
                 };
             };
@@ -945,6 +971,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 037ecb06-33aa-4466-b4ce-92cd4cd6e2f7 */
                 token: string;
             };
             cookie?: never;
@@ -957,6 +984,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "sessionToken": "037ecb06-33aa-4466-b4ce-92cd4cd6e2f7",
+                     *       "playerId": "player-42",
+                     *       "currency": "EUR",
+                     *       "jurisdiction": "MT",
+                     *       "status": "active",
+                     *       "active": true,
+                     *       "expiresAt": "2026-12-07T20:04:16.473Z",
+                     *       "createdAt": "2026-12-07T16:04:16.473Z",
+                     *       "revokedAt": null,
+                     *       "fairness": {
+                     *         "serverSeedHash": "e1bdf11f749fe45272fccf444e5f8ce822aa766f2549b484e598173009ca3b1a",
+                     *         "clientSeed": "aba959225a2f84fe",
+                     *         "nonce": 0
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Session"];
                 };
             };
@@ -1005,6 +1050,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 037ecb06-33aa-4466-b4ce-92cd4cd6e2f7 */
                 token: string;
             };
             cookie?: never;
@@ -1022,6 +1068,24 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "sessionToken": "037ecb06-33aa-4466-b4ce-92cd4cd6e2f7",
+                     *       "playerId": "player-42",
+                     *       "currency": "EUR",
+                     *       "jurisdiction": "MT",
+                     *       "status": "revoked",
+                     *       "active": false,
+                     *       "expiresAt": "2026-12-07T20:04:16.473Z",
+                     *       "createdAt": "2026-12-07T16:04:16.473Z",
+                     *       "revokedAt": "2026-12-07T16:04:18.472Z",
+                     *       "fairness": {
+                     *         "serverSeedHash": "d8935b01c022e3be7e26383a2b33b58a6b9eb209429c93c3caa6776255d614ae",
+                     *         "clientSeed": "01a2d48fda0fb860",
+                     *         "nonce": 0
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Session"];
                 };
             };
@@ -1098,6 +1162,84 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "dice",
+                     *           "version": 1,
+                     *           "rtp": 0.9899010098990101,
+                     *           "description": "Roll 0.00–100.00 = floor(float × 10001) / 100; \"under\" wins when roll < target, \"over\" when roll > target. A win pays floor(amount × (100 − houseEdge) / winChance), stake included; win chance 0.01–98 and at most 100 − houseEdge.",
+                     *           "paramsSchema": {
+                     *             "$schema": "https://json-schema.org/draft/2020-12/schema",
+                     *             "type": "object",
+                     *             "properties": {
+                     *               "target": {
+                     *                 "type": "number",
+                     *                 "minimum": 0.01,
+                     *                 "maximum": 99.99,
+                     *                 "description": "at most 2 decimals; the win chance (target under, 100 − target over) must be 0.01–98 and at most 100 − houseEdge"
+                     *               },
+                     *               "direction": {
+                     *                 "type": "string",
+                     *                 "enum": [
+                     *                   "over",
+                     *                   "under"
+                     *                 ],
+                     *                 "description": "\"under\" wins when roll < target, \"over\" when roll > target"
+                     *               }
+                     *             },
+                     *             "required": [
+                     *               "target",
+                     *               "direction"
+                     *             ],
+                     *             "additionalProperties": false,
+                     *             "description": "target has at most 2 decimals (not expressible in JSON Schema); the win chance must be 0.01–98 %: under needs 0.01 ≤ target ≤ 98, over needs 2 ≤ target ≤ 99.99",
+                     *             "oneOf": [
+                     *               {
+                     *                 "properties": {
+                     *                   "direction": {
+                     *                     "const": "under"
+                     *                   },
+                     *                   "target": {
+                     *                     "minimum": 0.01,
+                     *                     "maximum": 98
+                     *                   }
+                     *                 }
+                     *               },
+                     *               {
+                     *                 "properties": {
+                     *                   "direction": {
+                     *                     "const": "over"
+                     *                   },
+                     *                   "target": {
+                     *                     "minimum": 2,
+                     *                     "maximum": 99.99
+                     *                   }
+                     *                 }
+                     *               }
+                     *             ]
+                     *           },
+                     *           "config": {
+                     *             "houseEdge": 1
+                     *           }
+                     *         },
+                     *         {
+                     *           "id": "lucky-dice",
+                     *           "version": 1,
+                     *           "rtp": 0.8333333333333334,
+                     *           "description": "A six-sided die: face = floor(float × 6) + 1. A 6 pays amount × 5 (stake included), any other face pays 0. No params.",
+                     *           "paramsSchema": {
+                     *             "$schema": "https://json-schema.org/draft/2020-12/schema",
+                     *             "type": "object",
+                     *             "properties": {},
+                     *             "additionalProperties": false
+                     *           },
+                     *           "config": {}
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["GamesList"];
                 };
             };
@@ -1126,10 +1268,12 @@ export interface operations {
     listBets: {
         parameters: {
             query?: {
+                /** @example player-42 */
                 playerId?: string;
                 status?: "debiting" | "crediting" | "credit_pending" | "rolling_back" | "parked" | "credit_parked" | "won" | "lost" | "rejected" | "cancelled";
                 /** @description opaque: the `nextCursor` of the previous page; any other value is 400 VALIDATION_FAILED */
                 cursor?: string;
+                /** @example 10 */
                 limit?: number;
             };
             header?: never;
@@ -1144,6 +1288,48 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
+                     *           "status": "lost",
+                     *           "playerId": "player-42",
+                     *           "amount": 1000,
+                     *           "currency": "EUR",
+                     *           "payout": 0,
+                     *           "game": "dice",
+                     *           "params": {
+                     *             "target": 50,
+                     *             "direction": "under"
+                     *           },
+                     *           "roundId": "0c368641-04c2-4eb7-aab7-b3839890fe11",
+                     *           "outcome": {
+                     *             "roll": 99.88,
+                     *             "win": false
+                     *           },
+                     *           "fairness": {
+                     *             "serverSeedHash": "e1bdf11f749fe45272fccf444e5f8ce822aa766f2549b484e598173009ca3b1a",
+                     *             "clientSeed": "aba959225a2f84fe",
+                     *             "nonce": 0
+                     *           },
+                     *           "createdAt": "2026-12-07T16:04:16.642Z",
+                     *           "settledAt": "2026-12-07T16:04:16.777Z",
+                     *           "history": [
+                     *             {
+                     *               "state": "debiting",
+                     *               "at": "2026-12-07T16:04:16.641Z"
+                     *             },
+                     *             {
+                     *               "state": "lost",
+                     *               "at": "2026-12-07T16:04:16.682Z"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": {
                         items: components["schemas"]["Bet"][];
                         /** @description pass as `cursor` for the next page; null on the last page */
@@ -1186,6 +1372,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
+                /** @example bet-037ecb06-33aa-4466-b4ce-92cd4cd6e2f7 */
                 "idempotency-key": string;
             };
             path?: never;
@@ -1193,6 +1380,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "sessionToken": "037ecb06-33aa-4466-b4ce-92cd4cd6e2f7",
+                 *       "amount": 1000,
+                 *       "game": "dice",
+                 *       "params": {
+                 *         "target": 50,
+                 *         "direction": "under"
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     /** Format: uuid */
                     sessionToken: string;
@@ -1234,6 +1432,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
+                     *       "status": "lost",
+                     *       "playerId": "player-42",
+                     *       "amount": 1000,
+                     *       "currency": "EUR",
+                     *       "payout": 0,
+                     *       "game": "dice",
+                     *       "params": {
+                     *         "target": 50,
+                     *         "direction": "under"
+                     *       },
+                     *       "roundId": "0c368641-04c2-4eb7-aab7-b3839890fe11",
+                     *       "outcome": {
+                     *         "roll": 99.88,
+                     *         "win": false
+                     *       },
+                     *       "fairness": {
+                     *         "serverSeedHash": "e1bdf11f749fe45272fccf444e5f8ce822aa766f2549b484e598173009ca3b1a",
+                     *         "clientSeed": "aba959225a2f84fe",
+                     *         "nonce": 0
+                     *       },
+                     *       "createdAt": "2026-12-07T16:04:16.642Z",
+                     *       "settledAt": "2026-12-07T16:04:16.777Z",
+                     *       "history": [
+                     *         {
+                     *           "state": "debiting",
+                     *           "at": "2026-12-07T16:04:16.641Z"
+                     *         },
+                     *         {
+                     *           "state": "lost",
+                     *           "at": "2026-12-07T16:04:16.682Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Bet"];
                 };
             };
@@ -1347,6 +1582,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 89b9d78c-84ac-4106-a6dd-ad336146f2ae */
                 id: string;
             };
             cookie?: never;
@@ -1359,6 +1595,43 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
+                     *       "status": "lost",
+                     *       "playerId": "player-42",
+                     *       "amount": 1000,
+                     *       "currency": "EUR",
+                     *       "payout": 0,
+                     *       "game": "dice",
+                     *       "params": {
+                     *         "target": 50,
+                     *         "direction": "under"
+                     *       },
+                     *       "roundId": "0c368641-04c2-4eb7-aab7-b3839890fe11",
+                     *       "outcome": {
+                     *         "roll": 99.88,
+                     *         "win": false
+                     *       },
+                     *       "fairness": {
+                     *         "serverSeedHash": "e1bdf11f749fe45272fccf444e5f8ce822aa766f2549b484e598173009ca3b1a",
+                     *         "clientSeed": "aba959225a2f84fe",
+                     *         "nonce": 0
+                     *       },
+                     *       "createdAt": "2026-12-07T16:04:16.642Z",
+                     *       "settledAt": "2026-12-07T16:04:16.777Z",
+                     *       "history": [
+                     *         {
+                     *           "state": "debiting",
+                     *           "at": "2026-12-07T16:04:16.641Z"
+                     *         },
+                     *         {
+                     *           "state": "lost",
+                     *           "at": "2026-12-07T16:04:16.682Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
                     "application/json": components["schemas"]["Bet"];
                 };
             };
@@ -1407,6 +1680,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 0c368641-04c2-4eb7-aab7-b3839890fe11 */
                 id: string;
             };
             cookie?: never;
@@ -1419,6 +1693,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "0c368641-04c2-4eb7-aab7-b3839890fe11",
+                     *       "betId": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
+                     *       "playerId": "player-42",
+                     *       "game": "dice",
+                     *       "gameVersion": "dice-1",
+                     *       "config": {
+                     *         "houseEdge": 1
+                     *       },
+                     *       "outcome": {
+                     *         "roll": 99.88,
+                     *         "win": false
+                     *       },
+                     *       "fairness": {
+                     *         "serverSeedHash": "e1bdf11f749fe45272fccf444e5f8ce822aa766f2549b484e598173009ca3b1a",
+                     *         "clientSeed": "aba959225a2f84fe",
+                     *         "nonce": 0,
+                     *         "serverSeed": null
+                     *       },
+                     *       "createdAt": "2026-12-07T16:04:16.642Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Round"];
                 };
             };
@@ -1465,12 +1762,14 @@ export interface operations {
     listPlayerRounds: {
         parameters: {
             query?: {
+                /** @example 10 */
                 limit?: number;
                 /** @description opaque: the `nextCursor` of the previous page; any other value is 400 VALIDATION_FAILED */
                 cursor?: string;
             };
             header?: never;
             path: {
+                /** @example player-42 */
                 playerId: string;
             };
             cookie?: never;
@@ -1483,6 +1782,45 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "0c368641-04c2-4eb7-aab7-b3839890fe11",
+                     *           "betId": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
+                     *           "playerId": "player-42",
+                     *           "game": "dice",
+                     *           "gameVersion": "dice-1",
+                     *           "config": {
+                     *             "houseEdge": 1
+                     *           },
+                     *           "outcome": {
+                     *             "roll": 99.88,
+                     *             "win": false
+                     *           },
+                     *           "fairness": {
+                     *             "serverSeedHash": "e1bdf11f749fe45272fccf444e5f8ce822aa766f2549b484e598173009ca3b1a",
+                     *             "clientSeed": "aba959225a2f84fe",
+                     *             "nonce": 0,
+                     *             "serverSeed": null
+                     *           },
+                     *           "createdAt": "2026-12-07T16:04:16.642Z",
+                     *           "bet": {
+                     *             "id": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
+                     *             "amount": 1000,
+                     *             "currency": "EUR",
+                     *             "params": {
+                     *               "target": 50,
+                     *               "direction": "under"
+                     *             },
+                     *             "status": "lost",
+                     *             "payout": 0
+                     *           }
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": {
                         items: components["schemas"]["RecalledRound"][];
                         /** @description pass as `cursor` for the next page; null on the last page */
@@ -1533,10 +1871,16 @@ export interface operations {
     verifyOutcome: {
         parameters: {
             query: {
+                /** @example dice */
                 game: "dice" | "lucky-dice";
+                /** @example e102d0385401510427b8f1341cfd26a0e67d660a989fb00a066737f88d93fae1 */
                 serverSeed: string;
+                /** @example aba959225a2f84fe */
                 clientSeed: string;
-                /** @description decimal digits, at most 9007199254740991 (Number.MAX_SAFE_INTEGER) */
+                /**
+                 * @description decimal digits, at most 9007199254740991 (Number.MAX_SAFE_INTEGER)
+                 * @example 0
+                 */
                 nonce: string;
                 /** @description the round's config (JSON); the game's default when absent */
                 config?: string;
@@ -1557,6 +1901,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "game": "dice",
+                     *       "gameVersion": "dice-1",
+                     *       "serverSeedHash": "e1bdf11f749fe45272fccf444e5f8ce822aa766f2549b484e598173009ca3b1a",
+                     *       "clientSeed": "aba959225a2f84fe",
+                     *       "nonce": 0,
+                     *       "config": {
+                     *         "houseEdge": 1
+                     *       },
+                     *       "outcome": {
+                     *         "roll": 99.88
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["VerifiedOutcome"];
                 };
             };
@@ -1576,6 +1935,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 037ecb06-33aa-4466-b4ce-92cd4cd6e2f7 */
                 token: string;
             };
             cookie?: never;
@@ -1594,6 +1954,21 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "previous": {
+                     *         "serverSeed": "e102d0385401510427b8f1341cfd26a0e67d660a989fb00a066737f88d93fae1",
+                     *         "serverSeedHash": "e1bdf11f749fe45272fccf444e5f8ce822aa766f2549b484e598173009ca3b1a",
+                     *         "clientSeed": "aba959225a2f84fe",
+                     *         "nonce": 1
+                     *       },
+                     *       "current": {
+                     *         "serverSeedHash": "d8935b01c022e3be7e26383a2b33b58a6b9eb209429c93c3caa6776255d614ae",
+                     *         "clientSeed": "01a2d48fda0fb860",
+                     *         "nonce": 0
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["SeedRotation"];
                 };
             };
@@ -1678,10 +2053,12 @@ export interface operations {
             query?: {
                 from?: string;
                 to?: string;
+                /** @example 0c368641-04c2-4eb7-aab7-b3839890fe11 */
                 roundId?: string;
                 playerId?: string;
                 /** @description opaque: the `nextCursor` of the previous page; any other value is 400 VALIDATION_FAILED */
                 cursor?: string;
+                /** @example 10 */
                 limit?: number;
             };
             header?: never;
@@ -1696,6 +2073,30 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "89b9d78c-84ac-4106-a6dd-ad336146f2ae:debit",
+                     *           "kind": "debit",
+                     *           "betId": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
+                     *           "roundId": "0c368641-04c2-4eb7-aab7-b3839890fe11",
+                     *           "playerId": "player-42",
+                     *           "debitTransactionId": null,
+                     *           "amount": 1000,
+                     *           "currency": "EUR",
+                     *           "status": "applied",
+                     *           "resultCode": null,
+                     *           "attempts": 1,
+                     *           "lastError": null,
+                     *           "nextAttemptAt": null,
+                     *           "createdAt": "2026-12-07T16:04:16.642Z",
+                     *           "updatedAt": "2026-12-07T16:04:16.777Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": {
                         items: components["schemas"]["WalletTransaction"][];
                         /** @description pass as `cursor` for the next page; null on the last page */
@@ -1738,11 +2139,13 @@ export interface operations {
         parameters: {
             query?: {
                 action?: string;
+                /** @example player-42 */
                 playerId?: string;
                 from?: string;
                 to?: string;
                 /** @description opaque: the `nextCursor` of the previous page; any other value is 400 VALIDATION_FAILED */
                 cursor?: string;
+                /** @example 10 */
                 limit?: number;
             };
             header?: never;
@@ -1757,6 +2160,26 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "5",
+                     *           "action": "bet.settled",
+                     *           "actor": "system",
+                     *           "playerId": "player-42",
+                     *           "betId": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
+                     *           "data": {
+                     *             "amount": 1000,
+                     *             "payout": 0,
+                     *             "status": "lost"
+                     *           },
+                     *           "createdAt": "2026-12-07T16:04:16.777Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": {
                         items: components["schemas"]["AuditEntry"][];
                         /** @description pass as `cursor` for the next page; null on the last page */
@@ -1810,6 +2233,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "blockedJurisdictions": [
+                     *         "US"
+                     *       ],
+                     *       "currencies": {
+                     *         "EUR": {
+                     *           "maxBet": 100000,
+                     *           "dailyLossLimit": 500000
+                     *         }
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Limits"];
                 };
             };
@@ -1844,6 +2280,19 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "blockedJurisdictions": [
+                 *         "US"
+                 *       ],
+                 *       "currencies": {
+                 *         "EUR": {
+                 *           "maxBet": 100000,
+                 *           "dailyLossLimit": 500000
+                 *         }
+                 *       }
+                 *     }
+                 */
                 "application/json": {
                     blockedJurisdictions?: string[];
                     currencies?: {
@@ -1863,6 +2312,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "blockedJurisdictions": [
+                     *         "US"
+                     *       ],
+                     *       "currencies": {
+                     *         "EUR": {
+                     *           "maxBet": 100000,
+                     *           "dailyLossLimit": 500000
+                     *         }
+                     *       }
+                     *     }
+                     */
                     "application/json": components["schemas"]["Limits"];
                 };
             };
@@ -1920,6 +2382,7 @@ export interface operations {
             query?: {
                 /** @description opaque: the `nextCursor` of the previous page; any other value is 400 VALIDATION_FAILED */
                 cursor?: string;
+                /** @example 10 */
                 limit?: number;
             };
             header?: never;
@@ -1934,6 +2397,29 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
+                     *           "betId": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
+                     *           "playerId": "player-42",
+                     *           "status": "credit_parked",
+                     *           "kind": "credit",
+                     *           "transactionId": "89b9d78c-84ac-4106-a6dd-ad336146f2ae:credit",
+                     *           "amount": 1980,
+                     *           "currency": "EUR",
+                     *           "attempts": 1,
+                     *           "lastError": null,
+                     *           "nextAttemptAt": null,
+                     *           "createdAt": "2026-12-07T16:04:16.642Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null,
+                     *       "pendingCount": 0,
+                     *       "parkedCount": 1
+                     *     }
+                     */
                     "application/json": {
                         items: components["schemas"]["OutboxItem"][];
                         /** @description pass as `cursor` for the next page; null on the last page */
@@ -1981,6 +2467,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 89b9d78c-84ac-4106-a6dd-ad336146f2ae */
                 id: string;
             };
             cookie?: never;
@@ -1998,6 +2485,22 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
+                     *       "betId": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
+                     *       "playerId": "player-42",
+                     *       "status": "credit_pending",
+                     *       "kind": "credit",
+                     *       "transactionId": "89b9d78c-84ac-4106-a6dd-ad336146f2ae:credit",
+                     *       "amount": 1980,
+                     *       "currency": "EUR",
+                     *       "attempts": 1,
+                     *       "lastError": null,
+                     *       "nextAttemptAt": null,
+                     *       "createdAt": "2026-12-07T16:04:16.642Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["OutboxItem"];
                 };
             };
@@ -2071,9 +2574,11 @@ export interface operations {
     listWebhookDeliveries: {
         parameters: {
             query?: {
+                /** @example failed */
                 status?: "pending" | "delivered" | "failed";
                 /** @description opaque: the `nextCursor` of the previous page; any other value is 400 VALIDATION_FAILED */
                 cursor?: string;
+                /** @example 10 */
                 limit?: number;
             };
             header?: never;
@@ -2088,6 +2593,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "5c2e1a4b-7d3f-4e2a-9b1c-3f6a8d2e4b71",
+                     *           "eventId": "9a7b3c2d-1e4f-4a5b-8c6d-7e8f9a0b1c2d",
+                     *           "eventType": "bet.lost",
+                     *           "status": "failed",
+                     *           "attempts": 8,
+                     *           "lastStatusCode": 503,
+                     *           "lastError": null,
+                     *           "nextAttemptAt": null,
+                     *           "deliveredAt": null,
+                     *           "createdAt": "2026-12-07T16:04:16.777Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": {
                         items: components["schemas"]["WebhookDelivery"][];
                         /** @description pass as `cursor` for the next page; null on the last page */
@@ -2131,6 +2655,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 5c2e1a4b-7d3f-4e2a-9b1c-3f6a8d2e4b71 */
                 id: string;
             };
             cookie?: never;
@@ -2148,6 +2673,20 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "5c2e1a4b-7d3f-4e2a-9b1c-3f6a8d2e4b71",
+                     *       "eventId": "9a7b3c2d-1e4f-4a5b-8c6d-7e8f9a0b1c2d",
+                     *       "eventType": "bet.lost",
+                     *       "status": "pending",
+                     *       "attempts": 8,
+                     *       "lastStatusCode": 503,
+                     *       "lastError": null,
+                     *       "nextAttemptAt": "2026-12-07T16:10:00.000Z",
+                     *       "deliveredAt": null,
+                     *       "createdAt": "2026-12-07T16:04:16.777Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
@@ -2212,7 +2751,9 @@ export interface operations {
     streamEvents: {
         parameters: {
             query?: {
+                /** @example bet.* */
                 types?: string;
+                /** @example player-42 */
                 playerId?: string;
                 lastEventId?: unknown;
             };
@@ -2231,6 +2772,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example retry: 3000
+                     *
+                     *     id: 1796659456777-0
+                     *     event: bet.lost
+                     *     data: {"id":"3f1c9e2a-6b7d-4c8e-9f0a-1b2c3d4e5f60","type":"bet.lost","operatorId":"00000000-0000-4000-8000-00000000000a","occurredAt":"2026-12-07T16:04:16.777Z","data":{"betId":"89b9d78c-84ac-4106-a6dd-ad336146f2ae","playerId":"player-42","roundId":"0c368641-04c2-4eb7-aab7-b3839890fe11","amount":1000,"currency":"EUR"}}
+                     */
                     "text/event-stream": string;
                 };
             };
@@ -2280,6 +2828,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "id": "00000000-0000-4000-8000-00000000000a",
+                     *           "name": "demo-casino-alpha",
+                     *           "walletUrl": null,
+                     *           "walletSecretSet": false,
+                     *           "webhookUrl": null,
+                     *           "webhookSecretSet": false,
+                     *           "rateLimitPerSecond": null,
+                     *           "games": {
+                     *             "enabled": [
+                     *               "dice",
+                     *               "lucky-dice"
+                     *             ],
+                     *             "config": {
+                     *               "dice": {
+                     *                 "houseEdge": 1
+                     *               },
+                     *               "lucky-dice": {}
+                     *             }
+                     *           },
+                     *           "createdAt": "2026-12-07T16:03:38.639Z",
+                     *           "updatedAt": "2026-12-07T16:03:38.639Z"
+                     *         }
+                     *       ],
+                     *       "nextCursor": null
+                     *     }
+                     */
                     "application/json": {
                         items: components["schemas"]["Operator"][];
                         /** @description pass as `cursor` for the next page; null on the last page */
@@ -2318,6 +2896,14 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "casino-gamma",
+                 *       "walletUrl": "http://127.0.0.1:4000",
+                 *       "walletSecret": "gamma-wallet-secret-change-me",
+                 *       "rateLimitPerSecond": 200
+                 *     }
+                 */
                 "application/json": {
                     /** @description trimmed; then 1–100 characters, no control characters */
                     name: string;
@@ -2344,6 +2930,13 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "6289b101-2796-4e7c-ae33-ff7dd2c182d1",
+                     *       "name": "casino-gamma",
+                     *       "apiKey": "rgs_Xy-4IWz3nBMQBWT3T1bVCSzJ6SIxPcifVDh_MkDBNIE"
+                     *     }
+                     */
                     "application/json": components["schemas"]["CreatedOperator"];
                 };
             };
@@ -2410,6 +3003,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 00000000-0000-4000-8000-00000000000a */
                 id: string;
             };
             cookie?: never;
@@ -2422,6 +3016,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "00000000-0000-4000-8000-00000000000a",
+                     *       "name": "demo-casino-alpha",
+                     *       "walletUrl": null,
+                     *       "walletSecretSet": false,
+                     *       "webhookUrl": null,
+                     *       "webhookSecretSet": false,
+                     *       "rateLimitPerSecond": null,
+                     *       "games": {
+                     *         "enabled": [
+                     *           "dice",
+                     *           "lucky-dice"
+                     *         ],
+                     *         "config": {
+                     *           "dice": {
+                     *             "houseEdge": 1
+                     *           },
+                     *           "lucky-dice": {}
+                     *         }
+                     *       },
+                     *       "createdAt": "2026-12-07T16:03:38.639Z",
+                     *       "updatedAt": "2026-12-07T16:03:38.639Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Operator"];
                 };
             };
@@ -2470,12 +3089,18 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 00000000-0000-4000-8000-00000000000b */
                 id: string;
             };
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "rateLimitPerSecond": 500
+                 *     }
+                 */
                 "application/json": {
                     /** @description trimmed; then 1–100 characters, no control characters */
                     name?: string;
@@ -2512,6 +3137,31 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "id": "00000000-0000-4000-8000-00000000000b",
+                     *       "name": "demo-casino-beta",
+                     *       "walletUrl": null,
+                     *       "walletSecretSet": false,
+                     *       "webhookUrl": null,
+                     *       "webhookSecretSet": false,
+                     *       "rateLimitPerSecond": 500,
+                     *       "games": {
+                     *         "enabled": [
+                     *           "dice",
+                     *           "lucky-dice"
+                     *         ],
+                     *         "config": {
+                     *           "dice": {
+                     *             "houseEdge": 1
+                     *           },
+                     *           "lucky-dice": {}
+                     *         }
+                     *       },
+                     *       "createdAt": "2026-12-07T16:03:38.639Z",
+                     *       "updatedAt": "2026-12-07T16:04:24.919Z"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Operator"];
                 };
             };
@@ -2587,6 +3237,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @example 00000000-0000-4000-8000-00000000000b */
                 id: string;
             };
             cookie?: never;
@@ -2604,6 +3255,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "apiKey": "rgs_CKJZCtDoBjuv6ZRkqCndcqLNNY5-w-JdMK7WiHi0r4o"
+                     *     }
+                     */
                     "application/json": components["schemas"]["RotatedApiKey"];
                 };
             };
@@ -2680,6 +3336,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ok",
+                     *       "nodeId": "rgs-node-1"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Health"];
                 };
             };
@@ -2700,6 +3362,14 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "status": "ready",
+                     *       "nodeId": "rgs-node-2",
+                     *       "postgres": "ok",
+                     *       "redis": "ok"
+                     *     }
+                     */
                     "application/json": components["schemas"]["Readiness"];
                 };
             };
@@ -2729,6 +3399,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example # HELP process_cpu_user_seconds_total Total user CPU time spent in seconds.
+                     *     # TYPE process_cpu_user_seconds_total counter
+                     *     process_cpu_user_seconds_total 1.470328
+                     */
                     "text/plain": string;
                 };
             };
