@@ -5,6 +5,8 @@
 // apart, and retried elsewhere, as an operator behind a load balancer would.
 
 const SAMPLES = 5;
+/** How long the harness waits for an answer from a node that is up. */
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface HttpTally {
   /** `"POST /bets 201"` → count. */
@@ -67,7 +69,7 @@ export async function requestJson<T = unknown>(
     method,
     headers,
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+    signal: AbortSignal.timeout(options.timeoutMs ?? REQUEST_TIMEOUT_MS),
   });
   const text = await response.text();
   let body: unknown = text;

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { requestJson, type HttpTally } from './http.ts';
+import type { operations } from '../clients/typescript/schema.ts';
+import { REQUEST_TIMEOUT_MS, type HttpTally } from './http.ts';
 import type { ChaosOperator, ChaosPlayer } from './operators.ts';
 import { seededRandom } from './random.ts';
 
@@ -8,11 +9,14 @@ import { seededRandom } from './random.ts';
 // or 409 REQUEST_IN_PROGRESS is sent again with the same key to another node (SPEC §3),
 // so a node dying mid-request never makes a second bet. A few bets are also sent twice at
 // once to two nodes: both answers must name the same bet. Bet i's player, stake, target
-// and nodes derive from (seed, i) alone.
+// and nodes derive from (seed, i) alone. Requests go through the generated client
+// (clients/typescript), each to the node it picks (`baseUrl`).
 
 const MAX_ATTEMPTS = 120;
 const DOUBLE_SUBMIT_RATE = 0.03;
 const READ_BACK_RATE = 0.05;
+
+type PlaceBetBody = operations['placeBet']['requestBody']['content']['application/json'];
 
 interface BetAnswer {
   id: string;
@@ -49,20 +53,22 @@ export function startLoad(options: {
   let started = 0;
 
   /** Sends one bet until some node answers it for good; returns the bet, or undefined if none did. */
-  async function submit(index: number, lane: string, operator: ChaosOperator, body: object, key: string): Promise<BetAnswer | undefined> {
+  async function submit(index: number, lane: string, operator: ChaosOperator, body: PlaceBetBody, key: string): Promise<BetAnswer | undefined> {
     const random = seededRandom(options.seed, 'bet-nodes', index, lane);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const url = random.pick(options.nodeUrls());
       try {
-        const answer = await requestJson<BetAnswer & { code?: string }>('POST', `${url}/bets`, {
-          headers: { 'x-operator-key': operator.apiKey, 'idempotency-key': key },
+        const { data, error, response } = await operator.client.POST('/bets', {
+          baseUrl: url,
+          params: { header: { 'idempotency-key': key } },
           body,
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
         });
-        const inProgress = answer.status === 409 && answer.body.code === 'REQUEST_IN_PROGRESS';
-        tally.answer('POST /bets', answer.status, answer.body, { expected4xx: inProgress });
-        if (answer.status === 201 || answer.status === 202) return answer.body;
-        if (answer.status === 429) await sleep(Number(answer.headers.get('retry-after') ?? 1) * 1000);
-        else if (answer.status < 500 && !inProgress) return undefined; // a refusal: asking again changes nothing
+        const inProgress = response.status === 409 && error?.code === 'REQUEST_IN_PROGRESS';
+        tally.answer('POST /bets', response.status, data ?? error, { expected4xx: inProgress });
+        if (data) return data;
+        if (response.status === 429) await sleep(Number(response.headers.get('retry-after') ?? 1) * 1000);
+        else if (response.status < 500 && !inProgress) return undefined; // a refusal: asking again changes nothing
       } catch (error) {
         tally.connectionError('POST /bets', error);
       }
@@ -74,8 +80,8 @@ export function startLoad(options: {
   async function readBack(index: number, operator: ChaosOperator, betId: string): Promise<void> {
     const url = seededRandom(options.seed, 'read-back', index).pick(options.nodeUrls());
     try {
-      const answer = await requestJson('GET', `${url}/bets/${betId}`, { headers: { 'x-operator-key': operator.apiKey } });
-      tally.answer('GET /bets/:id', answer.status, answer.body);
+      const answer = await operator.client.GET('/bets/{id}', { baseUrl: url, params: { path: { id: betId } }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      tally.answer('GET /bets/:id', answer.response.status, answer.data ?? answer.error);
     } catch (error) {
       tally.connectionError('GET /bets/:id', error);
     }
@@ -87,7 +93,7 @@ export function startLoad(options: {
     const direction = random.chance(0.5) ? 'over' : 'under';
     // Win chance between 3 % and 97 %, with up to two decimals (SPEC §5).
     const target = random.int(300, 9_700) / 100;
-    const body = { sessionToken: player.sessionToken, amount: random.int(1, 20) * 50, game: 'dice', params: { target, direction } };
+    const body: PlaceBetBody = { sessionToken: player.sessionToken, amount: random.int(1, 20) * 50, game: 'dice', params: { target, direction } };
     const key = `chaos-${options.runId}-${index}`;
     const twice = random.chance(DOUBLE_SUBMIT_RATE);
     const answers = await Promise.all([submit(index, 'first', operator, body, key), ...(twice ? [submit(index, 'second', operator, body, key)] : [])]);

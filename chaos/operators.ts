@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import { createRgsAdminClient, createRgsClient, type RgsClient } from '../clients/typescript/index.ts';
 import { startWebhookReceiver, type WebhookReceiver } from '../test/support/webhook-receiver.ts';
 import { CHAOS_ADMIN_TOKEN, type ChaosCluster } from './cluster.ts';
-import { requestJson, type HttpTally } from './http.ts';
+import { REQUEST_TIMEOUT_MS, requestJson, type HttpTally } from './http.ts';
 import { seededRandom } from './random.ts';
 
 // Two operators, as an ops person sets them up: each with its own wallet secret, its own
 // webhook receiver and secret, and a rate limit high enough that the load is not throttled.
 // Players launch sessions through random nodes; a few start nearly broke, so some debits
-// are refused (402) and those bets end `rejected`.
+// are refused (402) and those bets end `rejected`. The harness calls the RGS through the
+// generated client (clients/typescript), as an operator would: a document that disagrees
+// with the server breaks the chaos build or its tally, not an operator's integration.
 
 export const START_BALANCE = 10_000_000;
 const POOR_BALANCE = 3_000;
@@ -24,6 +27,8 @@ export interface ChaosOperator {
   index: number;
   id: string;
   apiKey: string;
+  /** The operator API with this operator's key; each request names the node (`baseUrl`). */
+  client: RgsClient;
   webhookSecret: string;
   receiver: WebhookReceiver;
   players: ChaosPlayer[];
@@ -47,11 +52,11 @@ export async function setUpOperators(options: {
 }): Promise<ChaosOperator[]> {
   const { cluster, tally } = options;
   const operators: ChaosOperator[] = [];
+  const admin = createRgsAdminClient({ baseUrl: cluster.adminUrls()[0]!, adminToken: CHAOS_ADMIN_TOKEN });
   for (const index of [0, 1]) {
     const webhookSecret = `chaos-webhook-${index}-${randomBytes(8).toString('hex')}`;
     const receiver = await startWebhookReceiver({ secret: webhookSecret });
-    const created = await requestJson<{ id: string; apiKey: string }>('POST', `${cluster.adminUrls()[0]}/admin/operators`, {
-      headers: { authorization: `Bearer ${CHAOS_ADMIN_TOKEN}` },
+    const created = await admin.POST('/admin/operators', {
       body: {
         name: `chaos-${options.runId}-${index}`,
         walletUrl: cluster.walletUrl,
@@ -61,9 +66,12 @@ export async function setUpOperators(options: {
         rateLimitPerSecond: 1_000_000,
       },
     });
-    tally.answer('POST /admin/operators', created.status, created.body);
-    if (created.status !== 201) throw new Error(`operator not created: ${created.status} ${JSON.stringify(created.body)}`);
-    operators.push({ index, id: created.body.id, apiKey: created.body.apiKey, webhookSecret, receiver, players: [] });
+    tally.answer('POST /admin/operators', created.response.status, created.data ?? created.error);
+    if (!created.data) throw new Error(`operator not created: ${created.response.status} ${JSON.stringify(created.error)}`);
+    const { id, apiKey } = created.data;
+    // The base URL is a placeholder: every call names the node it goes to.
+    const client = createRgsClient({ baseUrl: cluster.nodeUrls()[0]!, operatorKey: apiKey });
+    operators.push({ index, id, apiKey, client, webhookSecret, receiver, players: [] });
   }
 
   const launches = operators.flatMap((operator) =>
@@ -83,12 +91,14 @@ export async function setUpOperators(options: {
         const urls = cluster.nodeUrls();
         const url = urls[(nodeChoice + round) % urls.length]!;
         try {
-          const launched = await requestJson<{ sessionToken: string }>('POST', `${url}/sessions/launch`, {
-            headers: { 'x-operator-key': operator.apiKey, 'idempotency-key': `launch-${playerId}` },
+          const launched = await operator.client.POST('/sessions/launch', {
+            baseUrl: url,
+            params: { header: { 'idempotency-key': `launch-${playerId}` } },
             body: { playerId, currency: 'EUR', jurisdiction: 'MT' },
+            signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
           });
-          tally.answer('POST /sessions/launch', launched.status, launched.body);
-          return launched.status === 201 ? launched.body.sessionToken : undefined;
+          tally.answer('POST /sessions/launch', launched.response.status, launched.data ?? launched.error);
+          return launched.response.status === 201 ? launched.data?.sessionToken : undefined;
         } catch (error) {
           tally.connectionError('POST /sessions/launch', error);
           return undefined;

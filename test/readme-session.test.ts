@@ -35,6 +35,13 @@ function readmeSession(): string {
   return block[1];
 }
 
+function readmeTypeScriptExample(): string {
+  const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+  const block = /<!-- ts-client:start -->\s*```ts\n([\s\S]*?)```\s*<!-- ts-client:end -->/.exec(readme);
+  if (!block?.[1]) throw new Error('README has no TypeScript client block');
+  return block[1];
+}
+
 test('npm start brings up the cluster and the README curl session works through the entry point', async (t) => {
   const database = await createEmptyDatabase();
   await database.drop(); // `npm start` must create it itself
@@ -103,6 +110,18 @@ test('npm start brings up the cluster and the README curl session works through 
   t.deepEqual(verifiedOutcome, { roll: bet.outcome.roll });
   t.like(revoked, { status: 'revoked', active: false });
   t.like(problem, { status: 400, code: 'VALIDATION_FAILED' });
+
+  // "Integrate from TypeScript": the README's block is the example file (which typecheck
+  // compiles against the generated client), run as written against the same cluster.
+  const example = path.join(PROJECT_ROOT, 'clients', 'typescript', 'example.ts');
+  t.is(readmeTypeScriptExample(), readFileSync(example, 'utf8'), 'the README block is clients/typescript/example.ts');
+  const typed = spawnSync(process.execPath, ['--import', 'tsx', example], { cwd: PROJECT_ROOT, env: { ...process.env, RGS: entry }, encoding: 'utf8', timeout: 60_000 });
+  t.is(typed.status, 0, typed.stderr);
+  const [placedLine, historyLine, eventLine] = typed.stdout.trim().split('\n');
+  const [, betId, betStatus] = placedLine?.split(' ') ?? [];
+  t.true(['won', 'lost'].includes(betStatus ?? ''), `the typed client's bet is decided: ${typed.stdout}`);
+  t.is(historyLine, betStatus === 'won' ? 'history debiting crediting won' : 'history debiting lost');
+  t.is(eventLine, `event bet.${betStatus}`, `the stream told the outcome of ${betId}`);
 
   // Ctrl-C stops everything cleanly.
   cluster.kill('SIGINT');

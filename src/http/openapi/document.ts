@@ -14,6 +14,7 @@ import { registerOutboxPaths } from '../../modules/outbox/openapi.ts';
 import { registerWebhooksPaths } from '../../modules/webhooks/openapi.ts';
 import { registerStreamPaths } from '../../modules/stream/openapi.ts';
 import { registerSharedComponents } from '../../shared/openapi-components.ts';
+import { withExamples } from './examples.ts';
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 
@@ -95,5 +96,6 @@ export function buildOpenApiDocument(): OpenApiDocument {
     tags: TAGS,
   });
   withUuidPatterns(document);
+  withExamples(document);
   return document;
 }
