@@ -59,7 +59,7 @@ test.serial('a transaction commits or rolls back on one connection, and every st
     }),
     { message: 'work failed' },
   );
-  const { rows } = await db.query<{ open: boolean }>("SELECT count(*) > 0 AS open FROM pg_stat_activity WHERE application_name = 'rgs' AND state = 'idle in transaction'");
+  const { rows } = await db.query<{ open: boolean }>("SELECT count(*) > 0 AS open FROM pg_stat_activity WHERE application_name = 'rgs' AND datname = current_database() AND state = 'idle in transaction'");
   t.false(rows[0]!.open, 'rolled back: no connection left inside a transaction');
 });
 
