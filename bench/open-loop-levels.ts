@@ -8,28 +8,41 @@ import { fmt } from './table.ts';
 // Connections per node the generator may open (issue #4).
 export const PACED_CONNECTIONS_PER_NODE = 256;
 
-export type PacedLevel = Level & { ratePerS: number };
+/** `share`: the level's rate as a percentage of the run's best closed-loop rate (BENCH_RATE_SHARES); undefined for a BENCH_RATES level. */
+export type PacedLevel = Level & { ratePerS: number; share?: number };
 
-/** BENCH_RATES: a fixed offered rate each, after the closed-loop levels (and outside the profile window). */
-export async function runOpenLoopLevels(target: BenchTarget, operator: BenchOperator, tokens: string[], keyPrefix: string): Promise<PacedLevel[]> {
+/**
+ * After the closed-loop levels (and outside the profile window), a fixed offered rate each:
+ * BENCH_RATES (100 bets/s: the CPU per bet an operator pays at light load), then
+ * BENCH_RATE_SHARES of the best closed-loop rate (25, 50, 75 %: the p99 at a load the
+ * cluster has headroom for).
+ */
+export async function runOpenLoopLevels(target: BenchTarget, operator: BenchOperator, tokens: string[], keyPrefix: string, bestRatePerS: number): Promise<PacedLevel[]> {
+  const planned = [
+    ...config.rates.map((ratePerS) => ({ ratePerS, share: undefined })),
+    // Whole bets/s, at least 1: the generator paces by the rate, and a label reads better.
+    ...config.rateShares.map((share) => ({ ratePerS: Math.max(1, Math.round((bestRatePerS * share) / 100)), share })),
+  ];
+  if (config.rateShares.length) log(`open loop: best closed-loop rate ${fmt(bestRatePerS, 1)} bets/s, so ${config.rateShares.map((share, index) => `${share} % = ${planned[config.rates.length + index]!.ratePerS}`).join(', ')} bets/s`);
   const pacedLevels: PacedLevel[] = [];
-  for (const ratePerS of config.rates) {
-    const measured = await measureLevel(target, `${ratePerS}/s offered`, () =>
+  for (const { ratePerS, share } of planned) {
+    const label = share === undefined ? `${ratePerS}/s offered` : `${ratePerS}/s offered (${share} %)`;
+    const measured = await measureLevel(target, label, () =>
       runPacedLevel({
         urls: target.nodeUrls,
         ratePerS,
         durationS: config.durationS,
         apiKey: operator.apiKey,
         tokens,
-        keyPrefix: `${keyPrefix}-r${ratePerS}`,
+        keyPrefix: `${keyPrefix}-r${ratePerS}${share === undefined ? '' : `-s${share}`}`,
         connectionsPerUrl: PACED_CONNECTIONS_PER_NODE,
       }),
     );
-    const level = { ...measured, ratePerS };
+    const level = { ...measured, ratePerS, share };
     pacedLevels.push(level);
     const { result } = level;
     log(
-      `${ratePerS} bets/s offered: ${fmt(level.settledPerS, 1)} settled bets/s, p50 ${fmt(level.p50, 2)} ms, p99 ${fmt(level.p99, 2)} ms, ` +
+      `${label}: ${fmt(level.settledPerS, 1)} settled bets/s, p50 ${fmt(level.p50, 2)} ms, p99 ${fmt(level.p99, 2)} ms, ` +
         `errors ${level.errors}, 202s ${level.accepted}, statuses ${JSON.stringify(Object.fromEntries(result.statuses))}`,
     );
     for (const [problem, count] of result.problems) log(`   non-2xx ${problem}: ${count}`);

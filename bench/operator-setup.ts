@@ -38,27 +38,30 @@ export async function createOperator(target: BenchTarget, webhookUrl: string | u
   return created.body;
 }
 
-/** Launches one session per player through POST /sessions/launch, alternating nodes. */
-export async function launchSessions(target: BenchTarget, apiKey: string, playerPrefix: string): Promise<string[]> {
-  const tokens: string[] = new Array(config.players);
-  let next = 0;
+/**
+ * Launches one session per player through POST /sessions/launch, alternating nodes: players
+ * `from` to `to - 1` (BENCH_PLAYERS by default; the SSE phase launches more for its filtered clients).
+ */
+export async function launchSessions(target: BenchTarget, apiKey: string, playerPrefix: string, from = 0, to = config.players): Promise<string[]> {
+  const tokens: string[] = new Array(to - from);
+  let next = from;
   const failures: string[] = [];
   const worker = async () => {
     for (;;) {
       const index = next++;
-      if (index >= config.players) return;
+      if (index >= to) return;
       const node = target.nodeUrls[index % target.nodeUrls.length]!;
       const launched = await post<{ sessionToken: string }>(
         `${node}/sessions/launch`,
         { playerId: `${playerPrefix}${index}`, currency: 'EUR', jurisdiction: 'MT' },
         { 'x-operator-key': apiKey },
       );
-      if (launched.status === 201) tokens[index] = launched.body.sessionToken;
+      if (launched.status === 201) tokens[index - from] = launched.body.sessionToken;
       else if (failures.length < 5) failures.push(`${launched.status} ${JSON.stringify(launched.body)}`);
       else failures.push('');
     }
   };
   await Promise.all(Array.from({ length: 16 }, worker));
-  if (failures.length) throw new Error(`${failures.length} of ${config.players} session launches failed, e.g.:\n${failures.filter(Boolean).join('\n')}`);
+  if (failures.length) throw new Error(`${failures.length} of ${to - from} session launches failed, e.g.:\n${failures.filter(Boolean).join('\n')}`);
   return tokens;
 }

@@ -122,23 +122,27 @@ export function levelsReport(run: {
   return report;
 }
 
-/** The report's open-loop section (BENCH_RATES). */
+/** The product's own CPU (nodes + Postgres + Redis; not the wallet mock or the load generator) per settled bet of a level. */
+export const productCpuPerBet = (level: Level) => (level.cpu.nodes + level.cpu.postgres + level.cpu.redis) / Math.max(1, level.settled);
+
+/** The report's open-loop section (BENCH_RATES, BENCH_RATE_SHARES). */
 export function openLoopReport(pacedLevels: PacedLevel[], ceilingTps: number): string[] {
   const report: string[] = [];
   report.push('');
   report.push(
-    `open loop (BENCH_RATES): bets sent at a fixed rate over all nodes, answered or not; latency from each request's due time; ` +
+    `open loop (BENCH_RATES, BENCH_RATE_SHARES of the best closed-loop rate): bets sent at a fixed rate over all nodes, answered or not; latency from each request's due time; ` +
       `up to ${PACED_CONNECTIONS_PER_NODE} connections per node:`,
   );
   report.push(
     table(
-      ['offered bets/s', 'settled bets/s', 'p50 ms', 'p99 ms', 'won p99 ms', 'lost p99 ms', 'errors', '202s', 'CPU ms per bet', 'machine busy'],
+      ['offered bets/s', 'share of best', 'settled bets/s', 'p50 ms', 'p99 ms', 'won p99 ms', 'lost p99 ms', 'errors', '202s', 'CPU ms per bet', 'product CPU ms per bet', 'machine busy'],
       pacedLevels.map((level) => {
         const { cpu } = level;
         const ours = cpu.nodes + cpu.postgres + cpu.redis + cpu.wallet + cpu.loadgen;
         const p99Of = (state: string) => fmt(percentile(level.result.latenciesByState.get(state) ?? new Float64Array(), 0.99), 1);
         return [
           fmt(level.ratePerS, 0),
+          level.share === undefined ? '-' : `${fmt(level.share, 0)} %`,
           fmt(level.settledPerS, 1),
           fmt(level.p50, 2),
           fmt(level.p99, 2),
@@ -147,6 +151,7 @@ export function openLoopReport(pacedLevels: PacedLevel[], ceilingTps: number): s
           String(level.errors),
           String(level.accepted),
           fmt(ours / Math.max(1, level.settled), 3),
+          fmt(productCpuPerBet(level), 3),
           `${fmt((100 * cpu.machineBusy) / Math.max(1, cpu.machineTotal), 0)}%`,
         ];
       }),
@@ -154,6 +159,9 @@ export function openLoopReport(pacedLevels: PacedLevel[], ceilingTps: number): s
   );
   const within = pacedLevels.filter((level) => level.errors === 0 && level.p99 <= P99_TARGET_MS);
   const highest = within.reduce<PacedLevel | undefined>((a, b) => (a && a.ratePerS >= b.ratePerS ? a : b), undefined);
+  report.push(
+    '("CPU ms per bet" counts every process of the run, the wallet mock and the generator included; "product" only the nodes, Postgres and Redis)',
+  );
   report.push(
     highest
       ? `highest offered rate with p99 ≤ ${P99_TARGET_MS} ms and no errors: ${fmt(highest.ratePerS, 0)} bets/s (p99 ${fmt(highest.p99, 2)} ms; ratio to the ceiling ${fmt(highest.settledPerS / ceilingTps, 3)})`
@@ -175,15 +183,29 @@ export function problemsReport(levels: Level[], logged: Map<string, number>): st
   return report;
 }
 
+/** The SSE figures of the BENCH line: clients connected and p99 of one shape (undefined: the shape did not run). */
+export interface SseFigures {
+  clients: number;
+  p99Ms: number;
+}
+
 /**
- * The last line, machine-readable (SPEC §12), of the best closed-loop level:
+ * The last line, machine-readable (SPEC §12): the best closed-loop level, then the open-loop
+ * and SSE figures (n/a where their level or shape did not run):
  *   BENCH bets_per_s=<n> p50_ms=<n> p99_ms=<n> errors=<n> rss_mb=<n> ceiling_tps=<n> ratio=<n>
+ *     half_rate_p99_ms=<n> cpu_ms_per_bet_at_100=<n> sse_fanout_clients=<n> sse_fanout_p99_ms=<n>
+ *     sse_player_clients=<n> sse_player_p99_ms=<n>
  */
-export function benchLine(levels: Level[], ceilingTps: number): string {
+export function benchLine(levels: Level[], ceilingTps: number, pacedLevels: PacedLevel[], sse: { fanout?: SseFigures; player?: SseFigures }): string {
   const best = bestLevel(levels);
   const rssMax = Math.max(0, ...best.rss.map((value) => value ?? 0));
+  const half = pacedLevels.find((level) => level.share === 50);
+  const at100 = pacedLevels.find((level) => level.share === undefined && level.ratePerS === 100);
   return (
     `BENCH bets_per_s=${fmt(best.settledPerS, 1)} p50_ms=${fmt(best.p50, 2)} p99_ms=${fmt(best.p99, 2)} errors=${best.errors} ` +
-    `rss_mb=${fmt(rssMax, 1)} ceiling_tps=${fmt(ceilingTps, 0)} ratio=${fmt(best.settledPerS / ceilingTps, 3)}`
+    `rss_mb=${fmt(rssMax, 1)} ceiling_tps=${fmt(ceilingTps, 0)} ratio=${fmt(best.settledPerS / ceilingTps, 3)} ` +
+    `half_rate_p99_ms=${fmt(half?.p99, 2)} cpu_ms_per_bet_at_100=${fmt(at100 && productCpuPerBet(at100), 3)} ` +
+    `sse_fanout_clients=${sse.fanout?.clients ?? 'n/a'} sse_fanout_p99_ms=${fmt(sse.fanout?.p99Ms, 0)} ` +
+    `sse_player_clients=${sse.player?.clients ?? 'n/a'} sse_player_p99_ms=${fmt(sse.player?.p99Ms, 0)}`
   );
 }

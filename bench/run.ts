@@ -13,8 +13,8 @@ import { runOpenLoopLevels } from './open-loop-levels.ts';
 import { createOperator, launchSessions } from './operator-setup.ts';
 import { dbStats, openProductDb } from './postgres-stats.ts';
 import { countLoggedProblems } from './process-logs.ts';
-import { benchLine, levelsReport, openLoopReport, problemsReport } from './report.ts';
-import { runSsePhase, sseCaps, sseReport, type SsePhase } from './sse-phase.ts';
+import { benchLine, bestLevel, levelsReport, openLoopReport, problemsReport } from './report.ts';
+import { runSsePhase, sseCaps, sseFigures, sseReport, type SsePhase } from './sse-phase.ts';
 import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.ts';
 import { drainWebhooks } from './webhooks-phase.ts';
 
@@ -22,16 +22,20 @@ import { drainWebhooks } from './webhooks-phase.ts';
 // 2-node cluster under load at several concurrencies, next to the machine's ceiling
 // measured in the same run. The last line is machine-readable:
 //   BENCH bets_per_s=<n> p50_ms=<n> p99_ms=<n> errors=<n> rss_mb=<n> ceiling_tps=<n> ratio=<n>
-// Environment: BENCH_DURATION (s, 10), BENCH_CONCURRENCIES (8,16,32,64), BENCH_WARMUP
+//     half_rate_p99_ms=<n> cpu_ms_per_bet_at_100=<n> sse_fanout_clients=<n> sse_fanout_p99_ms=<n>
+//     sse_player_clients=<n> sse_player_p99_ms=<n>
+// (one line; report.ts). Environment: BENCH_DURATION (s, 10), BENCH_CONCURRENCIES (8,16,32,64), BENCH_WARMUP
 // (s, 3), BENCH_PLAYERS (2000), BENCH_PROFILE=1 (BENCH_PROFILE_DIR keeps the profiles), BENCH_CEILING_RUNS (2: before and after
-// the load), BENCH_MAX_SECONDS (300), BENCH_FAIL_ON_ERRORS=1, CEILING_SCRIPT; to target a
+// the load), BENCH_MAX_SECONDS (600), BENCH_FAIL_ON_ERRORS=1, CEILING_SCRIPT; to target a
 // running cluster: BENCH_TARGET_URLS, BENCH_WALLET_URL, BENCH_ADMIN_TOKEN, BENCH_ADMIN_URL,
 // BENCH_WALLET_SECRET, BENCH_DATABASE_URL, BENCH_TARGET_PIDS. The SSE section (bench/sse.ts,
-// after the levels): BENCH_SSE=0 skips it, BENCH_SSE_CLIENTS (2000), BENCH_SSE_SAMPLE (200),
-// BENCH_SSE_DURATION (s, 10), BENCH_SSE_RATE (bets/s offered, 50), BENCH_SSE_PLAYER_FILTER=1
-// (each client filtered to one player). BENCH_NODE_ROOTS=<checkout>,<checkout>
+// after the levels): BENCH_SSE=0 skips it, BENCH_SSE_SHAPES (fanout,player,spread; sse-phase.ts),
+// BENCH_SSE_CLIENTS (fanout, 2000), BENCH_SSE_PLAYER_CLIENTS (player and spread, 10000),
+// BENCH_SSE_SAMPLE (fanout, 200), BENCH_SSE_DURATION (s, 10), BENCH_SSE_RATE (bets/s offered, 50),
+// BENCH_SSE_PLAYER_FILTER=1 (= BENCH_SSE_SHAPES=player). BENCH_NODE_ROOTS=<checkout>,<checkout>
 // runs each node from its own checkout, to compare two versions under one load (cluster.ts).
-// BENCH_RATES=<bets/s>,… adds open-loop levels after the closed-loop ones (bench/paced.ts).
+// Open-loop levels follow the closed-loop ones (bench/paced.ts): BENCH_RATES=<bets/s>,… (100)
+// and BENCH_RATE_SHARES=<% of the best closed-loop rate>,… (25,50,75); empty: none.
 // BENCH_WEBHOOKS=1 gives the operator a webhook receiver (bench/webhook-receiver.ts).
 
 let teardown: BenchTarget['teardown'] | undefined;
@@ -89,8 +93,8 @@ async function main(): Promise<number> {
       profileDir,
       log,
       onCreated: (undo) => (teardown = undo),
-      // The SSE phase opens BENCH_SSE_CLIENTS streams of one operator on one node: over
-      // SPEC §7's default caps (100 per operator), so they are raised to fit it.
+      // The SSE phase opens up to 10,000 streams of one operator on one node: over SPEC §7's
+      // default caps (100 per operator), so they are raised to fit it.
       nodeEnv: sseCaps(),
     }));
   const nodeNames = target.nodes.length ? target.nodes.map((node) => node.name) : target.nodeUrls.map((_, index) => `node-${String.fromCharCode(97 + index)}`);
@@ -124,10 +128,10 @@ async function main(): Promise<number> {
   await pause(1_000);
 
   const { levels, loadStart, loadEnd, nodesCpuMs } = await runClosedLoopLevels(target, operator, tokens, keyPrefix);
-  const pacedLevels = await runOpenLoopLevels(target, operator, tokens, keyPrefix);
+  const pacedLevels = await runOpenLoopLevels(target, operator, tokens, keyPrefix, bestLevel(levels).settledPerS);
   let ssePhase: SsePhase | undefined;
-  if (config.sse) {
-    ssePhase = await runSsePhase({ target, targeted: targeted !== undefined, nodeName: nodeNames[0]!, operator, tokens, playerPrefix, keyPrefix, productDb, failures });
+  if (config.sse && config.sseShapes.length) {
+    ssePhase = await runSsePhase({ target, targeted: targeted !== undefined, nodeNames, operator, tokens, playerPrefix, keyPrefix, productDb, failures });
   }
   const webhookLine = receiver && productDb ? await drainWebhooks({ productDb, receiver, operatorId: operator.id, failures }) : '';
 
@@ -159,7 +163,7 @@ async function main(): Promise<number> {
   // ---- report (stdout) ----
   const report = levelsReport({ runId, nodeUrls: target.nodeUrls, nodeNames, ceilings, ceilingTps, levels, pacedLevels, walletPid: target.wallet?.pid });
   if (pacedLevels.length) report.push(...openLoopReport(pacedLevels, ceilingTps));
-  if (ssePhase) report.push(...sseReport(ssePhase, nodeNames[0]));
+  if (ssePhase) report.push(...sseReport(ssePhase));
   report.push('');
   report.push(dbLine);
   if (webhookLine) report.push(webhookLine);
@@ -177,7 +181,7 @@ async function main(): Promise<number> {
     for (const failure of failures) report.push(`  ${failure}`);
   }
   report.push('');
-  report.push(benchLine(levels, ceilingTps));
+  report.push(benchLine(levels, ceilingTps, pacedLevels, { fanout: sseFigures(ssePhase, 'fanout'), player: sseFigures(ssePhase, 'player') }));
   log(`done in ${secondsSinceStart().toFixed(0)} s`);
   console.log(report.join('\n'));
   return failures.length ? 1 : 0;

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpuDelta, sampleCpu } from './cpu.ts';
@@ -5,16 +6,14 @@ import type { LevelResult } from './load.ts';
 import { runPacedLevel } from './paced.ts';
 import { rssMb } from './processes.ts';
 
-// The SSE part of `npm run bench`: N idle GET /stream clients on ONE node for the bench
-// operator, then bets driven over all nodes while they are connected. A sample of the
+// The SSE part of `npm run bench`: N idle GET /stream clients on one node (or spread over
+// several, round robin) for the bench operator, then bets driven over all nodes while they are connected. A sample of the
 // clients parses every frame and measures publish→receive latency as the receive time
 // minus the event's `occurredAt` (stamped by the node when it creates the event, inside
 // the bet's transaction, before commit; same machine clock, ms resolution); the others
 // only drain their sockets. The bets are offered open loop at a fixed rate, so the fan-out's
-// demand does not depend on how fast the nodes answer. Environment: BENCH_SSE=0 skips it,
-// BENCH_SSE_CLIENTS (2000), BENCH_SSE_SAMPLE (200), BENCH_SSE_DURATION (s, 10),
-// BENCH_SSE_RATE (bets/s, 50), BENCH_SSE_PLAYER_FILTER=1 (each client filtered to one of
-// the bench's players, round robin, instead of unfiltered).
+// demand does not depend on how fast the nodes answer. sse-phase.ts runs it once per shape.
+
 
 const BATCH = 500;
 const OPEN_TIMEOUT_MS = 15_000;
@@ -22,12 +21,18 @@ const OPEN_TIMEOUT_MS = 15_000;
 const FD_RESERVE = 1_000;
 
 export interface SseOptions {
-  nodeUrl: string;
-  nodePid: number | undefined;
+  /** Client i connects to nodeUrls[i % length]. */
+  nodeUrls: string[];
+  /** Those nodes' pids (empty: unknown). */
+  nodePids: number[];
   loadUrls: string[];
   apiKey: string;
   tokens: string[];
-  /** When given, client i is filtered to player `playerIds[i % length]` (`?playerId=`); otherwise clients are unfiltered. */
+  /**
+   * When given, client i is filtered to player `playerIds[i % length]` (`?playerId=`), and
+   * the load bets only for the first `min(clients, length)` players (tokens[i] is playerIds[i]'s),
+   * so every event has a watcher; otherwise clients are unfiltered.
+   */
   playerIds?: string[];
   keyPrefix: string;
   requested: number;
@@ -53,6 +58,7 @@ export interface SseResult {
   /** Non-200 statuses and open errors, with counts. */
   openFailures: Map<string, number>;
   openSeconds: number;
+  /** RSS of the nodes with the clients, summed. */
   rssBefore: number | undefined;
   rssAfter: number | undefined;
   /** Distinct event ids seen by the sampled clients (load + drain). */
@@ -71,7 +77,7 @@ export interface SseResult {
   disconnects: number;
   /** Control frames the sampled clients got (stream.end / stream.reset), with counts. */
   controlFrames: Map<string, number>;
-  /** CPU ms per s of the node with the clients, from the load's start to the end of the drain (undefined: no pid). */
+  /** CPU ms per s of the nodes with the clients, from the load's start to the end of the drain (undefined: no pid). */
   nodeCpuMsPerS: number | undefined;
   load: LevelResult;
 }
@@ -80,39 +86,60 @@ function increment<K>(map: Map<K, number>, key: K): void {
   map.set(key, (map.get(key) ?? 0) + 1);
 }
 
-/** Soft "Max open files" of a process from /proc/<pid>/limits (undefined if unreadable or unlimited). */
-export function openFilesLimit(pid: number | 'self'): number | undefined {
+/** Soft and hard "Max open files" of a process from /proc/<pid>/limits (undefined if unreadable; Infinity if unlimited). */
+function openFilesLimits(pid: number | 'self'): { soft: number; hard: number } | undefined {
   try {
     const line = readFileSync(`/proc/${pid}/limits`, 'utf8')
       .split('\n')
       .find((row) => row.startsWith('Max open files'));
-    const soft = line?.split(/\s{2,}/)[1];
-    return soft && /^\d+$/.test(soft) ? Number(soft) : undefined;
+    const [soft, hard] = (line?.split(/\s{2,}/) ?? []).slice(1, 3).map((raw) => (raw === 'unlimited' ? Number.POSITIVE_INFINITY : Number(raw)));
+    return soft !== undefined && hard !== undefined && !Number.isNaN(soft) && !Number.isNaN(hard) ? { soft, hard } : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** The client count that fits the bench's and the node's fd limits (each client holds one fd on both sides). */
-export function capClients(requested: number, nodePid: number | undefined): { count: number; note: string | undefined } {
+/**
+ * `ulimit -n` is per process and node has no setrlimit: the soft open-files limit of this
+ * process and of the nodes is raised to its hard limit with util-linux `prlimit --pid`
+ * (allowed for one's own processes; raising the hard limit needs privileges). Returns the
+ * soft limit afterwards (undefined: unknown or unlimited).
+ */
+function raiseOpenFiles(pid: number | 'self'): number | undefined {
+  const limits = openFilesLimits(pid);
+  if (!limits) return undefined;
+  if (limits.soft < limits.hard && Number.isFinite(limits.hard)) {
+    try {
+      execFileSync('prlimit', ['--pid', String(pid === 'self' ? process.pid : pid), `--nofile=${limits.hard}:${limits.hard}`], { stdio: 'ignore' });
+    } catch {
+      // No prlimit, or not allowed: the soft limit stays, and the cap says so.
+    }
+  }
+  const soft = openFilesLimits(pid)?.soft;
+  return soft === undefined || !Number.isFinite(soft) ? undefined : soft;
+}
+
+/** The client count that fits the bench's and the nodes' fd limits (each client holds one fd in the bench and one in its node), after raising them. */
+export function capClients(requested: number, nodePids: number[]): { count: number; note: string | undefined } {
   const limits: string[] = [];
   let fits = Number.POSITIVE_INFINITY;
-  const own = openFilesLimit('self');
+  const own = raiseOpenFiles('self');
   if (own !== undefined) {
     limits.push(`bench process ${own}`);
     fits = Math.min(fits, own - FD_RESERVE);
   }
-  if (nodePid !== undefined) {
-    const node = openFilesLimit(nodePid);
+  for (const pid of nodePids) {
+    const node = raiseOpenFiles(pid);
     if (node !== undefined) {
-      limits.push(`node ${node}`);
-      fits = Math.min(fits, node - FD_RESERVE);
+      limits.push(`node pid ${pid} ${node}`);
+      // The clients are spread round robin: each node holds its share of them.
+      fits = Math.min(fits, (node - FD_RESERVE) * nodePids.length);
     }
   }
-  const described = limits.length ? `open-files limits: ${limits.join(', ')}; ${FD_RESERVE} kept free` : 'open-files limits unknown';
+  const described = limits.length ? `open-files limits after raising soft to hard: ${limits.join(', ')}; ${FD_RESERVE} kept free in each` : 'open-files limits unknown';
   if (requested <= fits) return { count: requested, note: undefined };
   const count = Math.max(0, Math.floor(fits));
-  return { count, note: `capped at ${count} of ${requested} requested (${described}; ulimit -n cannot be raised from node)` };
+  return { count, note: `capped at ${count} of ${requested} requested (${described}; a higher hard limit needs root, e.g. LimitNOFILE= or /etc/security/limits.conf)` };
 }
 
 interface Client {
@@ -126,10 +153,10 @@ interface Client {
 
 export async function runSse(options: SseOptions): Promise<SseResult> {
   const { log } = options;
-  const cap = capClients(options.requested, options.nodePid);
+  const cap = capClients(options.requested, options.nodePids);
   if (cap.note) log(`SSE: ${cap.note}`);
   const attempted = cap.count;
-  const url = new URL('/stream', options.nodeUrl);
+  const urls = options.nodeUrls.map((nodeUrl) => new URL('/stream', nodeUrl));
   const headers = { accept: 'text/event-stream', 'x-operator-key': options.apiKey };
   const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
 
@@ -161,6 +188,7 @@ export async function runSse(options: SseOptions): Promise<SseResult> {
     new Promise<void>((resolve) => {
       const client: Client = { request: undefined as unknown as http.ClientRequest, status: 0, sampled, closing: false, ended: false, frames: 0 };
       const playerId = options.playerIds?.[index % options.playerIds.length];
+      const url = urls[index % urls.length]!;
       const request = http.request(playerId === undefined ? url : new URL(`?playerId=${encodeURIComponent(playerId)}`, url), { headers, agent });
       client.request = request;
       const timer = setTimeout(() => request.destroy(new Error(`no response head in ${OPEN_TIMEOUT_MS} ms`)), OPEN_TIMEOUT_MS);
@@ -218,7 +246,9 @@ export async function runSse(options: SseOptions): Promise<SseResult> {
       request.end();
     });
 
-  const rssBefore = options.nodePid === undefined ? undefined : rssMb(options.nodePid);
+  const nodePids = options.nodePids;
+  const rssOfNodes = () => (nodePids.length ? nodePids.reduce((sum, pid) => sum + (rssMb(pid) ?? 0), 0) : undefined);
+  const rssBefore = rssOfNodes();
   const openStart = Date.now();
   // The sampled clients are spread over the batches (first of each stride), not all first.
   const stride = Math.max(1, Math.floor(attempted / Math.max(1, options.sample)));
@@ -237,14 +267,13 @@ export async function runSse(options: SseOptions): Promise<SseResult> {
   const connected = clients.length;
   // Let the node settle (GC, the operator's stream reader) before the "after" RSS.
   await new Promise((resolve) => setTimeout(resolve, 2_000));
-  const rssAfter = options.nodePid === undefined ? undefined : rssMb(options.nodePid);
+  const rssAfter = rssOfNodes();
   log(
     `SSE: ${connected} of ${attempted} clients connected in ${openSeconds.toFixed(1)} s; node RSS ${rssBefore?.toFixed(1) ?? 'n/a'} → ${rssAfter?.toFixed(1) ?? 'n/a'} MB` +
       (openFailures.size ? `; failures ${JSON.stringify(Object.fromEntries(openFailures))}` : ''),
   );
 
   const eventsBefore = await options.countEvents?.();
-  const nodePids = options.nodePid === undefined ? [] : [options.nodePid];
   const cpuBefore = sampleCpu(nodePids, undefined, []);
   const cpuFrom = Date.now();
   measuring = true;
@@ -255,7 +284,7 @@ export async function runSse(options: SseOptions): Promise<SseResult> {
     connectionsPerUrl: options.connectionsPerUrl,
     durationS: options.durationS,
     apiKey: options.apiKey,
-    tokens: options.tokens,
+    tokens: options.playerIds ? options.tokens.slice(0, Math.min(attempted, options.playerIds.length)) : options.tokens,
     keyPrefix: options.keyPrefix,
   });
   const eventsByLoadEnd = seen.size;
