@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
+import type { ExecutionContext } from 'ava';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { adminUrlOf, createOperator } from './support/operators.ts';
 import { connectTestRedis } from './support/redis.ts';
@@ -158,14 +159,23 @@ test("a filtered replay past the limit moves the client's Last-Event-ID over the
   t.false(last.done);
 });
 
-test('a client that never reads is closed once its unsent backlog passes SSE_MAX_BACKLOG_BYTES; the others keep receiving, and it resumes with nothing lost', async (t) => {
-  // SSE_CLIENT_BUFFER at its maximum: the bound that cuts the client off is the byte one.
-  const node = await cluster.addNode('node-backlog', { SSE_MAX_BACKLOG_BYTES: '65536', SSE_CLIENT_BUFFER: '100000' });
+/**
+ * A node of its own with this backlog bound (SSE_CLIENT_BUFFER at its maximum, so the byte
+ * bound is the one that counts), an operator, and two of its streams: one that stopped
+ * reading after its first frame, and one that reads.
+ */
+async function stalledBesideReader(t: ExecutionContext, name: string, maxBacklogBytes: string) {
+  const node = await cluster.addNode(name, { SSE_MAX_BACKLOG_BYTES: maxBacklogBytes, SSE_CLIENT_BUFFER: '100000' });
   const operator = await createOperator(node);
   const stalled = await connect(t, node.url, { apiKey: operator.apiKey });
   const reader = await connect(t, node.url, { apiKey: operator.apiKey });
   await stalled.until((c) => c.retries.length > 0);
   stalled.pause();
+  return { node, operator, stalled, reader };
+}
+
+test('a client that never reads is closed once its unsent backlog passes SSE_MAX_BACKLOG_BYTES; the others keep receiving, and it resumes with nothing lost', async (t) => {
+  const { node, operator, stalled, reader } = await stalledBesideReader(t, 'node-backlog', '65536');
 
   // The kernel's socket buffers take a few MB first; past them, 64 KiB of backlog ends the stream.
   const padding = 'x'.repeat(64 * 1024);
@@ -195,12 +205,7 @@ test('a client that never reads is closed once its unsent backlog passes SSE_MAX
 
 test('SIGTERM cuts a stream whose client does not read, whatever its backlog: the others get their last hint and the node exits 0 within its HTTP budget', async (t) => {
   // A bound far above what is appended: the stalled stream is still open, with a backlog, when the signal comes.
-  const node = await cluster.addNode('node-backlog-shutdown', { SSE_MAX_BACKLOG_BYTES: String(512 * 1024 * 1024), SSE_CLIENT_BUFFER: '100000' });
-  const operator = await createOperator(node);
-  const stalled = await connect(t, node.url, { apiKey: operator.apiKey });
-  const reader = await connect(t, node.url, { apiKey: operator.apiKey });
-  await stalled.until((c) => c.retries.length > 0);
-  stalled.pause();
+  const { node, operator, stalled, reader } = await stalledBesideReader(t, 'node-backlog-shutdown', String(512 * 1024 * 1024));
 
   // ~20 MB: past the kernel's socket buffers on both sides, so the node holds the rest.
   const padding = 'x'.repeat(64 * 1024);
