@@ -26,6 +26,8 @@ const CROSS_OPERATOR: { why: string; matches: (sql: string) => boolean }[] = [
   { why: 'the bet sweeper: bets whose next wallet step is overdue, of every operator', matches: (sql) => sql === OVERDUE },
   { why: 'the event relay: committed events not relayed yet, in commit order', matches: (sql) => /\bunrelayed_events\b/.test(sql) },
   { why: 'the webhook sweeper: deliveries due again', matches: (sql) => /FROM webhook_deliveries\s+WHERE status = 'pending'\s+AND next_attempt_at < now\(\)/.test(sql) },
+  // Not cross-operator, but keyed by event_id alone until 0012 gives webhook_deliveries an operator-led unique key.
+  { why: 'webhook deliveries of relayed events: ON CONFLICT (event_id)', matches: (sql) => /INSERT INTO webhook_deliveries[\s\S]*ON CONFLICT \(event_id\)/.test(sql) },
   { why: 'resealing seeds under a new key (SECRETS_KEY rotation): a maintenance pass over every pair', matches: (sql) => /FROM seed_pairs\s+WHERE \(active OR revealed_at IS NULL\)/.test(sql) },
 ];
 
@@ -67,6 +69,8 @@ test('the checker finds a hot table read or written without operator_id, and acc
     ['sessions (no operator_id condition)'],
     'a sub-select is checked on its own',
   );
+  t.true(touchesHotTable('UPDATE bets SET status = $2 WHERE id = $1'), 'an UPDATE target is a reference');
+  t.false(touchesHotTable('SELECT 1 FROM operators WHERE id = $1'));
   t.deepEqual(unkeyedReferences(`select "b0".* from "bet_transitions" as "b0" where ("b0"."operator_id", "b0"."bet_id") = ($1, $2)`), [], "MikroORM's composite key");
 });
 

@@ -163,8 +163,8 @@ export function touchesHotTable(sql: string): boolean {
     if (found) return;
     if (Array.isArray(value)) return value.forEach(walk);
     if (!isNode(value)) return;
-    const range = child(value, 'RangeVar');
-    if (range && HOT_TABLES.has(String(range.relname))) found = true;
+    // A FROM item is wrapped ({RangeVar: …}); an INSERT's, UPDATE's or DELETE's target is not.
+    if (typeof value.relname === 'string' && HOT_TABLES.has(value.relname)) found = true;
     Object.values(value).forEach(walk);
   };
   walk(parseSync(sql));
