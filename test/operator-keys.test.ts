@@ -89,10 +89,13 @@ test('every statement a node sends while bets are placed, settled, retried, swep
   const failing = await placeBet(client, session, 1_000, await paramsFor(db, operator.id, 'keyed', 'lose'));
   t.like(await waitForBet(client, failing.body.id), { status: 'cancelled' });
   await setFaults(cluster.wallet.url, {});
-  // Read-backs.
-  for (const path of [`/bets/${won.body.id}`, '/bets?limit=10', `/rounds/${won.body.roundId}`, '/players/keyed/rounds?limit=10', `/transactions?roundId=${won.body.roundId}`]) {
+  // Read-backs, then a seed rotation (the bets are settled).
+  for (const path of [`/bets/${won.body.id}`, '/bets?limit=10', `/rounds/${won.body.roundId}`, '/players/keyed/rounds?limit=10', `/transactions?roundId=${won.body.roundId}`, '/outbox']) {
     t.is((await client.get(path)).status, 200, path);
   }
+  t.is((await client.get(`/sessions/${session}`)).status, 200);
+  t.is((await client.post(`/sessions/${session}/seeds/rotate`, {})).status, 200);
+  t.is((await client.post(`/sessions/${session}/revoke`, {})).status, 200);
 
   const statements = [...new Set(readFileSync(statementLog, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as string))];
   const hot = statements.filter((sql) => !/^\s*(begin|commit|rollback|set |select 1\s*$)/i.test(sql) && touchesHotTable(sql));
