@@ -16,7 +16,9 @@ import type { WalletStep } from '../machines/bet.machine.ts';
  * `partitionKey` picks the queue partition of a job (queues/partitions.ts): every job of
  * one bet, or of one webhook delivery, goes to the same partition.
  */
-const betStep = z.object({ betId: z.uuid(), attempt: z.int().min(1).max(1_000_000) }).strict();
+// The bet's operator travels with it: the step's statements find the bet by its key,
+// (operator_id, id) (migration 0013, docs/scaling.md).
+const betStep = z.object({ operatorId: z.uuid(), betId: z.uuid(), attempt: z.int().min(1).max(1_000_000) }).strict();
 type BetStep = z.infer<typeof betStep>;
 
 const stepOptions: JobsOptions = {

@@ -211,7 +211,7 @@ test.serial('SIGTERM on a workers-only node lets a running debit retry finish: t
     await queue.close();
     redis.disconnect();
   });
-  const jobId = jobCatalog.debit.jobId({ betId, attempt: 2 });
+  const jobId = jobCatalog.debit.jobId({ operatorId: s.operator.id, betId, attempt: 2 });
 
   const workers = await cluster.addNode('node-workers', { RGS_ROLES: 'workers', WALLET_TIMEOUT_MS: '20000', SWEEP_INTERVAL_MS: '600000' });
   await until(async () => (await queue.getJobState(jobId)) === 'active', 'the retry job to be running');

@@ -3,5 +3,5 @@ import type { BetRuntime } from '../../src/modules/bets/runtime.ts';
 
 /** One rollback attempt of a debit whose result stayed unknown; retried until acknowledged or parked. */
 export const rollbackProcessor = (runtime: BetRuntime) => async (payload: JobPayload<'rollback'>) => {
-  await runtime.runStep('rollback', payload.betId);
+  await runtime.runStep('rollback', payload.operatorId, payload.betId);
 };

@@ -18,9 +18,9 @@ export async function deferAttempt(
   const { step, bet, attempt, delayMs } = input;
   // The bet's due time moves past the deferred attempt, so the sweeper does not start a
   // second line of attempts beside it; a bet another runner advanced meanwhile is left alone.
-  await postponeBet(deps.db, bet.id, bet.version, new Date(Date.now() + delayMs + deps.leaseMs));
+  await postponeBet(deps.db, bet.operator_id, bet.id, bet.version, new Date(Date.now() + delayMs + deps.leaseMs));
   // A tag of its own: the job that deferred may be this very attempt's job, and a job id that exists is not added again.
-  await deps.enqueuer.enqueue(step, { betId: bet.id, attempt }, { delayMs, tag: `deferred${Date.now()}` }).catch((error: unknown) => {
+  await deps.enqueuer.enqueue(step, { operatorId: bet.operator_id, betId: bet.id, attempt }, { delayMs, tag: `deferred${Date.now()}` }).catch((error: unknown) => {
     deps.logger.warn({ err: error, betId: bet.id, step, attempt }, 'deferred wallet attempt not enqueued; the sweeper will retry');
   });
 }

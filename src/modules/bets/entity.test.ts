@@ -32,8 +32,8 @@ function newBet() {
     id: randomUUID(),
     operatorId,
     playerId: 'entity-test-player',
-    betId: id,
-    seedPairId: randomUUID(),
+    bet: [operatorId, id] as [string, string],
+    seedPair: [operatorId, randomUUID()] as [string, string],
     game: 'dice',
     gameVersion: '1',
     config: { houseEdge: 1 },
@@ -48,7 +48,7 @@ function newBet() {
     operatorId,
     playerId: 'entity-test-player',
     sessionToken: randomUUID(),
-    round: round.id,
+    round: [operatorId, round.id] as [string, string],
     idempotencyKey: randomUUID(),
     requestHash: 'hash',
     currency: 'EUR',
@@ -65,12 +65,14 @@ function newBet() {
     updatedAt: now,
     settledAt: null,
   };
-  return { round, bet, first: { bet: id, version: 1, state: 'debiting', at: now } };
+  return { round, bet, first: { bet: [operatorId, id] as [string, string], version: 1, state: 'debiting', at: now } };
 }
 
 async function create(data: ReturnType<typeof newBet>): Promise<void> {
+  // The round first, on its own: a round and its bet name each other, and a unit of work
+  // holding both would meet each as a reference to the other before creating it.
+  await db.orm.em.fork().insert(RoundEntity, data.round);
   const em = db.orm.em.fork();
-  em.create(RoundEntity, data.round);
   em.create(BetEntity, data.bet);
   em.create(BetTransitionEntity, data.first);
   await em.flush();
@@ -80,14 +82,14 @@ test('a bet written through the EntityManager reads back with its round and its 
   const data = newBet();
   await create(data);
 
-  const loaded = await db.orm.em.fork().findOneOrFail(BetEntity, data.bet.id, { populate: ['transitions', 'round'] });
+  const loaded = await db.orm.em.fork().findOneOrFail(BetEntity, { operatorId, id: data.bet.id }, { populate: ['transitions', 'round'] });
   t.deepEqual(loaded.snapshot, data.bet.snapshot);
   t.is(loaded.version, 1);
   t.is(loaded.amount, 1_000, 'money is a number, not a bigint');
   t.is(loaded.round.serverSeedHash, 'hash');
   t.deepEqual(loaded.transitions.getItems().map((row) => [row.version, row.state]), [[1, 'debiting']]);
   t.is(betStatus(restoreBetSnapshot(parseStoredSnapshot(loaded.snapshot))), 'debiting', 'the machine restores from the stored snapshot');
-  const { rows } = await db.query<{ snapshot: unknown; version: number; amount: number }>('SELECT snapshot, version, amount FROM bets WHERE id = $1', [data.bet.id]);
+  const { rows } = await db.query<{ snapshot: unknown; version: number; amount: number }>('SELECT snapshot, version, amount FROM bets WHERE operator_id = $1 AND id = $2', [operatorId, data.bet.id]);
   t.deepEqual(rows[0], { snapshot: data.bet.snapshot, version: 1, amount: 1_000 });
 });
 
@@ -97,7 +99,7 @@ test('version is the optimistic lock: the second of two writers working from one
 
   const first = db.orm.em.fork();
   const second = db.orm.em.fork();
-  const [mine, theirs] = await Promise.all([first.findOneOrFail(BetEntity, data.bet.id), second.findOneOrFail(BetEntity, data.bet.id)]);
+  const [mine, theirs] = await Promise.all([first.findOneOrFail(BetEntity, { operatorId, id: data.bet.id }), second.findOneOrFail(BetEntity, { operatorId, id: data.bet.id })]);
   mine.status = 'crediting';
   mine.transitions.add(first.create(BetTransitionEntity, { bet: mine, version: 2, state: 'crediting', at: new Date() }));
   await first.flush();
@@ -105,8 +107,8 @@ test('version is the optimistic lock: the second of two writers working from one
 
   theirs.status = 'rolling_back';
   await t.throwsAsync(second.flush(), { instanceOf: OptimisticLockError });
-  const { rows } = await db.query<{ status: string; version: number }>('SELECT status, version FROM bets WHERE id = $1', [data.bet.id]);
+  const { rows } = await db.query<{ status: string; version: number }>('SELECT status, version FROM bets WHERE operator_id = $1 AND id = $2', [operatorId, data.bet.id]);
   t.deepEqual(rows[0], { status: 'crediting', version: 2 }, 'the stale write changed nothing');
-  const history = await db.orm.em.fork().find(BetTransitionEntity, { bet: data.bet.id }, { orderBy: { version: 'asc' } });
+  const history = await db.orm.em.fork().find(BetTransitionEntity, { bet: { operatorId, id: data.bet.id } }, { orderBy: { version: 'asc' } });
   t.deepEqual(history.map((row) => row.state), ['debiting', 'crediting']);
 });

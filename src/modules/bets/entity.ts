@@ -1,4 +1,4 @@
-import { BigIntType, Collection, EntitySchema } from '@mikro-orm/core';
+import { BigIntType, Collection, EntitySchema, PrimaryKeyProp } from '@mikro-orm/core';
 import { RoundEntity, type Round } from '../rounds/entity.ts';
 
 /**
@@ -9,8 +9,10 @@ import { RoundEntity, type Round } from '../rounds/entity.ts';
  * version rule: `WHERE version = <read>` and `version + 1`.
  */
 export interface Bet {
-  id: string;
+  /** The table's key leads with the operator (migration 0013): so does every lookup. */
+  [PrimaryKeyProp]?: ['operatorId', 'id'];
   operatorId: string;
+  id: string;
   playerId: string;
   sessionToken: string;
   round: Round;
@@ -39,6 +41,7 @@ export interface Bet {
 
 /** One state a bet entered, keyed by the bet's version at that moment (the history's order). */
 export interface BetTransition {
+  [PrimaryKeyProp]?: ['bet', 'version'];
   bet: Bet;
   version: number;
   state: string;
@@ -49,11 +52,11 @@ export const BetEntity: EntitySchema<Bet> = new EntitySchema<Bet>({
   name: 'Bet',
   tableName: 'bets',
   properties: {
+    operatorId: { type: 'uuid', primary: true },
     id: { type: 'uuid', primary: true },
-    operatorId: { type: 'uuid' },
     playerId: { type: 'text' },
     sessionToken: { type: 'uuid' },
-    round: { kind: 'm:1', entity: () => RoundEntity, fieldName: 'round_id' },
+    round: { kind: 'm:1', entity: () => RoundEntity, joinColumns: ['operator_id', 'round_id'], referencedColumnNames: ['operator_id', 'id'] },
     idempotencyKey: { type: 'text' },
     requestHash: { type: 'text' },
     currency: { type: 'character', length: 3 },
@@ -79,7 +82,7 @@ export const BetTransitionEntity: EntitySchema<BetTransition> = new EntitySchema
   name: 'BetTransition',
   tableName: 'bet_transitions',
   properties: {
-    bet: { kind: 'm:1', entity: () => BetEntity, primary: true, fieldName: 'bet_id' },
+    bet: { kind: 'm:1', entity: () => BetEntity, primary: true, joinColumns: ['operator_id', 'bet_id'], referencedColumnNames: ['operator_id', 'id'] },
     version: { type: 'integer', primary: true },
     state: { type: 'text' },
     at: { type: 'Date' },

@@ -32,7 +32,7 @@ export interface BetRuntime {
    * the machine wants done at once. Safe to run concurrently and repeatedly: wallet
    * transaction ids are deterministic and every transition is guarded by the bet's version.
    */
-  runStep(step: BetStepName, betId: string): Promise<BetRecord | undefined>;
+  runStep(step: BetStepName, operatorId: string, betId: string): Promise<BetRecord | undefined>;
   /** After placement commits: the first debit attempt (and a credit on a win) in process. */
   settleInProcess(bet: BetRecord, effects: BetEffect[]): Promise<BetRecord>;
 }
@@ -137,10 +137,10 @@ export function createBetRuntime(deps: {
     return new Date(Date.now() + delay + policy.leaseMs);
   }
 
-  async function enqueueSafely(step: BetStepName, betId: string, attempt: number, delayMs: number): Promise<void> {
+  async function enqueueSafely(step: BetStepName, bet: BetRecord, attempt: number, delayMs: number): Promise<void> {
     // If Redis is down the bet keeps its due time in Postgres and the sweeper enqueues it later.
-    await deps.enqueuer.enqueue(step, { betId, attempt }, { delayMs }).catch((error: unknown) => {
-      logger.warn({ err: error, betId, step, attempt }, 'enqueue failed; the sweeper will retry');
+    await deps.enqueuer.enqueue(step, { operatorId: bet.operator_id, betId: bet.id, attempt }, { delayMs }).catch((error: unknown) => {
+      logger.warn({ err: error, betId: bet.id, step, attempt }, 'enqueue failed; the sweeper will retry');
     });
   }
 
@@ -158,7 +158,7 @@ export function createBetRuntime(deps: {
       if (effect.params.attempt <= 1) {
         current = (await attempt(step, current, 0, 'in-process', inRequest)) ?? current;
       } else {
-        await enqueueSafely(step, bet.id, effect.params.attempt, retryDelayMs(policy, effect.params.attempt));
+        await enqueueSafely(step, bet, effect.params.attempt, retryDelayMs(policy, effect.params.attempt));
       }
     }
     return current;
@@ -202,7 +202,7 @@ export function createBetRuntime(deps: {
     if (!event) {
       const delay = retryDelayMs(policy, attemptNumber + 1);
       await recordUnansweredAttempt(db, { bet, call, attempt: attemptNumber, nextAttemptAt: new Date(Date.now() + delay + policy.leaseMs) });
-      await enqueueSafely(step, bet.id, attemptNumber + 1, delay);
+      await enqueueSafely(step, bet, attemptNumber + 1, delay);
       return bet;
     }
     const next = advanceBet(bet.snapshot, event);
@@ -224,8 +224,8 @@ export function createBetRuntime(deps: {
     return perform(updated, next.effects, inRequest);
   }
 
-  async function runStep(step: BetStepName, betId: string): Promise<BetRecord | undefined> {
-    const loaded = await findBetForStep(db, betId, walletTransactionId(betId, step));
+  async function runStep(step: BetStepName, operatorId: string, betId: string): Promise<BetRecord | undefined> {
+    const loaded = await findBetForStep(db, operatorId, betId, walletTransactionId(betId, step));
     if (!loaded) return undefined;
     const { step_attempts: previousAttempts, ...bet } = loaded;
     return attempt(step, bet, previousAttempts, 'job', false);

@@ -130,7 +130,7 @@ export function createBetsService(deps: {
     get: async (em, operatorId, betId) => {
       const bet = await findBet(em, operatorId, betId);
       if (!bet) throw notFound('bet');
-      return toBetView(betRecordOf(bet, await isSeedPairRevealed(em, bet.round.seedPairId)));
+      return toBetView(betRecordOf(bet, await isSeedPairRevealed(em, operatorId, bet.round.seedPair.id)));
     },
     list,
     async drain() {

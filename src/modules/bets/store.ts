@@ -135,7 +135,8 @@ export interface BetInserted {
 // the compare-and-set lets one through and the other is a miss, so the totals see one
 // bet per player per statement. A repeated Idempotency-Key fails the whole statement with
 // a unique violation (the batcher then writes each bet alone).
-// The seed pair ids ($2) let the planner look the pairs up by primary key (see PERSIST_TRANSITIONS).
+// The seed pair ids ($2) and their operators ($3) let the planner look the pairs up by
+// primary key (see PERSIST_TRANSITIONS).
 const INSERT_BETS = `
 WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
@@ -145,7 +146,7 @@ WITH input AS (
     nonce bigint, outcome jsonb, debit_tx text, occurred_at timestamptz, events jsonb, audit jsonb,
     daily_loss_limit bigint, daily_win_limit bigint)
 ), checked AS (
-  SELECT i.bet_id, i.ord, i.seed_pair_id, i.nonce,
+  SELECT i.bet_id, i.ord, i.operator_id, i.seed_pair_id, i.nonce,
          CASE
            WHEN i.daily_loss_limit IS NOT NULL AND day.staked + i.amount - day.returned > i.daily_loss_limit THEN 'DAILY_LOSS_LIMIT'
            WHEN i.daily_win_limit IS NOT NULL AND day.returned - day.staked >= i.daily_win_limit THEN 'DAILY_WIN_LIMIT'
@@ -161,7 +162,8 @@ WITH input AS (
 ), nonce AS (
   UPDATE seed_pairs sp SET next_nonce = sp.next_nonce + 1
     FROM checked c
-   WHERE sp.id = ANY($2::uuid[]) AND sp.id = c.seed_pair_id AND sp.active AND sp.next_nonce = c.nonce AND c.refusal IS NULL
+   WHERE sp.operator_id = ANY($3::uuid[]) AND sp.id = ANY($2::uuid[])
+     AND sp.operator_id = c.operator_id AND sp.id = c.seed_pair_id AND sp.active AND sp.next_nonce = c.nonce AND c.refusal IS NULL
   RETURNING c.bet_id
 ), bet AS (
   INSERT INTO bets (id, operator_id, player_id, session_token, round_id, idempotency_key, request_hash, currency,
@@ -172,8 +174,8 @@ WITH input AS (
   RETURNING id, created_at
 ), history AS (
   -- The bet's first state, at its first version (the column's default).
-  INSERT INTO bet_transitions (bet_id, version, state, at)
-  SELECT i.bet_id, 1, i.status, i.occurred_at
+  INSERT INTO bet_transitions (operator_id, bet_id, version, state, at)
+  SELECT i.operator_id, i.bet_id, 1, i.status, i.occurred_at
     FROM input i JOIN bet b ON b.id = i.bet_id
 ), round AS (
   INSERT INTO rounds (id, operator_id, player_id, bet_id, seed_pair_id, game, game_version, config,
@@ -205,6 +207,11 @@ WITH input AS (
 )
 SELECT c.refusal, b.id, b.created_at FROM checked c LEFT JOIN bet b ON b.id = c.bet_id ORDER BY c.ord`;
 
+/** The distinct operators of a batch: with the ids, an index condition on the (operator_id, id) keys. */
+function operatorIdsOf(rows: readonly { operator_id: string }[]): string[] {
+  return [...new Set(rows.map((row) => row.operator_id))];
+}
+
 /** Reads each lookup's placement context (see readPlayersSql); one answer per lookup, in order, seeds still sealed. */
 export async function readPlayers(db: Queryable, lookups: PlayerLookup[], lock: 'none' | 'seed pair'): Promise<PlayerContext[]> {
   const { rows } = await db.query<PlayerContext>({
@@ -220,7 +227,7 @@ export async function insertBets(db: Queryable, bets: BetInsert[]): Promise<BetI
   const { rows } = await db.query<BetInserted>({
     name: 'bet-insert',
     text: INSERT_BETS,
-    values: [JSON.stringify(bets.map((bet, ord) => ({ ...bet, ord }))), bets.map((bet) => bet.seed_pair_id)],
+    values: [JSON.stringify(bets.map((bet, ord) => ({ ...bet, ord }))), bets.map((bet) => bet.seed_pair_id), operatorIdsOf(bets)],
   });
   return rows;
 }
@@ -242,7 +249,7 @@ export async function insertBets(db: Queryable, bets: BetInsert[]): Promise<BetI
 const PERSIST_TRANSITIONS = `
 WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(
-    bet_id uuid, version integer, status text, entered boolean, snapshot jsonb, at text, reject_reason text, final boolean,
+    operator_id uuid, bet_id uuid, version integer, status text, entered boolean, snapshot jsonb, at text, reject_reason text, final boolean,
     next_attempt_at timestamptz, call_tx text, call_status text, call_code text, call_error text,
     next_tx text, next_kind text, next_debit_tx text, next_amount bigint, returned bigint, events jsonb, audits jsonb)
 ), upd AS (
@@ -252,29 +259,30 @@ WITH input AS (
          settled_at = CASE WHEN i.final THEN now() ELSE b.settled_at END,
          next_attempt_at = i.next_attempt_at, updated_at = now()
     FROM input i
-   -- The id list ($2) gives the planner a small, known set of bets to look up by primary
-   -- key. Without it a cached generic plan, estimating the jsonb's rows blindly (100),
+   -- The id list ($2) and its operators ($3) give the planner a small, known set of bets to
+   -- look up by primary key. Without it a cached generic plan, estimating the jsonb's rows blindly (100),
    -- hash-joined a sequential scan of bets made while the table was small, and every
    -- transition got slower as the table grew. (A plan made on a tiny table may still
    -- scan it; autoanalyze replaces it as the table grows.)
-   WHERE b.id = ANY($2::uuid[]) AND b.id = i.bet_id AND b.version = i.version
+   WHERE b.operator_id = ANY($3::uuid[]) AND b.id = ANY($2::uuid[])
+     AND b.operator_id = i.operator_id AND b.id = i.bet_id AND b.version = i.version
   RETURNING b.id, b.operator_id, b.player_id, b.round_id, b.currency, b.created_at, b.status, b.version, i.entered,
             b.reject_reason, b.settled_at, b.next_attempt_at, i.at, i.call_tx, i.call_status, i.call_code, i.call_error,
             i.next_tx, i.next_kind, i.next_debit_tx, i.next_amount, i.returned, i.events, i.audits
 ), history AS (
-  INSERT INTO bet_transitions (bet_id, version, state, at)
-  SELECT u.id, u.version, u.status, u.at::timestamptz FROM upd u WHERE u.entered
+  INSERT INTO bet_transitions (operator_id, bet_id, version, state, at)
+  SELECT u.operator_id, u.id, u.version, u.status, u.at::timestamptz FROM upd u WHERE u.entered
 ), call AS (
   UPDATE wallet_transactions w
      SET attempts = w.attempts + 1, status = u.call_status, result_code = u.call_code, last_error = u.call_error,
          next_attempt_at = NULL, updated_at = now()
     FROM upd u
-   WHERE w.id = u.call_tx
+   WHERE w.operator_id = u.operator_id AND w.id = u.call_tx
 ), next_tx AS (
   INSERT INTO wallet_transactions (id, operator_id, bet_id, round_id, player_id, kind, debit_transaction_id, currency, amount, next_attempt_at)
   SELECT u.next_tx, u.operator_id, u.id, u.round_id, u.player_id, u.next_kind, u.next_debit_tx, u.currency, u.next_amount, u.next_attempt_at
     FROM upd u WHERE u.next_tx IS NOT NULL
-  ON CONFLICT (id) DO NOTHING
+  ON CONFLICT (operator_id, id) DO NOTHING
 ), ev AS (
   -- Ordered so that each bet's events get ascending seq in the order the machine emitted them.
   INSERT INTO events (id, operator_id, type, player_id, bet_id, data, occurred_at)
@@ -296,6 +304,7 @@ SELECT id, status, version, reject_reason, settled_at FROM upd`;
 
 /** One bet's part of PERSIST_TRANSITIONS' jsonb parameter (transitions.ts, transitionRow). */
 export interface TransitionRow {
+  operator_id: string;
   bet_id: string;
   /** The version the transition was decided on: nothing is written if the bet's moved on. */
   version: number;
@@ -328,7 +337,7 @@ export async function persistTransitionRows(db: Queryable, transitions: readonly
   const { rows } = await db.query<PersistedTransition>({
     name: 'bet-transitions',
     text: PERSIST_TRANSITIONS,
-    values: [JSON.stringify(transitions), transitions.map((transition) => transition.bet_id)],
+    values: [JSON.stringify(transitions), transitions.map((transition) => transition.bet_id), operatorIdsOf(transitions)],
   });
   return rows;
 }
@@ -338,9 +347,9 @@ export async function persistTransitionRows(db: Queryable, transitions: readonly
 const RECORD_ATTEMPT = `
 WITH call AS (
   UPDATE wallet_transactions SET attempts = attempts + 1, last_error = $2, next_attempt_at = $3, updated_at = now()
-   WHERE id = $1 RETURNING attempts
+   WHERE operator_id = $5 AND id = $1 RETURNING attempts
 ), bet AS (
-  UPDATE bets SET next_attempt_at = $3 WHERE id = $4
+  UPDATE bets SET next_attempt_at = $3 WHERE operator_id = $5 AND id = $4
 ), au AS (
   INSERT INTO audit_log (operator_id, actor, action, player_id, bet_id, data)
   VALUES ($5, 'system', $6, $7, $4, $8)
@@ -371,14 +380,15 @@ export async function recordAttempt(
 // A bet's states in order, as the API shows them (`at` as toISOString writes it).
 const HISTORY = `(SELECT json_agg(json_build_object('state', t.state, 'at', to_char(t.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
                            ORDER BY t.version)
-                    FROM bet_transitions t WHERE t.bet_id = b.id)`;
+                    FROM bet_transitions t WHERE t.operator_id = b.operator_id AND t.bet_id = b.id)`;
 
 /** Selects BetRecord columns; append `WHERE …` (alias b = bets, r = rounds, sp = seed_pairs). */
 export const SELECT_BET_RECORD = `
   SELECT b.id, b.operator_id, b.player_id, b.round_id, b.currency, b.amount, b.payout, b.game, b.params,
          b.status, b.snapshot, b.version, ${HISTORY} AS history, b.reject_reason, b.created_at, b.settled_at,
          r.outcome, r.server_seed_hash, r.client_seed, r.nonce, sp.revealed_at IS NOT NULL AS seed_revealed
-    FROM bets b JOIN rounds r ON r.id = b.round_id LEFT JOIN seed_pairs sp ON sp.id = r.seed_pair_id`;
+    FROM bets b JOIN rounds r ON r.operator_id = b.operator_id AND r.id = b.round_id
+    LEFT JOIN seed_pairs sp ON sp.operator_id = r.operator_id AND sp.id = r.seed_pair_id`;
 
 /** The bet entity with its history and round (`GET /bets/:id`), if it is this operator's. */
 export async function findBet(em: EntityManager, operatorId: string, betId: string) {
@@ -386,8 +396,8 @@ export async function findBet(em: EntityManager, operatorId: string, betId: stri
 }
 
 /** Whether a rotation revealed the seed pair (then anyone can recompute its rounds). */
-export async function isSeedPairRevealed(em: EntityManager, seedPairId: string): Promise<boolean> {
-  const pair = await em.findOne(SeedPairEntity, seedPairId, { fields: ['revealedAt'] });
+export async function isSeedPairRevealed(em: EntityManager, operatorId: string, seedPairId: string): Promise<boolean> {
+  const pair = await em.findOne(SeedPairEntity, { operatorId, id: seedPairId }, { fields: ['revealedAt'] });
   return pair?.revealedAt != null;
 }
 
@@ -431,16 +441,21 @@ const LOAD_FOR_STEP = `
          b.status, b.snapshot, b.version, ${HISTORY} AS history, b.reject_reason, b.created_at, b.settled_at,
          r.outcome, r.server_seed_hash, r.client_seed, r.nonce, false AS seed_revealed, COALESCE(wt.attempts, 0) AS step_attempts
     FROM bets b
-    JOIN rounds r ON r.id = b.round_id
-    LEFT JOIN wallet_transactions wt ON wt.id = $2
-   WHERE b.id = $1`;
+    JOIN rounds r ON r.operator_id = b.operator_id AND r.id = b.round_id
+    LEFT JOIN wallet_transactions wt ON wt.operator_id = b.operator_id AND wt.id = $3
+   WHERE b.operator_id = $1 AND b.id = $2`;
 
 /** The bet a wallet step runs for, with the attempts its wallet transaction has had so far (0 if none). */
-export async function findBetForStep(db: Queryable, betId: string, transactionId: string): Promise<(BetRecord & { step_attempts: number }) | undefined> {
+export async function findBetForStep(
+  db: Queryable,
+  operatorId: string,
+  betId: string,
+  transactionId: string,
+): Promise<(BetRecord & { step_attempts: number }) | undefined> {
   const { rows } = await db.query<BetRecord & { step_attempts: number }>({
     name: 'bet-load-for-step',
     text: LOAD_FOR_STEP,
-    values: [betId, transactionId],
+    values: [operatorId, betId, transactionId],
   });
   return rows[0] && checked(rows[0]);
 }
@@ -451,11 +466,11 @@ export async function findBetForStep(db: Queryable, betId: string, transactionId
 
 // The bet's due time moves past the deferred attempt, so the sweeper does not start a
 // second line of attempts beside it; a bet another runner advanced meanwhile is left alone.
-const POSTPONE = `UPDATE bets SET next_attempt_at = $3 WHERE id = $1 AND version = $2`;
+const POSTPONE = `UPDATE bets SET next_attempt_at = $4 WHERE operator_id = $1 AND id = $2 AND version = $3`;
 
 /** Moves the bet's due time to `dueAt`, unless another runner advanced it past `version`. */
-export async function postponeBet(db: Queryable, betId: string, version: number, dueAt: Date): Promise<void> {
-  await db.query(POSTPONE, [betId, version, dueAt]);
+export async function postponeBet(db: Queryable, operatorId: string, betId: string, version: number, dueAt: Date): Promise<void> {
+  await db.query(POSTPONE, [operatorId, betId, version, dueAt]);
 }
 
 // The machine's constants, written into the statement as literals (never input): a
@@ -468,18 +483,20 @@ const STEP_CASE = SCHEDULED_STEP_STATES.map((status) => `WHEN '${status}' THEN '
 // parked states (parked, credit_parked) are left out: they wait for a person.
 // A debit job the sweeper starts counts as following an unknown attempt (runtime.ts):
 // the process that placed the bet may have died with its first attempt in flight.
-const OVERDUE = `
-  SELECT b.id, b.status, COALESCE(wt.attempts, 0) AS attempts
+// The one statement of the bet path that is not filtered by operator, by design: it scans
+// due work across operators (docs/scaling.md, "Exceptions"). Its join stays on the operator.
+export const OVERDUE = `
+  SELECT b.operator_id, b.id, b.status, COALESCE(wt.attempts, 0) AS attempts
     FROM bets b
-    LEFT JOIN wallet_transactions wt ON wt.id = b.id || ':' || CASE b.status ${STEP_CASE} END
+    LEFT JOIN wallet_transactions wt ON wt.operator_id = b.operator_id AND wt.id = b.id || ':' || CASE b.status ${STEP_CASE} END
    WHERE b.status IN (${SCHEDULED})
      AND b.next_attempt_at < now()
    ORDER BY b.next_attempt_at
    LIMIT $1`;
 
 /** Up to `limit` overdue bets, most overdue first, with the attempts of their next step's wallet transaction. */
-export async function findOverdueBets(db: Queryable, limit: number): Promise<{ id: string; status: BetStatus; attempts: number }[]> {
-  const { rows } = await db.query<{ id: string; status: BetStatus; attempts: number }>(OVERDUE, [limit]);
+export async function findOverdueBets(db: Queryable, limit: number): Promise<{ operator_id: string; id: string; status: BetStatus; attempts: number }[]> {
+  const { rows } = await db.query<{ operator_id: string; id: string; status: BetStatus; attempts: number }>(OVERDUE, [limit]);
   return rows;
 }
 

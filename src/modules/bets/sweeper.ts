@@ -18,7 +18,7 @@ export function startSweeper(deps: { db: Db; enqueuer: Enqueuer; logger: Logger;
     const epoch = `sweep${Math.floor(Date.now() / 60_000)}`;
     for (const row of rows) {
       const step = stepOf(row.status);
-      if (step) await deps.enqueuer.enqueue(step, { betId: row.id, attempt: row.attempts + 1 }, { tag: epoch });
+      if (step) await deps.enqueuer.enqueue(step, { operatorId: row.operator_id, betId: row.id, attempt: row.attempts + 1 }, { tag: epoch });
     }
     if (rows.length) deps.logger.info({ count: rows.length }, 'sweeper re-enqueued overdue bets');
     return rows.length;

@@ -58,6 +58,7 @@ function transitionRow(input: TransitionInput): TransitionRow {
   const facts = { betId: bet.id, playerId: bet.player_id, roundId: bet.round_id, amount: bet.amount, payout: bet.payout, currency: bet.currency.trim() };
   const next = nextTransaction(bet, bet.status, step.status);
   return {
+    operator_id: bet.operator_id,
     bet_id: bet.id,
     version: bet.version,
     status: step.status,

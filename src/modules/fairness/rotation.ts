@@ -54,7 +54,7 @@ export async function rotateSeeds(db: Db, keyring: SecretsKeyring, operatorId: s
     // Revealed, the seed is public: it is stored in clear from now on, so the round views
     // can show it straight from the row (SPEC §5).
     const revealed = openServerSeed(keyring, previous.id, previous.server_seed);
-    await revealSeedPair(client, previous.id, revealed);
+    await revealSeedPair(client, operatorId, previous.id, revealed);
     const pair = newSeedPair(keyring, { operatorId, playerId, clientSeed });
     await insertSeedPair(client, pair);
     const current = { serverSeedHash: pair.serverSeedHash, clientSeed: pair.clientSeed, nonce: 0 };

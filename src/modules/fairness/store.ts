@@ -65,8 +65,12 @@ export async function lockActiveSeedPair(client: DbClient, operatorId: string, p
 }
 
 /** seed_pairs: retires a pair and stores its server seed, revealed, in clear. */
-export async function revealSeedPair(client: DbClient, pairId: string, revealedServerSeed: string): Promise<void> {
-  await client.query('UPDATE seed_pairs SET active = false, revealed_at = now(), server_seed = $2 WHERE id = $1', [pairId, revealedServerSeed]);
+export async function revealSeedPair(client: DbClient, operatorId: string, pairId: string, revealedServerSeed: string): Promise<void> {
+  await client.query('UPDATE seed_pairs SET active = false, revealed_at = now(), server_seed = $3 WHERE operator_id = $1 AND id = $2', [
+    operatorId,
+    pairId,
+    revealedServerSeed,
+  ]);
 }
 
 /** seed_pairs: a new active pair at nonce 0 (its server seed sealed). */

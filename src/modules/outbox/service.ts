@@ -64,7 +64,7 @@ export function createOutboxService(deps: { enqueuer: Enqueuer }): OutboxService
       throw conflict('NOT_RETRYABLE', `the bet is ${status}: only credit_pending, credit_parked and parked bets can be retried`);
     }
     const item = toItem(entry);
-    await deps.enqueuer.runNow(item.kind, { betId, attempt: item.attempts + 1 });
+    await deps.enqueuer.runNow(item.kind, { operatorId, betId, attempt: item.attempts + 1 });
     return item;
   }
 

@@ -7,8 +7,8 @@ import { walletTransactionId } from '../wallet/transaction-ids.ts';
 // Every query of the outbox module. The outbox owns no table: it is a view of bets (the
 // open ones waiting on a credit or a person) and of their wallet_transactions row (the
 // call being retried): documented read-only queries of the bets and wallet modules' tables,
-// as entity code. A bet's row is found by its primary key, its transaction by its
-// deterministic id (`<betId>:<step>`, the primary key): there is no index on
+// as entity code. A bet's row is found by its primary key (operator_id, id), its transaction
+// by its operator and deterministic id (`<betId>:<step>`, the primary key): there is no index on
 // wallet_transactions.bet_id to join on.
 
 /** The bet's side of an outbox item. */
@@ -27,9 +27,9 @@ export interface OutboxEntry {
 const outboxTransactionId = (bet: { id: string; status: string }) => walletTransactionId(bet.id, bet.status === 'parked' ? 'rollback' : 'credit');
 
 /** The bets with their transactions, in the bets' order; a bet without one is not an outbox item. */
-async function withTransactions(em: EntityManager, bets: OutboxEntry['bet'][]): Promise<OutboxEntry[]> {
+async function withTransactions(em: EntityManager, operatorId: string, bets: OutboxEntry['bet'][]): Promise<OutboxEntry[]> {
   if (bets.length === 0) return [];
-  const transactions = await em.find(WalletTransactionEntity, { id: { $in: bets.map(outboxTransactionId) } }, { fields: TRANSACTION_FIELDS });
+  const transactions = await em.find(WalletTransactionEntity, { operatorId, id: { $in: bets.map(outboxTransactionId) } }, { fields: TRANSACTION_FIELDS });
   const byId = new Map(transactions.map((transaction) => [transaction.id, transaction]));
   return bets.flatMap((bet) => {
     const transaction = byId.get(outboxTransactionId(bet));
@@ -40,7 +40,7 @@ async function withTransactions(em: EntityManager, bets: OutboxEntry['bet'][]): 
 // A bet is an outbox item only with its credit row (a credit_pending or credit_parked bet has
 // it from the transition that entered crediting): checked in the page's own statement, so a
 // bet without one never takes a place on the page. One primary-key probe per bet.
-const HAS_CREDIT_TRANSACTION = raw((alias) => `EXISTS (SELECT 1 FROM wallet_transactions wt WHERE wt.id = ${alias}.id || ':credit')`);
+const HAS_CREDIT_TRANSACTION = raw((alias) => `EXISTS (SELECT 1 FROM wallet_transactions wt WHERE wt.operator_id = ${alias}.operator_id AND wt.id = ${alias}.id || ':credit')`);
 
 /**
  * bets, then their wallet_transactions: the operator's deferred credits newest first, `limit`
@@ -57,14 +57,14 @@ export async function selectOutboxPage(em: EntityManager, operatorId: string, pa
     },
     { fields: BET_FIELDS, orderBy: { createdAt: 'desc', id: 'desc' }, limit: page.limit },
   );
-  return withTransactions(em, bets as OutboxEntry['bet'][]);
+  return withTransactions(em, operatorId, bets as OutboxEntry['bet'][]);
 }
 
 /** bets, then its wallet_transactions row: one bet's outbox item (whatever its status), if it is the operator's. */
 export async function selectOutboxItem(em: EntityManager, operatorId: string, betId: string): Promise<OutboxEntry | undefined> {
   const bet = await em.findOne(BetEntity, { id: betId, operatorId }, { fields: BET_FIELDS });
   if (!bet) return undefined;
-  const [entry] = await withTransactions(em, [bet as OutboxEntry['bet']]);
+  const [entry] = await withTransactions(em, operatorId, [bet as OutboxEntry['bet']]);
   return entry;
 }
 

@@ -1,21 +1,21 @@
-import { BigIntType, EntitySchema, OptionalProps } from '@mikro-orm/core';
+import { BigIntType, EntitySchema, OptionalProps, PrimaryKeyProp } from '@mikro-orm/core';
 import type { Bet } from '../bets/entity.ts';
 import { SeedPairEntity, type SeedPair } from '../fairness/entity.ts';
 
 export interface Round {
-  /** Read-side views of columns written through betId, seedPairId and created_at. */
-  [OptionalProps]?: 'bet' | 'seedPair' | 'positionAt';
-  id: string;
+  [OptionalProps]?: 'positionAt';
+  /** The table's key leads with the operator (migration 0013): so does every lookup. */
+  [PrimaryKeyProp]?: ['operatorId', 'id'];
   operatorId: string;
+  id: string;
   playerId: string;
-  betId: string;
-  seedPairId: string;
   /**
-   * The bet this round settles (rounds.bet_id, unique), for reads that join it by its
-   * primary key; written through `betId`.
+   * The bet this round settles ((operator_id, bet_id), unique), for reads that join it by
+   * its primary key. Its key's operator_id is the round's own column (MikroORM writes it
+   * once, as operatorId): the relation owns bet_id only.
    */
   bet: Bet;
-  /** The seed pair the outcome was drawn from (rounds.seed_pair_id), for reads; written through `seedPairId`. */
+  /** The seed pair the outcome was drawn from ((operator_id, seed_pair_id)); owns seed_pair_id only, as `bet` does bet_id. */
   seedPair: SeedPair;
   game: string;
   gameVersion: string;
@@ -36,16 +36,13 @@ export const RoundEntity = new EntitySchema<Round>({
   name: 'Round',
   tableName: 'rounds',
   properties: {
+    operatorId: { type: 'uuid', primary: true },
     id: { type: 'uuid', primary: true },
-    operatorId: { type: 'uuid' },
     playerId: { type: 'text' },
-    betId: { type: 'uuid', unique: true },
-    seedPairId: { type: 'uuid' },
-    // The same columns as relations, for joins: not written (persist: false), so a new
-    // round and its bet, which name each other, need no order between their inserts. The
-    // bet by name: bets/entity.ts imports this file (Bet.round).
-    bet: { kind: 'm:1', entity: 'Bet', fieldName: 'bet_id', persist: false },
-    seedPair: { kind: 'm:1', entity: () => SeedPairEntity, fieldName: 'seed_pair_id', persist: false },
+    // Relations keyed (operator_id, …) like their tables (migration 0013), so a join never
+    // reaches another operator's rows. The bet by name: bets/entity.ts imports this file (Bet.round).
+    bet: { kind: 'm:1', entity: 'Bet', joinColumns: ['operator_id', 'bet_id'], referencedColumnNames: ['operator_id', 'id'] },
+    seedPair: { kind: 'm:1', entity: () => SeedPairEntity, joinColumns: ['operator_id', 'seed_pair_id'], referencedColumnNames: ['operator_id', 'id'] },
     game: { type: 'text' },
     gameVersion: { type: 'text' },
     config: { type: 'json' },

@@ -33,7 +33,7 @@ function toView(round: RoundRead): RoundView {
   const revealed = round.seedPair.revealedAt !== null;
   return {
     id: round.id,
-    betId: round.betId,
+    betId: round.bet.id,
     playerId: round.playerId,
     game: round.game,
     gameVersion: round.gameVersion,
@@ -54,7 +54,7 @@ function toRecalledView(round: RecalledRoundRead): RecalledRoundView {
   return {
     ...toView(round),
     bet: {
-      id: round.betId,
+      id: round.bet.id,
       amount: round.bet.amount,
       currency: round.bet.currency.trim(),
       params: round.bet.params,

@@ -10,7 +10,6 @@ import { RoundEntity } from './entity.ts';
 
 const ROUND_FIELDS = [
   'id',
-  'betId',
   'playerId',
   'game',
   'gameVersion',
@@ -23,6 +22,7 @@ const ROUND_FIELDS = [
   // Shown only once revealed (round views check revealedAt): sealed until then (SPEC §11).
   'seedPair.serverSeed',
   'seedPair.revealedAt',
+  'bet.id',
   'bet.status',
 ] as const;
 

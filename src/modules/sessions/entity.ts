@@ -1,11 +1,12 @@
-import { EntitySchema, OptionalProps, type Ref } from '@mikro-orm/core';
+import { EntitySchema, OptionalProps, PrimaryKeyProp, type Ref } from '@mikro-orm/core';
 import { OperatorEntity, type Operator } from '../operators/entity.ts';
 
 export interface Session {
   [OptionalProps]?: 'status' | 'createdAt' | 'revokedAt';
-  token: string;
-  /** Every lookup of a session is scoped by its operator (SPEC §3). */
+  /** Every lookup of a session is scoped by its operator (SPEC §3), and the key leads with it (migration 0013). */
+  [PrimaryKeyProp]?: ['operator', 'token'];
   operator: Ref<Operator>;
+  token: string;
   playerId: string;
   currency: string;
   jurisdiction: string;
@@ -19,8 +20,8 @@ export const SessionEntity = new EntitySchema<Session>({
   name: 'Session',
   tableName: 'sessions',
   properties: {
+    operator: { kind: 'm:1', entity: () => OperatorEntity, ref: true, primary: true, fieldName: 'operator_id' },
     token: { type: 'uuid', primary: true },
-    operator: { kind: 'm:1', entity: () => OperatorEntity, ref: true, fieldName: 'operator_id' },
     playerId: { type: 'text' },
     currency: { type: 'character', length: 3 },
     jurisdiction: { type: 'character', length: 2 },

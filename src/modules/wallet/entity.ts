@@ -1,9 +1,11 @@
-import { BigIntType, EntitySchema } from '@mikro-orm/core';
+import { BigIntType, EntitySchema, PrimaryKeyProp } from '@mikro-orm/core';
 
 /** One wallet transaction of a bet; `id` is deterministic so every retry is the same one. */
 export interface WalletTransaction {
-  id: string;
+  /** The table's key leads with the operator (migration 0013): so does every lookup. */
+  [PrimaryKeyProp]?: ['operatorId', 'id'];
   operatorId: string;
+  id: string;
   betId: string;
   roundId: string;
   playerId: string;
@@ -29,8 +31,8 @@ export const WalletTransactionEntity = new EntitySchema<WalletTransaction>({
   name: 'WalletTransaction',
   tableName: 'wallet_transactions',
   properties: {
+    operatorId: { type: 'uuid', primary: true },
     id: { type: 'text', primary: true },
-    operatorId: { type: 'uuid' },
     betId: { type: 'uuid' },
     roundId: { type: 'uuid' },
     playerId: { type: 'text' },
