@@ -880,7 +880,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "sessionToken": "037ecb06-33aa-4466-b4ce-92cd4cd6e2f7",
+                     *       "sessionToken": "00000000-0000-4000-8000-000000000101",
                      *       "playerId": "player-42",
                      *       "currency": "EUR",
                      *       "jurisdiction": "MT",
@@ -971,7 +971,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 037ecb06-33aa-4466-b4ce-92cd4cd6e2f7 */
+                /** @example 00000000-0000-4000-8000-000000000101 */
                 token: string;
             };
             cookie?: never;
@@ -986,7 +986,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "sessionToken": "037ecb06-33aa-4466-b4ce-92cd4cd6e2f7",
+                     *       "sessionToken": "00000000-0000-4000-8000-000000000101",
                      *       "playerId": "player-42",
                      *       "currency": "EUR",
                      *       "jurisdiction": "MT",
@@ -1050,7 +1050,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 037ecb06-33aa-4466-b4ce-92cd4cd6e2f7 */
+                /** @example 00000000-0000-4000-8000-000000000102 */
                 token: string;
             };
             cookie?: never;
@@ -1070,7 +1070,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "sessionToken": "037ecb06-33aa-4466-b4ce-92cd4cd6e2f7",
+                     *       "sessionToken": "00000000-0000-4000-8000-000000000102",
                      *       "playerId": "player-42",
                      *       "currency": "EUR",
                      *       "jurisdiction": "MT",
@@ -1292,7 +1292,7 @@ export interface operations {
                      * @example {
                      *       "items": [
                      *         {
-                     *           "id": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
+                     *           "id": "00000000-0000-4000-8000-000000000201",
                      *           "status": "lost",
                      *           "playerId": "player-42",
                      *           "amount": 1000,
@@ -1303,7 +1303,7 @@ export interface operations {
                      *             "target": 50,
                      *             "direction": "under"
                      *           },
-                     *           "roundId": "0c368641-04c2-4eb7-aab7-b3839890fe11",
+                     *           "roundId": "00000000-0000-4000-8000-000000000202",
                      *           "outcome": {
                      *             "roll": 99.88,
                      *             "win": false
@@ -1372,7 +1372,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @example bet-037ecb06-33aa-4466-b4ce-92cd4cd6e2f7 */
+                /** @example bet-00000000-0000-4000-8000-000000000101 */
                 "idempotency-key": string;
             };
             path?: never;
@@ -1382,7 +1382,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "sessionToken": "037ecb06-33aa-4466-b4ce-92cd4cd6e2f7",
+                 *       "sessionToken": "00000000-0000-4000-8000-000000000101",
                  *       "amount": 1000,
                  *       "game": "dice",
                  *       "params": {
@@ -1434,7 +1434,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
+                     *       "id": "00000000-0000-4000-8000-000000000201",
                      *       "status": "lost",
                      *       "playerId": "player-42",
                      *       "amount": 1000,
@@ -1445,7 +1445,7 @@ export interface operations {
                      *         "target": 50,
                      *         "direction": "under"
                      *       },
-                     *       "roundId": "0c368641-04c2-4eb7-aab7-b3839890fe11",
+                     *       "roundId": "00000000-0000-4000-8000-000000000202",
                      *       "outcome": {
                      *         "roll": 99.88,
                      *         "win": false
@@ -1582,7 +1582,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 89b9d78c-84ac-4106-a6dd-ad336146f2ae */
+                /** @example 00000000-0000-4000-8000-000000000201 */
                 id: string;
             };
             cookie?: never;
@@ -1597,7 +1597,7 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
+                     *       "id": "00000000-0000-4000-8000-000000000201",
                      *       "status": "lost",
                      *       "playerId": "player-42",
                      *       "amount": 1000,
@@ -1608,7 +1608,7 @@ export interface operations {
                      *         "target": 50,
                      *         "direction": "under"
                      *       },
-                     *       "roundId": "0c368641-04c2-4eb7-aab7-b3839890fe11",
+                     *       "roundId": "00000000-0000-4000-8000-000000000202",
                      *       "outcome": {
                      *         "roll": 99.88,
                      *         "win": false
@@ -1680,7 +1680,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 0c368641-04c2-4eb7-aab7-b3839890fe11 */
+                /** @example 00000000-0000-4000-8000-000000000202 */
                 id: string;
             };
             cookie?: never;
@@ -1695,8 +1695,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "0c368641-04c2-4eb7-aab7-b3839890fe11",
-                     *       "betId": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
+                     *       "id": "00000000-0000-4000-8000-000000000202",
+                     *       "betId": "00000000-0000-4000-8000-000000000201",
                      *       "playerId": "player-42",
                      *       "game": "dice",
                      *       "gameVersion": "dice-1",
@@ -1786,8 +1786,8 @@ export interface operations {
                      * @example {
                      *       "items": [
                      *         {
-                     *           "id": "0c368641-04c2-4eb7-aab7-b3839890fe11",
-                     *           "betId": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
+                     *           "id": "00000000-0000-4000-8000-000000000202",
+                     *           "betId": "00000000-0000-4000-8000-000000000201",
                      *           "playerId": "player-42",
                      *           "game": "dice",
                      *           "gameVersion": "dice-1",
@@ -1806,7 +1806,7 @@ export interface operations {
                      *           },
                      *           "createdAt": "2026-12-07T16:04:16.642Z",
                      *           "bet": {
-                     *             "id": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
+                     *             "id": "00000000-0000-4000-8000-000000000201",
                      *             "amount": 1000,
                      *             "currency": "EUR",
                      *             "params": {
@@ -1935,7 +1935,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 037ecb06-33aa-4466-b4ce-92cd4cd6e2f7 */
+                /** @example 00000000-0000-4000-8000-000000000101 */
                 token: string;
             };
             cookie?: never;
@@ -2053,7 +2053,7 @@ export interface operations {
             query?: {
                 from?: string;
                 to?: string;
-                /** @example 0c368641-04c2-4eb7-aab7-b3839890fe11 */
+                /** @example 00000000-0000-4000-8000-000000000202 */
                 roundId?: string;
                 playerId?: string;
                 /** @description opaque: the `nextCursor` of the previous page; any other value is 400 VALIDATION_FAILED */
@@ -2077,10 +2077,10 @@ export interface operations {
                      * @example {
                      *       "items": [
                      *         {
-                     *           "id": "89b9d78c-84ac-4106-a6dd-ad336146f2ae:debit",
+                     *           "id": "00000000-0000-4000-8000-000000000201:debit",
                      *           "kind": "debit",
-                     *           "betId": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
-                     *           "roundId": "0c368641-04c2-4eb7-aab7-b3839890fe11",
+                     *           "betId": "00000000-0000-4000-8000-000000000201",
+                     *           "roundId": "00000000-0000-4000-8000-000000000202",
                      *           "playerId": "player-42",
                      *           "debitTransactionId": null,
                      *           "amount": 1000,
@@ -2168,7 +2168,7 @@ export interface operations {
                      *           "action": "bet.settled",
                      *           "actor": "system",
                      *           "playerId": "player-42",
-                     *           "betId": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
+                     *           "betId": "00000000-0000-4000-8000-000000000201",
                      *           "data": {
                      *             "amount": 1000,
                      *             "payout": 0,
@@ -2401,12 +2401,12 @@ export interface operations {
                      * @example {
                      *       "items": [
                      *         {
-                     *           "id": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
-                     *           "betId": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
+                     *           "id": "00000000-0000-4000-8000-000000000201",
+                     *           "betId": "00000000-0000-4000-8000-000000000201",
                      *           "playerId": "player-42",
                      *           "status": "credit_parked",
                      *           "kind": "credit",
-                     *           "transactionId": "89b9d78c-84ac-4106-a6dd-ad336146f2ae:credit",
+                     *           "transactionId": "00000000-0000-4000-8000-000000000201:credit",
                      *           "amount": 1980,
                      *           "currency": "EUR",
                      *           "attempts": 1,
@@ -2467,7 +2467,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 89b9d78c-84ac-4106-a6dd-ad336146f2ae */
+                /** @example 00000000-0000-4000-8000-000000000201 */
                 id: string;
             };
             cookie?: never;
@@ -2487,12 +2487,12 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
-                     *       "betId": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
+                     *       "id": "00000000-0000-4000-8000-000000000201",
+                     *       "betId": "00000000-0000-4000-8000-000000000201",
                      *       "playerId": "player-42",
                      *       "status": "credit_pending",
                      *       "kind": "credit",
-                     *       "transactionId": "89b9d78c-84ac-4106-a6dd-ad336146f2ae:credit",
+                     *       "transactionId": "00000000-0000-4000-8000-000000000201:credit",
                      *       "amount": 1980,
                      *       "currency": "EUR",
                      *       "attempts": 1,
@@ -2777,7 +2777,7 @@ export interface operations {
                      *
                      *     id: 1796659456777-0
                      *     event: bet.lost
-                     *     data: {"id":"3f1c9e2a-6b7d-4c8e-9f0a-1b2c3d4e5f60","type":"bet.lost","operatorId":"00000000-0000-4000-8000-00000000000a","occurredAt":"2026-12-07T16:04:16.777Z","data":{"betId":"89b9d78c-84ac-4106-a6dd-ad336146f2ae","playerId":"player-42","roundId":"0c368641-04c2-4eb7-aab7-b3839890fe11","amount":1000,"currency":"EUR"}}
+                     *     data: {"id":"3f1c9e2a-6b7d-4c8e-9f0a-1b2c3d4e5f60","type":"bet.lost","operatorId":"00000000-0000-4000-8000-00000000000a","occurredAt":"2026-12-07T16:04:16.777Z","data":{"betId":"00000000-0000-4000-8000-000000000201","playerId":"player-42","roundId":"00000000-0000-4000-8000-000000000202","amount":1000,"currency":"EUR"}}
                      */
                     "text/event-stream": string;
                 };
@@ -3089,7 +3089,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 00000000-0000-4000-8000-00000000000b */
+                /** @example 00000000-0000-4000-8000-00000000000c */
                 id: string;
             };
             cookie?: never;
@@ -3139,8 +3139,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "00000000-0000-4000-8000-00000000000b",
-                     *       "name": "demo-casino-beta",
+                     *       "id": "00000000-0000-4000-8000-00000000000c",
+                     *       "name": "demo-casino-spare",
                      *       "walletUrl": null,
                      *       "walletSecretSet": false,
                      *       "webhookUrl": null,
@@ -3237,7 +3237,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 00000000-0000-4000-8000-00000000000b */
+                /** @example 00000000-0000-4000-8000-00000000000c */
                 id: string;
             };
             cookie?: never;
