@@ -115,6 +115,7 @@ RGS is starting:
   wallet mock                                 ${walletUrl}
   health / readiness                          http://127.0.0.1:${ENTRY_PORT}/health  /ready
   admin API, Bull Board, metrics (any node)   http://127.0.0.1:${ADMIN_PORTS[0]}/admin/operators  /admin/queues  /metrics
+  API docs, "Try it out"                      http://127.0.0.1:${ENTRY_PORT}/docs   admin API: http://127.0.0.1:${ADMIN_PORTS[0]}/docs
 
 DEMO ONLY — local keys, never use them anywhere else:
 ${DEMO_OPERATORS.map((demo) => `  X-Operator-Key: ${demo.apiKey}   (${demo.name})`).join('\n')}
