@@ -144,7 +144,7 @@ async function startDemo(t: ExecutionContext, env: NodeJS.ProcessEnv, entry: str
     }
   });
   const seen = new Set<string>();
-  for (let tries = 0; seen.size < 2 && tries < 600 && child.exitCode === null; tries++) {
+  for (let tries = 0; seen.size < 2 && tries < 900 && child.exitCode === null; tries++) {
     const answer = await fetch(`${entry}/ready`).catch(() => undefined);
     if (answer?.status === 200) seen.add(((await answer.json()) as { nodeId: string }).nodeId);
     else await new Promise((resolve) => setTimeout(resolve, 100));
@@ -208,7 +208,7 @@ test('every operation answers as its example says against npm start, tried twice
   const again = await send(bet);
   t.is(again.status, 200, again.text);
   t.deepEqual(JSON.parse(again.text), JSON.parse(answers.get('getBet')!.text), 'the demo bet is the one the first start placed');
-  const bets = await send({ ...bet, url: `${origins.public}/bets?playerId=player-42&limit=100` });
+  const bets = await send({ ...bet, url: `${origins.public}/bets?playerId=player-7&limit=100` });
   t.is((JSON.parse(bets.text) as { items: unknown[] }).items.length, 1, 'seeding again placed no other bet');
   await stopDemo(t, second);
 });

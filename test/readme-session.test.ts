@@ -46,10 +46,11 @@ test('npm start brings up the cluster and the README curl session works through 
     await database.drop();
   });
 
-  // Ready when both nodes answer /ready through the entry point.
+  // Ready when both nodes answer /ready through the entry point (they start once the demo
+  // data is seeded; on a loaded machine that takes a while).
   const entry = `http://127.0.0.1:${base}`;
   const seen = new Set<string>();
-  for (let tries = 0; seen.size < 2 && tries < 300; tries++) {
+  for (let tries = 0; seen.size < 2 && tries < 900; tries++) {
     const answer = await fetch(`${entry}/ready`).catch(() => undefined);
     if (answer?.status === 200) seen.add(((await answer.json()) as { nodeId: string }).nodeId);
     else await new Promise((resolve) => setTimeout(resolve, 100));

@@ -848,7 +848,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @example launch-player-42-1 */
+                /** @example launch-player-7-1 */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -858,7 +858,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "playerId": "player-42",
+                 *       "playerId": "player-7",
                  *       "currency": "EUR",
                  *       "jurisdiction": "MT"
                  *     }
@@ -881,7 +881,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "sessionToken": "00000000-0000-4000-8000-000000000101",
-                     *       "playerId": "player-42",
+                     *       "playerId": "player-7",
                      *       "currency": "EUR",
                      *       "jurisdiction": "MT",
                      *       "status": "active",
@@ -987,7 +987,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "sessionToken": "00000000-0000-4000-8000-000000000101",
-                     *       "playerId": "player-42",
+                     *       "playerId": "player-7",
                      *       "currency": "EUR",
                      *       "jurisdiction": "MT",
                      *       "status": "active",
@@ -1071,7 +1071,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "sessionToken": "00000000-0000-4000-8000-000000000102",
-                     *       "playerId": "player-42",
+                     *       "playerId": "player-7",
                      *       "currency": "EUR",
                      *       "jurisdiction": "MT",
                      *       "status": "revoked",
@@ -1268,7 +1268,7 @@ export interface operations {
     listBets: {
         parameters: {
             query?: {
-                /** @example player-42 */
+                /** @example player-7 */
                 playerId?: string;
                 status?: "debiting" | "crediting" | "credit_pending" | "rolling_back" | "parked" | "credit_parked" | "won" | "lost" | "rejected" | "cancelled";
                 /** @description opaque: the `nextCursor` of the previous page; any other value is 400 VALIDATION_FAILED */
@@ -1294,7 +1294,7 @@ export interface operations {
                      *         {
                      *           "id": "00000000-0000-4000-8000-000000000201",
                      *           "status": "lost",
-                     *           "playerId": "player-42",
+                     *           "playerId": "player-7",
                      *           "amount": 1000,
                      *           "currency": "EUR",
                      *           "payout": 0,
@@ -1436,7 +1436,7 @@ export interface operations {
                      * @example {
                      *       "id": "00000000-0000-4000-8000-000000000201",
                      *       "status": "lost",
-                     *       "playerId": "player-42",
+                     *       "playerId": "player-7",
                      *       "amount": 1000,
                      *       "currency": "EUR",
                      *       "payout": 0,
@@ -1599,7 +1599,7 @@ export interface operations {
                      * @example {
                      *       "id": "00000000-0000-4000-8000-000000000201",
                      *       "status": "lost",
-                     *       "playerId": "player-42",
+                     *       "playerId": "player-7",
                      *       "amount": 1000,
                      *       "currency": "EUR",
                      *       "payout": 0,
@@ -1697,7 +1697,7 @@ export interface operations {
                      * @example {
                      *       "id": "00000000-0000-4000-8000-000000000202",
                      *       "betId": "00000000-0000-4000-8000-000000000201",
-                     *       "playerId": "player-42",
+                     *       "playerId": "player-7",
                      *       "game": "dice",
                      *       "gameVersion": "dice-1",
                      *       "config": {
@@ -1769,7 +1769,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @example player-42 */
+                /** @example player-7 */
                 playerId: string;
             };
             cookie?: never;
@@ -1788,7 +1788,7 @@ export interface operations {
                      *         {
                      *           "id": "00000000-0000-4000-8000-000000000202",
                      *           "betId": "00000000-0000-4000-8000-000000000201",
-                     *           "playerId": "player-42",
+                     *           "playerId": "player-7",
                      *           "game": "dice",
                      *           "gameVersion": "dice-1",
                      *           "config": {
@@ -2081,7 +2081,7 @@ export interface operations {
                      *           "kind": "debit",
                      *           "betId": "00000000-0000-4000-8000-000000000201",
                      *           "roundId": "00000000-0000-4000-8000-000000000202",
-                     *           "playerId": "player-42",
+                     *           "playerId": "player-7",
                      *           "debitTransactionId": null,
                      *           "amount": 1000,
                      *           "currency": "EUR",
@@ -2139,7 +2139,7 @@ export interface operations {
         parameters: {
             query?: {
                 action?: string;
-                /** @example player-42 */
+                /** @example player-7 */
                 playerId?: string;
                 from?: string;
                 to?: string;
@@ -2167,7 +2167,7 @@ export interface operations {
                      *           "id": "5",
                      *           "action": "bet.settled",
                      *           "actor": "system",
-                     *           "playerId": "player-42",
+                     *           "playerId": "player-7",
                      *           "betId": "00000000-0000-4000-8000-000000000201",
                      *           "data": {
                      *             "amount": 1000,
@@ -2403,7 +2403,7 @@ export interface operations {
                      *         {
                      *           "id": "00000000-0000-4000-8000-000000000201",
                      *           "betId": "00000000-0000-4000-8000-000000000201",
-                     *           "playerId": "player-42",
+                     *           "playerId": "player-7",
                      *           "status": "credit_parked",
                      *           "kind": "credit",
                      *           "transactionId": "00000000-0000-4000-8000-000000000201:credit",
@@ -2489,7 +2489,7 @@ export interface operations {
                      * @example {
                      *       "id": "00000000-0000-4000-8000-000000000201",
                      *       "betId": "00000000-0000-4000-8000-000000000201",
-                     *       "playerId": "player-42",
+                     *       "playerId": "player-7",
                      *       "status": "credit_pending",
                      *       "kind": "credit",
                      *       "transactionId": "00000000-0000-4000-8000-000000000201:credit",
@@ -2753,7 +2753,7 @@ export interface operations {
             query?: {
                 /** @example bet.* */
                 types?: string;
-                /** @example player-42 */
+                /** @example player-7 */
                 playerId?: string;
                 lastEventId?: unknown;
             };
@@ -2777,7 +2777,7 @@ export interface operations {
                      *
                      *     id: 1796659456777-0
                      *     event: bet.lost
-                     *     data: {"id":"3f1c9e2a-6b7d-4c8e-9f0a-1b2c3d4e5f60","type":"bet.lost","operatorId":"00000000-0000-4000-8000-00000000000a","occurredAt":"2026-12-07T16:04:16.777Z","data":{"betId":"00000000-0000-4000-8000-000000000201","playerId":"player-42","roundId":"00000000-0000-4000-8000-000000000202","amount":1000,"currency":"EUR"}}
+                     *     data: {"id":"3f1c9e2a-6b7d-4c8e-9f0a-1b2c3d4e5f60","type":"bet.lost","operatorId":"00000000-0000-4000-8000-00000000000a","occurredAt":"2026-12-07T16:04:16.777Z","data":{"betId":"00000000-0000-4000-8000-000000000201","playerId":"player-7","roundId":"00000000-0000-4000-8000-000000000202","amount":1000,"currency":"EUR"}}
                      */
                     "text/event-stream": string;
                 };

@@ -5,7 +5,7 @@ import { findSessionStandingOf } from '../modules/sessions/service.ts';
 import { DEMO_BET_IDEMPOTENCY_KEY, DEMO_BET_REQUEST, DEMO_IDS, DEMO_PLAYER } from './demo-ids.ts';
 
 // DEMO ONLY — what `npm start` (scripts/start-cluster.ts) seeds after the demo operators,
-// so the document's examples name records that exist: player-42's session and a spare
+// so the document's examples name records that exist: player-7's session and a spare
 // one, and a bet on the session with its round. They are written by the product's own
 // services (the wallet mock is debited, the audit trail and events are written), only
 // with ids fixed in src/demo/demo-ids.ts. Seeding again finds them and adds nothing.

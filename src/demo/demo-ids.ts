@@ -5,16 +5,17 @@
  * they exist only in a local `npm start` database, never in production.
  */
 export const DEMO_IDS = {
-  /** player-42's session: verify, bets, seed rotation. */
+  /** player-7's session: verify, bets, seed rotation. */
   sessionToken: '00000000-0000-4000-8000-000000000101',
-  /** A second session of player-42, the one the revoke example revokes (revoking it again answers it unchanged). */
+  /** A second session of player-7, the one the revoke example revokes (revoking it again answers it unchanged). */
   spareSessionToken: '00000000-0000-4000-8000-000000000102',
   /** The bet placed on the session, and its round. */
   betId: '00000000-0000-4000-8000-000000000201',
   roundId: '00000000-0000-4000-8000-000000000202',
 } as const;
 
-export const DEMO_PLAYER = 'player-42';
+// Not player-42, the README session's player: the demo bet would move that player's nonce.
+export const DEMO_PLAYER = 'player-7';
 
 /** The demo bet's request: the `POST /bets` example replays it (same Idempotency-Key, same body). */
 export const DEMO_BET_REQUEST = { sessionToken: DEMO_IDS.sessionToken, amount: 1000, game: 'dice', params: { target: 50, direction: 'under' as const } };

@@ -5,7 +5,7 @@ import { DEMO_BET_IDEMPOTENCY_KEY, DEMO_BET_REQUEST, DEMO_IDS, DEMO_PLAYER } fro
 import type { OpenApiDocument } from './document.ts';
 
 // One example request and one example answer per operation (issue #22 point 4), taken from
-// a session against `npm start`'s demo operator: player-42 launches a session, loses a bet
+// a session against `npm start`'s demo operator: player-7 launches a session, loses a bet
 // on dice, rotates the seeds and is revoked. Request bodies, required parameters and the
 // harmless optional ones are filled in, so "Try it out" on /docs works with the demo key
 // (the admin operations with the demo admin token, on the admin listener's /docs). The ids
@@ -117,7 +117,7 @@ interface OperationExamples {
 
 const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
   launchSession: {
-    parameters: { 'idempotency-key': 'launch-player-42-1' },
+    parameters: { 'idempotency-key': 'launch-player-7-1' },
     body: { playerId: PLAYER, currency: 'EUR', jurisdiction: 'MT' },
     answer: { status: 201, body: session },
   },
