@@ -4,11 +4,15 @@ import httpProxy from 'http-proxy';
 import { env } from '../src/config/env.ts';
 import { openDb } from '../src/shared/db.ts';
 import { ensureDatabase, migrate } from '../src/shared/migrate.ts';
-import { appRoleOf } from '../src/shared/app-role.ts';
+import { appDatabaseUrl, appRoleOf } from '../src/shared/app-role.ts';
+import { logger } from '../src/shared/logger.ts';
+import { createServices } from '../src/services.ts';
 import { DEMO_OPERATORS, seedDemoOperators } from '../src/modules/operators/demo-operators.ts';
+import { seedDemoData } from '../src/demo/demo-data.ts';
 
 // `npm start`: the local cluster a newcomer talks to — database, migrations, demo
-// operators, the wallet mock, two RGS nodes and a round-robin entry point on one URL,
+// operators and the demo records the API document's examples name (src/demo), the wallet
+// mock, two RGS nodes and a round-robin entry point on one URL,
 // as production has behind its load balancer. Each node's admin listener (admin API,
 // Bull Board, /metrics; SPEC §2) is on its port + 1000, loopback only, never behind the
 // entry point. Ctrl-C stops everything cleanly.
@@ -68,7 +72,25 @@ function start(service: Service): void {
   });
 }
 
-services.forEach(start);
+/** Resolves once something answers HTTP at `url`. */
+async function answering(url: string): Promise<void> {
+  for (;;) {
+    if (await fetch(url).then(() => true, () => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+// The wallet mock first: the demo bet is placed and debited through the product's own
+// services, as the application role the nodes use, before the nodes start.
+const [walletmock, ...nodes] = services;
+start(walletmock!);
+await answering(walletUrl);
+const demoDb = await openDb(appDatabaseUrl(env), 2);
+const demoServices = createServices({ ...env, WALLET_URL: walletUrl }, logger, demoDb);
+await seedDemoData(demoServices);
+await demoServices.close();
+console.log('demo data ready');
+nodes.forEach(start);
 
 const proxy = httpProxy.createProxyServer({ xfwd: true, proxyTimeout: 0 });
 proxy.on('error', (_error, _req, res) => {
@@ -93,6 +115,7 @@ RGS is starting:
   wallet mock                                 ${walletUrl}
   health / readiness                          http://127.0.0.1:${ENTRY_PORT}/health  /ready
   admin API, Bull Board, metrics (any node)   http://127.0.0.1:${ADMIN_PORTS[0]}/admin/operators  /admin/queues  /metrics
+  API docs, "Try it out"                      http://127.0.0.1:${ENTRY_PORT}/docs   admin API: http://127.0.0.1:${ADMIN_PORTS[0]}/docs
 
 DEMO ONLY — local keys, never use them anywhere else:
 ${DEMO_OPERATORS.map((demo) => `  X-Operator-Key: ${demo.apiKey}   (${demo.name})`).join('\n')}

@@ -108,8 +108,8 @@ export function createApp(deps: AppDeps): Express {
 }
 
 /**
- * The admin app (ADMIN_PORT on ADMIN_HOST, SPEC §2): the admin API, Bull Board and
- * /metrics, for ops and prometheus on an internal network. The admin API takes the
+ * The admin app (ADMIN_PORT on ADMIN_HOST, SPEC §2): the admin API, Bull Board,
+ * /metrics and the API docs (/docs, /openapi.json), for ops and prometheus on an internal network. The admin API takes the
  * Bearer token only; Bull Board's pages accept Basic auth too, for a browser.
  */
 export function createAdminApp(deps: AdminAppDeps): Express {
@@ -118,6 +118,8 @@ export function createAdminApp(deps: AdminAppDeps): Express {
   const authFailures = createAuthFailures({ redis: deps.services.redis, perSecond: env.AUTH_FAILURES_PER_SECOND, logger: deps.logger });
 
   app.use(metricsRoutes());
+  // The same docs as the public port: here "Try it out" reaches the admin API (and /metrics).
+  app.use(apiDocsRoutes());
   app.use('/admin/queues', adminAuth(env.ADMIN_TOKEN, authFailures, { browser: true }), deps.queueBoard.router);
   app.use('/admin', adminAuth(env.ADMIN_TOKEN, authFailures, { browser: false }));
   app.use(jsonBody(env.BODY_LIMIT_BYTES));

@@ -91,7 +91,7 @@ test('"Try it out" with the examples launches a session and places a bet as the 
   const launched = await tryItOut(page, 'post', '/sessions/launch');
   t.is(launched.status, 201, JSON.stringify(launched.body));
   t.is(launched.shownStatus, '201');
-  t.like(launched.body, { playerId: 'player-42', currency: 'EUR', status: 'active' });
+  t.like(launched.body, { playerId: 'player-7', currency: 'EUR', status: 'active' });
 
   // The bet example, on the session just launched (the example's token is from another database).
   const placed = await tryItOut(page, 'post', '/bets', async (operation) => {
@@ -101,6 +101,6 @@ test('"Try it out" with the examples launches a session and places a bet as the 
   });
   t.is(placed.status, 201, JSON.stringify(placed.body));
   t.is(placed.shownStatus, '201');
-  t.like(placed.body, { playerId: 'player-42', amount: 1000, game: 'dice' });
+  t.like(placed.body, { playerId: 'player-7', amount: 1000, game: 'dice' });
   t.true(['won', 'lost'].includes(placed.body.status), JSON.stringify(placed.body));
 });

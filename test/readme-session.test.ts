@@ -1,32 +1,15 @@
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createEmptyDatabase } from './support/database.ts';
 import { createRedisPrefix, REDIS_URL } from './support/redis.ts';
 import { PROJECT_ROOT } from './support/process.ts';
+import { freePortBlock } from './support/local-service.ts';
 
 // `npm start` on a fresh database, then the README's curl session exactly as written
 // (only the entry port differs, so the test never collides with a running `npm start`).
-
-async function freePortBlock(size: number): Promise<number> {
-  for (;;) {
-    // Below Linux's ephemeral range (32768+): other tests' listen(0) and outgoing
-    // connections take ports from there, and `npm start` binds these only seconds later.
-    const base = 20_000 + Math.floor(Math.random() * 12_000);
-    const free = await Promise.all(
-      Array.from({ length: size }, (_, offset) =>
-        new Promise<boolean>((resolve) => {
-          const server = net.createServer().once('error', () => resolve(false));
-          server.listen(base + offset, '127.0.0.1', () => server.close(() => resolve(true)));
-        }),
-      ),
-    );
-    if (free.every(Boolean)) return base;
-  }
-}
 
 function readmeSession(): string {
   const readme = readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
@@ -63,10 +46,11 @@ test('npm start brings up the cluster and the README curl session works through 
     await database.drop();
   });
 
-  // Ready when both nodes answer /ready through the entry point.
+  // Ready when both nodes answer /ready through the entry point (they start once the demo
+  // data is seeded; on a loaded machine that takes a while).
   const entry = `http://127.0.0.1:${base}`;
   const seen = new Set<string>();
-  for (let tries = 0; seen.size < 2 && tries < 300; tries++) {
+  for (let tries = 0; seen.size < 2 && tries < 900; tries++) {
     const answer = await fetch(`${entry}/ready`).catch(() => undefined);
     if (answer?.status === 200) seen.add(((await answer.json()) as { nodeId: string }).nodeId);
     else await new Promise((resolve) => setTimeout(resolve, 100));

@@ -848,7 +848,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @example launch-player-42-1 */
+                /** @example launch-player-7-1 */
                 "idempotency-key"?: string;
             };
             path?: never;
@@ -858,7 +858,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "playerId": "player-42",
+                 *       "playerId": "player-7",
                  *       "currency": "EUR",
                  *       "jurisdiction": "MT"
                  *     }
@@ -880,8 +880,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "sessionToken": "037ecb06-33aa-4466-b4ce-92cd4cd6e2f7",
-                     *       "playerId": "player-42",
+                     *       "sessionToken": "00000000-0000-4000-8000-000000000101",
+                     *       "playerId": "player-7",
                      *       "currency": "EUR",
                      *       "jurisdiction": "MT",
                      *       "status": "active",
@@ -971,7 +971,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 037ecb06-33aa-4466-b4ce-92cd4cd6e2f7 */
+                /** @example 00000000-0000-4000-8000-000000000101 */
                 token: string;
             };
             cookie?: never;
@@ -986,8 +986,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "sessionToken": "037ecb06-33aa-4466-b4ce-92cd4cd6e2f7",
-                     *       "playerId": "player-42",
+                     *       "sessionToken": "00000000-0000-4000-8000-000000000101",
+                     *       "playerId": "player-7",
                      *       "currency": "EUR",
                      *       "jurisdiction": "MT",
                      *       "status": "active",
@@ -1050,7 +1050,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 037ecb06-33aa-4466-b4ce-92cd4cd6e2f7 */
+                /** @example 00000000-0000-4000-8000-000000000102 */
                 token: string;
             };
             cookie?: never;
@@ -1070,8 +1070,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "sessionToken": "037ecb06-33aa-4466-b4ce-92cd4cd6e2f7",
-                     *       "playerId": "player-42",
+                     *       "sessionToken": "00000000-0000-4000-8000-000000000102",
+                     *       "playerId": "player-7",
                      *       "currency": "EUR",
                      *       "jurisdiction": "MT",
                      *       "status": "revoked",
@@ -1268,7 +1268,7 @@ export interface operations {
     listBets: {
         parameters: {
             query?: {
-                /** @example player-42 */
+                /** @example player-7 */
                 playerId?: string;
                 status?: "debiting" | "crediting" | "credit_pending" | "rolling_back" | "parked" | "credit_parked" | "won" | "lost" | "rejected" | "cancelled";
                 /** @description opaque: the `nextCursor` of the previous page; any other value is 400 VALIDATION_FAILED */
@@ -1292,9 +1292,9 @@ export interface operations {
                      * @example {
                      *       "items": [
                      *         {
-                     *           "id": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
+                     *           "id": "00000000-0000-4000-8000-000000000201",
                      *           "status": "lost",
-                     *           "playerId": "player-42",
+                     *           "playerId": "player-7",
                      *           "amount": 1000,
                      *           "currency": "EUR",
                      *           "payout": 0,
@@ -1303,7 +1303,7 @@ export interface operations {
                      *             "target": 50,
                      *             "direction": "under"
                      *           },
-                     *           "roundId": "0c368641-04c2-4eb7-aab7-b3839890fe11",
+                     *           "roundId": "00000000-0000-4000-8000-000000000202",
                      *           "outcome": {
                      *             "roll": 99.88,
                      *             "win": false
@@ -1372,7 +1372,7 @@ export interface operations {
         parameters: {
             query?: never;
             header: {
-                /** @example bet-037ecb06-33aa-4466-b4ce-92cd4cd6e2f7 */
+                /** @example bet-00000000-0000-4000-8000-000000000101 */
                 "idempotency-key": string;
             };
             path?: never;
@@ -1382,7 +1382,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "sessionToken": "037ecb06-33aa-4466-b4ce-92cd4cd6e2f7",
+                 *       "sessionToken": "00000000-0000-4000-8000-000000000101",
                  *       "amount": 1000,
                  *       "game": "dice",
                  *       "params": {
@@ -1434,9 +1434,9 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
+                     *       "id": "00000000-0000-4000-8000-000000000201",
                      *       "status": "lost",
-                     *       "playerId": "player-42",
+                     *       "playerId": "player-7",
                      *       "amount": 1000,
                      *       "currency": "EUR",
                      *       "payout": 0,
@@ -1445,7 +1445,7 @@ export interface operations {
                      *         "target": 50,
                      *         "direction": "under"
                      *       },
-                     *       "roundId": "0c368641-04c2-4eb7-aab7-b3839890fe11",
+                     *       "roundId": "00000000-0000-4000-8000-000000000202",
                      *       "outcome": {
                      *         "roll": 99.88,
                      *         "win": false
@@ -1582,7 +1582,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 89b9d78c-84ac-4106-a6dd-ad336146f2ae */
+                /** @example 00000000-0000-4000-8000-000000000201 */
                 id: string;
             };
             cookie?: never;
@@ -1597,9 +1597,9 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
+                     *       "id": "00000000-0000-4000-8000-000000000201",
                      *       "status": "lost",
-                     *       "playerId": "player-42",
+                     *       "playerId": "player-7",
                      *       "amount": 1000,
                      *       "currency": "EUR",
                      *       "payout": 0,
@@ -1608,7 +1608,7 @@ export interface operations {
                      *         "target": 50,
                      *         "direction": "under"
                      *       },
-                     *       "roundId": "0c368641-04c2-4eb7-aab7-b3839890fe11",
+                     *       "roundId": "00000000-0000-4000-8000-000000000202",
                      *       "outcome": {
                      *         "roll": 99.88,
                      *         "win": false
@@ -1680,7 +1680,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 0c368641-04c2-4eb7-aab7-b3839890fe11 */
+                /** @example 00000000-0000-4000-8000-000000000202 */
                 id: string;
             };
             cookie?: never;
@@ -1695,9 +1695,9 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "0c368641-04c2-4eb7-aab7-b3839890fe11",
-                     *       "betId": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
-                     *       "playerId": "player-42",
+                     *       "id": "00000000-0000-4000-8000-000000000202",
+                     *       "betId": "00000000-0000-4000-8000-000000000201",
+                     *       "playerId": "player-7",
                      *       "game": "dice",
                      *       "gameVersion": "dice-1",
                      *       "config": {
@@ -1769,7 +1769,7 @@ export interface operations {
             };
             header?: never;
             path: {
-                /** @example player-42 */
+                /** @example player-7 */
                 playerId: string;
             };
             cookie?: never;
@@ -1786,9 +1786,9 @@ export interface operations {
                      * @example {
                      *       "items": [
                      *         {
-                     *           "id": "0c368641-04c2-4eb7-aab7-b3839890fe11",
-                     *           "betId": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
-                     *           "playerId": "player-42",
+                     *           "id": "00000000-0000-4000-8000-000000000202",
+                     *           "betId": "00000000-0000-4000-8000-000000000201",
+                     *           "playerId": "player-7",
                      *           "game": "dice",
                      *           "gameVersion": "dice-1",
                      *           "config": {
@@ -1806,7 +1806,7 @@ export interface operations {
                      *           },
                      *           "createdAt": "2026-12-07T16:04:16.642Z",
                      *           "bet": {
-                     *             "id": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
+                     *             "id": "00000000-0000-4000-8000-000000000201",
                      *             "amount": 1000,
                      *             "currency": "EUR",
                      *             "params": {
@@ -1935,7 +1935,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 037ecb06-33aa-4466-b4ce-92cd4cd6e2f7 */
+                /** @example 00000000-0000-4000-8000-000000000101 */
                 token: string;
             };
             cookie?: never;
@@ -2053,7 +2053,7 @@ export interface operations {
             query?: {
                 from?: string;
                 to?: string;
-                /** @example 0c368641-04c2-4eb7-aab7-b3839890fe11 */
+                /** @example 00000000-0000-4000-8000-000000000202 */
                 roundId?: string;
                 playerId?: string;
                 /** @description opaque: the `nextCursor` of the previous page; any other value is 400 VALIDATION_FAILED */
@@ -2077,11 +2077,11 @@ export interface operations {
                      * @example {
                      *       "items": [
                      *         {
-                     *           "id": "89b9d78c-84ac-4106-a6dd-ad336146f2ae:debit",
+                     *           "id": "00000000-0000-4000-8000-000000000201:debit",
                      *           "kind": "debit",
-                     *           "betId": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
-                     *           "roundId": "0c368641-04c2-4eb7-aab7-b3839890fe11",
-                     *           "playerId": "player-42",
+                     *           "betId": "00000000-0000-4000-8000-000000000201",
+                     *           "roundId": "00000000-0000-4000-8000-000000000202",
+                     *           "playerId": "player-7",
                      *           "debitTransactionId": null,
                      *           "amount": 1000,
                      *           "currency": "EUR",
@@ -2139,7 +2139,7 @@ export interface operations {
         parameters: {
             query?: {
                 action?: string;
-                /** @example player-42 */
+                /** @example player-7 */
                 playerId?: string;
                 from?: string;
                 to?: string;
@@ -2167,8 +2167,8 @@ export interface operations {
                      *           "id": "5",
                      *           "action": "bet.settled",
                      *           "actor": "system",
-                     *           "playerId": "player-42",
-                     *           "betId": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
+                     *           "playerId": "player-7",
+                     *           "betId": "00000000-0000-4000-8000-000000000201",
                      *           "data": {
                      *             "amount": 1000,
                      *             "payout": 0,
@@ -2401,12 +2401,12 @@ export interface operations {
                      * @example {
                      *       "items": [
                      *         {
-                     *           "id": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
-                     *           "betId": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
-                     *           "playerId": "player-42",
+                     *           "id": "00000000-0000-4000-8000-000000000201",
+                     *           "betId": "00000000-0000-4000-8000-000000000201",
+                     *           "playerId": "player-7",
                      *           "status": "credit_parked",
                      *           "kind": "credit",
-                     *           "transactionId": "89b9d78c-84ac-4106-a6dd-ad336146f2ae:credit",
+                     *           "transactionId": "00000000-0000-4000-8000-000000000201:credit",
                      *           "amount": 1980,
                      *           "currency": "EUR",
                      *           "attempts": 1,
@@ -2467,7 +2467,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 89b9d78c-84ac-4106-a6dd-ad336146f2ae */
+                /** @example 00000000-0000-4000-8000-000000000201 */
                 id: string;
             };
             cookie?: never;
@@ -2487,12 +2487,12 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
-                     *       "betId": "89b9d78c-84ac-4106-a6dd-ad336146f2ae",
-                     *       "playerId": "player-42",
+                     *       "id": "00000000-0000-4000-8000-000000000201",
+                     *       "betId": "00000000-0000-4000-8000-000000000201",
+                     *       "playerId": "player-7",
                      *       "status": "credit_pending",
                      *       "kind": "credit",
-                     *       "transactionId": "89b9d78c-84ac-4106-a6dd-ad336146f2ae:credit",
+                     *       "transactionId": "00000000-0000-4000-8000-000000000201:credit",
                      *       "amount": 1980,
                      *       "currency": "EUR",
                      *       "attempts": 1,
@@ -2753,7 +2753,7 @@ export interface operations {
             query?: {
                 /** @example bet.* */
                 types?: string;
-                /** @example player-42 */
+                /** @example player-7 */
                 playerId?: string;
                 lastEventId?: unknown;
             };
@@ -2777,7 +2777,7 @@ export interface operations {
                      *
                      *     id: 1796659456777-0
                      *     event: bet.lost
-                     *     data: {"id":"3f1c9e2a-6b7d-4c8e-9f0a-1b2c3d4e5f60","type":"bet.lost","operatorId":"00000000-0000-4000-8000-00000000000a","occurredAt":"2026-12-07T16:04:16.777Z","data":{"betId":"89b9d78c-84ac-4106-a6dd-ad336146f2ae","playerId":"player-42","roundId":"0c368641-04c2-4eb7-aab7-b3839890fe11","amount":1000,"currency":"EUR"}}
+                     *     data: {"id":"3f1c9e2a-6b7d-4c8e-9f0a-1b2c3d4e5f60","type":"bet.lost","operatorId":"00000000-0000-4000-8000-00000000000a","occurredAt":"2026-12-07T16:04:16.777Z","data":{"betId":"00000000-0000-4000-8000-000000000201","playerId":"player-7","roundId":"00000000-0000-4000-8000-000000000202","amount":1000,"currency":"EUR"}}
                      */
                     "text/event-stream": string;
                 };
@@ -3089,7 +3089,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 00000000-0000-4000-8000-00000000000b */
+                /** @example 00000000-0000-4000-8000-00000000000c */
                 id: string;
             };
             cookie?: never;
@@ -3139,8 +3139,8 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "00000000-0000-4000-8000-00000000000b",
-                     *       "name": "demo-casino-beta",
+                     *       "id": "00000000-0000-4000-8000-00000000000c",
+                     *       "name": "demo-casino-spare",
                      *       "walletUrl": null,
                      *       "walletSecretSet": false,
                      *       "webhookUrl": null,
@@ -3237,7 +3237,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 00000000-0000-4000-8000-00000000000b */
+                /** @example 00000000-0000-4000-8000-00000000000c */
                 id: string;
             };
             cookie?: never;

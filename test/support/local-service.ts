@@ -23,3 +23,21 @@ export async function answersHealth(url: string): Promise<boolean> {
     return false;
   }
 }
+
+/** `size` consecutive free ports, for a launcher that binds them itself later (`npm start`). */
+export async function freePortBlock(size: number): Promise<number> {
+  for (;;) {
+    // Below Linux's ephemeral range (32768+): other tests' listen(0) and outgoing
+    // connections take ports from there, and `npm start` binds these only seconds later.
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await Promise.all(
+      Array.from({ length: size }, (_, offset) =>
+        new Promise<boolean>((resolve) => {
+          const server = net.createServer().once('error', () => resolve(false));
+          server.listen(base + offset, '127.0.0.1', () => server.close(() => resolve(true)));
+        }),
+      ),
+    );
+    if (free.every(Boolean)) return base;
+  }
+}

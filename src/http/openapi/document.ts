@@ -49,8 +49,13 @@ const TAGS = [
   { name: 'Outbox', description: 'Deferred credits' },
   { name: 'Webhooks', description: 'Webhook deliveries' },
   { name: 'Events', description: 'Server-sent events' },
-  { name: 'Admin', description: 'Operators and their keys (admin token; served on the admin listener, ADMIN_PORT)' },
-  { name: 'Ops', description: 'Liveness and readiness; metrics on the admin listener (ADMIN_PORT)' },
+  {
+    name: 'Admin',
+    description:
+      'Operators and their keys (admin token). Served on the admin listener (ADMIN_PORT) only: "Try it out" works from that ' +
+      "listener's own /docs (under `npm start`, http://127.0.0.1:4001/docs), and answers 404 from the public port's.",
+  },
+  { name: 'Ops', description: "Liveness and readiness; metrics on the admin listener (ADMIN_PORT), tried out from that listener's /docs" },
 ];
 
 // zod's uuid is RFC 9562's (a version and a variant nibble, or the nil and max uuids); JSON

@@ -1,21 +1,26 @@
 import { GAMES } from '../../games/registry.ts';
 import { listGames } from '../../modules/games/service.ts';
-import { DEMO_OPERATORS } from '../../modules/operators/demo-operators.ts';
+import { DEMO_OPERATORS, DEMO_SPARE_OPERATOR } from '../../modules/operators/demo-operators.ts';
+import { DEMO_BET_IDEMPOTENCY_KEY, DEMO_BET_REQUEST, DEMO_IDS, DEMO_PLAYER } from '../../demo/demo-ids.ts';
 import type { OpenApiDocument } from './document.ts';
 
 // One example request and one example answer per operation (issue #22 point 4), taken from
-// a session against `npm start`'s demo operator: player-42 launches a session, loses a bet
+// a session against `npm start`'s demo operator: player-7 launches a session, loses a bet
 // on dice, rotates the seeds and is revoked. Request bodies, required parameters and the
-// harmless optional ones are filled in, so "Try it out" on /docs works with the demo key;
-// an id an earlier call returned (session token, bet, round) must be pasted in from that
-// call's answer. Cursors and time ranges have no example: a prefilled stale cursor is a 400.
-// test/openapi-examples.test.ts validates every example against its own schema.
+// harmless optional ones are filled in, so "Try it out" on /docs works with the demo key
+// (the admin operations with the demo admin token, on the admin listener's /docs). The ids
+// they name are the records `npm start` seeds (src/demo/demo-ids.ts, src/demo/demo-data.ts):
+// the session, a spare session to revoke, the bet and its round, and a spare operator whose
+// key the rotation example takes. Seeds, times and outcomes are those of one such session:
+// the demo database's own differ. Cursors and time ranges have no example: a prefilled stale
+// cursor is a 400. test/openapi-examples.test.ts validates every example against its own
+// schema; test/demo-examples.test.ts calls every operation as filled in against `npm start`.
 
-const [ALPHA, BETA] = DEMO_OPERATORS;
-const PLAYER = 'player-42';
-const SESSION_TOKEN = '037ecb06-33aa-4466-b4ce-92cd4cd6e2f7';
-const BET_ID = '89b9d78c-84ac-4106-a6dd-ad336146f2ae';
-const ROUND_ID = '0c368641-04c2-4eb7-aab7-b3839890fe11';
+const [ALPHA] = DEMO_OPERATORS;
+const PLAYER = DEMO_PLAYER;
+const SESSION_TOKEN = DEMO_IDS.sessionToken;
+const BET_ID = DEMO_IDS.betId;
+const ROUND_ID = DEMO_IDS.roundId;
 const SERVER_SEED = 'e102d0385401510427b8f1341cfd26a0e67d660a989fb00a066737f88d93fae1';
 const SERVER_SEED_HASH = 'e1bdf11f749fe45272fccf444e5f8ce822aa766f2549b484e598173009ca3b1a';
 const CLIENT_SEED = 'aba959225a2f84fe';
@@ -37,7 +42,7 @@ const session = {
   fairness: { serverSeedHash: SERVER_SEED_HASH, clientSeed: CLIENT_SEED, nonce: 0 },
 };
 
-const betRequest = { sessionToken: SESSION_TOKEN, amount: 1000, game: 'dice', params: { target: 50, direction: 'under' } };
+const betRequest = DEMO_BET_REQUEST;
 
 const bet = {
   id: BET_ID,
@@ -112,17 +117,20 @@ interface OperationExamples {
 
 const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
   launchSession: {
-    parameters: { 'idempotency-key': 'launch-player-42-1' },
+    parameters: { 'idempotency-key': 'launch-player-7-1' },
     body: { playerId: PLAYER, currency: 'EUR', jurisdiction: 'MT' },
     answer: { status: 201, body: session },
   },
   verifySession: { parameters: { token: SESSION_TOKEN }, answer: { status: 200, body: session } },
   revokeSession: {
-    parameters: { token: SESSION_TOKEN },
-    answer: { status: 200, body: { ...session, status: 'revoked', active: false, revokedAt: '2026-12-07T16:04:18.472Z', fairness: NEXT_SEEDS } },
+    parameters: { token: DEMO_IDS.spareSessionToken },
+    answer: {
+      status: 200,
+      body: { ...session, sessionToken: DEMO_IDS.spareSessionToken, status: 'revoked', active: false, revokedAt: '2026-12-07T16:04:18.472Z', fairness: NEXT_SEEDS },
+    },
   },
   listGames: { answer: { status: 200, body: { items: listGames(new Map(GAMES.map((game) => [game.id, game.defaultConfig]))) } } },
-  placeBet: { parameters: { 'idempotency-key': `bet-${SESSION_TOKEN}` }, body: betRequest, answer: { status: 201, body: bet } },
+  placeBet: { parameters: { 'idempotency-key': DEMO_BET_IDEMPOTENCY_KEY }, body: betRequest, answer: { status: 201, body: bet } },
   listBets: { parameters: { playerId: PLAYER, limit: 10 }, answer: { status: 200, body: { items: [bet], nextCursor: null } } },
   getBet: { parameters: { id: BET_ID }, answer: { status: 200, body: bet } },
   getRound: { parameters: { id: ROUND_ID }, answer: { status: 200, body: round } },
@@ -246,11 +254,14 @@ const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
   listOperators: { answer: { status: 200, body: { items: [operator], nextCursor: null } } },
   getOperator: { parameters: { id: ALPHA.id }, answer: { status: 200, body: operator } },
   updateOperator: {
-    parameters: { id: BETA.id },
+    parameters: { id: DEMO_SPARE_OPERATOR.id },
     body: { rateLimitPerSecond: 500 },
-    answer: { status: 200, body: { ...operator, id: BETA.id, name: BETA.name, rateLimitPerSecond: 500, updatedAt: '2026-12-07T16:04:24.919Z' } },
+    answer: {
+      status: 200,
+      body: { ...operator, id: DEMO_SPARE_OPERATOR.id, name: DEMO_SPARE_OPERATOR.name, rateLimitPerSecond: 500, updatedAt: '2026-12-07T16:04:24.919Z' },
+    },
   },
-  rotateOperatorKey: { parameters: { id: BETA.id }, answer: { status: 200, body: { apiKey: 'rgs_CKJZCtDoBjuv6ZRkqCndcqLNNY5-w-JdMK7WiHi0r4o' } } },
+  rotateOperatorKey: { parameters: { id: DEMO_SPARE_OPERATOR.id }, answer: { status: 200, body: { apiKey: 'rgs_CKJZCtDoBjuv6ZRkqCndcqLNNY5-w-JdMK7WiHi0r4o' } } },
   health: { answer: { status: 200, body: { status: 'ok', nodeId: 'rgs-node-1' } } },
   ready: { answer: { status: 200, body: { status: 'ready', nodeId: 'rgs-node-2', postgres: 'ok', redis: 'ok' } } },
   metrics: {

@@ -3,9 +3,15 @@ import { noSniff } from '../browser-headers.ts';
 import { DOCS_ASSETS, DOCS_CSP, DOCS_INIT_SCRIPT, DOCS_PAGE_HTML } from './docs-page.ts';
 import { buildOpenApiDocument } from './document.ts';
 
-/** SPEC §3 `GET /openapi.json` and `GET /docs` (public). The document is built once, here. */
+let built: string | undefined;
+
+/**
+ * SPEC §3 `GET /openapi.json` and `GET /docs`, on both listeners: the same document, with no
+ * `servers`, so "Try it out" calls the origin the page came from — the public port for the
+ * operator API, the admin port for the admin API (docs/api-docs.md). Built once per process.
+ */
 export function apiDocsRoutes(): Router {
-  const document = JSON.stringify(buildOpenApiDocument());
+  const document = (built ??= JSON.stringify(buildOpenApiDocument()));
   const router = Router();
 
   router.get('/openapi.json', (_req, res) => {

@@ -87,6 +87,7 @@ export function placeBet(
   games: ReadonlyMap<string, unknown>,
   input: PlaceBetInput,
   idempotencyKey: string,
+  ids?: BetIds,
 ): Promise<Placement> {
   return inSpan('bet.place', async (span) => {
     span.setAttribute('rgs.operator.id', operatorId);
@@ -94,12 +95,18 @@ export function placeBet(
     if (!game) throw new ValidationError([{ path: 'body.game', message: `unknown game "${input.game}"` }]);
     const config = games.get(game.id);
     const terms = games.has(game.id) ? { config, payoutOnWin: payoutOrRefuse(game, input, config) } : null;
-    const placement = await placeSerialised(deps, { operatorId, input, idempotencyKey, hash: requestHash(input), game, terms });
+    const placement = await placeSerialised(deps, { operatorId, input, idempotencyKey, hash: requestHash(input), game, terms, ids });
     span.setAttribute('rgs.bet.id', placement.bet.id);
     span.setAttribute('rgs.bet.status', placement.bet.status);
     span.setAttribute('rgs.bet.replayed', placement.kind === 'existing');
     return placement;
   });
+}
+
+/** The ids of a bet and its round, given only by `npm start`'s demo data (src/demo): the document's examples name them. */
+export interface BetIds {
+  betId: string;
+  roundId: string;
 }
 
 interface PlacementRequest {
@@ -110,6 +117,7 @@ interface PlacementRequest {
   game: Game;
   /** The operator's config of the game and what a win pays under it; null when the operator has not enabled the game. */
   terms: { config: unknown; payoutOnWin: number } | null;
+  ids: BetIds | undefined;
 }
 
 /** The nonce moved on between reading and writing: read again. */
@@ -190,8 +198,8 @@ async function attemptPlacement(
 
   const outcome = game.outcome(fairUint32(seed.server_seed, seed.client_seed, seed.nonce), input.params);
   const { win, payout } = settle(outcome, terms.payoutOnWin);
-  const betId = randomUUID();
-  const roundId = randomUUID();
+  const betId = request.ids?.betId ?? randomUUID();
+  const roundId = request.ids?.roundId ?? randomUUID();
   const step = startBet({ betId, amount: input.amount, payout: win ? terms.payoutOnWin : 0, win, parkAfterMs: policy.parkAfterMs });
   const at = new Date().toISOString();
   const history = [{ state: step.status, at }];

@@ -5,7 +5,7 @@ import type { SecretsKeyring } from '../../shared/secrets-keyring.ts';
 import { notFound } from '../../shared/errors.ts';
 import { toPage } from '../../shared/pagination.ts';
 import { isMoneyDecided } from '../../../machines/bet.machine.ts';
-import { placeBet, type Placement } from './placement.ts';
+import { placeBet, type BetIds, type Placement } from './placement.ts';
 import { createPlacementStatements } from './placement-statements.ts';
 import type { BetRuntime } from './runtime.ts';
 import { betResponseWaitsTotal, type DecidedBets, type WaitEnd } from './decided-bets.ts';
@@ -20,7 +20,7 @@ export interface BetsService {
    * `games` is the operator's enabled games, each with its config in force: a bet on a
    * game not there is refused 403 GAME_DISABLED (placement.ts).
    */
-  place(operatorId: string, games: ReadonlyMap<string, unknown>, input: PlaceBetInput, idempotencyKey: string): Promise<{ status: 201 | 202; bet: BetView }>;
+  place(operatorId: string, games: ReadonlyMap<string, unknown>, input: PlaceBetInput, idempotencyKey: string, ids?: BetIds): Promise<{ status: 201 | 202; bet: BetView }>;
   /** The bet loaded as an entity in `em`, its machine restored from its snapshot. */
   get(em: EntityManager, operatorId: string, betId: string): Promise<BetView>;
   list(operatorId: string, query: ListBetsQuery): Promise<{ items: BetView[]; nextCursor: string | null }>;
@@ -111,9 +111,9 @@ export function createBetsService(deps: {
     return settling;
   }
 
-  async function place(operatorId: string, games: ReadonlyMap<string, unknown>, input: PlaceBetInput, idempotencyKey: string) {
+  async function place(operatorId: string, games: ReadonlyMap<string, unknown>, input: PlaceBetInput, idempotencyKey: string, ids?: BetIds) {
     const deadline = Date.now() + deps.responseWaitMs;
-    const placement = await placeBet(placementDeps, operatorId, games, input, idempotencyKey);
+    const placement = await placeBet(placementDeps, operatorId, games, input, idempotencyKey, ids);
     const bet = await awaitDecided(operatorId, placement, deadline);
     return { status: isMoneyDecided(bet.status) ? (201 as const) : (202 as const), bet: toBetView(bet) };
   }

@@ -62,7 +62,8 @@ async function sessionView(em: EntityManager, operatorId: string, token: string)
 const LAUNCH_SCOPE = 'sessions.launch';
 
 export interface SessionsService {
-  launch(em: EntityManager, operatorId: string, input: LaunchInput, idempotencyKey?: string): Promise<{ status: number; body: SessionView }>;
+  /** `fixed` is for `npm start`'s demo data only (src/demo): a token the document's examples name, and a lifetime of its own. */
+  launch(em: EntityManager, operatorId: string, input: LaunchInput, idempotencyKey?: string, fixed?: { token: string; ttlSeconds: number }): Promise<{ status: number; body: SessionView }>;
   verify(em: EntityManager, operatorId: string, token: string): Promise<SessionView>;
   revoke(em: EntityManager, operatorId: string, token: string): Promise<SessionView>;
 }
@@ -71,7 +72,7 @@ export interface SessionsService {
 export function createSessionsService(deps: { db: Db; keyring: SecretsKeyring; sessionTtlSeconds: number; eventsCommitted: () => void }): SessionsService {
   const { db } = deps;
 
-  async function launch(em: EntityManager, operatorId: string, input: LaunchInput, idempotencyKey?: string) {
+  async function launch(em: EntityManager, operatorId: string, input: LaunchInput, idempotencyKey?: string, fixed?: { token: string; ttlSeconds: number }) {
     if (await isJurisdictionBlocked(em, operatorId, input.jurisdiction)) {
       await appendAudit(db, [
         {
@@ -102,7 +103,7 @@ export function createSessionsService(deps: { db: Db; keyring: SecretsKeyring; s
       await ensureActiveSeedPair(client, deps.keyring, operatorId, input.playerId, input.clientSeed);
       const fairness = await activeSeedCommitment(tx, operatorId, input.playerId);
       if (!fairness) throw new Error(`session launch: player ${input.playerId} has no active seed pair after ensureActiveSeedPair`);
-      const token = randomUUID();
+      const token = fixed?.token ?? randomUUID();
       const createdAt = new Date();
       const launchedSession: SessionFields = {
         token,
@@ -111,7 +112,7 @@ export function createSessionsService(deps: { db: Db; keyring: SecretsKeyring; s
         jurisdiction: input.jurisdiction,
         status: 'active',
         createdAt,
-        expiresAt: new Date(createdAt.getTime() + deps.sessionTtlSeconds * 1_000),
+        expiresAt: new Date(createdAt.getTime() + (fixed?.ttlSeconds ?? deps.sessionTtlSeconds) * 1_000),
         revokedAt: null,
       };
       await insertSession(tx, { ...launchedSession, operatorId });

@@ -1,0 +1,36 @@
+import { env } from '../config/env.ts';
+import type { Services } from '../services.ts';
+import { DEMO_OPERATORS } from '../modules/operators/demo-operators.ts';
+import { findSessionStandingOf } from '../modules/sessions/service.ts';
+import { DEMO_BET_IDEMPOTENCY_KEY, DEMO_BET_REQUEST, DEMO_IDS, DEMO_PLAYER } from './demo-ids.ts';
+
+// DEMO ONLY — what `npm start` (scripts/start-cluster.ts) seeds after the demo operators,
+// so the document's examples name records that exist: player-7's session and a spare
+// one, and a bet on the session with its round. They are written by the product's own
+// services (the wallet mock is debited, the audit trail and events are written), only
+// with ids fixed in src/demo/demo-ids.ts. Seeding again finds them and adds nothing.
+
+const [ALPHA] = DEMO_OPERATORS;
+
+// Long enough that a demo database kept for months still has them active: "Try it out"
+// with the example token must not turn into 403 SESSION_EXPIRED after the usual 4 hours.
+const DEMO_SESSION_TTL_SECONDS = 365 * 24 * 3600;
+
+/** Seeds the demo records (idempotent). The wallet (`WALLET_URL`) must answer: the demo bet is debited. */
+export async function seedDemoData(services: Services): Promise<void> {
+  if (env.NODE_ENV === 'production') throw new Error('demo data: refusing to seed with NODE_ENV=production');
+  const operator = await services.operators.authenticate(ALPHA.apiKey);
+  if (!operator) throw new Error('demo data: seed the demo operators first');
+  const em = services.orm.em.fork();
+  for (const token of [DEMO_IDS.sessionToken, DEMO_IDS.spareSessionToken]) {
+    if (await findSessionStandingOf(em, operator.id, token)) continue;
+    await services.sessions.launch(em.fork(), operator.id, { playerId: DEMO_PLAYER, currency: 'EUR', jurisdiction: 'MT' }, undefined, {
+      token,
+      ttlSeconds: DEMO_SESSION_TTL_SECONDS,
+    });
+  }
+  // A second time, the Idempotency-Key finds the bet placed the first time.
+  await services.bets.place(operator.id, operator.games, DEMO_BET_REQUEST, DEMO_BET_IDEMPOTENCY_KEY, { betId: DEMO_IDS.betId, roundId: DEMO_IDS.roundId });
+  // Its settlement may go on after the answer (202); let it finish here.
+  await services.bets.drain();
+}
