@@ -122,11 +122,10 @@ test('a pending delivery whose job was lost is swept and delivered: signed, with
   const event = await insertEvent(operator.id);
   const deliveryId = randomUUID();
   // As if the node died between the relay's commit and the enqueue: no job, attempt overdue.
-  await db.query("INSERT INTO webhook_deliveries (id, operator_id, event_id, next_attempt_at) VALUES ($1, $2, $3, now() - interval '1 second')", [
-    deliveryId,
-    operator.id,
-    event.id,
-  ]);
+  await db.query(
+    "INSERT INTO webhook_deliveries (id, operator_id, event_id, event_occurred_at, next_attempt_at) VALUES ($1, $2, $3, $4, now() - interval '1 second')",
+    [deliveryId, operator.id, event.id, event.occurredAt],
+  );
 
   const [got] = await receiver.waitFor(() => receiver.acceptedFor(event.id).length > 0).then(() => receiver.acceptedFor(event.id));
   t.is(got!.headers['content-type'], 'application/json');

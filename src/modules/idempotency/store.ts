@@ -28,7 +28,7 @@ const KEY_LOCK_CLASS = 7_346_205;
  * keys with the same hash only wait on each other.
  */
 export async function insertIdempotencyClaim(db: Queryable, id: IdempotencyKeyId, requestHash: string): Promise<boolean> {
-  await db.query('SELECT pg_advisory_xact_lock($1, hashtext($2 || chr(0) || $3 || chr(0) || $4))', [KEY_LOCK_CLASS, id.operatorId, id.scope, id.key]);
+  await db.query("SELECT pg_advisory_xact_lock($1, hashtext($2 || ':' || $3 || ':' || $4))", [KEY_LOCK_CLASS, id.operatorId, id.scope, id.key]);
   const inserted = await db.query(
     `INSERT INTO idempotency_records (operator_id, scope, key, request_hash, response_status, response_body)
      SELECT $1, $2, $3, $4, 0, '{}'
