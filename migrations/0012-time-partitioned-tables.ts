@@ -33,9 +33,9 @@ import { Migration } from '@mikro-orm/migrations';
  *   The attempt statements address a delivery by id alone (the queued job carries only
  *   the id), so `webhook_deliveries_id` indexes it; it goes when the jobs carry the operator.
  * - idempotency_records: PRIMARY KEY (operator_id, scope, key, created_at) no longer keeps a
- *   key once per operator and scope across weeks; the claim takes a transaction advisory
- *   lock on the key before it looks (src/modules/idempotency/store.ts), which serialises
- *   two claims of one key as the primary key's insert did.
+ *   key once per operator and scope across weeks. A claim (`rgs_claim_idempotency_key`,
+ *   below) takes a transaction advisory lock on the key before it looks, which serialises
+ *   two claims of one key as the primary key's insert did, in one round trip as before.
  *
  * Rows. Each table is renamed, a partitioned one created in its place with partitions for
  * every week (month) that holds a row and for the next ones, every row copied (identity
@@ -200,6 +200,21 @@ BEGIN
   END LOOP;
 END $$;
 
+-- Claims an idempotency key in the caller's transaction: true if this call inserted its row
+-- (no answer yet, status 0), false if the key has one. The lock waits for a concurrent claim
+-- of the same key to end; the look is a statement after it, so in READ COMMITTED it sees
+-- that claim's commit. Keys whose hashes collide only wait on each other. A function so
+-- that the lock and the look are one round trip (the nodes' own role runs it: INVOKER).
+CREATE FUNCTION rgs_claim_idempotency_key(p_operator_id uuid, p_scope text, p_key text, p_request_hash text) RETURNS boolean
+LANGUAGE plpgsql VOLATILE SET search_path = public AS $$
+BEGIN
+  PERFORM pg_advisory_xact_lock(7346205, hashtext(p_operator_id::text || ':' || p_scope || ':' || p_key));
+  INSERT INTO idempotency_records (operator_id, scope, key, request_hash, response_status, response_body)
+    SELECT p_operator_id, p_scope, p_key, p_request_hash, 0, '{}'
+     WHERE NOT EXISTS (SELECT 1 FROM idempotency_records r WHERE r.operator_id = p_operator_id AND r.scope = p_scope AND r.key = p_key);
+  RETURN FOUND;
+END $$;
+
 -- ——— events ———
 
 DROP VIEW unrelayed_events;
@@ -347,6 +362,7 @@ CREATE TABLE webhook_deliveries_0012 AS SELECT * FROM webhook_deliveries;
 CREATE TABLE idempotency_records_0012 AS SELECT * FROM idempotency_records;
 CREATE TABLE audit_log_0012 AS SELECT * FROM audit_log;
 DROP TABLE webhook_deliveries, events, idempotency_records, audit_log;
+DROP FUNCTION rgs_claim_idempotency_key(uuid, text, text, text);
 DROP FUNCTION rgs_maintain_partitions(integer, integer);
 DROP FUNCTION rgs_create_partition(text, timestamptz);
 DROP FUNCTION rgs_partition_column(text);
