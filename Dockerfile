@@ -19,7 +19,7 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY machines ./machines
 COPY migrations ./migrations
-COPY scripts/migrate.ts scripts/reencrypt-secrets.ts ./scripts/
+COPY scripts/migrate.ts scripts/reencrypt-secrets.ts scripts/audit-archive.ts ./scripts/
 COPY walletmock ./walletmock
 COPY queues ./queues
 COPY bull-board ./bull-board

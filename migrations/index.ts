@@ -9,6 +9,7 @@ import { SecretsSealedAtRest0007 } from './0007-secrets-sealed-at-rest.ts';
 import { BetTransitions0008 } from './0008-bet-transitions.ts';
 import { OperatorsVersion0010 } from './0010-operators-version.ts';
 import { OperatorGames0011 } from './0011-operator-games.ts';
+import { TimePartitionedTables0012 } from './0012-time-partitioned-tables.ts';
 import { OperatorLedKeys0013 } from './0013-operator-led-keys.ts';
 
 /** Every migration in order. Listed explicitly so the runner needs no file globbing. */
@@ -23,5 +24,6 @@ export const migrationsList: MigrationObject[] = [
   { name: '0008-bet-transitions', class: BetTransitions0008 },
   { name: '0010-operators-version', class: OperatorsVersion0010 },
   { name: '0011-operator-games', class: OperatorGames0011 },
+  { name: '0012-time-partitioned-tables', class: TimePartitionedTables0012 },
   { name: '0013-operator-led-keys', class: OperatorLedKeys0013 },
 ];

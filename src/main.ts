@@ -17,6 +17,7 @@ import { rollbackProcessor } from '../queues/processors/rollback.ts';
 import { webhookProcessor } from '../queues/processors/webhook.ts';
 import { startSweeper } from './modules/bets/sweeper.ts';
 import { startWebhookSweeper } from './modules/webhooks/sweeper.ts';
+import { startPartitionUpkeep } from './modules/partitions/upkeep.ts';
 import { createQueueBoard } from '../bull-board/board.ts';
 import { flushTelemetry } from './telemetry/flush.ts';
 import { answerClientErrors } from './http/client-errors.ts';
@@ -140,6 +141,7 @@ const sweeper = workers ? startSweeper({ db: services.db, enqueuer: services.enq
 const webhookSweeper = workers
   ? startWebhookSweeper({ db: services.db, enqueuer: services.enqueuer, logger, intervalMs: env.SWEEP_INTERVAL_MS })
   : undefined;
+const partitionUpkeep = workers ? startPartitionUpkeep({ db: services.db, logger, retentionDays: env.RETENTION_DAYS }) : undefined;
 if (!servers.length) logger.info({ roles: env.RGS_ROLES }, 'rgs node started without HTTP');
 
 /** Whether `promise` settled within `ms`. */
@@ -193,6 +195,7 @@ async function shutdown(signal: string): Promise<void> {
   deadline.unref();
   sweeper?.stop();
   webhookSweeper?.stop();
+  partitionUpkeep?.stop();
   // HTTP and the queue workers drain side by side (worker.close() waits for running jobs,
   // each bounded by the wallet timeout). HTTP gets two thirds of the deadline; the rest is
   // for in-process settlements and closing connections. SPEC §2, §10.6.

@@ -63,7 +63,7 @@ test('built with npm run build, the migrate job, wallet mock and node (telemetry
   t.is(build.code, 0, build.output);
 
   const emitted = readdirSync(dist, { recursive: true, encoding: 'utf8' }).map((file) => file.split(path.sep).join('/'));
-  for (const entry of ['src/main.js', 'src/telemetry/register.js', 'walletmock/main.js', 'scripts/migrate.js', 'scripts/reencrypt-secrets.js', 'bull-board/main.js']) {
+  for (const entry of ['src/main.js', 'src/telemetry/register.js', 'walletmock/main.js', 'scripts/migrate.js', 'scripts/reencrypt-secrets.js', 'scripts/audit-archive.js', 'bull-board/main.js']) {
     t.true(emitted.includes(entry), `dist/${entry} is emitted`);
   }
   t.deepEqual(

@@ -34,6 +34,16 @@ test('Redis is REDIS_URL (default 127.0.0.1:6379) or REDIS_CLUSTER_NODES, never 
   t.throws(() => parseEnv({ REDIS_CLUSTER_NODES: ' , ' }), { message: /REDIS_CLUSTER_NODES/ });
 });
 
+test('RETENTION_DAYS defaults to 30 and is refused below the stream retention (SPEC §7)', (t) => {
+  t.is(parseEnv({}).RETENTION_DAYS, 30);
+  t.is(parseEnv({ RETENTION_DAYS: '2', STREAM_RETENTION_MS: String(2 * 86_400_000) }).RETENTION_DAYS, 2);
+  const error = t.throws(() => parseEnv({ RETENTION_DAYS: '1', STREAM_RETENTION_MS: String(2 * 86_400_000) }), { instanceOf: InvalidEnvironmentError });
+  t.deepEqual(error?.variables, ['RETENTION_DAYS']);
+  t.regex(error?.message ?? '', /RETENTION_DAYS: must keep events at least as long as the streams do \(STREAM_RETENTION_MS = 172800000 ms/);
+  t.throws(() => parseEnv({ RETENTION_DAYS: '0' }), { message: /RETENTION_DAYS/ });
+  t.throws(() => parseEnv({ RETENTION_DAYS: 'a month' }), { message: /RETENTION_DAYS/ });
+});
+
 test('every bad value is named in the error', (t) => {
   const error = t.throws(() =>
     parseEnv({ PORT: 'eighty', DATABASE_URL: 'not a url', LOG_LEVEL: 'loud', ADMIN_TOKEN: 'short', REDIS_PREFIX: 'has space' }),

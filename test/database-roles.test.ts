@@ -73,6 +73,13 @@ test('as the application role, audit_log takes INSERT and SELECT and refuses UPD
   ]) {
     await t.throwsAsync(app.query(sql), { code: '42501', message: /permission denied|must be owner/ }, sql);
   }
+  // Nor through its partitions (migration 0012): the role holds no grant on them.
+  const partition = (await owner.query('SELECT tableoid::regclass::text AS name FROM audit_log')).rows[0].name as string;
+  t.regex(partition, /^audit_log_p\d{6}$/, 'the row sits in its month');
+  for (const sql of [`UPDATE ${partition} SET action = 'tampered'`, `DELETE FROM ${partition}`, `TRUNCATE ${partition}`, 'DELETE FROM audit_log_default']) {
+    await t.throwsAsync(app.query(sql), { code: '42501', message: /permission denied|must be owner/ }, sql);
+  }
+  await t.throwsAsync(owner.query(`TRUNCATE ${partition}`), { message: /append-only/ }, 'a partition refuses TRUNCATE even to the owner');
   t.is((await owner.query('SELECT count(*)::int AS n FROM audit_log')).rows[0].n, 1, 'the row is still there, unchanged');
   t.is((await owner.query('SELECT action FROM audit_log')).rows[0].action, 'test.appended');
 
@@ -82,7 +89,9 @@ test('as the application role, audit_log takes INSERT and SELECT and refuses UPD
 });
 
 /** What src/shared/app-role.ts grants, restated: a change there must change this too. */
-function expectedPrivileges(relation: { name: string; kind: string }): string[] {
+function expectedPrivileges(relation: { name: string; kind: string; partition: boolean }): string[] {
+  // Reached through its partitioned table only, whose grants are the ones checked.
+  if (relation.partition) return [];
   if ((OWNER_ONLY_TABLES as readonly string[]).includes(relation.name)) return [];
   // A write through a view is checked against the view's owner: views are read-only.
   if (relation.kind === 'v' || relation.kind === 'm') return ['SELECT'];
@@ -100,8 +109,8 @@ test('the application role owns nothing and holds only DML: no TRUNCATE, REFEREN
   );
   t.deepEqual(attributes, [{ rolsuper: false, rolcreatedb: false, rolcreaterole: false, rolreplication: false, rolbypassrls: false, rolcanlogin: true }]);
 
-  const { rows } = await owner.query<{ name: string; kind: string; privileges: string[]; owned: boolean }>(
-    `SELECT c.relname AS name, c.relkind::text AS kind, pg_has_role($1, c.relowner, 'MEMBER') AS owned,
+  const { rows } = await owner.query<{ name: string; kind: string; privileges: string[]; owned: boolean; partition: boolean }>(
+    `SELECT c.relname AS name, c.relkind::text AS kind, pg_has_role($1, c.relowner, 'MEMBER') AS owned, c.relispartition AS partition,
             array(SELECT p FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER']) p
                    WHERE has_table_privilege($1, c.oid, p)) AS privileges
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -114,6 +123,7 @@ test('the application role owns nothing and holds only DML: no TRUNCATE, REFEREN
     t.deepEqual(relation.privileges, expectedPrivileges(relation), relation.name);
   }
   t.deepEqual(rows.find((relation) => relation.name === 'audit_log')?.privileges, ['SELECT', 'INSERT']);
+  t.true(rows.some((relation) => relation.partition && relation.name.startsWith('audit_log_p')), 'audit_log has partitions, and the role holds nothing on them');
 
   const app = await connect(t, appUrl(database.url));
   for (const sql of ['TRUNCATE bets', 'CREATE TABLE scratch (id int)', 'ALTER TABLE bets ADD COLUMN extra int', 'DROP TABLE sessions', 'SELECT * FROM mikro_orm_migrations']) {

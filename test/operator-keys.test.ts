@@ -28,8 +28,6 @@ const CROSS_OPERATOR: { why: string; matches: (sql: string) => boolean }[] = [
   { why: 'the bet sweeper: bets whose next wallet step is overdue, of every operator', matches: (sql) => sql === OVERDUE },
   { why: 'the event relay: committed events not relayed yet, in commit order', matches: (sql) => /\bunrelayed_events\b/.test(sql) },
   { why: 'the webhook sweeper: deliveries due again', matches: (sql) => /FROM webhook_deliveries\s+WHERE status = 'pending'\s+AND next_attempt_at < now\(\)/.test(sql) },
-  // Not cross-operator, but keyed by event_id alone until 0012 gives webhook_deliveries an operator-led unique key.
-  { why: 'webhook deliveries of relayed events: ON CONFLICT (event_id)', matches: (sql) => /INSERT INTO webhook_deliveries[\s\S]*ON CONFLICT \(event_id\)/.test(sql) },
   { why: 'resealing seeds under a new key (SECRETS_KEY rotation): a maintenance pass over every pair', matches: (sql) => /FROM seed_pairs\s+WHERE \(active OR revealed_at IS NULL\)/.test(sql) },
 ];
 

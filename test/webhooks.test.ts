@@ -64,27 +64,30 @@ async function setup(options: { secret?: string | null } = {}) {
 async function insertEvent(operatorId: string, type = 'bet.placed') {
   const id = randomUUID();
   const data = { betId: randomUUID(), playerId: 'player-1', amount: 1_000 };
+  // Milliseconds, as a Date keeps them: the delivery names its event by (operator, id, time).
+  const occurredAt = new Date();
   await db.query(
-    `WITH e AS (INSERT INTO events (id, operator_id, type, player_id, data, txid) VALUES ($1, $2, $3, 'player-1', $4, '1') RETURNING seq)
+    `WITH e AS (INSERT INTO events (id, operator_id, type, player_id, data, txid, occurred_at) VALUES ($1, $2, $3, 'player-1', $4, '1', $5) RETURNING seq)
      UPDATE event_relay_cursor c SET txid = '1', seq = e.seq FROM e WHERE (c.txid, c.seq) < ('1'::xid8, e.seq)`,
     [
     id,
     operatorId,
     type,
     JSON.stringify(data),
+    occurredAt,
   ]);
-  return { id, data };
+  return { id, data, occurredAt };
 }
 
 /** The relay's path from the test process: deliveries created in a transaction, enqueued after commit. */
-async function createAndEnqueue(events: { id: string; operatorId: string }[]): Promise<string[]> {
+async function createAndEnqueue(events: { id: string; operatorId: string; occurredAt: Date }[]): Promise<string[]> {
   const ids = (await createDeliveries(db, events.map(relayed))).map((delivery) => delivery.id);
   await enqueueDeliveries(enqueuer, ids, { warn: () => undefined });
   return ids;
 }
 
 /** An event as the relay hands it to `createDeliveries` (the JSON is not read there). */
-function relayed(event: { id: string; operatorId: string }) {
+function relayed(event: { id: string; operatorId: string; occurredAt: Date }) {
   return { ...event, json: JSON.stringify({ id: event.id, operatorId: event.operatorId }) };
 }
 
@@ -119,11 +122,10 @@ test('a pending delivery whose job was lost is swept and delivered: signed, with
   const event = await insertEvent(operator.id);
   const deliveryId = randomUUID();
   // As if the node died between the relay's commit and the enqueue: no job, attempt overdue.
-  await db.query("INSERT INTO webhook_deliveries (id, operator_id, event_id, next_attempt_at) VALUES ($1, $2, $3, now() - interval '1 second')", [
-    deliveryId,
-    operator.id,
-    event.id,
-  ]);
+  await db.query(
+    "INSERT INTO webhook_deliveries (id, operator_id, event_id, event_occurred_at, next_attempt_at) VALUES ($1, $2, $3, $4, now() - interval '1 second')",
+    [deliveryId, operator.id, event.id, event.occurredAt],
+  );
 
   const [got] = await receiver.waitFor(() => receiver.acceptedFor(event.id).length > 0).then(() => receiver.acceptedFor(event.id));
   t.is(got!.headers['content-type'], 'application/json');
@@ -163,7 +165,7 @@ test('a receiver failing the first attempts gets the event, signed, once it reco
   const { receiver, operator, other } = await setup();
   receiver.failFirst(MAX_ATTEMPTS - 1);
   const event = await insertEvent(operator.id, 'bet.won');
-  const [deliveryId] = await createAndEnqueue([{ id: event.id, operatorId: operator.id }]);
+  const [deliveryId] = await createAndEnqueue([{ id: event.id, operatorId: operator.id, occurredAt: event.occurredAt }]);
   t.truthy(deliveryId);
 
   const delivered = await waitForDelivery(other, deliveryId!, 'delivered');
@@ -177,7 +179,7 @@ test('a receiver that never recovers: failed after WEBHOOK_MAX_ATTEMPTS, listed 
   const { receiver, operator, client, other } = await setup();
   receiver.alwaysFail(true);
   const event = await insertEvent(operator.id, 'bet.lost');
-  const [deliveryId] = await createAndEnqueue([{ id: event.id, operatorId: operator.id }]);
+  const [deliveryId] = await createAndEnqueue([{ id: event.id, operatorId: operator.id, occurredAt: event.occurredAt }]);
 
   const failed = await waitForDelivery(client, deliveryId!, 'failed');
   t.like(failed, { status: 'failed', attempts: MAX_ATTEMPTS, lastStatusCode: 500, lastError: 'receiver answered 500', nextAttemptAt: null, deliveredAt: null });
@@ -203,7 +205,7 @@ test('a receiver slower than WEBHOOK_TIMEOUT_MS counts as a failed attempt', asy
   const { receiver, operator, client } = await setup();
   receiver.setDelayMs(2_500);
   const event = await insertEvent(operator.id);
-  const [deliveryId] = await createAndEnqueue([{ id: event.id, operatorId: operator.id }]);
+  const [deliveryId] = await createAndEnqueue([{ id: event.id, operatorId: operator.id, occurredAt: event.occurredAt }]);
   const failed = await waitForDelivery(client, deliveryId!, 'failed');
   t.like(failed, { attempts: MAX_ATTEMPTS, lastStatusCode: null });
   t.regex(failed.lastError, /timed out/);
@@ -212,7 +214,7 @@ test('a receiver slower than WEBHOOK_TIMEOUT_MS counts as a failed attempt', asy
 test('an operator with a webhook URL but no secret gets unsigned webhooks, and each node warns once', async (t) => {
   const { receiver, operator } = await setup({ secret: null });
   const events = [await insertEvent(operator.id), await insertEvent(operator.id)];
-  await createAndEnqueue(events.map((event) => ({ id: event.id, operatorId: operator.id })));
+  await createAndEnqueue(events.map((event) => ({ id: event.id, operatorId: operator.id, occurredAt: event.occurredAt })));
   await receiver.waitFor(() => events.every((event) => receiver.acceptedFor(event.id).length > 0));
   t.true(receiver.received.every((request) => request.headers['x-rgs-signature'] === undefined));
   const warnings = cluster.nodes.map((node) => node.logs.filter((line) => line.includes('no webhook secret') && line.includes(operator.id)).length);
@@ -229,8 +231,8 @@ test('createDeliveries makes one delivery per event of operators with a webhook 
   const hooked = await insertEvent(withHook.operator.id);
   const unhooked = await insertEvent(without.id);
 
-  const hookedEvent = relayed({ id: hooked.id, operatorId: withHook.operator.id });
-  const created = await createDeliveries(db, [hookedEvent, relayed({ id: unhooked.id, operatorId: without.id })]);
+  const hookedEvent = relayed({ id: hooked.id, operatorId: withHook.operator.id, occurredAt: hooked.occurredAt });
+  const created = await createDeliveries(db, [hookedEvent, relayed({ id: unhooked.id, operatorId: without.id, occurredAt: unhooked.occurredAt })]);
   t.is(created.length, 1);
   t.deepEqual(created[0]?.event, hookedEvent, 'each delivery comes back with the event it sends');
   const rows = (await db.query('SELECT id, operator_id, event_id, status, attempts FROM webhook_deliveries WHERE event_id = ANY($1)', [[hooked.id, unhooked.id]])).rows;
@@ -248,9 +250,9 @@ test('deliveries are scoped to their operator and paginated newest first', async
     const id = randomUUID();
     ids.push(id);
     await db.query(
-      `INSERT INTO webhook_deliveries (id, operator_id, event_id, status, attempts, delivered_at, created_at)
-       VALUES ($1, $2, $3, 'delivered', 1, now(), now() - $4 * interval '1 second')`,
-      [id, a.operator.id, event.id, 10 - i],
+      `INSERT INTO webhook_deliveries (id, operator_id, event_id, event_occurred_at, status, attempts, delivered_at, created_at)
+       VALUES ($1, $2, $3, $5, 'delivered', 1, now(), now() - $4 * interval '1 second')`,
+      [id, a.operator.id, event.id, 10 - i, event.occurredAt],
     );
   }
   const first = await a.client.get('/webhooks/deliveries?limit=2');

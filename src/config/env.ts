@@ -72,6 +72,10 @@ const envObject = z.object({
   // whichever is more; a recovery pass relays committed events no node relayed yet.
   STREAM_MAX_LEN: z.coerce.number().int().min(10).max(10_000_000).default(100_000),
   STREAM_RETENTION_MS: z.coerce.number().int().min(1_000).max(30 * 24 * 3_600_000).default(24 * 3_600_000),
+  // Issue #21: events, webhook deliveries and idempotency records are dropped a week-long
+  // partition at a time once it ended this many days ago (never audit_log); see
+  // src/modules/partitions/upkeep.ts. At least the stream retention (checked below).
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(30),
   RELAY_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1_000),
   SSE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(15_000).default(15_000),
   SSE_RETRY_MS: z.coerce.number().int().min(100).max(5_000).default(3_000),
@@ -134,6 +138,10 @@ export const envSchema = envObject.superRefine(
     }
     if (env.REDIS_URL !== undefined && env.REDIS_CLUSTER_NODES !== undefined) {
       refuse('REDIS_CLUSTER_NODES', 'set REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a cluster), not both');
+    }
+    // SPEC §7: what Postgres keeps of the event log is never less than the streams keep.
+    if (env.RETENTION_DAYS * 86_400_000 < env.STREAM_RETENTION_MS) {
+      refuse('RETENTION_DAYS', `must keep events at least as long as the streams do (STREAM_RETENTION_MS = ${env.STREAM_RETENTION_MS} ms, SPEC §7)`);
     }
     if (env.PORT && env.ADMIN_PORT === env.PORT) refuse('ADMIN_PORT', 'must differ from PORT: the admin surface never shares the public port');
     if (env.NODE_ENV !== 'production') return;

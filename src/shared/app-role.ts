@@ -112,7 +112,7 @@ export async function ensureAppRole(ownerUrl: string, role: AppRole): Promise<vo
  * node never sees a table without its grants.
  *
  * Tables: SELECT, INSERT, UPDATE, DELETE (never TRUNCATE, REFERENCES or TRIGGER); the
- * append-only ones INSERT and SELECT; the owner-only ones nothing. Views: SELECT only, as
+ * append-only ones INSERT and SELECT; the owner-only ones and partitions nothing. Views: SELECT only, as
  * a write through a view is checked against the view's owner, not the caller. Sequences:
  * nothing, as identity columns need no grant to fill (a `serial` column would).
  */
@@ -121,8 +121,8 @@ export async function grantAppRole(client: pg.ClientBase, role: AppRole): Promis
   const list = (relations: string[]) => relations.map((relation) => client.escapeIdentifier(relation)).join(', ');
   await client.query('BEGIN');
   try {
-    const { rows: relations } = await client.query<{ name: string; kind: string; owned: boolean }>(
-      `SELECT c.relname AS name, c.relkind::text AS kind, pg_has_role($1, c.relowner, 'MEMBER') AS owned
+    const { rows: relations } = await client.query<{ name: string; kind: string; owned: boolean; partition: boolean }>(
+      `SELECT c.relname AS name, c.relkind::text AS kind, pg_has_role($1, c.relowner, 'MEMBER') AS owned, c.relispartition AS partition
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
         ORDER BY c.relname`,
@@ -131,7 +131,9 @@ export async function grantAppRole(client: pg.ClientBase, role: AppRole): Promis
     // A role that is (or is a member of) a relation's owner has the owner's rights: no grant limits it.
     const owned = relations.filter((relation) => relation.owned).map((relation) => relation.name);
     if (owned.length > 0) throw new Error(`APP_DB_ROLE ${role.name} owns (or is a member of the owner of) ${owned.join(', ')}; it must own nothing`);
-    const tables = relations.filter((relation) => ['r', 'p'].includes(relation.kind)).map((relation) => relation.name);
+    // Partitions get nothing: a statement on a partitioned table checks its grants alone, and
+    // a grant on a partition would let the nodes rewrite audit_log's rows through it.
+    const tables = relations.filter((relation) => ['r', 'p'].includes(relation.kind) && !relation.partition).map((relation) => relation.name);
     const appendOnly = tables.filter((table) => (APPEND_ONLY_TABLES as readonly string[]).includes(table));
     const writable = tables.filter((table) => !appendOnly.includes(table) && !(OWNER_ONLY_TABLES as readonly string[]).includes(table));
     const views = relations.filter((relation) => ['v', 'm'].includes(relation.kind)).map((relation) => relation.name);

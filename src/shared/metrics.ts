@@ -84,6 +84,20 @@ export const eventRelayLagSeconds = new Histogram({
   registers: [registry],
 });
 
+export const partitionsDroppedTotal = new Counter({
+  name: 'rgs_partitions_dropped_total',
+  help: 'Expired partitions of events, webhook_deliveries and idempotency_records dropped (issue #21)',
+  labelNames: ['table'] as const,
+  registers: [registry],
+});
+
+export const partitionsKeptTotal = new Counter({
+  name: 'rgs_partitions_kept_total',
+  help: 'Expired partitions an upkeep pass kept, by reason (unrelayed events, pending deliveries, ...), or partitions it could not create',
+  labelNames: ['table', 'reason'] as const,
+  registers: [registry],
+});
+
 export const rateLimitedTotal = new Counter({
   name: 'rgs_rate_limited_total',
   help: 'Requests refused with 429 RATE_LIMITED (SPEC §3)',

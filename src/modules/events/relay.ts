@@ -32,6 +32,8 @@ export function eventJson(row: { id: string; operator_id: string; type: string; 
 export interface RelayedEvent {
   id: string;
   operatorId: string;
+  /** The event's time: with operatorId and id, its key (events' partitions are by time). */
+  occurredAt: Date;
   json: string;
 }
 
@@ -100,7 +102,7 @@ export function startEventRelay<Created>(deps: {
       const byOperator = new Map<string, StreamEvent[]>();
       for (const row of rows) {
         const json = eventJson(row);
-        relayed.push({ id: row.id, operatorId: row.operator_id, json });
+        relayed.push({ id: row.id, operatorId: row.operator_id, occurredAt: row.occurred_at, json });
         const events = byOperator.get(row.operator_id) ?? [];
         events.push({ txid: row.txid, seq: String(row.seq), json });
         byOperator.set(row.operator_id, events);

@@ -10,7 +10,7 @@ export const idempotencyKeyReused = () =>
 /**
  * Claims an idempotency key inside the caller's transaction (SPEC §3). The claim and
  * the stored answer commit together with the work, so there is no "in progress" state to
- * recover after a crash: a concurrent duplicate on any node blocks on the primary key
+ * recover after a crash: a concurrent duplicate on any node blocks on the key's lock
  * until the first transaction ends, then replays its answer (or proceeds if it rolled back).
  */
 export async function claimIdempotencyKey(

@@ -17,15 +17,15 @@ export interface IdempotencyRow {
 
 /**
  * Inserts the key's row with no answer yet (status 0); false when the key already has one.
- * ON CONFLICT DO NOTHING waits on a concurrent uncommitted insert of the same key.
+ * idempotency_records is partitioned by time, so its primary key holds created_at and
+ * cannot refuse a second row for the key: rgs_claim_idempotency_key takes a transaction
+ * advisory lock on the key, then looks and inserts, in one round trip
+ * (migrations/0012-time-partitioned-tables.ts). A concurrent claim of the same key waits on
+ * the lock until the first transaction ends, as it waited on the primary key before.
  */
 export async function insertIdempotencyClaim(db: Queryable, id: IdempotencyKeyId, requestHash: string): Promise<boolean> {
-  const inserted = await db.query(
-    `INSERT INTO idempotency_records (operator_id, scope, key, request_hash, response_status, response_body)
-     VALUES ($1, $2, $3, $4, 0, '{}') ON CONFLICT DO NOTHING RETURNING 1`,
-    [id.operatorId, id.scope, id.key, requestHash],
-  );
-  return inserted.rowCount === 1;
+  const { rows } = await db.query<{ claimed: boolean }>('SELECT rgs_claim_idempotency_key($1, $2, $3, $4) AS claimed', [id.operatorId, id.scope, id.key, requestHash]);
+  return rows[0]?.claimed === true;
 }
 
 /** The key's stored request hash and answer. */

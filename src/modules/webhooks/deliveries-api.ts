@@ -23,7 +23,7 @@ export interface DeliveryView {
 const toView = (delivery: DeliveryRead): DeliveryView => ({
   id: delivery.id,
   eventId: delivery.eventId,
-  eventType: delivery.event.type,
+  eventType: delivery.eventType!,
   status: delivery.status,
   attempts: delivery.attempts,
   lastStatusCode: delivery.lastStatusCode,

@@ -28,7 +28,7 @@ export async function createDeliveries(client: Queryable, events: RelayedEvent[]
   if (events.length === 0) return [];
   // Postgres mints the delivery ids, and only for the events that get a delivery (their
   // operator has a webhook URL): the node sends only each event's id and operator.
-  const rows = await insertDeliveries(client, events.map((event) => event.id), events.map((event) => event.operatorId), ENQUEUE_GRACE_MS);
+  const rows = await insertDeliveries(client, events, ENQUEUE_GRACE_MS);
   const byId = new Map(events.map((event) => [event.id, event]));
   return rows.map((row) => ({ id: row.id, event: byId.get(row.event_id)! }));
 }

@@ -1,14 +1,15 @@
 import { EntitySchema, OptionalProps } from '@mikro-orm/core';
-import { EventEntity, type EventRecord } from '../events/entity.ts';
 
 export interface WebhookDelivery {
   /** Read-side views of columns written through eventId and created_at. */
-  [OptionalProps]?: 'event' | 'positionAt';
+  [OptionalProps]?: 'eventType' | 'positionAt';
   id: string;
   operatorId: string;
   eventId: string;
-  /** The event delivered (webhook_deliveries.event_id), for reads that show its type; written through `eventId`. */
-  event: EventRecord;
+  /** The event's time: with operatorId and eventId, the event's key, and the delivery's partition. */
+  eventOccurredAt: Date;
+  /** The delivered event's type, read by the event's key. Computed, and only when asked (`fields`). */
+  eventType?: string;
   status: 'pending' | 'delivered' | 'failed';
   attempts: number;
   lastStatusCode: number | null;
@@ -30,9 +31,14 @@ export const WebhookDeliveryEntity = new EntitySchema<WebhookDelivery>({
   properties: {
     id: { type: 'uuid', primary: true },
     operatorId: { type: 'uuid' },
-    eventId: { type: 'uuid', unique: true },
-    // The same column as a relation, for joins: not written (persist: false).
-    event: { kind: 'm:1', entity: () => EventEntity, fieldName: 'event_id', persist: false },
+    eventId: { type: 'uuid' },
+    eventOccurredAt: { type: 'Date' },
+    // A subquery by the event's full key, so Postgres looks in one events partition.
+    eventType: {
+      type: 'text',
+      lazy: true,
+      formula: (alias) => `(SELECT e.type FROM events e WHERE e.operator_id = ${alias}.operator_id AND e.id = ${alias}.event_id AND e.occurred_at = ${alias}.event_occurred_at)`,
+    },
     status: { type: 'text' },
     attempts: { type: 'integer' },
     lastStatusCode: { type: 'integer', nullable: true },

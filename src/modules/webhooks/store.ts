@@ -12,23 +12,28 @@ import { WebhookDeliveryEntity, type WebhookDelivery } from './entity.ts';
 // ——— created by the relay, in its transaction ———
 
 // One pending delivery per event of an operator that has a webhook URL. Operators without
-// one get no rows, so nothing piles up for them; the unique event_id makes a repeated relay
-// of the same event a no-op.
+// one get no rows, so nothing piles up for them; the unique event key makes a repeated relay
+// of the same event a no-op. A delivery carries its event's time: its partition and the
+// foreign key to the event (migrations/0012-time-partitioned-tables.ts).
 const INSERT_DELIVERIES = `
-  INSERT INTO webhook_deliveries (id, operator_id, event_id, next_attempt_at)
-  SELECT gen_random_uuid(), e.operator_id, e.event_id, now() + $3 * interval '1 millisecond'
-    FROM unnest($1::uuid[], $2::uuid[]) AS e(event_id, operator_id)
+  INSERT INTO webhook_deliveries (id, operator_id, event_id, event_occurred_at, next_attempt_at)
+  SELECT gen_random_uuid(), e.operator_id, e.event_id, e.occurred_at, now() + $4 * interval '1 millisecond'
+    FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) AS e(event_id, operator_id, occurred_at)
     JOIN operators o ON o.id = e.operator_id AND o.webhook_url IS NOT NULL
-  ON CONFLICT (event_id) DO NOTHING
+  ON CONFLICT (operator_id, event_id, event_occurred_at) DO NOTHING
   RETURNING id, event_id`;
 
 /** webhook_deliveries (⋈ operators): a pending delivery per event whose operator has a webhook URL; due after `graceMs`. */
-export async function insertDeliveries(client: Queryable, eventIds: string[], operatorIds: string[], graceMs: number): Promise<{ id: string; event_id: string }[]> {
+export async function insertDeliveries(
+  client: Queryable,
+  events: { id: string; operatorId: string; occurredAt: Date }[],
+  graceMs: number,
+): Promise<{ id: string; event_id: string }[]> {
   // Named: prepared once per connection instead of planned on every relay pass.
   const { rows } = await client.query<{ id: string; event_id: string }>({
     name: 'webhook-deliveries-insert',
     text: INSERT_DELIVERIES,
-    values: [eventIds, operatorIds, graceMs],
+    values: [events.map((event) => event.id), events.map((event) => event.operatorId), events.map((event) => event.occurredAt), graceMs],
   });
   return rows;
 }
@@ -47,9 +52,9 @@ const CLAIM = `
        SET next_attempt_at = now() + $3 * interval '1 millisecond', updated_at = now()
      WHERE id = $1 AND status = 'pending' AND attempts = $2
        AND (next_attempt_at IS NULL OR next_attempt_at <= now() + $4 * interval '1 millisecond')
-    RETURNING operator_id, event_id)
+    RETURNING operator_id, event_id, event_occurred_at)
   SELECT c.operator_id, e.id, e.type, e.data, e.occurred_at
-    FROM claimed c JOIN events e ON e.id = c.event_id`;
+    FROM claimed c JOIN events e ON e.operator_id = c.operator_id AND e.id = c.event_id AND e.occurred_at = c.event_occurred_at`;
 
 // A 2xx wins whatever round sent it: the receiver has the event.
 const RECORD_DELIVERED = `
@@ -139,13 +144,13 @@ export async function selectOverdueDeliveries(db: Queryable, limit: number): Pro
 }
 
 // ——— the operator's list and redelivery ———
-// Entity code: the delivery with its event's type (a read-only join of the events module's
-// table through WebhookDelivery.event), on the caller's EntityManager.
+// Entity code: the delivery with its event's type (a read-only subquery on the events
+// module's table by the event's key, WebhookDelivery.eventType), on the caller's EntityManager.
 
 const VIEW_FIELDS = [
   'id',
   'eventId',
-  'event.type',
+  'eventType',
   'status',
   'attempts',
   'lastStatusCode',
@@ -158,7 +163,7 @@ const VIEW_FIELDS = [
 
 /** webhook_deliveries ⋈ events: one delivery of the operator with its event's type, or null. */
 async function findDeliveryView(em: EntityManager, operatorId: string, deliveryId: string) {
-  return em.findOne(WebhookDeliveryEntity, { id: deliveryId, operatorId }, { fields: VIEW_FIELDS, strategy: 'joined' });
+  return em.findOne(WebhookDeliveryEntity, { id: deliveryId, operatorId }, { fields: VIEW_FIELDS });
 }
 
 /** A delivery as the operator's list shows it, with its page position (`created_at::text`). */
@@ -177,7 +182,7 @@ export async function selectDeliveries(
       ...(page.status !== null && { status: page.status }),
       ...(page.cursor !== null && { [raw((alias) => `(${alias}.created_at, ${alias}.id)`)]: { $lt: raw('(?::timestamptz, ?::uuid)', page.cursor) } }),
     },
-    { fields: VIEW_FIELDS, strategy: 'joined', orderBy: { createdAt: 'desc', id: 'desc' }, limit: page.limit },
+    { fields: VIEW_FIELDS, orderBy: { createdAt: 'desc', id: 'desc' }, limit: page.limit },
   );
   return deliveries as DeliveryRead[];
 }
