@@ -35,9 +35,10 @@ export interface CountsSample {
   tupDeleted: number;
   walletCalls: number;
   redis: Map<string, number>;
-  syscw: number;
-  syscr: number;
-  switches: number;
+  /** Per node, in the order of the target's pids. */
+  syscw: number[];
+  syscr: number[];
+  switches: number[];
 }
 
 export interface CountsDelta {
@@ -50,9 +51,9 @@ export interface CountsDelta {
   tupDeleted: number;
   walletCalls: number;
   redis: Map<string, number>;
-  syscw: number;
-  syscr: number;
-  switches: number;
+  syscw: number[];
+  syscr: number[];
+  switches: number[];
 }
 
 function procCounter(pid: number, file: 'io' | 'status', fields: string[]): number {
@@ -227,9 +228,9 @@ export function startCostCounter(target: BenchTarget): CostCounter {
         tupDeleted: Number(stats.tup_deleted),
         walletCalls,
         redis: monitor.sample(),
-        syscw: target.nodePids.reduce((sum, pid) => sum + procCounter(pid, 'io', ['syscw']), 0),
-        syscr: target.nodePids.reduce((sum, pid) => sum + procCounter(pid, 'io', ['syscr']), 0),
-        switches: target.nodePids.reduce((sum, pid) => sum + procCounter(pid, 'status', ['voluntary_ctxt_switches', 'nonvoluntary_ctxt_switches']), 0),
+        syscw: target.nodePids.map((pid) => procCounter(pid, 'io', ['syscw'])),
+        syscr: target.nodePids.map((pid) => procCounter(pid, 'io', ['syscr'])),
+        switches: target.nodePids.map((pid) => procCounter(pid, 'status', ['voluntary_ctxt_switches', 'nonvoluntary_ctxt_switches'])),
       };
     },
     delta(before, after) {
@@ -249,9 +250,9 @@ export function startCostCounter(target: BenchTarget): CostCounter {
         tupDeleted: after.tupDeleted - before.tupDeleted,
         walletCalls: after.walletCalls - before.walletCalls,
         redis,
-        syscw: after.syscw - before.syscw,
-        syscr: after.syscr - before.syscr,
-        switches: after.switches - before.switches,
+        syscw: after.syscw.map((count, index) => count - (before.syscw[index] ?? 0)),
+        syscr: after.syscr.map((count, index) => count - (before.syscr[index] ?? 0)),
+        switches: after.switches.map((count, index) => count - (before.switches[index] ?? 0)),
       };
     },
     settle: async () => {
@@ -261,6 +262,7 @@ export function startCostCounter(target: BenchTarget): CostCounter {
   };
 }
 
+const total = (counts: number[]) => counts.reduce((a, b) => a + b, 0);
 const sum = (counts: Map<string, number> | undefined) => (counts ? [...counts.values()].reduce((a, b) => a + b, 0) : undefined);
 
 /**
@@ -268,7 +270,7 @@ const sum = (counts: Map<string, number> | undefined) => (counts ? [...counts.va
  * counts less what idle timers did over the same seconds), with the biggest items of
  * statements and Redis commands listed below it.
  */
-export function countsReport(idle: CountsDelta | undefined, levels: { label: string; settled: number; counts: CountsDelta }[]): string[] {
+export function countsReport(nodeNames: string[], idle: CountsDelta | undefined, levels: { label: string; settled: number; counts: CountsDelta }[]): string[] {
   const columns = [
     ...(idle ? [{ name: 'idle, per s', counts: idle, per: idle.seconds, subtract: undefined as CountsDelta | undefined }] : []),
     ...levels.map((level) => ({ name: `${level.label}, per bet`, counts: level.counts, per: level.settled, subtract: idle })),
@@ -290,9 +292,14 @@ export function countsReport(idle: CountsDelta | undefined, levels: { label: str
     ['wallet calls', (counts) => counts.walletCalls],
     ['Redis commands (nodes)', (counts) => sum(new Map([...counts.redis].filter(([command]) => !command.startsWith('lua:'))))],
     ['Redis commands in scripts', (counts) => sum(new Map([...counts.redis].filter(([command]) => command.startsWith('lua:'))))],
-    ['node write syscalls', (counts) => counts.syscw],
-    ['node read syscalls', (counts) => counts.syscr],
-    ['node context switches', (counts) => counts.switches],
+    ['node write syscalls', (counts) => total(counts.syscw)],
+    ['node read syscalls', (counts) => total(counts.syscr)],
+    ['node context switches', (counts) => total(counts.switches)],
+    // Each node's share (BENCH_NODE_ROOTS compares two versions under one load); the load is split evenly.
+    ...nodeNames.flatMap((name, index): [string, (counts: CountsDelta) => number | undefined][] => [
+      [`  ${name} write syscalls`, (counts) => counts.syscw[index]],
+      [`  ${name} context switches`, (counts) => counts.switches[index]],
+    ]),
   ];
   const report = [
     '',
