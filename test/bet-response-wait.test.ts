@@ -7,8 +7,9 @@ import { launch, ledger, placeBet, setFaults } from './support/bets.ts';
 import type { RunningProcess } from './support/process.ts';
 
 // SPEC §3, issue #17 point 12: POST /bets waits for its bet's money to be decided on the
-// in-process result and, when another node decides it, on that node's announcement through
-// Redis, never by polling Postgres. Node A serves HTTP only, so every retry job runs on
+// in-process result and, when a retry job on another node decides it, on that node's
+// announcement through Redis, never by polling Postgres; only a repeat of a request still
+// running reads its bet again while it waits. Node A serves HTTP only, so every retry job runs on
 // node B. Timers that would add statements of their own (the relay's recovery pass, the
 // sweepers) are slowed down, so a statement count is the bet's own.
 
@@ -89,6 +90,26 @@ test.serial('a bet whose first debit is unknown and whose retry runs on another 
   t.is(await metric(nodeA, 'rgs_bet_response_waits_total{ended_by="not_in_time"}'), 0);
   const debits = (await ledger(cluster.wallet.url, 'announced')).filter((item) => item.kind === 'debit');
   t.is(debits.length, 1);
+});
+
+test.serial('a repeat sent to another node while the first request runs answers 201 once the first request decides the bet', async (t) => {
+  const operator = await createOperator(nodeA);
+  const session = await launch(operator.client(nodeA.url), 'repeated');
+  // The first request's debit takes a while: the repeat comes in meanwhile, on node B.
+  await setFaults(cluster.wallet.url, { debit: { latencyMs: 1_500 } });
+  t.teardown(() => setFaults(cluster.wallet.url, {}));
+  const waitsBefore = await metric(nodeB, 'rgs_bet_response_waits_total{ended_by="decided_elsewhere"}');
+  const key = 'repeat-on-another-node';
+  const first = placeBet(operator.client(nodeA.url), session, 1_000, { target: 50, direction: 'over' }, key);
+  await waitFor(async () => (await db.query("SELECT 1 FROM bets WHERE idempotency_key = $1", [key])).rowCount === 1);
+  const repeat = await placeBet(operator.client(nodeB.url), session, 1_000, { target: 50, direction: 'over' }, key);
+  const answer = await first;
+
+  t.is(answer.status, 201);
+  t.is(repeat.status, 201, 'the repeat waited for the decision made on node A, not for its deadline');
+  t.deepEqual(repeat.body, answer.body);
+  // Node A announced its own decision to itself only: node B found it by reading the bet again.
+  t.is((await metric(nodeB, 'rgs_bet_response_waits_total{ended_by="decided_elsewhere"}')) - waitsBefore, 1);
 });
 
 test.serial('bets whose every debit gets a 5xx at once cost a bounded number of statements each until they are rolled back', async (t) => {
