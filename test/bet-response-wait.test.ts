@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
+import { Redis } from 'ioredis';
 import { openDb, type Db } from '../src/shared/db.ts';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { adminUrlOf, createOperator } from './support/operators.ts';
 import { launch, ledger, placeBet, setFaults } from './support/bets.ts';
 import type { RunningProcess } from './support/process.ts';
+import { REDIS_URL } from './support/redis.ts';
 
 // SPEC §3, issue #17 point 12: POST /bets waits for its bet's money to be decided on the
 // in-process result and, when a retry job on another node decides it, on that node's
@@ -99,6 +101,12 @@ test.serial('a repeat sent to another node while the first request runs answers 
   await setFaults(cluster.wallet.url, { debit: { latencyMs: 1_500 } });
   t.teardown(() => setFaults(cluster.wallet.url, {}));
   const waitsBefore = await metric(nodeB, 'rgs_bet_response_waits_total{ended_by="decided_elsewhere"}');
+  // What node A publishes on the cluster's channel of decided bets meanwhile.
+  const listener = new Redis(REDIS_URL);
+  const published: string[] = [];
+  t.teardown(() => listener.disconnect());
+  await listener.subscribe(`${cluster.redisPrefix}bets:decided`);
+  listener.on('message', (_channel: string, message: string) => published.push(message));
   const key = 'repeat-on-another-node';
   const first = placeBet(operator.client(nodeA.url), session, 1_000, { target: 50, direction: 'over' }, key);
   await waitFor(async () => (await db.query("SELECT 1 FROM bets WHERE idempotency_key = $1", [key])).rowCount === 1);
@@ -110,6 +118,8 @@ test.serial('a repeat sent to another node while the first request runs answers 
   t.deepEqual(repeat.body, answer.body);
   // Node A announced its own decision to itself only: node B found it by reading the bet again.
   t.is((await metric(nodeB, 'rgs_bet_response_waits_total{ended_by="decided_elsewhere"}')) - waitsBefore, 1);
+  await listener.ping(); // a subscribed connection answers in order: anything published before is in
+  t.false(published.some((message) => message.split(',').includes(answer.body.id)), 'no PUBLISH for a bet its own request decided');
 });
 
 test.serial('bets whose every debit gets a 5xx at once cost a bounded number of statements each until they are rolled back', async (t) => {
