@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync, readFileSync, statSync } from 'node:fs';
 import net from 'node:net';
+import pg from 'pg';
 import type { BenchTarget } from './cluster.ts';
 import { REDIS_URL, withAdmin } from './cluster.ts';
 import { log, pause } from './config.ts';
@@ -34,6 +35,8 @@ export interface CountsSample {
   tupUpdated: number;
   tupDeleted: number;
   walletCalls: number;
+  /** Rows in bets: the levels' counts are per bet placed (a bet answered 202 or late costs the same). */
+  bets: number;
   redis: Map<string, number>;
   /** Per node, in the order of the target's pids. */
   syscw: number[];
@@ -50,6 +53,7 @@ export interface CountsDelta {
   tupUpdated: number;
   tupDeleted: number;
   walletCalls: number;
+  bets: number;
   redis: Map<string, number>;
   syscw: number[];
   syscr: number[];
@@ -194,6 +198,17 @@ export interface CostCounter {
   close(): void;
 }
 
+/** One statement on the product database as its owner (not logged: only the nodes' role is). */
+async function withProductDb<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
 /** For the bench's own cluster, whose nodes log their statements (cluster.ts) and name their Redis connections with its prefix. */
 export function startCostCounter(target: BenchTarget): CostCounter {
   const { databaseName, redisPrefix } = target;
@@ -216,6 +231,7 @@ export function startCostCounter(target: BenchTarget): CostCounter {
         );
         return rows[0]!;
       });
+      const bets = await withProductDb(target.databaseUrl!, async (client) => Number((await client.query<{ n: string }>('SELECT count(*) AS n FROM bets')).rows[0]!.n));
       const wallet = target.walletUrl ? ((await (await fetch(`${target.walletUrl}/__stats`)).json()) as Record<string, Record<string, number>>) : {};
       const walletCalls = Object.values(wallet).reduce((sum, outcomes) => sum + Object.values(outcomes).reduce((a, b) => a + b, 0), 0);
       return {
@@ -227,6 +243,7 @@ export function startCostCounter(target: BenchTarget): CostCounter {
         tupUpdated: Number(stats.tup_updated),
         tupDeleted: Number(stats.tup_deleted),
         walletCalls,
+        bets,
         redis: monitor.sample(),
         syscw: target.nodePids.map((pid) => procCounter(pid, 'io', ['syscw'])),
         syscr: target.nodePids.map((pid) => procCounter(pid, 'io', ['syscr'])),
@@ -249,6 +266,7 @@ export function startCostCounter(target: BenchTarget): CostCounter {
         tupUpdated: after.tupUpdated - before.tupUpdated,
         tupDeleted: after.tupDeleted - before.tupDeleted,
         walletCalls: after.walletCalls - before.walletCalls,
+        bets: after.bets - before.bets,
         redis,
         syscw: after.syscw.map((count, index) => count - (before.syscw[index] ?? 0)),
         syscr: after.syscr.map((count, index) => count - (before.syscr[index] ?? 0)),
@@ -270,10 +288,10 @@ const sum = (counts: Map<string, number> | undefined) => (counts ? [...counts.va
  * counts less what idle timers did over the same seconds), with the biggest items of
  * statements and Redis commands listed below it.
  */
-export function countsReport(nodeNames: string[], idle: CountsDelta | undefined, levels: { label: string; settled: number; counts: CountsDelta }[]): string[] {
+export function countsReport(nodeNames: string[], idle: CountsDelta | undefined, levels: { label: string; counts: CountsDelta }[]): string[] {
   const columns = [
     ...(idle ? [{ name: 'idle, per s', counts: idle, per: idle.seconds, subtract: undefined as CountsDelta | undefined }] : []),
-    ...levels.map((level) => ({ name: `${level.label}, per bet`, counts: level.counts, per: level.settled, subtract: idle })),
+    ...levels.map((level) => ({ name: `${level.label}, per bet (${level.counts.bets} bets)`, counts: level.counts, per: level.counts.bets, subtract: idle })),
   ];
   // What idle timers do over a level's seconds is not the bets' cost.
   const value = (pick: (counts: CountsDelta) => number | undefined, column: (typeof columns)[number]) => {
@@ -303,7 +321,7 @@ export function countsReport(nodeNames: string[], idle: CountsDelta | undefined,
   ];
   const report = [
     '',
-    `counts (BENCH_COUNTS=1): per second at idle, and per settled bet of each level less the idle rate over its ${columns.at(-1)?.counts.seconds.toFixed(0) ?? '?'} s (level + ${SETTLE_MS / 1000} s settling):`,
+    `counts (BENCH_COUNTS=1): per second at idle, and per bet placed in each level less the idle rate over its ${columns.at(-1)?.counts.seconds.toFixed(0) ?? '?'} s (level + ${SETTLE_MS / 1000} s settling):`,
     table(
       ['', ...columns.map((column) => column.name)],
       rows.map(([name, pick]) => [name, ...columns.map((column) => value(pick, column))]),

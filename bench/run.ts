@@ -175,7 +175,7 @@ async function main(): Promise<number> {
   // ---- report (stdout) ----
   const report = levelsReport({ runId, nodeUrls: target.nodeUrls, nodeNames, ceilings, ceilingTps, levels, pacedLevels, walletPid: target.wallet?.pid });
   if (pacedLevels.length) report.push(...openLoopReport(pacedLevels, ceilingTps));
-  if (counter) report.push(...countsReport(nodeNames, idleCounts, pacedLevels.flatMap((level) => (level.counts ? [{ label: level.label, settled: level.settled, counts: level.counts }] : []))));
+  if (counter) report.push(...countsReport(nodeNames, idleCounts, pacedLevels.flatMap((level) => (level.counts ? [{ label: level.label, counts: level.counts }] : []))));
   if (ssePhase) report.push(...sseReport(ssePhase));
   report.push('');
   report.push(dbLine);
