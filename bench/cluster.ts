@@ -6,6 +6,7 @@ import pg from 'pg';
 import { migrate } from '../src/shared/migrate.ts';
 import { appRoleOfEnvironment } from '../src/shared/app-role.ts';
 import { startBenchProcess, type BenchProcess } from './processes.ts';
+import { config } from './config.ts';
 import { freePort } from '../test/support/local-service.ts';
 
 // What the benchmark runs against: either a cluster of its own (a fresh database
@@ -13,7 +14,7 @@ import { freePort } from '../test/support/local-service.ts';
 // all on loopback), or one that is already running (BENCH_TARGET_URLS + BENCH_WALLET_URL).
 
 export const ADMIN_POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const REDIS_URL = process.env.BENCH_REDIS_URL ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface BenchTarget {
   /** Node base URLs the load is spread over. */
@@ -27,6 +28,8 @@ export interface BenchTarget {
   /** The product database, for verification and pg_stat_database (undefined: not known). */
   databaseUrl: string | undefined;
   databaseName: string | undefined;
+  /** The nodes' REDIS_PREFIX (undefined when targeting). */
+  redisPrefix: string | undefined;
   /** Processes the benchmark started (empty when targeting). */
   nodes: BenchProcess[];
   wallet: BenchProcess | undefined;
@@ -101,6 +104,7 @@ export function targetFromEnv(): BenchTarget | undefined {
     walletSecret: process.env.BENCH_WALLET_SECRET ?? process.env.WALLET_SECRET,
     databaseUrl,
     databaseName: databaseUrl ? decodeURIComponent(new URL(databaseUrl).pathname.slice(1)) : undefined,
+    redisPrefix: undefined,
     nodes: [],
     wallet: undefined,
     nodePids: pids,
@@ -188,8 +192,11 @@ export async function startOwnCluster(options: {
   await withAdmin((client) => client.query(`CREATE DATABASE ${databaseName}`));
   databaseCreated = true;
   // As the owner; the nodes derive the application role's URL from the same DATABASE_URL.
-  const applied = await migrate(databaseUrl, appRoleOfEnvironment({ ...process.env, APP_DB_PASSWORD: appDbPassword }));
+  const appRole = appRoleOfEnvironment({ ...process.env, APP_DB_PASSWORD: appDbPassword });
+  const applied = await migrate(databaseUrl, appRole);
   options.log(`postgres: created ${databaseName}, applied ${applied.length} migrations`);
+  // BENCH_COUNTS=1 counts the nodes' statements in the server log (costs.ts); from their first connection on.
+  if (config.counts) await withAdmin((client) => client.query(`ALTER ROLE "${appRole.name}" IN DATABASE ${databaseName} SET log_statement = 'all'`));
 
   const walletPromise = startBenchProcess({
     name: 'walletmock',
@@ -265,6 +272,7 @@ export async function startOwnCluster(options: {
     walletSecret,
     databaseUrl,
     databaseName,
+    redisPrefix,
     nodes,
     wallet,
     nodePids: nodes.map((node) => node.pid),

@@ -65,6 +65,8 @@ export const config = {
   sseSample: Math.floor(numberEnv('BENCH_SSE_SAMPLE', 200)),
   sseDurationS: numberEnv('BENCH_SSE_DURATION', 10),
   sseRate: numberEnv('BENCH_SSE_RATE', 50),
+  // Statements, commits, rows, wallet calls, Redis commands and syscalls per bet (costs.ts).
+  counts: process.env.BENCH_COUNTS === '1',
 };
 
 /** Names this run's operator, players, idempotency keys and (own cluster) database and Redis prefix. */

@@ -1,4 +1,5 @@
 import type { BenchTarget } from './cluster.ts';
+import type { CostCounter, CountsDelta } from './costs.ts';
 import { config, log, pause } from './config.ts';
 import { measureLevel, type Level } from './level.ts';
 import type { BenchOperator } from './operator-setup.ts';
@@ -9,7 +10,8 @@ import { fmt } from './table.ts';
 export const PACED_CONNECTIONS_PER_NODE = 256;
 
 /** `share`: the level's rate as a percentage of the run's best closed-loop rate (BENCH_RATE_SHARES); undefined for a BENCH_RATES level. */
-export type PacedLevel = Level & { ratePerS: number; share?: number };
+/** `counts`: with BENCH_COUNTS=1 (costs.ts). */
+export type PacedLevel = Level & { ratePerS: number; share?: number; counts?: CountsDelta };
 
 /**
  * After the closed-loop levels (and outside the profile window), a fixed offered rate each:
@@ -17,7 +19,7 @@ export type PacedLevel = Level & { ratePerS: number; share?: number };
  * BENCH_RATE_SHARES of the best closed-loop rate (25, 50, 75 %: the p99 at a load the
  * cluster has headroom for).
  */
-export async function runOpenLoopLevels(target: BenchTarget, operator: BenchOperator, tokens: string[], keyPrefix: string, bestRatePerS: number): Promise<PacedLevel[]> {
+export async function runOpenLoopLevels(target: BenchTarget, operator: BenchOperator, tokens: string[], keyPrefix: string, bestRatePerS: number, counter?: CostCounter): Promise<PacedLevel[]> {
   const planned = [
     ...config.rates.map((ratePerS) => ({ ratePerS, share: undefined })),
     // Whole bets/s, at least 1: the generator paces by the rate, and a label reads better.
@@ -27,6 +29,9 @@ export async function runOpenLoopLevels(target: BenchTarget, operator: BenchOper
   const pacedLevels: PacedLevel[] = [];
   for (const { ratePerS, share } of planned) {
     const label = share === undefined ? `${ratePerS}/s offered` : `${ratePerS}/s offered (${share} %)`;
+    // Counted from a settled state to a settled state (pg_stat_database's lag, costs.ts).
+    if (counter) await counter.settle();
+    const countsBefore = await counter?.sample();
     const measured = await measureLevel(target, label, () =>
       runPacedLevel({
         urls: target.nodeUrls,
@@ -38,7 +43,12 @@ export async function runOpenLoopLevels(target: BenchTarget, operator: BenchOper
         connectionsPerUrl: PACED_CONNECTIONS_PER_NODE,
       }),
     );
-    const level = { ...measured, ratePerS, share };
+    let counts: CountsDelta | undefined;
+    if (counter && countsBefore) {
+      await counter.settle();
+      counts = counter.delta(countsBefore, await counter.sample());
+    }
+    const level = { ...measured, ratePerS, share, counts };
     pacedLevels.push(level);
     const { result } = level;
     log(

@@ -7,6 +7,7 @@ import { startOwnCluster, targetFromEnv, type BenchTarget } from './cluster.ts';
 import { config, log, pause, runId, secondsSinceStart, type Failures } from './config.ts';
 import { profileReport, summariseRunProfiles } from './cpu-profiles.ts';
 import { measureIdleCost } from './idle-phase.ts';
+import { countsReport, startCostCounter, type CostCounter, type CountsDelta } from './costs.ts';
 import { checkLedger } from './ledger-checks.ts';
 import { runLevel } from './load.ts';
 import { runOpenLoopLevels } from './open-loop-levels.ts';
@@ -37,6 +38,8 @@ import { drainWebhooks } from './webhooks-phase.ts';
 // Open-loop levels follow the closed-loop ones (bench/paced.ts): BENCH_RATES=<bets/s>,… (100)
 // and BENCH_RATE_SHARES=<% of the best closed-loop rate>,… (25,50,75); empty: none.
 // BENCH_WEBHOOKS=1 gives the operator a webhook receiver (bench/webhook-receiver.ts).
+// BENCH_COUNTS=1 counts statements, commits, rows, wallet calls, Redis commands and syscalls
+// per bet of each open-loop level and per second at idle (bench/costs.ts; BENCH_PG_LOG).
 
 let teardown: BenchTarget['teardown'] | undefined;
 let tornDown: Promise<string[]> | undefined;
@@ -115,7 +118,15 @@ async function main(): Promise<number> {
   const tokens = await launchSessions(target, operator.apiKey, playerPrefix);
   log(`operator ${operator.id}: ${tokens.length} sessions launched in ${((Date.now() - launchStart) / 1000).toFixed(1)} s`);
 
+  const counter: CostCounter | undefined = config.counts ? startCostCounter(target) : undefined;
   const idleLine = await measureIdleCost(target);
+  let idleCounts: CountsDelta | undefined;
+  if (counter) {
+    // After the idle phase pg_stat_database is up to date; what idle timers do over one settling period.
+    const idleBefore = await counter.sample();
+    await counter.settle();
+    idleCounts = counter.delta(idleBefore, await counter.sample());
+  }
 
   const productDb = await openProductDb(target.databaseUrl);
   const before = target.databaseName ? await dbStats(target.databaseName) : undefined;
@@ -128,7 +139,8 @@ async function main(): Promise<number> {
   await pause(1_000);
 
   const { levels, loadStart, loadEnd, nodesCpuMs } = await runClosedLoopLevels(target, operator, tokens, keyPrefix);
-  const pacedLevels = await runOpenLoopLevels(target, operator, tokens, keyPrefix, bestLevel(levels).settledPerS);
+  const pacedLevels = await runOpenLoopLevels(target, operator, tokens, keyPrefix, bestLevel(levels).settledPerS, counter);
+  counter?.close();
   let ssePhase: SsePhase | undefined;
   if (config.sse && config.sseShapes.length) {
     ssePhase = await runSsePhase({ target, targeted: targeted !== undefined, nodeNames, operator, tokens, playerPrefix, keyPrefix, productDb, failures });
@@ -163,6 +175,7 @@ async function main(): Promise<number> {
   // ---- report (stdout) ----
   const report = levelsReport({ runId, nodeUrls: target.nodeUrls, nodeNames, ceilings, ceilingTps, levels, pacedLevels, walletPid: target.wallet?.pid });
   if (pacedLevels.length) report.push(...openLoopReport(pacedLevels, ceilingTps));
+  if (counter) report.push(...countsReport(nodeNames, idleCounts, pacedLevels.flatMap((level) => (level.counts ? [{ label: level.label, counts: level.counts }] : []))));
   if (ssePhase) report.push(...sseReport(ssePhase));
   report.push('');
   report.push(dbLine);

@@ -1,14 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
+import { Redis } from 'ioredis';
 import { openDb, type Db } from '../src/shared/db.ts';
 import { startCluster, type TestCluster } from './support/cluster.ts';
 import { adminUrlOf, createOperator } from './support/operators.ts';
 import { launch, ledger, placeBet, setFaults } from './support/bets.ts';
 import type { RunningProcess } from './support/process.ts';
+import { REDIS_URL } from './support/redis.ts';
 
 // SPEC §3, issue #17 point 12: POST /bets waits for its bet's money to be decided on the
-// in-process result and, when another node decides it, on that node's announcement through
-// Redis, never by polling Postgres. Node A serves HTTP only, so every retry job runs on
+// in-process result and, when a retry job on another node decides it, on that node's
+// announcement through Redis, never by polling Postgres; only a repeat of a request still
+// running reads its bet again while it waits. Node A serves HTTP only, so every retry job runs on
 // node B. Timers that would add statements of their own (the relay's recovery pass, the
 // sweepers) are slowed down, so a statement count is the bet's own.
 
@@ -89,6 +92,34 @@ test.serial('a bet whose first debit is unknown and whose retry runs on another 
   t.is(await metric(nodeA, 'rgs_bet_response_waits_total{ended_by="not_in_time"}'), 0);
   const debits = (await ledger(cluster.wallet.url, 'announced')).filter((item) => item.kind === 'debit');
   t.is(debits.length, 1);
+});
+
+test.serial('a repeat sent to another node while the first request runs answers 201 once the first request decides the bet', async (t) => {
+  const operator = await createOperator(nodeA);
+  const session = await launch(operator.client(nodeA.url), 'repeated');
+  // The first request's debit takes a while: the repeat comes in meanwhile, on node B.
+  await setFaults(cluster.wallet.url, { debit: { latencyMs: 1_500 } });
+  t.teardown(() => setFaults(cluster.wallet.url, {}));
+  const waitsBefore = await metric(nodeB, 'rgs_bet_response_waits_total{ended_by="decided_elsewhere"}');
+  // What node A publishes on the cluster's channel of decided bets meanwhile.
+  const listener = new Redis(REDIS_URL);
+  const published: string[] = [];
+  t.teardown(() => listener.disconnect());
+  await listener.subscribe(`${cluster.redisPrefix}bets:decided`);
+  listener.on('message', (_channel: string, message: string) => published.push(message));
+  const key = 'repeat-on-another-node';
+  const first = placeBet(operator.client(nodeA.url), session, 1_000, { target: 50, direction: 'over' }, key);
+  await waitFor(async () => (await db.query("SELECT 1 FROM bets WHERE idempotency_key = $1", [key])).rowCount === 1);
+  const repeat = await placeBet(operator.client(nodeB.url), session, 1_000, { target: 50, direction: 'over' }, key);
+  const answer = await first;
+
+  t.is(answer.status, 201);
+  t.is(repeat.status, 201, 'the repeat waited for the decision made on node A, not for its deadline');
+  t.deepEqual(repeat.body, answer.body);
+  // Node A announced its own decision to itself only: node B found it by reading the bet again.
+  t.is((await metric(nodeB, 'rgs_bet_response_waits_total{ended_by="decided_elsewhere"}')) - waitsBefore, 1);
+  await listener.ping(); // a subscribed connection answers in order: anything published before is in
+  t.false(published.some((message) => message.split(',').includes(answer.body.id)), 'no PUBLISH for a bet its own request decided');
 });
 
 test.serial('bets whose every debit gets a 5xx at once cost a bounded number of statements each until they are rolled back', async (t) => {

@@ -2,7 +2,13 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
 
 /** The node's Prometheus registry (SPEC §9); one per process. */
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry });
+// prom-client samples the event loop's delay (nodejs_eventloop_lag_*) on a timer of this
+// period. At its default, 10 ms, that timer woke an idle node 100 times a second and cost it
+// 3.9 ms of CPU a second, two thirds of what an idle node spent (measured: 99 wake-ups/s and
+// 4.2 ms/s against 10 and 0.8 at 100 ms). A stall longer than the period still shows in the
+// lag figures; shorter ones are sampled less often.
+const EVENT_LOOP_SAMPLE_MS = 100;
+collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
 
 export const httpRequestsTotal = new Counter({
   name: 'rgs_http_requests_total',

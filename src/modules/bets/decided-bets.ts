@@ -9,6 +9,14 @@ import type { BetRecord } from './bet-view.ts';
 // Instead of each waiting request polling Postgres, the runtime announces every bet whose
 // money it decides: the requests waiting on this node get the record itself, the other
 // nodes the bet id through one Redis channel every node subscribes to once.
+//
+// A bet decided by the first attempts of the request that placed it (nearly every bet) is
+// announced on this node only: that request waits here. Only a repeat of the request sent
+// to another node meanwhile could wait elsewhere, and such a repeat also reads the bet again
+// while it waits (service.ts). Published, each of those bets cost a PUBLISH and woke every
+// other node to find no waiter: at light load one Redis round trip and one wake-up per
+// other node per bet. Bets decided by a job (after an attempt without an answer) are
+// published: the request that waits for them may be on any node.
 
 const CHANNEL = 'bets:decided';
 // Ids per message: one message stays a few tens of KB.
@@ -41,8 +49,12 @@ export interface BetWatch {
 export interface DecidedBets {
   /** Starts watching a bet: call before anything could decide it, then `until`. */
   watch(betId: string): BetWatch;
-  /** The runtime just committed the decision of this bet's money (an accepted transition into a decided state). */
-  announce(bet: BetRecord): void;
+  /**
+   * The runtime just committed the decision of this bet's money (an accepted transition
+   * into a decided state); `inRequest`: by the placing request's own attempts, on this node
+   * (not published).
+   */
+  announce(bet: BetRecord, inRequest: boolean): void;
   close(): Promise<void>;
 }
 
@@ -117,8 +129,9 @@ export function createDecidedBets(deps: { redis: RedisClient; subscriber: RedisC
       };
     },
 
-    announce(bet) {
+    announce(bet, inRequest) {
       wake(bet.id, bet);
+      if (inRequest) return;
       if (unpublished.length >= MAX_UNPUBLISHED) unpublished.splice(0, IDS_PER_MESSAGE);
       unpublished.push(bet.id);
       publishing ??= publishAll();

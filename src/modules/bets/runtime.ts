@@ -47,8 +47,12 @@ export function createBetRuntime(deps: {
   policy: RetryPolicy;
   logger: Logger;
   eventsCommitted: () => void;
-  /** After the commit that decided a bet's money (SPEC §3 201): requests waiting for it, on any node, answer. */
-  moneyDecided: (bet: BetRecord) => void;
+  /**
+   * After the commit that decided a bet's money (SPEC §3 201): requests waiting for it
+   * answer. `inRequest`: decided by the first attempts of the POST /bets that placed it,
+   * which waits on this node (decided-bets.ts: then no other node is told).
+   */
+  moneyDecided: (bet: BetRecord, inRequest: boolean) => void;
 }): BetRuntime {
   const { db, policy, logger } = deps;
   const transitions = createTransitionWriter(db);
@@ -215,7 +219,7 @@ export function createBetRuntime(deps: {
     if (!updated) return undefined; // another runner advanced this bet first
     span.setAttribute('rgs.bet.status', updated.status);
     deps.eventsCommitted();
-    if (isMoneyDecided(updated.status) && !isMoneyDecided(bet.status)) deps.moneyDecided(updated);
+    if (isMoneyDecided(updated.status) && !isMoneyDecided(bet.status)) deps.moneyDecided(updated, inRequest);
     if (isFinalBetStatus(updated.status)) {
       betSettlementSeconds.observe({ status: updated.status }, (Date.now() - updated.created_at.getTime()) / 1000);
     }

@@ -8,11 +8,14 @@ import { isMoneyDecided } from '../../../machines/bet.machine.ts';
 import { placeBet, type BetIds, type Placement } from './placement.ts';
 import { createPlacementStatements } from './placement-statements.ts';
 import type { BetRuntime } from './runtime.ts';
-import { betResponseWaitsTotal, type DecidedBets, type WaitEnd } from './decided-bets.ts';
+import { betResponseWaitsTotal, type BetWatch, type DecidedBets, type WaitEnd } from './decided-bets.ts';
 import type { RetryPolicy } from './retry-policy.ts';
 import { betRecordOf, toBetView, type BetRecord, type BetView } from './bet-view.ts';
 import { findBet, findBetRecord, isSeedPairRevealed, listBetRecords, selectHasUnsettledBet } from './store.ts';
 import type { ListBetsQuery, PlaceBetInput } from './schemas.ts';
+
+/** How often a repeat of a running request reads its bet again (awaitRepeat). */
+const REPEAT_READ_MS = 200;
 
 export interface BetsService {
   /**
@@ -81,6 +84,7 @@ export function createBetsService(deps: {
         // The first request's runner may have decided it after this request's read and before the watch began.
         current = await load(operatorId, current.id);
         if (isMoneyDecided(current.status)) return ended(current, 'already_decided');
+        return await awaitRepeat(operatorId, current, watch, deadline);
       }
       const decided = await watch.until(deadline);
       if (decided === undefined) return ended(current, 'not_in_time');
@@ -88,6 +92,23 @@ export function createBetsService(deps: {
       return ended(await load(operatorId, current.id), 'decided_elsewhere');
     } finally {
       watch.close();
+    }
+  }
+
+  /**
+   * A repeat of a request still running: the first request's node announces a decision
+   * of its own attempts to itself only (decided-bets.ts), so a repeat sent to another node
+   * also reads the bet again every REPEAT_READ_MS until the deadline.
+   */
+  async function awaitRepeat(operatorId: string, bet: BetRecord, watch: BetWatch, deadline: number): Promise<BetRecord> {
+    let current = bet;
+    for (;;) {
+      const decided = await watch.until(Math.min(deadline, Date.now() + REPEAT_READ_MS));
+      if (decided !== undefined && decided !== 'elsewhere') return ended(decided, 'decided_here');
+      if (decided === undefined && Date.now() >= deadline) return ended(current, 'not_in_time');
+      current = await load(operatorId, current.id);
+      if (isMoneyDecided(current.status)) return ended(current, 'decided_elsewhere');
+      if (decided === 'elsewhere') return ended(current, 'decided_elsewhere');
     }
   }
 

@@ -4,6 +4,7 @@ import { openDb, type Db, type DbClient } from '../../shared/db.ts';
 import { DomainError } from '../../shared/errors.ts';
 import { createTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
 import { testKeyring } from '../../../test/support/secrets.ts';
+import { operatorKeyLookupsTotal } from '../../shared/metrics.ts';
 import { createOperatorsService, type OperatorsService } from './service.ts';
 
 // PATCH /admin/operators/:id under the operator's version (migration 0010), against a
@@ -172,4 +173,17 @@ test.serial('every write to an operator bumps its version: create starts at 1, a
   t.is((await rowOf(id)).version, 2);
   await operators.rotateKey(db.orm.em.fork(), id);
   t.is((await rowOf(id)).version, 3);
+});
+
+test('requests that miss the cache together share one read of the key', async (t) => {
+  const { apiKey } = await operators.create(db.orm.em.fork(), { name: 'shared-read' });
+  // create() drops this node's cache: the key is read on its first use.
+  const found = async () => (await operatorKeyLookupsTotal.get()).values.find((value) => value.labels.result === 'found')?.value ?? 0;
+  const before = await found();
+  const answers = await Promise.all(Array.from({ length: 20 }, () => operators.authenticate(apiKey)));
+  t.true(answers.every((operator) => operator?.name === 'shared-read'));
+  t.is((await found()) - before, 1);
+  // Cached now: no read at all.
+  await operators.authenticate(apiKey);
+  t.is((await found()) - before, 1);
 });
