@@ -1,3 +1,4 @@
+import { Cluster } from 'ioredis';
 import { operatorTag, type RedisClient } from '../../shared/redis.ts';
 
 /** The operator's Redis Stream (ioredis adds REDIS_PREFIX). */
@@ -71,17 +72,70 @@ export function defineAppendEvents(redis: RedisClient): void {
 }
 
 /**
+ * How long an append waits for its master's replica to confirm it (WAIT). On loopback a
+ * replica answers in well under a millisecond; a replica that does not within this long
+ * is stuck or cut off, and the pass is retried rather than trusted.
+ */
+const REPLICA_WAIT_MS = 1_000;
+
+/**
+ * The appends of one pass not yet held by a replica: the relay must not move its Postgres
+ * cursor past them (the master may die before replicating, and the replica that takes
+ * over would lack them for good). The pass is rolled back and retried; the stream's
+ * position keeps the retry from appending twice on a master that survived.
+ */
+class AppendNotReplicatedError extends Error {
+  constructor(operatorId: string, replicas: number) {
+    super(`event relay: the append to operator ${operatorId}'s stream was not confirmed by any of its master's ${replicas} connected replicas within ${REPLICA_WAIT_MS} ms`);
+  }
+}
+
+// Per operator stream: whether its master had a replica connected at its last append. A
+// master without one has nothing to wait for, and WAIT would block each pass for
+// REPLICA_WAIT_MS; it is asked again (ROLE, in the same round trip) on every append.
+const masterHasReplicas = new Map<string, boolean>();
+
+/** ROLE's answer on a master: `['master', offset, [[host, port, offset], …]]`, the replicas connected now. */
+function connectedReplicas(role: unknown): number {
+  return Array.isArray(role) && role[0] === 'master' && Array.isArray(role[2]) ? role[2].length : 0;
+}
+
+/**
  * Appends one operator's events, in relay order, through a connection passed to
  * `defineAppendEvents`; resolves the number appended. Not on a pipeline of several
  * operators: on a cluster their streams are on different masters, and ioredis sends the
  * calls of one pass together anyway (they are written to each socket back to back).
+ *
+ * On a Redis Cluster, replication is asynchronous: an entry only the master holds dies
+ * with it on a failover. So the script, `WAIT 1` and `ROLE` go in one pipeline, which
+ * ioredis sends to the master of the stream's slot (WAIT and ROLE have no key): one round
+ * trip per operator per pass, not per event. It resolves once a replica holds the append,
+ * or when that master has no replica connected (nothing to fail over to, nothing to wait
+ * for); otherwise it rejects with AppendNotReplicatedError. One Redis (REDIS_URL) has no
+ * failover: no WAIT.
  */
-export function appendEvents(redis: RedisClient, operatorId: string, events: StreamEvent[], retention: StreamRetention): Promise<number> {
-  return (redis as unknown as AppendCapable).appendEvents(
+export async function appendEvents(redis: RedisClient, operatorId: string, events: StreamEvent[], retention: StreamRetention): Promise<number> {
+  const args = [
     streamKey(operatorId),
     positionKey(operatorId),
     retention.maxLen,
     Date.now() - retention.retentionMs - 1,
     ...events.flatMap((event) => [event.txid, event.seq, event.json]),
-  );
+  ] as const;
+  if (!(redis instanceof Cluster)) return (redis as unknown as AppendCapable).appendEvents(...args);
+  const waitForReplica = masterHasReplicas.get(operatorId) ?? true;
+  const pipeline = redis.pipeline();
+  (pipeline as unknown as AppendCapable).appendEvents(...args);
+  if (waitForReplica) pipeline.wait(1, REPLICA_WAIT_MS);
+  pipeline.role();
+  const replies = (await pipeline.exec()) ?? [];
+  for (const [error] of replies) if (error) throw error;
+  const appended = replies[0]![1] as number;
+  const acknowledged = waitForReplica ? (replies[1]![1] as number) : 0;
+  const replicas = connectedReplicas(replies.at(-1)![1]);
+  masterHasReplicas.set(operatorId, replicas > 0);
+  // Also when WAIT was left out: a replica connected since the last append, and this
+  // append was not waited for. The retry waits.
+  if (acknowledged < 1 && replicas > 0) throw new AppendNotReplicatedError(operatorId, replicas);
+  return appended;
 }
