@@ -57,13 +57,14 @@ export async function readStreamInfo(redis: RedisClient, key: string): Promise<S
  * is gone, was trimmed past `after`, or started over after Redis lost it (its ids are
  * below `after`, or it never held `after`).
  *
- * `held` says whether `after` is an entry of the stream (`heldInStream`), when the caller
- * looked. A Redis Cluster failover loses the entries its master had not replicated yet
- * (replication is asynchronous): the replica that takes over has a stream whose tail is
- * older, and appends after that tail. A client that received a lost entry has an id
- * between the new stream's first and last entries that is not in it, above anything the
- * relay deleted: the stream never held it, and what it holds now is no continuation of
- * what that client saw (the relay appends the lost events again, under new ids).
+ * `held` says whether `after` is an entry of the stream (`readHistoryPage` looks), when
+ * the caller looked. A Redis Cluster failover loses the entries its master had not
+ * replicated yet (replication is asynchronous): the replica that takes over has a stream
+ * whose tail is older, and appends after that tail. A client that received a lost entry
+ * has an id between the new stream's first and last entries that is not in it, above
+ * anything the relay deleted: the stream never held it, and what it holds now is no
+ * continuation of what that client saw (the relay appends the lost events again, under
+ * new ids).
  */
 export function historyLost(info: StreamInfo | undefined, after: StreamId, held?: boolean): boolean {
   if (!info) return !isZero(after);
@@ -73,11 +74,6 @@ export function historyLost(info: StreamInfo | undefined, after: StreamId, held?
   const beforeRetained = info.firstEntry ? compareIds(after, info.firstEntry) < 0 : compareIds(after, info.lastGenerated) < 0;
   if (!beforeRetained || compareIds(after, info.maxDeleted) === 0) return false;
   return !(isZero(after) && info.entriesAdded === info.length);
-}
-
-/** Whether `id` is an entry of the stream now (XRANGE from it to it). */
-export async function heldInStream(redis: RedisClient, key: string, id: StreamId): Promise<boolean> {
-  return (await redis.xrange(key, id.text, id.text)).length > 0;
 }
 
 /**

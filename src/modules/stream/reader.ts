@@ -4,9 +4,9 @@ import type { Logger } from 'pino';
 import type { RedisTarget } from '../../config/redis-target.ts';
 import { connectRedis } from '../../shared/redis.ts';
 import { parseEntries, type StreamEntry } from './entries.ts';
-import { heldInStream, historyLost, readStreamInfo } from './history.ts';
+import { historyLost, readHistoryPage, readStreamInfo } from './history.ts';
 import { sseReaders } from './metrics.ts';
-import { compareIds, isZero, ZERO_ID, type StreamId } from './stream-id.ts';
+import { compareIds, ZERO_ID, type StreamId } from './stream-id.ts';
 
 const READ_COUNT = 500;
 const FAN_OUT_WINDOW_MS = 25;
@@ -67,8 +67,8 @@ export function startOperatorReader(options: OperatorReaderOptions): OperatorRea
 
   // After an error or an idle wait: is everything after `position` still in the stream?
   async function verify(position: StreamId): Promise<StreamId> {
-    const info = await readStreamInfo(redis, key);
-    const held = info && !isZero(position) ? await heldInStream(redis, key, position) : undefined;
+    // One MULTI: the markers and whether `position` is still an entry, read together.
+    const { info, held } = await readHistoryPage(redis, key, position, 1);
     if (!historyLost(info, position, held)) return position;
     const restarted = !info || compareIds(info.lastGenerated, position) < 0;
     logger.warn({ operatorId: options.operatorId, position: position.text, restarted }, 'stream history lost under live readers');
