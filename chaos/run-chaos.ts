@@ -133,6 +133,7 @@ export function startChaosRun(config: ChaosConfig, log: (line: string) => void):
       await Promise.all(followers.map((follower) => follower.stop()));
       const { figures, failures } = await checkInvariants({ db, cluster, operators, followers, recorder, load: loadResult, tally, conductor, drained: drained.state, adversary: config.adversary !== null });
       await recorder.stop();
+      if (config.redisCluster) log(`redis failover: ${figures.redisFailovers} replicas promoted; ${figures.streamEntriesLost} stream entries read from a dead master that the new one lacked (their events appended again)`);
       const ok = failures.length === 0;
       const summary = summaryLine({
         seed: config.seed,
