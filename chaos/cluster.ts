@@ -4,11 +4,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { migrate } from '../src/shared/migrate.ts';
 import { appRoleOfEnvironment } from '../src/shared/app-role.ts';
+import type { RedisTarget } from '../src/config/redis-target.ts';
 import { spawnNodeService, spawnRedis, type ChaosProcess } from './processes.ts';
 import { freePort } from '../test/support/local-service.ts';
+import { startLocalRedisCluster, stopLocalRedisCluster, type LocalRedisCluster } from '../scripts/local-redis-cluster.ts';
+import { watchRedisFailovers, type RedisFailoverWatch } from './redis-failover.ts';
 
 // The system under test, all on loopback: a database of the run's own, a redis-server of
-// its own (so restarting it disturbs nobody else), the wallet mock and N RGS nodes. Nodes
+// its own (so restarting it disturbs nobody else) or, with --redis-cluster, a Redis
+// Cluster of its own (3 masters, 3 replicas), the wallet mock and N RGS nodes. Nodes
 // keep their port across restarts, as a backend behind a load balancer does.
 
 export const CHAOS_ADMIN_TOKEN = `chaos-admin-${randomBytes(8).toString('hex')}`;
@@ -37,9 +41,10 @@ export interface ChaosCluster {
   walletUrl: string;
   /** One secret per operator; the wallet mock accepts each. */
   walletSecrets: [string, string];
-  redis: ChaosProcess;
-  /** Where the nodes' Redis listens, across restarts (same port), and the nodes' REDIS_PREFIX. */
-  redisUrl: string;
+  /** Where the nodes' Redis is, across restarts and failovers, and the nodes' REDIS_PREFIX. */
+  redisTarget: RedisTarget;
+  /** For the log: the one Redis's port, or the cluster's nodes. */
+  redisDescription: string;
   redisPrefix: string;
   wallet: ChaosProcess;
   /** The node at each slot right now (a restarted node replaces its slot's entry). */
@@ -50,10 +55,12 @@ export interface ChaosCluster {
   adminUrls(): string[];
   /** Signals the node, waits for its exit, waits `downMs`, starts it again on the same port. */
   restartNode(slot: number, signal: NodeJS.Signals, downMs: number): Promise<{ exit: number | string; stopMs: number }>;
-  /** SIGKILLs redis-server and starts an empty one on the same port after `downMs`. */
+  /** SIGKILLs redis-server and starts an empty one on the same port after `downMs` (one Redis only). */
   restartRedis(downMs: number): Promise<void>;
   /** When each Redis restart killed the old server (ms since the epoch). */
   redisKilledAt: number[];
+  /** With --redis-cluster: kills masters and counts the promotions of their replicas. */
+  redisFailovers: RedisFailoverWatch | undefined;
   /** Processes that exited without being asked to, with their exit. */
   crashes: string[];
   teardown(options: { dropDatabase: boolean }): Promise<string[]>;
@@ -82,6 +89,8 @@ export async function startChaosCluster(options: {
   logLevel: string;
   postgresAdminUrl: string;
   walletStartBalance: number;
+  /** A Redis Cluster of the run's own instead of one redis-server. */
+  redisCluster: boolean;
   onCreated(teardown: ChaosCluster['teardown']): void;
 }): Promise<ChaosCluster> {
   const databaseName = `rgs_chaos_${options.runId}`;
@@ -90,6 +99,7 @@ export async function startChaosCluster(options: {
   const started = new Set<ChaosProcess>();
   const crashes: string[] = [];
   let databaseCreated = false;
+  let localRedisCluster: LocalRedisCluster | undefined;
   const logFile = (name: string) => path.join(options.logDir, `${name}.log`);
 
   // Every process is known from its spawn on, so a teardown mid-start stops it too.
@@ -103,6 +113,7 @@ export async function startChaosCluster(options: {
   const teardown: ChaosCluster['teardown'] = async ({ dropDatabase }) => {
     const problems: string[] = [];
     await Promise.all([...started].map((proc) => proc.stop('SIGKILL')));
+    if (localRedisCluster) await stopLocalRedisCluster(localRedisCluster.dir).catch((error: Error) => problems.push(`stopping the redis cluster: ${error.message}`));
     if (databaseCreated && dropDatabase) {
       await withAdmin(options.postgresAdminUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`)).catch((error: Error) =>
         problems.push(`dropping ${databaseName}: ${error.message}`),
@@ -127,10 +138,23 @@ export async function startChaosCluster(options: {
       return port;
     }
   };
-  const redisPort = await newPort();
-  const redisUrl = `redis://127.0.0.1:${redisPort}`;
   const redisPrefix = `chaos:${options.runId}:`;
-  let redis = await spawnRedis({ port: redisPort, dir: options.logDir, logFile: logFile('redis'), onSpawn: watch });
+  const redisPort = await newPort();
+  let redis: ChaosProcess | undefined;
+  let redisTarget: RedisTarget;
+  let redisFailovers: RedisFailoverWatch | undefined;
+  if (options.redisCluster) {
+    // Its own free ports (not the run's port set): taken once, kept until the teardown.
+    localRedisCluster = await startLocalRedisCluster();
+    redisTarget = { clusterNodes: localRedisCluster.ports.map((port) => ({ host: '127.0.0.1', port })) };
+    redisFailovers = await watchRedisFailovers(localRedisCluster);
+  } else {
+    redis = await spawnRedis({ port: redisPort, dir: options.logDir, logFile: logFile('redis'), onSpawn: watch });
+    redisTarget = { url: `redis://127.0.0.1:${redisPort}` };
+  }
+  const redisEnv: NodeJS.ProcessEnv = localRedisCluster
+    ? { REDIS_CLUSTER_NODES: localRedisCluster.nodes, REDIS_URL: undefined }
+    : { REDIS_URL: `redis://127.0.0.1:${redisPort}`, REDIS_CLUSTER_NODES: undefined };
   const wallet = await spawnNodeService({
     name: 'walletmock',
     entry: 'walletmock/main.ts',
@@ -155,7 +179,7 @@ export async function startChaosCluster(options: {
         ...NODE_SETTINGS,
         NODE_ID: `${spec.name}#${spec.starts}`,
         DATABASE_URL: databaseUrl,
-        REDIS_URL: redisUrl,
+        ...redisEnv,
         REDIS_PREFIX: redisPrefix,
         ADMIN_PORT: String(spec.adminPort),
         ADMIN_TOKEN: CHAOS_ADMIN_TOKEN,
@@ -174,10 +198,8 @@ export async function startChaosCluster(options: {
     databaseName,
     walletUrl: wallet.url,
     walletSecrets,
-    get redis() {
-      return redis;
-    },
-    redisUrl,
+    redisTarget,
+    redisDescription: localRedisCluster ? `cluster ${localRedisCluster.nodes}` : `:${redisPort}`,
     redisPrefix,
     wallet,
     nodes,
@@ -194,6 +216,7 @@ export async function startChaosCluster(options: {
       return { exit, stopMs };
     },
     async restartRedis(downMs) {
+      if (!redis) throw new Error('a Redis Cluster is failed over, not restarted');
       cluster.redisKilledAt.push(Date.now());
       await redis.stop('SIGKILL');
       started.delete(redis);
@@ -201,6 +224,7 @@ export async function startChaosCluster(options: {
       redis = await spawnRedis({ port: redisPort, dir: options.logDir, logFile: logFile('redis'), onSpawn: watch });
     },
     redisKilledAt: [],
+    redisFailovers,
     crashes,
     teardown,
   };

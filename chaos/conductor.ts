@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { streamKey } from '../src/modules/events/stream-append.ts';
 import type { ChaosCluster } from './cluster.ts';
 import { requestJson } from './http.ts';
 import type { Load } from './load.ts';
@@ -22,6 +23,8 @@ export interface ConductorReport {
   kills: number;
   sigterms: number;
   redisRestarts: number;
+  /** Masters of the Redis Cluster killed (--redis-cluster); the promotions are counted from the cluster. */
+  redisMasterKills: number;
   /** Every SIGTERM: the node, its exit and how long it took to stop. */
   sigtermExits: { node: string; exit: number | string; stopMs: number }[];
   /** Disruptions that could not be carried out (a node that did not come back). */
@@ -60,7 +63,7 @@ export async function conduct(options: {
   log: (line: string) => void;
 }): Promise<ConductorReport> {
   const { cluster, log } = options;
-  const report: ConductorReport = { kills: 0, sigterms: 0, redisRestarts: 0, sigtermExits: [], problems: [] };
+  const report: ConductorReport = { kills: 0, sigterms: 0, redisRestarts: 0, redisMasterKills: 0, sigtermExits: [], problems: [] };
   // A node coming back takes seconds (tens on a busy machine): the schedule goes on
   // meanwhile, so the next disruption meets a cluster that is still recovering. A slot is
   // never hit again before it is back, and the last node up is never taken down.
@@ -110,6 +113,20 @@ export async function conduct(options: {
           report.problems.push(`restarting Redis: ${(error as Error).message}`);
         }
         break;
+      case 'redis-failover': {
+        // Nodes that are starting check that every Redis node answers: none is mid-start
+        // while a master is down, and none is taken down before the killed one is back.
+        await Promise.all(restarting.values());
+        const stream = streamKey(options.operators[0]!.id);
+        log(`bet ${options.load.started}: killing the Redis master of operator 0's stream`);
+        try {
+          await cluster.redisFailovers!.failOver(`${cluster.redisPrefix}${stream}`, (line) => log(`bet ${options.load.started}: ${line}`));
+          report.redisMasterKills += 1;
+        } catch (error) {
+          report.problems.push(`failing over Redis: ${(error as Error).message}`);
+        }
+        break;
+      }
       case 'wallet-latency':
         await setWalletFaults(cluster.walletUrl, options.rates, action.latencyMs, action.faultSeed);
         break;

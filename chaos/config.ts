@@ -63,10 +63,16 @@ export interface ChaosConfig {
   keep: boolean;
   /** Admin connection used to create and drop the run's database. */
   postgresAdminUrl: string;
+  /** `--redis-cluster`: a Redis Cluster of the run's own, one of whose masters is killed (instead of a Redis restart). */
+  redisCluster: boolean;
 }
 
-/** Parses the environment; throws an Error that names every bad variable. */
-export function chaosConfigFromEnv(source: NodeJS.ProcessEnv): ChaosConfig {
+const FLAGS = ['--redis-cluster'];
+
+/** Parses the environment and the command line's flags; throws an Error that names every bad variable or flag. */
+export function chaosConfigFromEnv(source: NodeJS.ProcessEnv, flags: readonly string[] = []): ChaosConfig {
+  const unknown = flags.filter((flag) => !FLAGS.includes(flag));
+  if (unknown.length) throw new Error(`unknown chaos flags: ${unknown.join(' ')} (known: ${FLAGS.join(' ')})`);
   const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(source).filter(([, value]) => value !== '')));
   if (!parsed.success) {
     throw new Error(`invalid chaos settings:\n${parsed.error.issues.map((issue) => `  ${issue.path.join('.') || 'CHAOS_*'}: ${issue.message}`).join('\n')}`);
@@ -94,5 +100,6 @@ export function chaosConfigFromEnv(source: NodeJS.ProcessEnv): ChaosConfig {
     logLevel: env.CHAOS_LOG_LEVEL,
     keep: env.CHAOS_KEEP === '1',
     postgresAdminUrl: source.CHAOS_POSTGRES_URL ?? source.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    redisCluster: flags.includes('--redis-cluster'),
   };
 }

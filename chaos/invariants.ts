@@ -1,4 +1,6 @@
 import type { Queryable } from '../src/shared/db.ts';
+import { streamKey } from '../src/modules/events/stream-append.ts';
+import { connectRedis } from '../src/shared/redis.ts';
 import type { ChaosCluster } from './cluster.ts';
 import type { ConductorReport } from './conductor.ts';
 import type { DrainState } from './drain.ts';
@@ -33,6 +35,10 @@ export interface ChaosFigures {
   parked: number;
   /** Events committed in the moments before a Redis restart that no reader saw: see checkInvariants. */
   eventsLostWithRedis: number;
+  /** Replicas of the Redis Cluster promoted to master during the run (CLUSTER NODES); 0 on one Redis. */
+  redisFailovers: number;
+  /** Stream entries someone read from a Redis master that died before replicating them (their events were appended again). */
+  streamEntriesLost: number;
   sseGaps: number;
   sseDuplicates: number;
   sseResets: number;
@@ -67,6 +73,11 @@ function asker(cluster: ChaosCluster, tally: HttpTally): Ask {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   };
+}
+
+/** The stream ids an operator's SSE clients received. */
+function seenBySseIdsOf(followers: readonly SseFollower[], operatorId: string): string[] {
+  return followers.filter((follower) => follower.operatorId === operatorId).flatMap((follower) => follower.frames.flatMap((frame) => (frame.kind === 'event' ? [frame.streamId] : [])));
 }
 
 async function allPages<T>(ask: Ask, path: string, apiKey: string): Promise<T[]> {
@@ -179,8 +190,26 @@ export async function checkInvariants(input: {
       seenBySse.set(frame.eventId, seen);
     }
   }
+  // On a Redis Cluster (no restarts, no trimming within a run) the streams as they end are
+  // the truth: an entry someone read that is not in them was on a master that died before
+  // a replica had it. Such an entry proves nothing was appended for good; its event must
+  // be in the stream under another id (the relay appends it again).
+  const lostEntries = new Set<string>();
+  if (cluster.redisFailovers) {
+    const redis = connectRedis(cluster.redisTarget, { keyPrefix: cluster.redisPrefix });
+    try {
+      for (const operator of operators) {
+        const held = new Set((await redis.xrange(streamKey(operator.id), '-', '+')).map(([id]) => id));
+        const read = [...input.recorder.entries(operator.id).map((entry) => entry.streamId), ...(seenBySseIdsOf(input.followers, operator.id))];
+        for (const id of read) if (!held.has(id)) lostEntries.add(`${operator.id}/${id}`);
+      }
+    } finally {
+      redis.disconnect();
+    }
+  }
+  const isLost = (operatorId: string, streamId: string) => lostEntries.has(`${operatorId}/${streamId}`);
   const inOwnStream = (event: { id: string; operator_id: string }) =>
-    [...(appended.get(event.id) ?? []), ...(seenBySse.get(event.id) ?? [])].some((entry) => entry.operatorId === event.operator_id);
+    [...(appended.get(event.id) ?? []), ...(seenBySse.get(event.id) ?? [])].some((entry) => entry.operatorId === event.operator_id && !isLost(entry.operatorId, entry.streamId));
   const neverSeen = events.filter((event) => !inOwnStream(event));
   // An event committed shortly before a Redis restart may have been appended and lost with
   // it before anyone read it: counted, not failed (the old Redis is gone, so no one can
@@ -226,7 +255,9 @@ export async function checkInvariants(input: {
           .map((entry) => entry.streamId),
         ...mine.flatMap((event) => (seenBySse.get(event.id) ?? []).filter((seen) => seen.operatorId === operator.id).map((seen) => seen.streamId)),
       ]),
-    ].sort(compareStreamIds);
+    ]
+      .filter((streamId) => !isLost(operator.id, streamId))
+      .sort(compareStreamIds);
     for (const follower of input.followers.filter((each) => each.operatorId === operator.id)) {
       sseReconnects += Math.max(0, follower.connections - 1);
       const report = checkSseFrames(follower.name, follower.frames, committed, eventIds);
@@ -254,6 +285,10 @@ export async function checkInvariants(input: {
     if (exit !== 0 || stopMs > 15_000) fail('sigterm', `${node} exited ${exit} ${stopMs} ms after SIGTERM (SPEC §2: 0 within 15 s)`);
   }
   for (const crash of input.cluster.crashes) fail('crash', crash);
+  const redisFailovers = (await cluster.redisFailovers?.promotions()) ?? 0;
+  if (redisFailovers !== input.conductor.redisMasterKills) {
+    fail('redis_failover', `${input.conductor.redisMasterKills} Redis masters killed, ${redisFailovers} replicas promoted (CLUSTER NODES)`);
+  }
   for (const problem of input.conductor.problems) fail('schedule', problem);
   if (Object.values(input.drained).some((value) => value !== 0)) fail('drain', `not settled within the bound: ${JSON.stringify(input.drained)}`);
 
@@ -278,6 +313,8 @@ export async function checkInvariants(input: {
       nonFinal: open.length,
       parked: parked.length,
       eventsLostWithRedis: lostWithRedis.length,
+      redisFailovers,
+      streamEntriesLost: lostEntries.size,
       sseGaps,
       sseDuplicates,
       sseResets,

@@ -65,14 +65,15 @@ export function startChaosRun(config: ChaosConfig, log: (line: string) => void):
       logLevel: config.logLevel,
       postgresAdminUrl: config.postgresAdminUrl,
       walletStartBalance: START_BALANCE,
+      redisCluster: config.redisCluster,
       onCreated: (created) => (teardown = created),
     });
-    log(`cluster up: database ${cluster.databaseName}, redis :${cluster.redis.port}, wallet ${cluster.walletUrl}, nodes ${cluster.nodeUrls().join(' ')}`);
+    log(`cluster up: database ${cluster.databaseName}, redis ${cluster.redisDescription}, wallet ${cluster.walletUrl}, nodes ${cluster.nodeUrls().join(' ')}`);
     const tally = createHttpTally();
     const operators = await setUpOperators({ cluster, runId, playersPerOperator: config.players, seed: config.seed, tally });
     receivers.push(...operators.map((operator) => operator.receiver));
     // Before the first bet, so it sees every entry of the run from the streams' start.
-    recorder = startStreamRecorder({ redisUrl: cluster.redisUrl, prefix: cluster.redisPrefix, operatorIds: operators.map((operator) => operator.id) });
+    recorder = startStreamRecorder({ target: cluster.redisTarget, prefix: cluster.redisPrefix, operatorIds: operators.map((operator) => operator.id) });
     for (const operator of operators) {
       for (let n = 0; n < config.sseClients; n++) {
         followers.push(startSseFollower({ name: `op${operator.index}-sse${n}`, operatorId: operator.id, apiKey: operator.apiKey, nodeUrls: cluster.nodeUrls, seed: config.seed, tally }));
@@ -101,7 +102,9 @@ export function startChaosRun(config: ChaosConfig, log: (line: string) => void):
       nodes: config.nodes,
       kills: config.kills,
       sigterms: config.sigterms,
-      redisRestarts: config.redisRestarts,
+      // On a cluster the one Redis restart becomes a master's failover.
+      redisRestarts: config.redisCluster ? 0 : config.redisRestarts,
+      redisFailovers: config.redisCluster ? 1 : 0,
       followers: followers.length,
       maxLatencyMs: config.faults.maxLatencyMs,
     });
@@ -118,7 +121,7 @@ export function startChaosRun(config: ChaosConfig, log: (line: string) => void):
     const loadSeconds = (Date.now() - loadStartedAt) / 1000;
     const conductor = await conducted;
     clearInterval(progress);
-    log(`load done: ${loadResult.bets.size} bets in ${loadSeconds.toFixed(0)} s (${(loadResult.bets.size / loadSeconds).toFixed(1)}/s); ${conductor.kills} kills, ${conductor.sigterms} SIGTERMs, ${conductor.redisRestarts} Redis restarts`);
+    log(`load done: ${loadResult.bets.size} bets in ${loadSeconds.toFixed(0)} s (${(loadResult.bets.size / loadSeconds).toFixed(1)}/s); ${conductor.kills} kills, ${conductor.sigterms} SIGTERMs, ${conductor.redisRestarts} Redis restarts, ${conductor.redisMasterKills} Redis masters killed`);
 
     await setWalletFaults(cluster.walletUrl, undefined, { debit: 0, credit: 0, rollback: 0 }, 0);
     // Dropping the database at teardown ends idle connections: MikroORM's pool takes such an
@@ -130,6 +133,7 @@ export function startChaosRun(config: ChaosConfig, log: (line: string) => void):
       await Promise.all(followers.map((follower) => follower.stop()));
       const { figures, failures } = await checkInvariants({ db, cluster, operators, followers, recorder, load: loadResult, tally, conductor, drained: drained.state, adversary: config.adversary !== null });
       await recorder.stop();
+      if (config.redisCluster) log(`redis failover: ${figures.redisFailovers} replicas promoted; ${figures.streamEntriesLost} stream entries read from a dead master that the new one lacked (their events appended again)`);
       const ok = failures.length === 0;
       const summary = summaryLine({
         seed: config.seed,

@@ -1,13 +1,13 @@
 import { chaosConfigFromEnv, type ChaosConfig } from './config.ts';
 import { startChaosRun } from './run-chaos.ts';
 
-// `npm run chaos` (docs/chaos.md): one bounded chaos run against a cluster of its own on
-// loopback. Progress goes to stderr; stdout gets the failed invariants, one per line, then
+// `npm run chaos [-- --redis-cluster]` (docs/chaos.md): one bounded chaos run against a
+// cluster of its own on loopback. Progress goes to stderr; stdout gets the failed invariants, one per line, then
 // the summary line. Exit 0 only if every invariant held.
 
 let config: ChaosConfig;
 try {
-  config = chaosConfigFromEnv(process.env);
+  config = chaosConfigFromEnv(process.env, process.argv.slice(2));
 } catch (error) {
   console.error((error as Error).message);
   process.exit(2);

@@ -2,13 +2,14 @@ import { seededRandom } from './random.ts';
 
 // What goes wrong, and when: a list of disruptions placed on the bet counter (not the
 // clock), derived from the seed alone, so one seed gives one schedule on any machine.
-// Node kills, the SIGTERM and the Redis restart are spread over the middle of the load;
+// Node kills, the SIGTERM and the Redis restart (or failover) are spread over the middle of the load;
 // wallet latency changes, SSE cuts and webhook receiver outages are sprinkled over all of it.
 
 export type ChaosAction =
   | { kind: 'sigkill'; slot: number; downMs: number }
   | { kind: 'sigterm'; slot: number; downMs: number }
   | { kind: 'redis-restart'; downMs: number }
+  | { kind: 'redis-failover' }
   | { kind: 'wallet-latency'; latencyMs: { debit: number; credit: number; rollback: number }; faultSeed: number }
   | { kind: 'sse-cut'; follower: number }
   | { kind: 'webhook-outage'; operator: number; failures: number };
@@ -26,6 +27,8 @@ export function chaosSchedule(options: {
   kills: number;
   sigterms: number;
   redisRestarts: number;
+  /** Masters of a Redis Cluster to kill (their replicas take over). */
+  redisFailovers: number;
   followers: number;
   maxLatencyMs: number;
 }): ScheduledAction[] {
@@ -39,6 +42,7 @@ export function chaosSchedule(options: {
     ...Array.from({ length: options.kills }, (): ChaosAction => ({ kind: 'sigkill', slot: random.int(0, options.nodes - 1), downMs: random.int(200, 2_000) })),
     ...Array.from({ length: options.sigterms }, (): ChaosAction => ({ kind: 'sigterm', slot: random.int(0, options.nodes - 1), downMs: random.int(200, 1_000) })),
     ...Array.from({ length: options.redisRestarts }, (): ChaosAction => ({ kind: 'redis-restart', downMs: random.int(300, 1_500) })),
+    ...Array.from({ length: options.redisFailovers }, (): ChaosAction => ({ kind: 'redis-failover' })),
   ];
   for (let i = big.length - 1; i > 0; i--) {
     const j = random.int(0, i);

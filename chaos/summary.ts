@@ -27,6 +27,7 @@ export function summaryLine(input: {
     ['kills', conductor.kills],
     ['sigterms', conductor.sigterms],
     ['redis_restarts', conductor.redisRestarts],
+    ['redis_failovers', figures.redisFailovers],
     ['faults', figures.faults],
     ['refused_retries', figures.refusedRetries],
     ['money_delta', figures.moneyDelta],

@@ -46,6 +46,37 @@ async function clusterState(port: number): Promise<string | undefined> {
   }
 }
 
+/**
+ * Starts (or starts again) the cluster node on `port` in `dir`: a node that was killed
+ * comes back with its nodes-<port>.conf, so it rejoins its cluster (as a replica of
+ * whichever node took over its slots) with an empty dataset, which it then syncs.
+ */
+export async function startRedisClusterNode(dir: string, port: number): Promise<void> {
+  await run('redis-server', [
+    '--port', String(port),
+    '--bind', '127.0.0.1',
+    '--dir', dir,
+    '--cluster-enabled', 'yes',
+    '--cluster-config-file', `nodes-${port}.conf`,
+    // Failover within seconds when a master dies (the chaos run kills one).
+    '--cluster-node-timeout', '3000',
+    '--save', '',
+    '--appendonly', 'no',
+    '--daemonize', 'yes',
+    '--pidfile', path.join(dir, `redis-${port}.pid`),
+    '--logfile', path.join(dir, `redis-${port}.log`),
+  ]);
+}
+
+/** SIGKILLs the cluster node on `port` in `dir` (by its pid file), as a crash would end it. */
+export async function killRedisClusterNode(dir: string, port: number): Promise<void> {
+  const pidFile = path.join(dir, `redis-${port}.pid`);
+  const pid = Number((await readFile(pidFile, 'utf8')).trim());
+  process.kill(pid, 'SIGKILL');
+  // A dead server's pid may go to another process: stopLocalRedisCluster must not kill that.
+  await rm(pidFile, { force: true });
+}
+
 /** Starts the servers, joins them into one cluster and waits until every node says `cluster_state:ok`. */
 export async function startLocalRedisCluster(): Promise<LocalRedisCluster> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'rgs-redis-cluster-'));
@@ -56,22 +87,7 @@ export async function startLocalRedisCluster(): Promise<LocalRedisCluster> {
   }
   const cluster: LocalRedisCluster = { dir, ports, nodes: ports.map((port) => `127.0.0.1:${port}`).join(',') };
   try {
-    for (const port of ports) {
-      await run('redis-server', [
-        '--port', String(port),
-        '--bind', '127.0.0.1',
-        '--dir', dir,
-        '--cluster-enabled', 'yes',
-        '--cluster-config-file', `nodes-${port}.conf`,
-        // Failover within seconds when a master dies (the chaos run kills one).
-        '--cluster-node-timeout', '3000',
-        '--save', '',
-        '--appendonly', 'no',
-        '--daemonize', 'yes',
-        '--pidfile', path.join(dir, `redis-${port}.pid`),
-        '--logfile', path.join(dir, `redis-${port}.log`),
-      ]);
-    }
+    for (const port of ports) await startRedisClusterNode(dir, port);
     await run('redis-cli', ['--cluster', 'create', ...ports.map((port) => `127.0.0.1:${port}`), '--cluster-replicas', String(REPLICAS_PER_MASTER), '--cluster-yes']);
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {

@@ -181,14 +181,14 @@ test('the adversary is on unless CHAOS_ADVERSARY=0', (t) => {
 
 test('the summary line carries the adversary, its refused retries and outcome_leaks beside money_delta', (t) => {
   const figures = { bets: 10, events: 50, faults: 4, refusedRetries: 3, moneyDelta: 0, outcomeLeaks: 2, outcomeLookups: 12 } as ChaosFigures;
-  const conductor = { kills: 1, sigterms: 0, redisRestarts: 1, sigtermExits: [], problems: [] };
+  const conductor = { kills: 1, sigterms: 0, redisRestarts: 1, redisMasterKills: 0, sigtermExits: [], problems: [] };
   const line = summaryLine({ seed: 5, adversary: true, figures, conductor, tally: createHttpTally(), drainSeconds: 1, seconds: 9, ok: false });
   t.regex(line, /^CHAOS result=FAIL seed=5 adversary=on .* refused_retries=3 money_delta=0 .* outcome_leaks=2 outcome_lookups=12 /);
   t.regex(summaryLine({ seed: 5, adversary: false, figures, conductor, tally: createHttpTally(), drainSeconds: 1, seconds: 9, ok: true }), / adversary=off /);
 });
 
 test('one seed gives one schedule, with every kill, SIGTERM and Redis restart in it', (t) => {
-  const options = { seed: 42, bets: 10_000, nodes: 3, kills: 5, sigterms: 1, redisRestarts: 1, followers: 4, maxLatencyMs: 20 };
+  const options = { seed: 42, bets: 10_000, nodes: 3, kills: 5, sigterms: 1, redisRestarts: 1, redisFailovers: 0, followers: 4, maxLatencyMs: 20 };
   const schedule = chaosSchedule(options);
   t.deepEqual(chaosSchedule(options), schedule);
   t.notDeepEqual(chaosSchedule({ ...options, seed: 43 }), schedule);

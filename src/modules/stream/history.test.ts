@@ -43,3 +43,11 @@ test('an emptied stream is whole only from its last id', (t) => {
   t.true(historyLost(empty, id('150-0')));
   t.false(historyLost(empty, id('199-0')));
 });
+
+test('an id between the first and last entries that the stream does not hold: a failover lost it, and what follows is another history', (t) => {
+  t.true(historyLost(whole, id('150-0'), false));
+  t.false(historyLost(whole, id('150-0'), true));
+  t.false(historyLost(whole, ZERO_ID, false), '0-0 is no entry, and asks for everything');
+  const trimmed: StreamInfo = { ...whole, length: 50, maxDeleted: id('149-0'), firstEntry: id('150-0') };
+  t.false(historyLost(trimmed, id('149-0'), false), 'the last entry the relay deleted is not held, and nothing after it is missing');
+});

@@ -56,11 +56,21 @@ export async function readStreamInfo(redis: RedisClient, key: string): Promise<S
  * ("from the very beginning") in a stream that never lost an entry. Otherwise the stream
  * is gone, was trimmed past `after`, or started over after Redis lost it (its ids are
  * below `after`, or it never held `after`).
+ *
+ * `held` says whether `after` is an entry of the stream (`readHistoryPage` looks), when
+ * the caller looked. A Redis Cluster failover loses the entries its master had not
+ * replicated yet (replication is asynchronous): the replica that takes over has a stream
+ * whose tail is older, and appends after that tail. A client that received a lost entry
+ * has an id between the new stream's first and last entries that is not in it, above
+ * anything the relay deleted: the stream never held it, and what it holds now is no
+ * continuation of what that client saw (the relay appends the lost events again, under
+ * new ids).
  */
-export function historyLost(info: StreamInfo | undefined, after: StreamId): boolean {
+export function historyLost(info: StreamInfo | undefined, after: StreamId, held?: boolean): boolean {
   if (!info) return !isZero(after);
   if (compareIds(info.lastGenerated, after) < 0) return true;
   if (compareIds(after, info.maxDeleted) < 0) return true;
+  if (held === false && info.firstEntry && compareIds(after, info.firstEntry) >= 0 && compareIds(after, info.maxDeleted) > 0) return true;
   const beforeRetained = info.firstEntry ? compareIds(after, info.firstEntry) < 0 : compareIds(after, info.lastGenerated) < 0;
   if (!beforeRetained || compareIds(after, info.maxDeleted) === 0) return false;
   return !(isZero(after) && info.entriesAdded === info.length);
@@ -68,18 +78,20 @@ export function historyLost(info: StreamInfo | undefined, after: StreamId): bool
 
 /**
  * One page of entries strictly after `after`, read in the same MULTI as the history
- * markers, so a trim between "is it all there?" and "read it" cannot go unnoticed.
+ * markers and whether `after` itself is in the stream (`historyLost`'s `held`), so a trim
+ * or a failover between "is it all there?" and "read it" cannot go unnoticed.
  */
 export async function readHistoryPage(
   redis: RedisClient,
   key: string,
   after: StreamId,
   count: number,
-): Promise<{ info: StreamInfo | undefined; raw: RawEntry[] }> {
-  const replies = (await redis.multi().xinfo('STREAM', key).xrange(key, `(${after.text}`, '+', 'COUNT', count).exec()) ?? [];
-  const [infoReply, rangeReply] = replies;
-  if (!infoReply || !rangeReply) throw new Error('stream history: transaction discarded');
+): Promise<{ info: StreamInfo | undefined; held: boolean; raw: RawEntry[] }> {
+  const replies = (await redis.multi().xinfo('STREAM', key).xrange(key, `(${after.text}`, '+', 'COUNT', count).xrange(key, after.text, after.text).exec()) ?? [];
+  const [infoReply, rangeReply, heldReply] = replies;
+  if (!infoReply || !rangeReply || !heldReply) throw new Error('stream history: transaction discarded');
   if (rangeReply[0]) throw rangeReply[0];
+  if (heldReply[0]) throw heldReply[0];
   if (infoReply[0] && !isNoSuchKey(infoReply[0])) throw infoReply[0];
-  return { info: infoReply[0] ? undefined : parseInfo(infoReply[1]), raw: rangeReply[1] as RawEntry[] };
+  return { info: infoReply[0] ? undefined : parseInfo(infoReply[1]), held: (heldReply[1] as RawEntry[]).length > 0, raw: rangeReply[1] as RawEntry[] };
 }

@@ -137,7 +137,7 @@ export function createStreamHub(settings: StreamHubSettings): StreamHub {
       connection.beginPage();
       const page = await readHistoryPage(historyRedis(), key, cursor, count);
       if (connection.closed) return;
-      if (historyLost(page.info, cursor)) {
+      if (historyLost(page.info, cursor, page.held)) {
         const restarted = !page.info || compareIds(page.info.lastGenerated, cursor) < 0;
         connection.reset('retention');
         connection.goLive(restarted);

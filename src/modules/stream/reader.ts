@@ -1,9 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Cluster } from 'ioredis';
 import type { Logger } from 'pino';
 import type { RedisTarget } from '../../config/redis-target.ts';
 import { connectRedis } from '../../shared/redis.ts';
 import { parseEntries, type StreamEntry } from './entries.ts';
-import { historyLost, readStreamInfo } from './history.ts';
+import { historyLost, readHistoryPage, readStreamInfo } from './history.ts';
 import { sseReaders } from './metrics.ts';
 import { compareIds, ZERO_ID, type StreamId } from './stream-id.ts';
 
@@ -54,17 +55,28 @@ export function startOperatorReader(options: OperatorReaderOptions): OperatorRea
   // stream may not have survived (Redis restarted), so the loop checks it before trusting
   // what that XREAD returns.
   redis.on('reconnecting', () => (mustVerify = true));
+  // On a cluster one node's connection ends without the client reconnecting as a whole: a
+  // failover (the stream's master died, its replica took over without the entries it had
+  // not replicated yet) shows as a node leaving and another joining the client's pool.
+  if (redis instanceof Cluster) {
+    redis.on('-node', () => (mustVerify = true));
+    redis.on('+node', () => (mustVerify = true));
+  }
   let markReady = () => undefined as void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
 
   // After an error or an idle wait: is everything after `position` still in the stream?
   async function verify(position: StreamId): Promise<StreamId> {
-    const info = await readStreamInfo(redis, key);
-    if (!historyLost(info, position)) return position;
+    // One MULTI: the markers and whether `position` is still an entry, read together.
+    const { info, held } = await readHistoryPage(redis, key, position, 1);
+    if (!historyLost(info, position, held)) return position;
     const restarted = !info || compareIds(info.lastGenerated, position) < 0;
     logger.warn({ operatorId: options.operatorId, position: position.text, restarted }, 'stream history lost under live readers');
     options.onHistoryLost(restarted);
-    return restarted ? ZERO_ID : position;
+    // A stream that started over goes on from its end as it is now: empty after a restart
+    // (all of it is new), and after a failover the tail the replica had, so that what the
+    // clients get after their stream.reset is what the new master appends.
+    return restarted ? (info?.lastGenerated ?? ZERO_ID) : position;
   }
 
   async function run(): Promise<void> {
