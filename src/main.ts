@@ -25,6 +25,7 @@ import { resealOperatorSecrets } from './modules/operators/sealed-secrets.ts';
 import { resealServerSeeds } from './modules/fairness/sealed-seeds.ts';
 import { runPeriodically } from './shared/periodic.ts';
 import { clusterProblem } from './shared/redis-cluster-check.ts';
+import { settlesWithin } from './shared/with-timeout.ts';
 
 const CLUSTER_CHECK_MS = 10_000;
 
@@ -144,17 +145,6 @@ const webhookSweeper = workers
 const partitionUpkeep = workers ? startPartitionUpkeep({ db: services.db, logger, retentionDays: env.RETENTION_DAYS }) : undefined;
 if (!servers.length) logger.info({ roles: env.RGS_ROLES }, 'rgs node started without HTTP');
 
-/** Whether `promise` settled within `ms`. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(resolve, ms, false)));
-  try {
-    return await Promise.race([promise.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
  * Stops accepting connections on every listener and lets the requests in flight finish,
  * for at most `budgetMs`; then whatever connection is left is cut.
@@ -188,8 +178,15 @@ async function shutdown(signal: string): Promise<void> {
   }
   shuttingDown = true;
   logger.info({ signal }, 'shutting down: finishing in-flight work');
+  // The steps not finished yet, named in the deadline's log line: what held the node up.
+  const unfinished = new Set<string>();
+  const step = async (name: string, work: Promise<unknown> | undefined): Promise<void> => {
+    unfinished.add(name);
+    await work;
+    unfinished.delete(name);
+  };
   const deadline = setTimeout(() => {
-    logger.error('shutdown deadline passed: exiting with work unfinished');
+    logger.error({ unfinished: [...unfinished] }, 'shutdown deadline passed: exiting with work unfinished');
     process.exit(1);
   }, env.SHUTDOWN_TIMEOUT_MS);
   deadline.unref();
@@ -199,9 +196,12 @@ async function shutdown(signal: string): Promise<void> {
   // HTTP and the queue workers drain side by side (worker.close() waits for running jobs,
   // each bounded by the wallet timeout). HTTP gets two thirds of the deadline; the rest is
   // for in-process settlements and closing connections. SPEC §2, §10.6.
-  await Promise.all([servers.length ? stopHttp(servers, Math.floor((env.SHUTDOWN_TIMEOUT_MS * 2) / 3)) : undefined, workers?.close()]);
-  await services.bets.drain();
-  await services.close();
+  await Promise.all([
+    step('http', servers.length ? stopHttp(servers, Math.floor((env.SHUTDOWN_TIMEOUT_MS * 2) / 3)) : undefined),
+    step('queue workers', workers?.close(Math.floor((env.SHUTDOWN_TIMEOUT_MS * 2) / 3))),
+  ]);
+  await step('in-process settlements', services.bets.drain());
+  await step('connections', services.close());
   // The last spans, if tracing is on; never worth missing the deadline for.
   await settlesWithin(flushTelemetry(), 2_000);
   logger.info('stopped');
