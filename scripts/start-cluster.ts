@@ -9,6 +9,7 @@ import { logger } from '../src/shared/logger.ts';
 import { createServices } from '../src/services.ts';
 import { DEMO_OPERATORS, seedDemoOperators } from '../src/modules/operators/demo-operators.ts';
 import { seedDemoData } from '../src/demo/demo-data.ts';
+import { DEMO_REFUSED_CREDIT } from '../src/demo/demo-ids.ts';
 
 // `npm start`: the local cluster a newcomer talks to — database, migrations, demo
 // operators and the demo records the API document's examples name (src/demo), the wallet
@@ -42,7 +43,8 @@ const services: Service[] = [
   {
     name: 'walletmock',
     args: ['walletmock/main.ts'],
-    env: { PORT: String(WALLET_PORT), WALLET_SECRET: env.WALLET_SECRET },
+    // The demo's parked credit (src/demo/demo-data.ts): the one credit this wallet never pays.
+    env: { PORT: String(WALLET_PORT), WALLET_SECRET: env.WALLET_SECRET, WALLET_REFUSED_CREDITS: DEMO_REFUSED_CREDIT },
   },
   ...NODE_PORTS.map((port, index) => ({
     name: `rgs-node-${index + 1}`,

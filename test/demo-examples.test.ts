@@ -22,13 +22,9 @@ const DEMO_KEY = 'demo-alpha-key-LOCAL-ONLY';
 const ADMIN_TOKEN = 'demo-admin-token-LOCAL-ONLY';
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch'];
 
-// Not seeded yet: the demo has no parked bet or deferred credit for the outbox retry example
-// to name (its id is the demo bet, which is decided: 409 NOT_RETRYABLE when it won, 404 when
-// it lost and so never had an outbox item), and no webhook delivery (the demo operators have
-// no webhook URL). They answer these on the demo, as docs/api-docs.md says; seeding them
-// turns this into a failure that asks for the entry to go.
+// Not seeded yet: the demo has no webhook delivery (the demo operators have no webhook URL).
+// It answers this on the demo, as docs/api-docs.md says.
 const NOT_SEEDED: Record<string, number[]> = {
-  retryOutboxItem: [404, 409],
   redeliverWebhook: [404],
 };
 
@@ -199,6 +195,8 @@ test('every operation answers as its example says against npm start, tried twice
     t.true((SECOND_TRY[call.operationId] ? [SECOND_TRY[call.operationId]] : call.expected).includes(answer.status), `${call.key} (${call.operationId}) tried twice: ${answer.text.slice(0, 400)}`);
     t.deepEqual(contract.answerViolations(call.key, answer), [], `${call.key} tried twice answers as documented`);
   }
+  // The outbox's demo credit is refused by the wallet every time: retried twice, it is still parked.
+  t.like(JSON.parse(answers.get('retryOutboxItem')!.text), { status: 'credit_parked', kind: 'credit' });
   await stopDemo(t, first);
 
   // A second `npm start` on the same database finds the demo records: the same bet, no error.
@@ -210,5 +208,10 @@ test('every operation answers as its example says against npm start, tried twice
   t.deepEqual(JSON.parse(again.text), JSON.parse(answers.get('getBet')!.text), 'the demo bet is the one the first start placed');
   const bets = await send({ ...bet, url: `${origins.public}/bets?playerId=player-7&limit=100` });
   t.is((JSON.parse(bets.text) as { items: unknown[] }).items.length, 1, 'seeding again placed no other bet');
+  // A fresh wallet mock has forgotten the refusal's record, and refuses the credit all the same.
+  const retry = calls.find((call) => call.operationId === 'retryOutboxItem')!;
+  const retried = await send(retry);
+  t.is(retried.status, 202, retried.text);
+  t.like(JSON.parse(retried.text), { status: 'credit_parked' });
   await stopDemo(t, second);
 });

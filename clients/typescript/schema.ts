@@ -2401,16 +2401,16 @@ export interface operations {
                      * @example {
                      *       "items": [
                      *         {
-                     *           "id": "00000000-0000-4000-8000-000000000201",
-                     *           "betId": "00000000-0000-4000-8000-000000000201",
-                     *           "playerId": "player-7",
+                     *           "id": "00000000-0000-4000-8000-000000000203",
+                     *           "betId": "00000000-0000-4000-8000-000000000203",
+                     *           "playerId": "player-8",
                      *           "status": "credit_parked",
                      *           "kind": "credit",
-                     *           "transactionId": "00000000-0000-4000-8000-000000000201:credit",
+                     *           "transactionId": "00000000-0000-4000-8000-000000000203:credit",
                      *           "amount": 1980,
                      *           "currency": "EUR",
                      *           "attempts": 1,
-                     *           "lastError": null,
+                     *           "lastError": "CREDIT_REFUSED",
                      *           "nextAttemptAt": null,
                      *           "createdAt": "2026-12-07T16:04:16.642Z"
                      *         }
@@ -2467,7 +2467,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 00000000-0000-4000-8000-000000000201 */
+                /** @example 00000000-0000-4000-8000-000000000203 */
                 id: string;
             };
             cookie?: never;
@@ -2487,16 +2487,16 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "00000000-0000-4000-8000-000000000201",
-                     *       "betId": "00000000-0000-4000-8000-000000000201",
-                     *       "playerId": "player-7",
-                     *       "status": "credit_pending",
+                     *       "id": "00000000-0000-4000-8000-000000000203",
+                     *       "betId": "00000000-0000-4000-8000-000000000203",
+                     *       "playerId": "player-8",
+                     *       "status": "credit_parked",
                      *       "kind": "credit",
-                     *       "transactionId": "00000000-0000-4000-8000-000000000201:credit",
+                     *       "transactionId": "00000000-0000-4000-8000-000000000203:credit",
                      *       "amount": 1980,
                      *       "currency": "EUR",
                      *       "attempts": 1,
-                     *       "lastError": null,
+                     *       "lastError": "CREDIT_REFUSED",
                      *       "nextAttemptAt": null,
                      *       "createdAt": "2026-12-07T16:04:16.642Z"
                      *     }

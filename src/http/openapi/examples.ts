@@ -1,7 +1,7 @@
 import { GAMES } from '../../games/registry.ts';
 import { listGames } from '../../modules/games/service.ts';
 import { DEMO_OPERATORS, DEMO_SPARE_OPERATOR } from '../../modules/operators/demo-operators.ts';
-import { DEMO_BET_IDEMPOTENCY_KEY, DEMO_BET_REQUEST, DEMO_IDS, DEMO_PLAYER } from '../../demo/demo-ids.ts';
+import { DEMO_BET_IDEMPOTENCY_KEY, DEMO_BET_REQUEST, DEMO_IDS, DEMO_OUTBOX_PLAYER, DEMO_PLAYER, DEMO_REFUSED_CREDIT } from '../../demo/demo-ids.ts';
 import type { OpenApiDocument } from './document.ts';
 
 // One example request and one example answer per operation (issue #22 point 4), taken from
@@ -91,17 +91,18 @@ const operator = {
   updatedAt: '2026-12-07T16:03:38.639Z',
 };
 
+// player-8's won bet whose credit the demo's wallet refuses (src/demo/demo-data.ts).
 const outboxItem = {
-  id: BET_ID,
-  betId: BET_ID,
-  playerId: PLAYER,
+  id: DEMO_IDS.outboxBetId,
+  betId: DEMO_IDS.outboxBetId,
+  playerId: DEMO_OUTBOX_PLAYER,
   status: 'credit_parked',
   kind: 'credit',
-  transactionId: `${BET_ID}:credit`,
+  transactionId: DEMO_REFUSED_CREDIT,
   amount: 1980,
   currency: 'EUR',
   attempts: 1,
-  lastError: null,
+  lastError: 'CREDIT_REFUSED',
   nextAttemptAt: null,
   createdAt: PLACED_AT,
 };
@@ -195,7 +196,8 @@ const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
   getLimits: { answer: { status: 200, body: limits } },
   replaceLimits: { body: limits, answer: { status: 200, body: limits } },
   listOutbox: { parameters: { limit: 10 }, answer: { status: 200, body: { items: [outboxItem], nextCursor: null, pendingCount: 0, parkedCount: 1 } } },
-  retryOutboxItem: { parameters: { id: BET_ID }, answer: { status: 202, body: { ...outboxItem, status: 'credit_pending' } } },
+  // The item as it is when the attempt is queued: the refused credit stays parked, so it can be retried again.
+  retryOutboxItem: { parameters: { id: DEMO_IDS.outboxBetId }, answer: { status: 202, body: outboxItem } },
   listWebhookDeliveries: {
     parameters: { status: 'failed', limit: 10 },
     answer: {
