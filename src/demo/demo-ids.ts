@@ -18,6 +18,8 @@ export const DEMO_IDS = {
   outboxSessionToken: '00000000-0000-4000-8000-000000000103',
   outboxBetId: '00000000-0000-4000-8000-000000000203',
   outboxRoundId: '00000000-0000-4000-8000-000000000204',
+  /** The webhook delivery of the demo bet's bet.placed event (demo-casino-alpha's webhook is `npm start`'s receiver). */
+  deliveryId: '00000000-0000-4000-8000-000000000301',
 } as const;
 
 // Not player-42, the README session's player: the demo bet would move that player's nonce.
@@ -40,3 +42,6 @@ export const DEMO_OUTBOX_BET_REQUEST = { sessionToken: DEMO_IDS.outboxSessionTok
 export const DEMO_OUTBOX_BET_IDEMPOTENCY_KEY = `bet-${DEMO_IDS.outboxSessionToken}`;
 /** The credit the wallet mock refuses. */
 export const DEMO_REFUSED_CREDIT = walletTransactionId(DEMO_IDS.outboxBetId, 'credit');
+
+/** demo-casino-alpha's webhook secret: `npm start`'s receiver (scripts/demo-webhook-receiver.ts) gets signed events. */
+export const DEMO_WEBHOOK_SECRET = 'demo-webhook-secret-LOCAL-ONLY';

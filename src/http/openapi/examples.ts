@@ -107,6 +107,20 @@ const outboxItem = {
   createdAt: PLACED_AT,
 };
 
+// The demo bet's bet.placed event, delivered to `npm start`'s webhook receiver.
+const delivery = {
+  id: DEMO_IDS.deliveryId,
+  eventId: '9a7b3c2d-1e4f-4a5b-8c6d-7e8f9a0b1c2d',
+  eventType: 'bet.placed',
+  status: 'delivered',
+  attempts: 1,
+  lastStatusCode: 204,
+  lastError: null,
+  nextAttemptAt: null,
+  deliveredAt: SETTLED_AT,
+  createdAt: SETTLED_AT,
+};
+
 interface OperationExamples {
   /** The JSON request body. */
   body?: unknown;
@@ -199,44 +213,15 @@ const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
   // The item as it is when the attempt is queued: the refused credit stays parked, so it can be retried again.
   retryOutboxItem: { parameters: { id: DEMO_IDS.outboxBetId }, answer: { status: 202, body: outboxItem } },
   listWebhookDeliveries: {
-    parameters: { status: 'failed', limit: 10 },
-    answer: {
-      status: 200,
-      body: {
-        items: [
-          {
-            id: '5c2e1a4b-7d3f-4e2a-9b1c-3f6a8d2e4b71',
-            eventId: '9a7b3c2d-1e4f-4a5b-8c6d-7e8f9a0b1c2d',
-            eventType: 'bet.lost',
-            status: 'failed',
-            attempts: 8,
-            lastStatusCode: 503,
-            lastError: null,
-            nextAttemptAt: null,
-            deliveredAt: null,
-            createdAt: SETTLED_AT,
-          },
-        ],
-        nextCursor: null,
-      },
-    },
+    parameters: { status: 'delivered', limit: 10 },
+    answer: { status: 200, body: { items: [delivery], nextCursor: null } },
   },
+  // A fresh series, due now: sent again to the receiver (an Execute again starts another).
   redeliverWebhook: {
-    parameters: { id: '5c2e1a4b-7d3f-4e2a-9b1c-3f6a8d2e4b71' },
+    parameters: { id: DEMO_IDS.deliveryId },
     answer: {
       status: 202,
-      body: {
-        id: '5c2e1a4b-7d3f-4e2a-9b1c-3f6a8d2e4b71',
-        eventId: '9a7b3c2d-1e4f-4a5b-8c6d-7e8f9a0b1c2d',
-        eventType: 'bet.lost',
-        status: 'pending',
-        attempts: 8,
-        lastStatusCode: 503,
-        lastError: null,
-        nextAttemptAt: '2026-12-07T16:10:00.000Z',
-        deliveredAt: null,
-        createdAt: SETTLED_AT,
-      },
+      body: { ...delivery, status: 'pending', attempts: 0, lastStatusCode: null, nextAttemptAt: '2026-12-07T16:10:00.000Z', deliveredAt: null },
     },
   },
   streamEvents: {
