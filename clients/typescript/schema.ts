@@ -2836,8 +2836,8 @@ export interface operations {
                      *           "name": "demo-casino-alpha",
                      *           "walletUrl": null,
                      *           "walletSecretSet": false,
-                     *           "webhookUrl": null,
-                     *           "webhookSecretSet": false,
+                     *           "webhookUrl": "http://127.0.0.1:38817/webhooks",
+                     *           "webhookSecretSet": true,
                      *           "rateLimitPerSecond": null,
                      *           "games": {
                      *             "enabled": [
@@ -3022,8 +3022,8 @@ export interface operations {
                      *       "name": "demo-casino-alpha",
                      *       "walletUrl": null,
                      *       "walletSecretSet": false,
-                     *       "webhookUrl": null,
-                     *       "webhookSecretSet": false,
+                     *       "webhookUrl": "http://127.0.0.1:38817/webhooks",
+                     *       "webhookSecretSet": true,
                      *       "rateLimitPerSecond": null,
                      *       "games": {
                      *         "enabled": [

@@ -10,8 +10,9 @@ import type { OpenApiDocument } from './document.ts';
 // harmless optional ones are filled in, so "Try it out" on /docs works with the demo key
 // (the admin operations with the demo admin token, on the admin listener's /docs). The ids
 // they name are the records `npm start` seeds (src/demo/demo-ids.ts, src/demo/demo-data.ts):
-// the session, a spare session to revoke, the bet and its round, and a spare operator whose
-// key the rotation example takes. Seeds, times and outcomes are those of one such session:
+// the session, a spare session to revoke, the bet and its round, player-8's parked credit,
+// the webhook delivery of the bet's bet.placed event, and a spare operator whose key the
+// rotation example takes. Seeds, times and outcomes are those of one such session:
 // the demo database's own differ. Cursors and time ranges have no example: a prefilled stale
 // cursor is a 400. test/openapi-examples.test.ts validates every example against its own
 // schema; test/demo-examples.test.ts calls every operation as filled in against `npm start`.
@@ -83,8 +84,9 @@ const operator = {
   name: ALPHA.name,
   walletUrl: null,
   walletSecretSet: false,
-  webhookUrl: null,
-  webhookSecretSet: false,
+  // `npm start`'s webhook receiver, on a port of its own each start.
+  webhookUrl: 'http://127.0.0.1:38817/webhooks',
+  webhookSecretSet: true,
   rateLimitPerSecond: null,
   games: { enabled: GAMES.map((game) => game.id), config: Object.fromEntries(GAMES.map((game) => [game.id, game.defaultConfig])) },
   createdAt: '2026-12-07T16:03:38.639Z',
@@ -245,7 +247,15 @@ const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
     body: { rateLimitPerSecond: 500 },
     answer: {
       status: 200,
-      body: { ...operator, id: DEMO_SPARE_OPERATOR.id, name: DEMO_SPARE_OPERATOR.name, rateLimitPerSecond: 500, updatedAt: '2026-12-07T16:04:24.919Z' },
+      body: {
+        ...operator,
+        id: DEMO_SPARE_OPERATOR.id,
+        name: DEMO_SPARE_OPERATOR.name,
+        webhookUrl: null,
+        webhookSecretSet: false,
+        rateLimitPerSecond: 500,
+        updatedAt: '2026-12-07T16:04:24.919Z',
+      },
     },
   },
   rotateOperatorKey: { parameters: { id: DEMO_SPARE_OPERATOR.id }, answer: { status: 200, body: { apiKey: 'rgs_CKJZCtDoBjuv6ZRkqCndcqLNNY5-w-JdMK7WiHi0r4o' } } },
