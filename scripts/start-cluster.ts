@@ -9,10 +9,13 @@ import { logger } from '../src/shared/logger.ts';
 import { createServices } from '../src/services.ts';
 import { DEMO_OPERATORS, seedDemoOperators } from '../src/modules/operators/demo-operators.ts';
 import { seedDemoData } from '../src/demo/demo-data.ts';
+import { DEMO_REFUSED_CREDIT } from '../src/demo/demo-ids.ts';
+import { startDemoWebhookReceiver } from './demo-webhook-receiver.ts';
 
 // `npm start`: the local cluster a newcomer talks to — database, migrations, demo
 // operators and the demo records the API document's examples name (src/demo), the wallet
-// mock, two RGS nodes and a round-robin entry point on one URL,
+// mock, a webhook receiver for the demo operator, two RGS nodes and a round-robin entry
+// point on one URL,
 // as production has behind its load balancer. Each node's admin listener (admin API,
 // Bull Board, /metrics; SPEC §2) is on its port + 1000, loopback only, never behind the
 // entry point. Ctrl-C stops everything cleanly.
@@ -42,7 +45,8 @@ const services: Service[] = [
   {
     name: 'walletmock',
     args: ['walletmock/main.ts'],
-    env: { PORT: String(WALLET_PORT), WALLET_SECRET: env.WALLET_SECRET },
+    // The demo's parked credit (src/demo/demo-data.ts): the one credit this wallet never pays.
+    env: { PORT: String(WALLET_PORT), WALLET_SECRET: env.WALLET_SECRET, WALLET_REFUSED_CREDITS: DEMO_REFUSED_CREDIT },
   },
   ...NODE_PORTS.map((port, index) => ({
     name: `rgs-node-${index + 1}`,
@@ -85,9 +89,11 @@ async function answering(url: string): Promise<void> {
 const [walletmock, ...nodes] = services;
 start(walletmock!);
 await answering(walletUrl);
+// Any free port: the seeding points demo-casino-alpha's webhook URL at it, each start.
+const webhookReceiver = await startDemoWebhookReceiver(0);
 const demoDb = await openDb(appDatabaseUrl(env), 2);
 const demoServices = createServices({ ...env, WALLET_URL: walletUrl }, logger, demoDb);
-await seedDemoData(demoServices);
+await seedDemoData(demoServices, { webhookUrl: webhookReceiver.url });
 await demoServices.close();
 console.log('demo data ready');
 nodes.forEach(start);
@@ -113,6 +119,7 @@ RGS is starting:
   rgs-node-1                                  http://127.0.0.1:${NODE_PORTS[0]}   admin http://127.0.0.1:${ADMIN_PORTS[0]}
   rgs-node-2                                  http://127.0.0.1:${NODE_PORTS[1]}   admin http://127.0.0.1:${ADMIN_PORTS[1]}
   wallet mock                                 ${walletUrl}
+  webhook receiver (demo-casino-alpha)        ${webhookReceiver.url}
   health / readiness                          http://127.0.0.1:${ENTRY_PORT}/health  /ready
   admin API, Bull Board, metrics (any node)   http://127.0.0.1:${ADMIN_PORTS[0]}/admin/operators  /admin/queues  /metrics
   API docs, "Try it out"                      http://127.0.0.1:${ENTRY_PORT}/docs   admin API: http://127.0.0.1:${ADMIN_PORTS[0]}/docs
@@ -142,6 +149,8 @@ async function stopAll(): Promise<void> {
         }),
     ),
   );
+  webhookReceiver.server.close();
+  webhookReceiver.server.closeAllConnections();
   console.log('stopped');
   process.exit(0);
 }

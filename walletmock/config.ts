@@ -16,6 +16,14 @@ const envSchema = z.object({
   PORT: wholeNumber.pipe(z.int().min(0).max(65535)).default(4000),
   WALLET_SECRET: secrets.default(['demo-wallet-secret-LOCAL-ONLY']),
   WALLET_START_BALANCE: wholeNumber.pipe(z.int()).default(100_000_000),
+  // Credit transaction ids (`<betId>:credit`, comma-separated) the mock refuses every time:
+  // `npm start` gives its demo a parked credit this way (src/demo/demo-data.ts). From the
+  // environment, so a restarted mock, which has forgotten everything else, still refuses them.
+  WALLET_REFUSED_CREDITS: z
+    .string()
+    .default('')
+    .transform((raw) => raw.split(',').map((id) => id.trim()).filter(Boolean))
+    .pipe(z.array(z.string().max(200))),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -23,6 +31,7 @@ export interface WalletMockConfig {
   port: number;
   secrets: string[];
   startBalance: number;
+  refusedCredits: string[];
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }
 
@@ -34,5 +43,5 @@ export function parseWalletMockEnv(source: NodeJS.ProcessEnv): WalletMockConfig 
     throw new Error(`invalid walletmock environment:\n${lines.join('\n')}`);
   }
   const env = result.data;
-  return { port: env.PORT, secrets: env.WALLET_SECRET, startBalance: env.WALLET_START_BALANCE, logLevel: env.LOG_LEVEL };
+  return { port: env.PORT, secrets: env.WALLET_SECRET, startBalance: env.WALLET_START_BALANCE, refusedCredits: env.WALLET_REFUSED_CREDITS, logLevel: env.LOG_LEVEL };
 }

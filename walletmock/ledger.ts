@@ -105,8 +105,9 @@ interface Books {
   creditedDebits: Set<string>;
 }
 
-export function createLedger(options: { startBalance: number; now?: () => number }): Ledger {
+export function createLedger(options: { startBalance: number; refusedCredits?: ReadonlySet<string>; now?: () => number }): Ledger {
   const { startBalance } = options;
+  const refusedCredits = options.refusedCredits ?? new Set<string>();
   const now = options.now ?? Date.now;
   let booksByOperator = new Map<string, Books>();
   // Every operator's records in arrival order, for GET /__ledger (a record's status may
@@ -235,6 +236,9 @@ export function createLedger(options: { startBalance: number; now?: () => number
       const request: Request = { kind: 'credit', ...body };
       const repeat = repeatOf(books, request);
       if (repeat !== null) return repeat;
+      // Configured (WALLET_REFUSED_CREDITS): a credit this wallet will never pay, as a wallet
+      // refuses a win for a closed account; the RGS parks it for a person (credit_parked).
+      if (refusedCredits.has(body.transactionId)) return refuse(operatorId, request, 403, 'CREDIT_REFUSED');
       const debit = books.transactions.get(body.debitTransactionId);
       if (books.tombstones.has(body.debitTransactionId) || debit?.status === 'rolled_back') {
         return refuse(operatorId, request, 409, 'DEBIT_ROLLED_BACK');

@@ -16,7 +16,7 @@ function loadConfig(): WalletMockConfig {
 const config = loadConfig();
 // SPEC §11: the secrets are never part of a log line; nothing below logs the config.
 const logger = pino({ level: config.logLevel, base: { service: 'walletmock', pid: process.pid } });
-const mock = createWalletMock({ secrets: config.secrets, startBalance: config.startBalance, logger });
+const mock = createWalletMock({ secrets: config.secrets, startBalance: config.startBalance, refusedCredits: config.refusedCredits, logger });
 
 let port: number;
 try {

@@ -18,6 +18,8 @@ export interface WalletMockOptions {
   secrets: readonly string[];
   /** Balance, in minor units, of a player+currency the mock has not seen. */
   startBalance: number;
+  /** Credit transaction ids refused every time (403 CREDIT_REFUSED), even by a fresh mock. */
+  refusedCredits?: readonly string[];
   logger?: Logger;
   /** Clock for timestamps and ledger times (tests). */
   now?: () => number;
@@ -43,7 +45,7 @@ const playersPrefix = '/__players/';
 // benchmark's path, so the wallet routes must cost next to nothing beyond the HMAC.
 export function createWalletMock(options: WalletMockOptions): WalletMock {
   const logger = options.logger ?? pino({ level: 'silent' });
-  const ledger = createLedger({ startBalance: options.startBalance, now: options.now });
+  const ledger = createLedger({ startBalance: options.startBalance, refusedCredits: new Set(options.refusedCredits), now: options.now });
   const verifier = createSignatureVerifier({ secrets: options.secrets, now: options.now });
   const faults = createFaultInjector();
   const held = createHeldResponses();

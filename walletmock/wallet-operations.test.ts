@@ -321,3 +321,16 @@ test('reset forgets balances, transactions, faults and counts', async (t) => {
   t.like(await wallet.stats('debit'), { applied: 0 });
   t.like((await wallet.request('GET', '/__faults')).body, { credit: { errorRate: 0 } });
 });
+
+test('a credit listed in refusedCredits is refused every time and pays nothing, even by a mock that never saw its debit', async (t) => {
+  const bet = newBet();
+  const wallet = await startMock(t, { refusedCredits: [bet.creditId] });
+  await wallet.call('debit', bet.debit(300));
+  t.deepEqual(await wallet.call('credit', bet.credit(900)), { status: 403, body: { code: 'CREDIT_REFUSED' } });
+  t.deepEqual(await wallet.call('credit', bet.credit(900)), { status: 403, body: { code: 'CREDIT_REFUSED' } });
+  t.is(await wallet.balance(bet.playerId), startBalance - 300);
+  const restarted = await startMock(t, { refusedCredits: [bet.creditId] });
+  t.deepEqual(await restarted.call('credit', bet.credit(900)), { status: 403, body: { code: 'CREDIT_REFUSED' } });
+  const other = newBet();
+  t.is((await restarted.call('credit', other.credit(900))).status, 200, 'other credits are paid');
+});

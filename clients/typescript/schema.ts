@@ -2401,16 +2401,16 @@ export interface operations {
                      * @example {
                      *       "items": [
                      *         {
-                     *           "id": "00000000-0000-4000-8000-000000000201",
-                     *           "betId": "00000000-0000-4000-8000-000000000201",
-                     *           "playerId": "player-7",
+                     *           "id": "00000000-0000-4000-8000-000000000203",
+                     *           "betId": "00000000-0000-4000-8000-000000000203",
+                     *           "playerId": "player-8",
                      *           "status": "credit_parked",
                      *           "kind": "credit",
-                     *           "transactionId": "00000000-0000-4000-8000-000000000201:credit",
+                     *           "transactionId": "00000000-0000-4000-8000-000000000203:credit",
                      *           "amount": 1980,
                      *           "currency": "EUR",
                      *           "attempts": 1,
-                     *           "lastError": null,
+                     *           "lastError": "CREDIT_REFUSED",
                      *           "nextAttemptAt": null,
                      *           "createdAt": "2026-12-07T16:04:16.642Z"
                      *         }
@@ -2467,7 +2467,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 00000000-0000-4000-8000-000000000201 */
+                /** @example 00000000-0000-4000-8000-000000000203 */
                 id: string;
             };
             cookie?: never;
@@ -2487,16 +2487,16 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "00000000-0000-4000-8000-000000000201",
-                     *       "betId": "00000000-0000-4000-8000-000000000201",
-                     *       "playerId": "player-7",
-                     *       "status": "credit_pending",
+                     *       "id": "00000000-0000-4000-8000-000000000203",
+                     *       "betId": "00000000-0000-4000-8000-000000000203",
+                     *       "playerId": "player-8",
+                     *       "status": "credit_parked",
                      *       "kind": "credit",
-                     *       "transactionId": "00000000-0000-4000-8000-000000000201:credit",
+                     *       "transactionId": "00000000-0000-4000-8000-000000000203:credit",
                      *       "amount": 1980,
                      *       "currency": "EUR",
                      *       "attempts": 1,
-                     *       "lastError": null,
+                     *       "lastError": "CREDIT_REFUSED",
                      *       "nextAttemptAt": null,
                      *       "createdAt": "2026-12-07T16:04:16.642Z"
                      *     }
@@ -2574,7 +2574,7 @@ export interface operations {
     listWebhookDeliveries: {
         parameters: {
             query?: {
-                /** @example failed */
+                /** @example delivered */
                 status?: "pending" | "delivered" | "failed";
                 /** @description opaque: the `nextCursor` of the previous page; any other value is 400 VALIDATION_FAILED */
                 cursor?: string;
@@ -2597,15 +2597,15 @@ export interface operations {
                      * @example {
                      *       "items": [
                      *         {
-                     *           "id": "5c2e1a4b-7d3f-4e2a-9b1c-3f6a8d2e4b71",
+                     *           "id": "00000000-0000-4000-8000-000000000301",
                      *           "eventId": "9a7b3c2d-1e4f-4a5b-8c6d-7e8f9a0b1c2d",
-                     *           "eventType": "bet.lost",
-                     *           "status": "failed",
-                     *           "attempts": 8,
-                     *           "lastStatusCode": 503,
+                     *           "eventType": "bet.placed",
+                     *           "status": "delivered",
+                     *           "attempts": 1,
+                     *           "lastStatusCode": 204,
                      *           "lastError": null,
                      *           "nextAttemptAt": null,
-                     *           "deliveredAt": null,
+                     *           "deliveredAt": "2026-12-07T16:04:16.777Z",
                      *           "createdAt": "2026-12-07T16:04:16.777Z"
                      *         }
                      *       ],
@@ -2655,7 +2655,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @example 5c2e1a4b-7d3f-4e2a-9b1c-3f6a8d2e4b71 */
+                /** @example 00000000-0000-4000-8000-000000000301 */
                 id: string;
             };
             cookie?: never;
@@ -2675,12 +2675,12 @@ export interface operations {
                 content: {
                     /**
                      * @example {
-                     *       "id": "5c2e1a4b-7d3f-4e2a-9b1c-3f6a8d2e4b71",
+                     *       "id": "00000000-0000-4000-8000-000000000301",
                      *       "eventId": "9a7b3c2d-1e4f-4a5b-8c6d-7e8f9a0b1c2d",
-                     *       "eventType": "bet.lost",
+                     *       "eventType": "bet.placed",
                      *       "status": "pending",
-                     *       "attempts": 8,
-                     *       "lastStatusCode": 503,
+                     *       "attempts": 0,
+                     *       "lastStatusCode": null,
                      *       "lastError": null,
                      *       "nextAttemptAt": "2026-12-07T16:10:00.000Z",
                      *       "deliveredAt": null,
@@ -2836,8 +2836,8 @@ export interface operations {
                      *           "name": "demo-casino-alpha",
                      *           "walletUrl": null,
                      *           "walletSecretSet": false,
-                     *           "webhookUrl": null,
-                     *           "webhookSecretSet": false,
+                     *           "webhookUrl": "http://127.0.0.1:38817/webhooks",
+                     *           "webhookSecretSet": true,
                      *           "rateLimitPerSecond": null,
                      *           "games": {
                      *             "enabled": [
@@ -3022,8 +3022,8 @@ export interface operations {
                      *       "name": "demo-casino-alpha",
                      *       "walletUrl": null,
                      *       "walletSecretSet": false,
-                     *       "webhookUrl": null,
-                     *       "webhookSecretSet": false,
+                     *       "webhookUrl": "http://127.0.0.1:38817/webhooks",
+                     *       "webhookSecretSet": true,
                      *       "rateLimitPerSecond": null,
                      *       "games": {
                      *         "enabled": [

@@ -1,7 +1,7 @@
 import { GAMES } from '../../games/registry.ts';
 import { listGames } from '../../modules/games/service.ts';
 import { DEMO_OPERATORS, DEMO_SPARE_OPERATOR } from '../../modules/operators/demo-operators.ts';
-import { DEMO_BET_IDEMPOTENCY_KEY, DEMO_BET_REQUEST, DEMO_IDS, DEMO_PLAYER } from '../../demo/demo-ids.ts';
+import { DEMO_BET_IDEMPOTENCY_KEY, DEMO_BET_REQUEST, DEMO_IDS, DEMO_OUTBOX_PLAYER, DEMO_PLAYER, DEMO_REFUSED_CREDIT } from '../../demo/demo-ids.ts';
 import type { OpenApiDocument } from './document.ts';
 
 // One example request and one example answer per operation (issue #22 point 4), taken from
@@ -10,8 +10,9 @@ import type { OpenApiDocument } from './document.ts';
 // harmless optional ones are filled in, so "Try it out" on /docs works with the demo key
 // (the admin operations with the demo admin token, on the admin listener's /docs). The ids
 // they name are the records `npm start` seeds (src/demo/demo-ids.ts, src/demo/demo-data.ts):
-// the session, a spare session to revoke, the bet and its round, and a spare operator whose
-// key the rotation example takes. Seeds, times and outcomes are those of one such session:
+// the session, a spare session to revoke, the bet and its round, player-8's parked credit,
+// the webhook delivery of the bet's bet.placed event, and a spare operator whose key the
+// rotation example takes. Seeds, times and outcomes are those of one such session:
 // the demo database's own differ. Cursors and time ranges have no example: a prefilled stale
 // cursor is a 400. test/openapi-examples.test.ts validates every example against its own
 // schema; test/demo-examples.test.ts calls every operation as filled in against `npm start`.
@@ -83,27 +84,43 @@ const operator = {
   name: ALPHA.name,
   walletUrl: null,
   walletSecretSet: false,
-  webhookUrl: null,
-  webhookSecretSet: false,
+  // `npm start`'s webhook receiver, on a port of its own each start.
+  webhookUrl: 'http://127.0.0.1:38817/webhooks',
+  webhookSecretSet: true,
   rateLimitPerSecond: null,
   games: { enabled: GAMES.map((game) => game.id), config: Object.fromEntries(GAMES.map((game) => [game.id, game.defaultConfig])) },
   createdAt: '2026-12-07T16:03:38.639Z',
   updatedAt: '2026-12-07T16:03:38.639Z',
 };
 
+// player-8's won bet whose credit the demo's wallet refuses (src/demo/demo-data.ts).
 const outboxItem = {
-  id: BET_ID,
-  betId: BET_ID,
-  playerId: PLAYER,
+  id: DEMO_IDS.outboxBetId,
+  betId: DEMO_IDS.outboxBetId,
+  playerId: DEMO_OUTBOX_PLAYER,
   status: 'credit_parked',
   kind: 'credit',
-  transactionId: `${BET_ID}:credit`,
+  transactionId: DEMO_REFUSED_CREDIT,
   amount: 1980,
   currency: 'EUR',
   attempts: 1,
-  lastError: null,
+  lastError: 'CREDIT_REFUSED',
   nextAttemptAt: null,
   createdAt: PLACED_AT,
+};
+
+// The demo bet's bet.placed event, delivered to `npm start`'s webhook receiver.
+const delivery = {
+  id: DEMO_IDS.deliveryId,
+  eventId: '9a7b3c2d-1e4f-4a5b-8c6d-7e8f9a0b1c2d',
+  eventType: 'bet.placed',
+  status: 'delivered',
+  attempts: 1,
+  lastStatusCode: 204,
+  lastError: null,
+  nextAttemptAt: null,
+  deliveredAt: SETTLED_AT,
+  createdAt: SETTLED_AT,
 };
 
 interface OperationExamples {
@@ -195,46 +212,18 @@ const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
   getLimits: { answer: { status: 200, body: limits } },
   replaceLimits: { body: limits, answer: { status: 200, body: limits } },
   listOutbox: { parameters: { limit: 10 }, answer: { status: 200, body: { items: [outboxItem], nextCursor: null, pendingCount: 0, parkedCount: 1 } } },
-  retryOutboxItem: { parameters: { id: BET_ID }, answer: { status: 202, body: { ...outboxItem, status: 'credit_pending' } } },
+  // The item as it is when the attempt is queued: the refused credit stays parked, so it can be retried again.
+  retryOutboxItem: { parameters: { id: DEMO_IDS.outboxBetId }, answer: { status: 202, body: outboxItem } },
   listWebhookDeliveries: {
-    parameters: { status: 'failed', limit: 10 },
-    answer: {
-      status: 200,
-      body: {
-        items: [
-          {
-            id: '5c2e1a4b-7d3f-4e2a-9b1c-3f6a8d2e4b71',
-            eventId: '9a7b3c2d-1e4f-4a5b-8c6d-7e8f9a0b1c2d',
-            eventType: 'bet.lost',
-            status: 'failed',
-            attempts: 8,
-            lastStatusCode: 503,
-            lastError: null,
-            nextAttemptAt: null,
-            deliveredAt: null,
-            createdAt: SETTLED_AT,
-          },
-        ],
-        nextCursor: null,
-      },
-    },
+    parameters: { status: 'delivered', limit: 10 },
+    answer: { status: 200, body: { items: [delivery], nextCursor: null } },
   },
+  // A fresh series, due now: sent again to the receiver (an Execute again starts another).
   redeliverWebhook: {
-    parameters: { id: '5c2e1a4b-7d3f-4e2a-9b1c-3f6a8d2e4b71' },
+    parameters: { id: DEMO_IDS.deliveryId },
     answer: {
       status: 202,
-      body: {
-        id: '5c2e1a4b-7d3f-4e2a-9b1c-3f6a8d2e4b71',
-        eventId: '9a7b3c2d-1e4f-4a5b-8c6d-7e8f9a0b1c2d',
-        eventType: 'bet.lost',
-        status: 'pending',
-        attempts: 8,
-        lastStatusCode: 503,
-        lastError: null,
-        nextAttemptAt: '2026-12-07T16:10:00.000Z',
-        deliveredAt: null,
-        createdAt: SETTLED_AT,
-      },
+      body: { ...delivery, status: 'pending', attempts: 0, lastStatusCode: null, nextAttemptAt: '2026-12-07T16:10:00.000Z', deliveredAt: null },
     },
   },
   streamEvents: {
@@ -258,7 +247,15 @@ const OPERATION_EXAMPLES: Record<string, OperationExamples> = {
     body: { rateLimitPerSecond: 500 },
     answer: {
       status: 200,
-      body: { ...operator, id: DEMO_SPARE_OPERATOR.id, name: DEMO_SPARE_OPERATOR.name, rateLimitPerSecond: 500, updatedAt: '2026-12-07T16:04:24.919Z' },
+      body: {
+        ...operator,
+        id: DEMO_SPARE_OPERATOR.id,
+        name: DEMO_SPARE_OPERATOR.name,
+        webhookUrl: null,
+        webhookSecretSet: false,
+        rateLimitPerSecond: 500,
+        updatedAt: '2026-12-07T16:04:24.919Z',
+      },
     },
   },
   rotateOperatorKey: { parameters: { id: DEMO_SPARE_OPERATOR.id }, answer: { status: 200, body: { apiKey: 'rgs_CKJZCtDoBjuv6ZRkqCndcqLNNY5-w-JdMK7WiHi0r4o' } } },

@@ -19,9 +19,11 @@ const seedPairs: SealedTable = {
   columns: { server_seed: context },
 };
 
-/** A fresh pair for a player (SPEC §5): a new server seed, sealed, with its hash, and the given or a random client seed. */
-export function newSeedPair(keyring: SecretsKeyring, owner: { operatorId: string; playerId: string; clientSeed: string | undefined }): NewSeedPair {
-  const serverSeed = generateServerSeed();
+/**
+ * A fresh pair for a player (SPEC §5): a new server seed (or the demo data's, see
+ * ensureActiveSeedPair), sealed, with its hash, and the given or a random client seed.
+ */
+export function newSeedPair(keyring: SecretsKeyring, owner: { operatorId: string; playerId: string; clientSeed: string | undefined }, serverSeed = generateServerSeed()): NewSeedPair {
   const id = randomUUID();
   return {
     id,

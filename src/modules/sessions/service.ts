@@ -61,9 +61,20 @@ async function sessionView(em: EntityManager, operatorId: string, token: string)
 
 const LAUNCH_SCOPE = 'sessions.launch';
 
+/** What `npm start`'s demo data fixes of a launch (src/demo/demo-data.ts). */
+interface FixedLaunch {
+  token: string;
+  ttlSeconds: number;
+  serverSeed?: string;
+}
+
 export interface SessionsService {
-  /** `fixed` is for `npm start`'s demo data only (src/demo): a token the document's examples name, and a lifetime of its own. */
-  launch(em: EntityManager, operatorId: string, input: LaunchInput, idempotencyKey?: string, fixed?: { token: string; ttlSeconds: number }): Promise<{ status: number; body: SessionView }>;
+  /**
+   * `fixed` is for `npm start`'s demo data only (src/demo): a token the document's examples
+   * name, a lifetime of its own and, for a player's first pair, the server seed (the demo's
+   * parked credit needs a bet known to win).
+   */
+  launch(em: EntityManager, operatorId: string, input: LaunchInput, idempotencyKey?: string, fixed?: FixedLaunch): Promise<{ status: number; body: SessionView }>;
   verify(em: EntityManager, operatorId: string, token: string): Promise<SessionView>;
   revoke(em: EntityManager, operatorId: string, token: string): Promise<SessionView>;
 }
@@ -72,7 +83,7 @@ export interface SessionsService {
 export function createSessionsService(deps: { db: Db; keyring: SecretsKeyring; sessionTtlSeconds: number; eventsCommitted: () => void }): SessionsService {
   const { db } = deps;
 
-  async function launch(em: EntityManager, operatorId: string, input: LaunchInput, idempotencyKey?: string, fixed?: { token: string; ttlSeconds: number }) {
+  async function launch(em: EntityManager, operatorId: string, input: LaunchInput, idempotencyKey?: string, fixed?: FixedLaunch) {
     if (await isJurisdictionBlocked(em, operatorId, input.jurisdiction)) {
       await appendAudit(db, [
         {
@@ -100,7 +111,7 @@ export function createSessionsService(deps: { db: Db; keyring: SecretsKeyring; s
       // one-active-seed-pair index make the losers wait, then find the winner's rows.
       await ensurePlayer(tx, operatorId, input.playerId);
       // A client seed given at launch replaces the current one (SPEC §5).
-      await ensureActiveSeedPair(client, deps.keyring, operatorId, input.playerId, input.clientSeed);
+      await ensureActiveSeedPair(client, deps.keyring, operatorId, input.playerId, input.clientSeed, fixed?.serverSeed);
       const fairness = await activeSeedCommitment(tx, operatorId, input.playerId);
       if (!fairness) throw new Error(`session launch: player ${input.playerId} has no active seed pair after ensureActiveSeedPair`);
       const token = fixed?.token ?? randomUUID();

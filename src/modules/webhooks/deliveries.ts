@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Queryable } from '../../shared/db.ts';
 import type { Enqueuer } from '../../../queues/enqueue.ts';
 import type { RelayedEvent } from '../events/relay.ts';
-import { insertDeliveries } from './store.ts';
+import { insertDeliveries, insertDeliveryWithId } from './store.ts';
 
 /**
  * How long a new delivery is left to its first attempt (sent by the relaying node right
@@ -42,4 +42,15 @@ export async function enqueueDeliveries(enqueuer: Enqueuer, ids: string[], logge
   const results = await Promise.allSettled(ids.map((deliveryId) => enqueuer.enqueue('webhook', { deliveryId, round: 0 })));
   const failed = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
   if (failed.length) logger.warn({ err: failed[0]?.reason, count: failed.length }, 'webhook deliveries not enqueued; the webhook sweeper will pick them up');
+}
+
+/**
+ * DEMO ONLY — for `npm start`'s demo data (src/demo/demo-data.ts), which refuses
+ * NODE_ENV=production: the delivery of the bet's first `type` event with the id the
+ * document's redelivery example names, as the relay would have made it (pending, due now).
+ * Made before any relay pass sees the event, so the relay's own insert for it is then a
+ * no-op; idempotent (an event has one delivery). False if none was made.
+ */
+export async function createDeliveryWithId(client: Queryable, delivery: { id: string; operatorId: string; betId: string; type: string }): Promise<boolean> {
+  return insertDeliveryWithId(client, delivery);
 }

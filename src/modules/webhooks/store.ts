@@ -38,6 +38,24 @@ export async function insertDeliveries(
   return rows;
 }
 
+// DEMO ONLY (src/demo): the delivery of one event of an operator's bet, with a given id. The
+// event is found by its bet and type (every partition: the demo data is small); like the
+// relay's insert, nothing for an operator without a webhook URL or an event that has a delivery.
+const INSERT_DELIVERY_WITH_ID = `
+  INSERT INTO webhook_deliveries (id, operator_id, event_id, event_occurred_at, next_attempt_at)
+  SELECT $1, e.operator_id, e.id, e.occurred_at, now()
+    FROM events e JOIN operators o ON o.id = e.operator_id AND o.webhook_url IS NOT NULL
+   WHERE e.operator_id = $2 AND e.bet_id = $3 AND e.type = $4
+   ORDER BY e.occurred_at, e.seq LIMIT 1
+  ON CONFLICT DO NOTHING
+  RETURNING id`;
+
+/** webhook_deliveries (⋈ events, operators): the delivery `id` of the bet's first `type` event; false if none was made. */
+export async function insertDeliveryWithId(client: Queryable, delivery: { id: string; operatorId: string; betId: string; type: string }): Promise<boolean> {
+  const { rowCount } = await client.query(INSERT_DELIVERY_WITH_ID, [delivery.id, delivery.operatorId, delivery.betId, delivery.type]);
+  return Boolean(rowCount);
+}
+
 // ——— attempts ———
 
 // The statements below are named (prepared once per connection): each runs once or twice
