@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Db } from '../../shared/db.ts';
+import { env } from '../../config/env.ts';
 import { inTransaction, sqlOf } from '../../shared/em-transaction.ts';
 import { requestHash } from '../../shared/request-hash.ts';
 import { forbidden, notFound } from '../../shared/errors.ts';
@@ -84,6 +85,8 @@ export function createSessionsService(deps: { db: Db; keyring: SecretsKeyring; s
   const { db } = deps;
 
   async function launch(em: EntityManager, operatorId: string, input: LaunchInput, idempotencyKey?: string, fixed?: FixedLaunch) {
+    // A chosen server seed is known before the bet (SPEC §5): never outside the local demo.
+    if (fixed && env.NODE_ENV === 'production') throw new Error('sessions.launch: fixed launches are for the local demo only, refused with NODE_ENV=production');
     if (await isJurisdictionBlocked(em, operatorId, input.jurisdiction)) {
       await appendAudit(db, [
         {
