@@ -81,6 +81,9 @@ export function authOf(route: RouteEntry): AuthKind {
   return PUBLIC_PATHS.has(route.path) || route.path.startsWith('/docs/') || route.path.startsWith('/verify/') ? 'public' : 'operator';
 }
 
+/** The API documentation is served by both listeners (the admin one for "Try it out" of the admin API; docs/api-docs.md). */
+export const onBothListeners = (route: RouteEntry): boolean => route.path === '/openapi.json' || route.path === '/docs' || route.path.startsWith('/docs/');
+
 export const routeKey = (route: RouteEntry) => `${route.method} ${route.path}`;
 
 /** Where a request goes: the node's public port, its admin listener (issue #17 §6: `/admin/*` and `/metrics`), or the wallet mock. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import type { AppRoute, RouteEntry } from '../support/app-routes.ts';
-import { authOf, routeInputs, routeKey, type AuthKind, type Field, type Fixtures, type Listener, type RouteInputs } from './catalog.ts';
+import { authOf, onBothListeners, routeInputs, routeKey, type AuthKind, type Field, type Fixtures, type Listener, type RouteInputs } from './catalog.ts';
 import {
   brokenPercentEncoding,
   invalidJson,
@@ -374,9 +374,10 @@ function toWire(route: RouteEntry, draft: Draft, noiseHeaders: Record<string, st
 const otherListener: fc.Arbitrary<Breaker> = fc.constant({ label: 'the other listener', apply: (draft: Draft) => ({ ...draft, otherListener: true }) });
 
 function breakersFor(route: RouteEntry, routes: RouteEntry[], inputs: RouteInputs | undefined, fx: Fixtures): fc.Arbitrary<Breaker>[] {
-  const shared = [...credentialBreakers(route, fx), ...methodBreakers(route, routes), ...framingBreakers(route), ...encodingBreakers(route), otherListener];
+  const elsewhere = onBothListeners(route) ? [] : [otherListener];
+  const shared = [...credentialBreakers(route, fx), ...methodBreakers(route, routes), ...framingBreakers(route), ...encodingBreakers(route), ...elsewhere];
   if (!inputs) return shared;
-  if (inputs.authOnly) return [...credentialBreakers(route, fx), otherListener];
+  if (inputs.authOnly) return [...credentialBreakers(route, fx), ...elsewhere];
   return [
     ...shared,
     ...paramBreakers(inputs),

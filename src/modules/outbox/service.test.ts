@@ -71,8 +71,8 @@ test('a retry runs the waiting call now, attempt after the last; a settled bet i
   t.like(await outbox.retry(db.orm.em.fork(), operatorId, bets.creditPending!), { kind: 'credit', attempts: 2 });
   t.like(await outbox.retry(db.orm.em.fork(), operatorId, bets.parked!), { kind: 'rollback', transactionId: `${bets.parked}:rollback`, attempts: 7 });
   t.deepEqual(ran, [
-    ['credit', { betId: bets.creditPending, attempt: 3 }],
-    ['rollback', { betId: bets.parked, attempt: 8 }],
+    ['credit', { operatorId, betId: bets.creditPending, attempt: 3 }],
+    ['rollback', { operatorId, betId: bets.parked, attempt: 8 }],
   ]);
   const refused = async (betId: string, operator = operatorId) => {
     const error = await t.throwsAsync(outbox.retry(db.orm.em.fork(), operator, betId), { instanceOf: DomainError });
