@@ -12,7 +12,6 @@ const TESTS = [
   'test/event-relay.test.ts',
   'test/rate-limit.test.ts',
   'test/redis-cluster.test.ts',
-  'test/redis-failover.test.ts',
   'src/modules/events/stream-append.test.ts',
 ];
 
