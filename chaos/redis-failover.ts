@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { killRedisClusterNode, startRedisClusterNode, type LocalRedisCluster } from '../scripts/local-redis-cluster.ts';
+import { killRedisClusterNode, startRedisClusterNode, waitForClusterReady, type LocalRedisCluster } from '../scripts/local-redis-cluster.ts';
 
 // `npm run chaos -- --redis-cluster` (docs/chaos.md): the run's Redis is a local cluster of
 // 3 masters and 3 replicas, and instead of restarting a lone Redis it SIGKILLs the master
 // that holds an operator's stream, waits until that master's replica has taken over, and
 // starts the killed server again (it rejoins as a replica of the new master, empty, and
-// syncs). Promotions are counted from CLUSTER NODES, not assumed.
+// syncs; the failover is over once it is in sync, so that a next one has a replica).
+// Promotions are counted from CLUSTER NODES, not assumed.
 
 const FAILOVER_TIMEOUT_MS = 60_000;
 const POLL_MS = 200;
@@ -115,12 +116,9 @@ export async function watchRedisFailovers(cluster: LocalRedisCluster): Promise<R
       // Back, so that every node named in REDIS_CLUSTER_NODES answers again (a node that
       // starts checks that) and the new master has a replica again.
       await startRedisClusterNode(cluster.dir, master.port);
-      for (;;) {
-        const states = await Promise.all(cluster.ports.map((port) => ask(port, (redis) => redis.cluster('INFO'))));
-        if (states.every((info) => info !== undefined && /cluster_state:ok/.test(info))) break;
-        if (Date.now() > deadline) throw new Error(`the killed redis :${master.port} did not rejoin within ${FAILOVER_TIMEOUT_MS} ms`);
-        await sleep(POLL_MS);
-      }
+      await waitForClusterReady(cluster.ports, Math.max(0, deadline - Date.now()), [master.port]).catch((error: Error) => {
+        throw new Error(`the killed redis :${master.port} did not rejoin within ${FAILOVER_TIMEOUT_MS} ms: ${error.message}`);
+      });
       log(`redis :${master.port} back as a replica`);
     },
     async promotions() {
