@@ -11,6 +11,7 @@ import { OperatorsVersion0010 } from './0010-operators-version.ts';
 import { OperatorGames0011 } from './0011-operator-games.ts';
 import { TimePartitionedTables0012 } from './0012-time-partitioned-tables.ts';
 import { OperatorLedKeys0013 } from './0013-operator-led-keys.ts';
+import { RelayPassFunction0014 } from './0014-relay-pass-function.ts';
 
 /** Every migration in order. Listed explicitly so the runner needs no file globbing. */
 export const migrationsList: MigrationObject[] = [
@@ -26,4 +27,5 @@ export const migrationsList: MigrationObject[] = [
   { name: '0011-operator-games', class: OperatorGames0011 },
   { name: '0012-time-partitioned-tables', class: TimePartitionedTables0012 },
   { name: '0013-operator-led-keys', class: OperatorLedKeys0013 },
+  { name: '0014-relay-pass-function', class: RelayPassFunction0014 },
 ];

@@ -7,11 +7,11 @@ test('four nodes migrating one empty database at once apply each migration exact
   const database = await createEmptyDatabase();
   t.teardown(() => database.drop());
   const results = await Promise.all(Array.from({ length: 4 }, () => migrate(database.url, APP_ROLE)));
-  t.is(results.flat().length, 12, 'one caller applied the migrations; the others found them applied');
+  t.is(results.flat().length, 13, 'one caller applied the migrations; the others found them applied');
   const db = await openDb(database.url, 1);
   t.teardown(() => db.end());
   const { rows } = await db.query('SELECT name FROM mikro_orm_migrations');
-  t.deepEqual(rows.map((row) => row.name), ['0001-initial-schema', '0002-drop-unused-events-index', '0003-drop-unused-wallet-transactions-index', '0004-rounds-seed-pair-without-foreign-key', '0005-event-relay-cursor', '0006-audit-time-ordered-indexes', '0007-secrets-sealed-at-rest', '0008-bet-transitions', '0010-operators-version', '0011-operator-games', '0012-time-partitioned-tables', '0013-operator-led-keys']);
+  t.deepEqual(rows.map((row) => row.name), ['0001-initial-schema', '0002-drop-unused-events-index', '0003-drop-unused-wallet-transactions-index', '0004-rounds-seed-pair-without-foreign-key', '0005-event-relay-cursor', '0006-audit-time-ordered-indexes', '0007-secrets-sealed-at-rest', '0008-bet-transitions', '0010-operators-version', '0011-operator-games', '0012-time-partitioned-tables', '0013-operator-led-keys', '0014-relay-pass-function']);
   const { rows: eventIndexes } = await db.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'events' ORDER BY indexname");
   t.deepEqual(
     eventIndexes.map((row) => row.indexname),

@@ -84,7 +84,7 @@ test('migration 0012 keeps every row of the four tables, each in its week or mon
   t.is(before.events.length, 40);
   await owner.end();
 
-  t.deepEqual(await migrate(database.url, APP_ROLE), ['0012-time-partitioned-tables', '0013-operator-led-keys']);
+  t.deepEqual(await migrate(database.url, APP_ROLE), ['0012-time-partitioned-tables', '0013-operator-led-keys', '0014-relay-pass-function']);
 
   const db = await openDb(database.url, 2);
   t.teardown(() => db.end());

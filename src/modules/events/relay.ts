@@ -2,16 +2,7 @@ import type { RedisClient } from '../../shared/redis.ts';
 import type { Logger } from 'pino';
 import type { Db, Queryable } from '../../shared/db.ts';
 import { eventRelayLagSeconds, eventsRelayedTotal } from '../../shared/metrics.ts';
-import {
-  advanceRelayCursor,
-  commitRelayPass,
-  openRelayPass,
-  readRelayBatch,
-  rollbackRelayPass,
-  RELAY_BATCH,
-  type BatchRow,
-  type EventRow,
-} from './store.ts';
+import { advanceRelayCursorAndCommit, commitRelayPass, openRelayPass, rollbackRelayPass, RELAY_BATCH, type BatchRow, type EventRow } from './store.ts';
 import { appendEvents, defineAppendEvents, type StreamEvent, type StreamRetention } from './stream-append.ts';
 
 const LOCK_RETRY_MS = 20;
@@ -40,6 +31,8 @@ export interface RelayedEvent {
 /**
  * What else happens to relayed events: webhook deliveries, created in the relay's
  * transaction (`inTransaction`), whose first attempts go out after its commit (`afterCommit`).
+ * Both get only the events whose operator has a webhook URL, and neither is called for a
+ * pass with none.
  */
 export interface RelayedEventHooks<Created> {
   inTransaction(client: Queryable, events: RelayedEvent[]): Promise<Created>;
@@ -74,12 +67,12 @@ export function startEventRelay<Created>(deps: {
   async function pass(): Promise<PassResult> {
     const client = await db.connect();
     try {
-      if (!(await openRelayPass(client))) {
+      const batch = await openRelayPass(client);
+      const first = batch[0]!; // one row at least: the function returns one
+      if (!first.locked) {
         await rollbackRelayPass(client);
         return { relayed: -1, heldBack: false };
       }
-      const batch = await readRelayBatch(client);
-      const first = batch[0]!; // one row at least: the outer query has one
       if (first.cursor_ahead) {
         // Transaction ids went back under a running node (relay-rebase.ts runs at startup).
         await rollbackRelayPass(client);
@@ -98,24 +91,23 @@ export function startEventRelay<Created>(deps: {
         await commitRelayPass(client);
         return { relayed: 0, heldBack };
       }
-      const relayed: RelayedEvent[] = [];
+      const toWebhooks: RelayedEvent[] = [];
       const byOperator = new Map<string, StreamEvent[]>();
       for (const row of rows) {
         const json = eventJson(row);
-        relayed.push({ id: row.id, operatorId: row.operator_id, occurredAt: row.occurred_at, json });
+        if (row.to_webhook) toWebhooks.push({ id: row.id, operatorId: row.operator_id, occurredAt: row.occurred_at, json });
         const events = byOperator.get(row.operator_id) ?? [];
         events.push({ txid: row.txid, seq: String(row.seq), json });
         byOperator.set(row.operator_id, events);
       }
       // One script call per operator stream, all in flight at once.
       await Promise.all([...byOperator].map(([operatorId, events]) => appendEvents(redis, operatorId, events, deps.retention)));
-      await advanceRelayCursor(client, last.txid, last.seq);
-      const created = await deps.hooks.inTransaction(client, relayed);
-      await commitRelayPass(client);
+      const created = toWebhooks.length > 0 ? { value: await deps.hooks.inTransaction(client, toWebhooks) } : undefined;
+      await advanceRelayCursorAndCommit(client, last.txid, last.seq);
       const now = Date.now();
       eventsRelayedTotal.inc(rows.length);
       for (const row of rows) eventRelayLagSeconds.observe((now - row.occurred_at.getTime()) / 1000);
-      await deps.hooks.afterCommit(created);
+      if (created) await deps.hooks.afterCommit(created.value);
       return { relayed: rows.length, heldBack };
     } catch (error) {
       await rollbackRelayPass(client).catch(() => undefined);
@@ -150,8 +142,8 @@ export function startEventRelay<Created>(deps: {
         if (relayed < RELAY_BATCH) break;
       }
       // Under load commits keep kicking: pace the passes, so that each carries the
-      // events of many commits instead of a few (a pass costs five round trips however
-      // few events it carries).
+      // events of many commits instead of a few (a pass costs two round trips to Postgres
+      // and one to Redis however few events it carries).
       const pauseMs = Math.min(deps.intervalMs, COALESCE_MS * 2 ** stalledPasses);
       if (again && !stopped) await new Promise((resolve) => setTimeout(resolve, pauseMs));
     } while (again && !stopped);

@@ -41,27 +41,14 @@ export const RELAY_BATCH = 1_000;
 // that commits late (migrations/0005-event-relay-cursor.ts). A bet's steps are separate
 // transactions, one after the other, so its events keep their order.
 //
-// A pass opens its transaction and tries the lock in one round trip (a simple query of
-// utility statements and a one-line SELECT), then reads the batch with a statement of its
-// own, taken after the lock: a read in the same statement as the lock would use a snapshot
-// from before it. The batch read is a named statement, planned once per connection: sent
-// with the simple query, Postgres planned it again on every pass (0.4 ms of planning
-// against 0.2 of execution, pg_stat_statements).
+// A pass is two round trips to Postgres (issue #19: it was five). The first opens the
+// transaction, tries the lock and reads the batch: `rgs_relay_open_pass`
+// (migrations/0014-relay-pass-function.ts) reads only after it got the lock, in a statement
+// of its own, so its snapshot is taken after the lock. It also says, per event, whether its
+// operator has a webhook URL: a read of operators (the webhooks module's insert joins them
+// too), so that a pass with none skips that insert. The second moves the cursor and commits.
 // `held_back` says whether committed events wait behind a transaction still running.
-const OPEN_PASS = `BEGIN; SET LOCAL synchronous_commit = off; SELECT pg_try_advisory_xact_lock(${RELAY_LOCK_KEY}) AS locked`;
-const READ_BATCH = `
-SELECT h.held_back, h.cursor_ahead, e.id, e.operator_id, e.type, e.data, e.occurred_at, e.txid, e.seq
-  FROM (
-    SELECT EXISTS (SELECT 1 FROM events WHERE txid >= pg_snapshot_xmin(pg_current_snapshot())) AS held_back,
-           (SELECT txid >= pg_snapshot_xmin(pg_current_snapshot()) FROM event_relay_cursor) AS cursor_ahead
-  ) h
-  LEFT JOIN LATERAL (
-    SELECT id, operator_id, type, data, occurred_at, txid, seq FROM unrelayed_events
-     WHERE txid < pg_snapshot_xmin(pg_current_snapshot())
-     ORDER BY txid, seq LIMIT ${RELAY_BATCH}
-  ) e ON true
- ORDER BY e.txid, e.seq`;
-const ADVANCE_CURSOR = `UPDATE event_relay_cursor SET txid = $1::xid8, seq = $2 WHERE (txid, seq) < ($1::xid8, $2)`;
+const OPEN_PASS = `BEGIN; SET LOCAL synchronous_commit = off; SELECT * FROM rgs_relay_open_pass(${RELAY_LOCK_KEY}, ${RELAY_BATCH})`;
 
 export interface EventRow {
   id: string;
@@ -72,28 +59,33 @@ export interface EventRow {
   /** xid8: node-pg leaves it a string (it can exceed 2^53). */
   txid: string;
   seq: number;
+  /** Whether the event's operator has a webhook URL (as the pass read it). */
+  to_webhook: boolean;
 }
 
-/** A row of READ_BATCH: an event, unless there was none to relay. */
-export type BatchRow = { held_back: boolean; cursor_ahead: boolean } & (EventRow | Record<keyof EventRow, null>);
+/** A row of a pass's batch: an event, unless there was none to relay (or no lock). */
+export type BatchRow = { locked: boolean; held_back: boolean; cursor_ahead: boolean } & (EventRow | Record<keyof EventRow, null>);
 
-/** Opens a relay pass's transaction and tries the relay lock; false if another node holds it (the transaction is then still open). */
-export async function openRelayPass(client: Queryable): Promise<boolean> {
+/**
+ * Opens a relay pass's transaction, tries the relay lock and reads the batch (events,
+ * unrelayed_events, event_relay_cursor, operators): one row at least, whose `locked` is
+ * false if another node holds the lock (the transaction is open either way).
+ */
+export async function openRelayPass(client: Queryable): Promise<BatchRow[]> {
   // Moving the cursor needs no fsync wait: if a crash loses this commit, the events are
   // relayed again, and each stream's position keeps them from being appended twice.
-  const opened = (await client.query(OPEN_PASS)) as unknown as QueryResult<{ locked: boolean }>[];
-  return Boolean(opened.at(-1)?.rows[0]?.locked);
+  const results = (await client.query(OPEN_PASS)) as unknown as QueryResult<BatchRow>[];
+  return results.at(-1)!.rows;
 }
 
-/** events (unrelayed_events), event_relay_cursor: the pass's batch, after the lock; one row at least. */
-export async function readRelayBatch(client: Queryable): Promise<BatchRow[]> {
-  const { rows } = await client.query<BatchRow>({ name: 'relay-read-batch', text: READ_BATCH });
-  return rows;
-}
-
-/** event_relay_cursor: moves past the last relayed event (never back). */
-export async function advanceRelayCursor(client: Queryable, txid: string, seq: number): Promise<void> {
-  await client.query({ name: 'relay-advance-cursor', text: ADVANCE_CURSOR, values: [txid, seq] });
+/**
+ * event_relay_cursor: moves past the last relayed event (never back) and commits, in one
+ * round trip: a simple query, so the position is written into it as literals, which are
+ * checked first (they come from Postgres: an xid8's digits and a bigint).
+ */
+export async function advanceRelayCursorAndCommit(client: Queryable, txid: string, seq: number): Promise<void> {
+  if (!/^\d{1,20}$/.test(txid) || !Number.isSafeInteger(seq) || seq < 0) throw new Error(`event relay: not a relay position: (${txid}, ${seq})`);
+  await client.query(`UPDATE event_relay_cursor SET txid = '${txid}'::xid8, seq = ${seq} WHERE (txid, seq) < ('${txid}'::xid8, ${seq}); COMMIT`);
 }
 
 /** Ends a relay pass's transaction (or a rebase's). */
