@@ -183,7 +183,8 @@ function loggedStatements(path: string, from: number, to: number, databaseName: 
     else if (message.startsWith('execute') || message.startsWith('statement')) {
       // A statement whose text starts on a new line continues on the log's next line.
       const text = (message.slice(message.indexOf(':') + 1).trim() || (lines[index + 1] ?? '')).trim().replace(/\s+/g, ' ');
-      kind = text.slice(0, 60);
+      // Literals out, so that one statement with different values is one kind (the relay's cursor move).
+      kind = text.replace(/'[^']*'/g, "'…'").replace(/\b\d+\b/g, 'N').slice(0, 60);
     } else continue; // parse/bind lines and others are not statements
     counts.set(kind, (counts.get(kind) ?? 0) + 1);
   }
