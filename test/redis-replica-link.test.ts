@@ -1,4 +1,6 @@
-import test from 'ava';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import test, { type ExecutionContext } from 'ava';
 import { Redis, type Cluster } from 'ioredis';
 import { redisClusterNodes, redisTargetOf } from '../src/config/redis-target.ts';
 import { openDb, type Db } from '../src/shared/db.ts';
@@ -14,12 +16,13 @@ import { unrelayedCount, waitForRelay, waitUntil } from './support/wait.ts';
 // link is up, but a replica whose link is down (or still syncing) and that the cluster has
 // not failed can still be promoted when the master dies, and it lacks what the master took
 // meanwhile. So the relay must not move its cursor past an append while its stream's
-// master has such a replica. The link is cut by refusing the replica's PSYNC and SYNC on
-// the master (ACL) and dropping its connection: it keeps retrying and failing, while the
-// cluster bus, on which nodes judge each other, stays healthy, so the replica stays known
-// and not failed for as long as the test needs (a SIGSTOP would have it failed after the
-// node timeout, 3 s, and race the relay). On a cluster of its own: it changes a master's
-// ACL.
+// master has such a replica; once the cluster has failed it, there is nothing to wait for.
+// The link is cut by refusing the replica's PSYNC and SYNC on the master (ACL) and
+// dropping its connection: it keeps retrying and failing, while the cluster bus, on which
+// nodes judge each other, stays healthy, so the replica stays known and not failed for as
+// long as the test needs (a SIGSTOP would have it failed after the node timeout, 3 s, and
+// race the relay). On a cluster of its own: it changes a master's ACL and freezes a
+// replica; the tests run one after the other.
 
 let redisCluster: LocalRedisCluster;
 let redis: Cluster;
@@ -73,14 +76,19 @@ async function onlineReplicas(master: Redis): Promise<number> {
   return role[2].length;
 }
 
-test('the relay holds its cursor while the master has a replica the cluster knows and that is not connected, and relays once it is back in sync', async (t) => {
-  t.timeout(120_000);
+/** Whether the master sees its replica as failed, or possibly failed. */
+const failed = (replica: NodeLine) => replica.flags.includes('fail') || replica.flags.includes('fail?');
+
+/**
+ * A new operator with one event relayed, and direct connections to its stream's master
+ * and that master's replica.
+ */
+async function operatorWithStreamServers(t: ExecutionContext) {
   const operator = await createOperator(cluster.nodes[0]!);
   const client = operator.client();
   await launch(client, 'before');
   await waitForRelay(db, operator.id);
   const key = `${cluster.redisPrefix}${streamKey(operator.id)}`;
-
   const slot = Number(await redis.cluster('KEYSLOT', key));
   const ranges = await redis.cluster('SLOTS');
   const masterPort = ranges.find(([from, to]) => slot >= from && slot <= to)![2]![1];
@@ -89,6 +97,12 @@ test('the relay holds its cursor while the master has a replica the cluster know
   const replica = await replicaAsSeenBy(master);
   const replicaServer = new Redis({ host: '127.0.0.1', port: replica.port });
   t.teardown(() => replicaServer.disconnect());
+  return { operator, client, key, master, replica, replicaServer };
+}
+
+test.serial('the relay holds its cursor while the master has a replica the cluster knows and that is not connected, and relays once it is back in sync', async (t) => {
+  t.timeout(120_000);
+  const { operator, client, key, master, replicaServer } = await operatorWithStreamServers(t);
 
   await master.acl('SETUSER', 'default', '-psync', '-sync');
   await master.call('CLIENT', 'KILL', 'TYPE', 'replica');
@@ -104,8 +118,7 @@ test('the relay holds its cursor while the master has a replica the cluster know
   const refused = refusal();
   if (refused) t.log((JSON.parse(refused) as { err: { message: string } }).err.message);
   t.true((await unrelayedCount(db, operator.id)) > 0, 'the relay holds its cursor: the disconnected replica could be promoted and lacks the append');
-  const held = await replicaAsSeenBy(master);
-  t.false(held.flags.includes('fail') || held.flags.includes('fail?'), 'the replica was known and not failed throughout');
+  t.false(failed(await replicaAsSeenBy(master)), 'the replica was known and not failed throughout');
   t.is(await onlineReplicas(master), 0, 'and not connected');
 
   // PSYNC first, SYNC only once the link is up: a replica refused PSYNC falls back to SYNC,
@@ -118,4 +131,30 @@ test('the relay holds its cursor while the master has a replica the cluster know
   const committed = (await db.query<{ id: string }>('SELECT id FROM events WHERE operator_id = $1', [operator.id])).rows.map((row) => row.id);
   const inStream = (await redis.xrange(key, '-', '+')).map(([, fields]) => (JSON.parse(fields[1]!) as { id: string }).id);
   t.deepEqual([...inStream].sort(), [...committed].sort(), 'every committed event once in the stream');
+});
+
+test.serial('the relay does not wait for a replica the cluster has failed', async (t) => {
+  t.timeout(120_000);
+  const { operator, client, master, replica, replicaServer } = await operatorWithStreamServers(t);
+  const replicaPid = Number((await readFile(path.join(redisCluster.dir, `redis-${replica.port}.pid`), 'utf8')).trim());
+
+  process.kill(replicaPid, 'SIGSTOP');
+  let thawed = false;
+  t.teardown(() => {
+    if (!thawed) process.kill(replicaPid, 'SIGCONT');
+  });
+  await master.call('CLIENT', 'KILL', 'TYPE', 'replica');
+  await launch(client, 'replica failed');
+  // Frozen past the node timeout: the masters agree it has failed.
+  await waitUntil(async () => (await replicaAsSeenBy(master)).flags.includes('fail'), 'the cluster to fail the frozen replica', 30_000);
+  await waitForRelay(db, operator.id, 30_000);
+  t.true((await replicaAsSeenBy(master)).flags.includes('fail'), 'relayed while the replica was still failed');
+
+  process.kill(replicaPid, 'SIGCONT');
+  thawed = true;
+  await waitUntil(
+    async () => /master_link_status:up/.test(await replicaServer.info('replication')) && !failed(await replicaAsSeenBy(master)),
+    'the thawed replica to be back and in sync',
+    30_000,
+  );
 });
