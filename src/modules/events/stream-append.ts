@@ -1,6 +1,7 @@
 import { Cluster, type Redis } from 'ioredis';
 import { slotOf } from '../../../queues/partitions.ts';
 import { operatorTag, type RedisClient } from '../../shared/redis.ts';
+import { promotableReplicas } from './promotable-replicas.ts';
 
 /** The operator's Redis Stream (ioredis adds REDIS_PREFIX). */
 export const streamKey = (operatorId: string) => `stream:${operatorTag(operatorId)}`;
@@ -86,19 +87,23 @@ const REPLICA_WAIT_MS = 1_000;
  * position keeps the retry from appending twice on a master that survived.
  */
 class AppendNotReplicatedError extends Error {
-  constructor(operatorId: string, replicas: number) {
-    super(`event relay: the append to operator ${operatorId}'s stream was not confirmed by any of its master's ${replicas} connected replicas within ${REPLICA_WAIT_MS} ms (or its master is not in the slot map)`);
+  constructor(operatorId: string, why: string) {
+    super(`event relay: the append to operator ${operatorId}'s stream is not confirmed: ${why}`);
   }
 }
 
-// Per operator stream: whether its master had a replica connected at its last append. A
-// master without one has nothing to wait for, and WAIT would block each pass for
-// REPLICA_WAIT_MS; it is asked again (ROLE, in the same round trip) on every append.
+// Per operator stream: whether its master had, at its last append, a replica that could
+// take over (connected or not: promotableReplicas). A master without one has nothing to
+// wait for, and WAIT would block each pass for REPLICA_WAIT_MS; it is asked again (ROLE
+// and CLUSTER NODES, in the same round trip) on every append. A master whose replica is
+// known but disconnected is waited for: no pass can be confirmed meanwhile, WAIT paces
+// their retries, and it confirms the append as soon as the replica is back in sync.
 const masterHasReplicas = new Map<string, boolean>();
 
-/** ROLE's answer on a master: `['master', offset, [[host, port, offset], …]]`, the replicas connected now. */
-function connectedReplicas(role: unknown): number {
-  return Array.isArray(role) && role[0] === 'master' && Array.isArray(role[2]) ? role[2].length : 0;
+/** ROLE's answer: `['master', offset, [[host, port, offset], …]]` on a master, whose replicas connected now it lists. */
+function connectedReplicas(role: unknown): number | undefined {
+  if (!Array.isArray(role) || role[0] !== 'master') return undefined;
+  return Array.isArray(role[2]) ? role[2].length : 0;
 }
 
 /**
@@ -122,11 +127,15 @@ function masterConnectionOf(redis: Cluster, operatorId: string): Redis | undefin
  * round trip per operator per pass, not per event. Not in one pipeline with the script:
  * a pipeline whose script meets MOVED or ASK (a resharding) while WAIT and ROLE succeed
  * is not redirected by ioredis. It resolves once a replica holds the append, or when
- * that master has no replica connected (nothing to fail over to, nothing to wait for);
- * otherwise it rejects with AppendNotReplicatedError. (Mid-resharding, after an ASK, the
- * slot map still names the old master, whose WAIT then confirms nothing of this append:
- * a resharding and a failover in the same moment can still lose it.) One Redis
- * (REDIS_URL) has no failover: no WAIT.
+ * that master has no replica that could take over (nothing to fail over to, nothing to
+ * wait for); otherwise it rejects with AppendNotReplicatedError. ROLE lists only
+ * replicas whose link is up, so when it lists none, that master's CLUSTER NODES decides
+ * (promotableReplicas): a replica that is down or syncing but not failed can still be
+ * promoted. That costs a round trip only then; a master that had no such replica at
+ * the last append gets CLUSTER NODES in the round trip of ROLE instead of WAIT.
+ * (Mid-resharding, after an ASK, the slot map still names the old master, whose WAIT
+ * then confirms nothing of this append: a resharding and a failover in the same moment
+ * can still lose it.) One Redis (REDIS_URL) has no failover: no WAIT.
  */
 export async function appendEvents(redis: RedisClient, operatorId: string, events: StreamEvent[], retention: StreamRetention): Promise<number> {
   const appended = await (redis as unknown as AppendCapable).appendEvents(
@@ -138,18 +147,27 @@ export async function appendEvents(redis: RedisClient, operatorId: string, event
   );
   if (!(redis instanceof Cluster)) return appended;
   const master = masterConnectionOf(redis, operatorId);
-  if (!master) throw new AppendNotReplicatedError(operatorId, 0);
+  if (!master) throw new AppendNotReplicatedError(operatorId, 'its master is not in the slot map');
   const waitForReplica = masterHasReplicas.get(operatorId) ?? true;
   const pipeline = master.pipeline();
   if (waitForReplica) pipeline.wait(1, REPLICA_WAIT_MS);
   pipeline.role();
+  if (!waitForReplica) pipeline.cluster('NODES');
   const replies = (await pipeline.exec()) ?? [];
   for (const [error] of replies) if (error) throw error;
-  const acknowledged = waitForReplica ? (replies[0]![1] as number) : 0;
-  const replicas = connectedReplicas(replies.at(-1)![1]);
-  masterHasReplicas.set(operatorId, replicas > 0);
-  // Also when WAIT was left out: a replica connected since the last append, and this
-  // append was not waited for. The retry waits.
-  if (acknowledged < 1 && replicas > 0) throw new AppendNotReplicatedError(operatorId, replicas);
+  const [acknowledged, role, nodes] = waitForReplica ? [replies[0]![1] as number, replies[1]![1], undefined] : [0, replies[0]![1], replies[1]![1]];
+  if (acknowledged >= 1) return appended;
+  const connected = connectedReplicas(role);
+  if (connected === undefined) throw new AppendNotReplicatedError(operatorId, 'the node its slot map names is no master now');
+  if (connected > 0) {
+    masterHasReplicas.set(operatorId, true);
+    // Also when WAIT was left out: a replica connected since the last append, and this
+    // append was not waited for. The retry waits.
+    throw new AppendNotReplicatedError(operatorId, `none of its master's ${connected} connected replicas confirmed it within ${REPLICA_WAIT_MS} ms`);
+  }
+  const promotable = promotableReplicas(String(nodes ?? (await master.cluster('NODES'))));
+  if (promotable === undefined) throw new AppendNotReplicatedError(operatorId, 'the node its slot map names is no master now');
+  masterHasReplicas.set(operatorId, promotable > 0);
+  if (promotable > 0) throw new AppendNotReplicatedError(operatorId, `${promotable} of its master's replicas could still be promoted but are not connected (down or syncing)`);
   return appended;
 }
