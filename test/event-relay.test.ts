@@ -5,6 +5,7 @@ import { createOperator } from './support/operators.ts';
 import { connectTestRedis } from './support/redis.ts';
 import type { RedisClient } from '../src/shared/redis.ts';
 import { streamKey } from '../src/modules/events/stream-append.ts';
+import { lockRelay } from '../src/modules/events/store.ts';
 import { launch, placeBet } from './support/bets.ts';
 import { unrelayedCount, waitForRelay, waitUntil } from './support/wait.ts';
 
@@ -49,13 +50,22 @@ test('relaying an event again (a node died between the append and moving the cur
   await launch(operator.client(), 'again-1');
   await launch(operator.client(), 'again-2');
   await waitUntil(async () => (await streamOf(operator.id)).length === 2 && (await unrelayedCount(db, operator.id)) === 0, 'two events');
-  // The cursor back to just before this operator's first event, as if that pass never committed.
-  await db.query(
-    `UPDATE event_relay_cursor c SET txid = e.txid, seq = e.seq - 1
-       FROM (SELECT txid, seq FROM events WHERE operator_id = $1 ORDER BY txid, seq LIMIT 1) e`,
-    [operator.id],
-  );
-  t.is(await unrelayedCount(db, operator.id), 2);
+  // The cursor back to just before this operator's first event, as if that pass never
+  // committed: under the relay's lock, so that no pass still running moves it forward again.
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN');
+    await lockRelay(client);
+    await client.query(
+      `UPDATE event_relay_cursor c SET txid = e.txid, seq = e.seq - 1
+         FROM (SELECT txid, seq FROM events WHERE operator_id = $1 ORDER BY txid, seq LIMIT 1) e`,
+      [operator.id],
+    );
+    t.is(await unrelayedCount(client, operator.id), 2);
+    await client.query('COMMIT');
+  } finally {
+    client.release();
+  }
   await waitForRelay(db, operator.id);
   t.is((await streamOf(operator.id)).length, 2);
 });
