@@ -62,4 +62,6 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
 # so signals are forwarded and zombies reaped.
 # The telemetry hook loads first, so tracing (on when OTEL_EXPORTER_OTLP_ENDPOINT is set)
 # can instrument http, express, pg and ioredis before the app imports them.
+# The heap flag is src/config/node-heap.ts' (why: there); an operator's NODE_OPTIONS replaces it.
+ENV NODE_OPTIONS=--max-old-space-size=1024
 CMD ["node", "--import", "./dist/src/telemetry/register.js", "dist/src/main.js"]

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { migrate } from '../src/shared/migrate.ts';
+import { nodeOptionsWithHeap } from '../src/config/node-heap.ts';
 import { appRoleOfEnvironment } from '../src/shared/app-role.ts';
 import { startBenchProcess, type BenchProcess } from './processes.ts';
 import { config } from './config.ts';
@@ -248,6 +249,8 @@ export async function startOwnCluster(options: {
           // Migrated above, once; DB_POOL_SIZE and the rest stay at their defaults.
           MIGRATE_ON_START: 'false',
           LOG_LEVEL: 'warn',
+          // As the product starts its nodes (npm start, the Dockerfile).
+          NODE_OPTIONS: nodeOptionsWithHeap(process.env.NODE_OPTIONS),
           ...options.nodeEnv,
         },
       });

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import httpProxy from 'http-proxy';
 import { env } from '../src/config/env.ts';
+import { nodeOptionsWithHeap } from '../src/config/node-heap.ts';
 import { openDb } from '../src/shared/db.ts';
 import { ensureDatabase, migrate } from '../src/shared/migrate.ts';
 import { appDatabaseUrl, appRoleOf } from '../src/shared/app-role.ts';
@@ -57,6 +58,7 @@ const services: Service[] = [
       NODE_ID: `rgs-node-${index + 1}`,
       WALLET_URL: walletUrl,
       MIGRATE_ON_START: 'false',
+      NODE_OPTIONS: nodeOptionsWithHeap(process.env.NODE_OPTIONS),
     },
   })),
 ];
