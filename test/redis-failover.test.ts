@@ -1,14 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import test from 'ava';
-import type { Cluster } from 'ioredis';
-import { redisClusterNodes, redisTargetOf } from '../src/config/redis-target.ts';
-import { openDb, type Db } from '../src/shared/db.ts';
-import { connectRedis } from '../src/shared/redis.ts';
 import { streamKey } from '../src/modules/events/stream-append.ts';
-import { startLocalRedisCluster, stopLocalRedisCluster, type LocalRedisCluster } from '../scripts/local-redis-cluster.ts';
 import { watchRedisFailovers } from '../chaos/redis-failover.ts';
-import { startCluster, type TestCluster } from './support/cluster.ts';
+import { useOwnRedisCluster } from './support/own-redis-cluster.ts';
 import { createOperator } from './support/operators.ts';
 import { launch } from './support/bets.ts';
 import { openSse } from './support/sse-client.ts';
@@ -25,48 +20,31 @@ import { waitForRelay } from './support/wait.ts';
 // covers the reset for an id the new master never held.) Always on a cluster of its own
 // (it kills one of its masters), under `npm test` and `npm run test:cluster`.
 
-let redisCluster: LocalRedisCluster;
-let redis: Cluster;
-let cluster: TestCluster;
-let db: Db;
-
-test.before(async () => {
-  redisCluster = await startLocalRedisCluster();
-  redis = connectRedis(redisTargetOf({ REDIS_CLUSTER_NODES: redisClusterNodes.parse(redisCluster.nodes) }), {}) as Cluster;
-  cluster = await startCluster({ nodes: 1, nodeEnv: { REDIS_CLUSTER_NODES: redisCluster.nodes, REDIS_URL: undefined, RELAY_INTERVAL_MS: '300' } });
-  db = await openDb(cluster.database.url, 2);
-});
-
-test.after.always(async () => {
-  await db?.end();
-  await cluster?.stop();
-  redis?.disconnect();
-  if (redisCluster) await stopLocalRedisCluster(redisCluster.dir);
-});
+const own = useOwnRedisCluster();
 
 /** The port of the replica of the master on `masterPort`, from CLUSTER NODES. */
 async function replicaOf(masterPort: number): Promise<number> {
-  const lines = String(await redis.cluster('NODES')).split('\n').filter(Boolean).map((line) => line.split(' '));
+  const lines = String(await own.redis.cluster('NODES')).split('\n').filter(Boolean).map((line) => line.split(' '));
   const master = lines.find((fields) => fields[1]?.includes(`:${masterPort}@`));
   const replica = lines.find((fields) => fields[3] === master?.[0]);
   if (!replica) throw new Error(`no replica of :${masterPort}`);
   return Number(/:(\d+)@/.exec(replica[1]!)![1]);
 }
 
-const pidOf = async (port: number) => Number((await readFile(path.join(redisCluster.dir, `redis-${port}.pid`), 'utf8')).trim());
+const pidOf = async (port: number) => Number((await readFile(path.join(own.redisCluster.dir, `redis-${port}.pid`), 'utf8')).trim());
 
 test('a master killed while its replica is frozen: the relay holds its cursor until a replica has the append, every event is in the stream once, and the SSE client misses none', async (t) => {
   t.timeout(120_000);
-  const operator = await createOperator(cluster.nodes[0]!);
+  const operator = await createOperator(own.cluster.nodes[0]!);
   const client = operator.client();
   await launch(client, 'before');
-  await waitForRelay(db, operator.id);
-  const key = `${cluster.redisPrefix}${streamKey(operator.id)}`;
-  const sse = await openSse(cluster.nodes[0]!.url, { apiKey: operator.apiKey, lastEventId: '0-0' });
+  await waitForRelay(own.db, operator.id);
+  const key = `${own.cluster.redisPrefix}${streamKey(operator.id)}`;
+  const sse = await openSse(own.cluster.nodes[0]!.url, { apiKey: operator.apiKey, lastEventId: '0-0' });
   await sse.until((each) => each.messages.some((message) => message.event === 'session.launched'), 15_000);
 
-  const slot = Number(await redis.cluster('KEYSLOT', key));
-  const ranges = await redis.cluster('SLOTS');
+  const slot = Number(await own.redis.cluster('KEYSLOT', key));
+  const ranges = await own.redis.cluster('SLOTS');
   const masterPort = ranges.find(([from, to]) => slot >= from && slot <= to)![2]![1];
   const replicaPid = await pidOf(await replicaOf(masterPort));
 
@@ -78,9 +56,9 @@ test('a master killed while its replica is frozen: the relay holds its cursor un
   });
   await launch(client, 'unreplicated');
   await sse.until((each) => each.messages.some((message) => message.data.includes('"unreplicated"')), 15_000);
-  t.true((await db.query('SELECT 1 FROM unrelayed_events')).rowCount! > 0, 'the relay holds its cursor: no replica confirmed the append');
+  t.true((await own.db.query('SELECT 1 FROM unrelayed_events')).rowCount! > 0, 'the relay holds its cursor: no replica confirmed the append');
 
-  const failovers = await watchRedisFailovers(redisCluster);
+  const failovers = await watchRedisFailovers(own.redisCluster);
   // Thawed only once its master is dead: it never gets what it missed.
   await failovers.failOver(key, (line) => t.log(line), () => {
     process.kill(replicaPid, 'SIGCONT');
@@ -89,9 +67,9 @@ test('a master killed while its replica is frozen: the relay holds its cursor un
   t.is(await failovers.promotions(), 1);
 
   await launch(client, 'after');
-  await waitForRelay(db, operator.id, 30_000);
-  const committed = (await db.query<{ id: string }>('SELECT id FROM events WHERE operator_id = $1', [operator.id])).rows.map((row) => row.id);
-  const inStream = (await redis.xrange(key, '-', '+')).map(([, fields]) => (JSON.parse(fields[1]!) as { id: string }).id);
+  await waitForRelay(own.db, operator.id, 30_000);
+  const committed = (await own.db.query<{ id: string }>('SELECT id FROM events WHERE operator_id = $1', [operator.id])).rows.map((row) => row.id);
+  const inStream = (await own.redis.xrange(key, '-', '+')).map(([, fields]) => (JSON.parse(fields[1]!) as { id: string }).id);
   t.deepEqual([...inStream].sort(), [...committed].sort(), 'every committed event once in the stream the new master holds');
 
   await sse.until((each) => each.messages.some((message) => message.data.includes('"after"')), 30_000);

@@ -1,13 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
-import { Redis, type Cluster } from 'ioredis';
-import { redisClusterNodes, redisTargetOf } from '../src/config/redis-target.ts';
-import { openDb, type Db } from '../src/shared/db.ts';
-import { connectRedis } from '../src/shared/redis.ts';
+import { Redis } from 'ioredis';
 import { streamKey } from '../src/modules/events/stream-append.ts';
-import { startLocalRedisCluster, stopLocalRedisCluster, type LocalRedisCluster } from '../scripts/local-redis-cluster.ts';
-import { startCluster, type TestCluster } from './support/cluster.ts';
+import { useOwnRedisCluster } from './support/own-redis-cluster.ts';
 import { createOperator } from './support/operators.ts';
 import { launch } from './support/bets.ts';
 import { unrelayedCount, waitForRelay, waitUntil } from './support/wait.ts';
@@ -24,24 +20,7 @@ import { unrelayedCount, waitForRelay, waitUntil } from './support/wait.ts';
 // race the relay). On a cluster of its own: it changes a master's ACL and freezes a
 // replica; the tests run one after the other.
 
-let redisCluster: LocalRedisCluster;
-let redis: Cluster;
-let cluster: TestCluster;
-let db: Db;
-
-test.before(async () => {
-  redisCluster = await startLocalRedisCluster();
-  redis = connectRedis(redisTargetOf({ REDIS_CLUSTER_NODES: redisClusterNodes.parse(redisCluster.nodes) }), {}) as Cluster;
-  cluster = await startCluster({ nodes: 1, nodeEnv: { REDIS_CLUSTER_NODES: redisCluster.nodes, REDIS_URL: undefined, RELAY_INTERVAL_MS: '300' } });
-  db = await openDb(cluster.database.url, 2);
-});
-
-test.after.always(async () => {
-  await db?.end();
-  await cluster?.stop();
-  redis?.disconnect();
-  if (redisCluster) await stopLocalRedisCluster(redisCluster.dir);
-});
+const own = useOwnRedisCluster();
 
 /** A line of CLUSTER NODES: its id, port, flags and master id. */
 interface NodeLine {
@@ -84,13 +63,13 @@ const failed = (replica: NodeLine) => replica.flags.includes('fail') || replica.
  * and that master's replica.
  */
 async function operatorWithStreamServers(t: ExecutionContext) {
-  const operator = await createOperator(cluster.nodes[0]!);
+  const operator = await createOperator(own.cluster.nodes[0]!);
   const client = operator.client();
   await launch(client, 'before');
-  await waitForRelay(db, operator.id);
-  const key = `${cluster.redisPrefix}${streamKey(operator.id)}`;
-  const slot = Number(await redis.cluster('KEYSLOT', key));
-  const ranges = await redis.cluster('SLOTS');
+  await waitForRelay(own.db, operator.id);
+  const key = `${own.cluster.redisPrefix}${streamKey(operator.id)}`;
+  const slot = Number(await own.redis.cluster('KEYSLOT', key));
+  const ranges = await own.redis.cluster('SLOTS');
   const masterPort = ranges.find(([from, to]) => slot >= from && slot <= to)![2]![1];
   const master = new Redis({ host: '127.0.0.1', port: masterPort });
   t.teardown(() => master.disconnect());
@@ -109,15 +88,15 @@ test.serial('the relay holds its cursor while the master has a replica the clust
   await waitUntil(async () => (await onlineReplicas(master)) === 0, 'the master to list no replica');
   await waitUntil(async () => /master_link_status:down/.test(await replicaServer.info('replication')), 'the replica to see its link down');
 
-  const node = cluster.nodes[0]!;
+  const node = own.cluster.nodes[0]!;
   const logsBefore = node.logs.length;
   const refusal = () => node.logs.slice(logsBefore).find((line) => line.includes('event relay pass failed'));
   await launch(client, 'unreplicated');
   // Until a pass has either refused to confirm the append or moved the cursor past it.
-  await waitUntil(async () => refusal() !== undefined || (await unrelayedCount(db, operator.id)) === 0, 'the relay to decide on the append', 30_000);
+  await waitUntil(async () => refusal() !== undefined || (await unrelayedCount(own.db, operator.id)) === 0, 'the relay to decide on the append', 30_000);
   const refused = refusal();
   if (refused) t.log((JSON.parse(refused) as { err: { message: string } }).err.message);
-  t.true((await unrelayedCount(db, operator.id)) > 0, 'the relay holds its cursor: the disconnected replica could be promoted and lacks the append');
+  t.true((await unrelayedCount(own.db, operator.id)) > 0, 'the relay holds its cursor: the disconnected replica could be promoted and lacks the append');
   t.false(failed(await replicaAsSeenBy(master)), 'the replica was known and not failed throughout');
   t.is(await onlineReplicas(master), 0, 'and not connected');
 
@@ -127,16 +106,16 @@ test.serial('the relay holds its cursor while the master has a replica the clust
   await master.acl('SETUSER', 'default', '+psync');
   await waitUntil(async () => /master_link_status:up/.test(await replicaServer.info('replication')), 'the replica to be in sync again');
   await master.acl('SETUSER', 'default', '+@all');
-  await waitForRelay(db, operator.id, 30_000);
-  const committed = (await db.query<{ id: string }>('SELECT id FROM events WHERE operator_id = $1', [operator.id])).rows.map((row) => row.id);
-  const inStream = (await redis.xrange(key, '-', '+')).map(([, fields]) => (JSON.parse(fields[1]!) as { id: string }).id);
+  await waitForRelay(own.db, operator.id, 30_000);
+  const committed = (await own.db.query<{ id: string }>('SELECT id FROM events WHERE operator_id = $1', [operator.id])).rows.map((row) => row.id);
+  const inStream = (await own.redis.xrange(key, '-', '+')).map(([, fields]) => (JSON.parse(fields[1]!) as { id: string }).id);
   t.deepEqual([...inStream].sort(), [...committed].sort(), 'every committed event once in the stream');
 });
 
 test.serial('the relay does not wait for a replica the cluster has failed', async (t) => {
   t.timeout(120_000);
   const { operator, client, master, replica, replicaServer } = await operatorWithStreamServers(t);
-  const replicaPid = Number((await readFile(path.join(redisCluster.dir, `redis-${replica.port}.pid`), 'utf8')).trim());
+  const replicaPid = Number((await readFile(path.join(own.redisCluster.dir, `redis-${replica.port}.pid`), 'utf8')).trim());
 
   process.kill(replicaPid, 'SIGSTOP');
   let thawed = false;
@@ -147,7 +126,7 @@ test.serial('the relay does not wait for a replica the cluster has failed', asyn
   await launch(client, 'replica failed');
   // Frozen past the node timeout: the masters agree it has failed.
   await waitUntil(async () => (await replicaAsSeenBy(master)).flags.includes('fail'), 'the cluster to fail the frozen replica', 30_000);
-  await waitForRelay(db, operator.id, 30_000);
+  await waitForRelay(own.db, operator.id, 30_000);
   t.true((await replicaAsSeenBy(master)).flags.includes('fail'), 'relayed while the replica was still failed');
 
   process.kill(replicaPid, 'SIGCONT');
