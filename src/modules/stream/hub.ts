@@ -2,6 +2,7 @@ import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { DomainError } from '../../shared/errors.ts';
+import { settlesWithin } from '../../shared/with-timeout.ts';
 import type { RedisTarget } from '../../config/redis-target.ts';
 import { createRedis, type RedisClient } from '../../shared/redis.ts';
 import { streamKey } from '../events/stream-append.ts';
@@ -20,17 +21,6 @@ const DEFAULT_BLOCK_MS = 5_000;
 // ends before answering anyway: a connection that starts live gets what is appended after
 // its 200, so the 200 waits for that point, but not through a Redis outage.
 const READY_WAIT_MS = 5_000;
-
-/** Whether `promise` settled within `ms` (its timer is cleared either way). */
-async function settlesWithin(promise: Promise<void>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)));
-  try {
-    return await Promise.race([promise.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export interface StreamHubSettings extends ConnectionSettings {
   redis: RedisTarget;
